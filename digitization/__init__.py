@@ -1,0 +1,1 @@
+"""Use cases that clerks and verifiers drive; the eventsourcing Application is the service layer."""

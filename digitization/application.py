@@ -1,0 +1,293 @@
+"""Digitisation: the service layer; one method per use case of clerks, verifiers and admins."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import (
+    AggregateRecorder,
+    EventStore,
+    IntegrityError,
+    JSONTranscoder,
+    Mapper,
+    Transcoding,
+)
+
+from domain.actor import Actor
+from domain.admin_units import AdminUnits
+from domain.civil_record import CivilRecord, CorrectionKind
+from domain.errors import DuplicateEntryNumberError, DuplicateRegisterError
+from domain.plan import DigitisationPlan
+from domain.record_kind import RecordKind
+from domain.register import Register
+from digitization.errors import NotFoundError, VersionConflictError
+from digitization.ports import EventSealing
+
+A = TypeVar("A", Register, CivilRecord, DigitisationPlan)
+
+
+class _ActorAsDict(Transcoding):
+    """Lets the plain (unsealed) mapper store actors; the signed mapper has its own envelope."""
+
+    type = Actor
+    name = "actor"
+
+    def encode(self, obj: Actor) -> dict[str, str]:
+        return obj.to_json()
+
+    def decode(self, data: dict[str, Any]) -> Actor:
+        return Actor.from_json(data)
+
+
+class Digitisation(Application[UUID]):
+    """Catalogue books, key, check, verify, correct and publish entries, and keep the plan."""
+
+    name = "Digitisation"
+
+    def __init__(
+        self,
+        env: Mapping[str, str] | None = None,
+        *,
+        units: AdminUnits,
+        sealing: EventSealing | None = None,
+    ) -> None:
+        self.units = units
+        self._sealing = sealing
+        super().__init__(env)
+
+    # ----- wiring seams ---------------------------------------------------------------------
+    def construct_mapper(self) -> Mapper[UUID]:
+        if self._sealing is None:
+            return super().construct_mapper()
+        return self._sealing.construct_mapper(self.factory)
+
+    def construct_event_store(self) -> EventStore[UUID]:
+        if self._sealing is None:
+            return super().construct_event_store()
+        recorder: AggregateRecorder = self.recorder
+        return self._sealing.construct_event_store(self.mapper, recorder)
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(_ActorAsDict())
+
+    # ----- loading and saving ---------------------------------------------------------------
+    def _load(self, cls: type[A], what: str, ident: UUID, expected_version: int | None) -> A:
+        try:
+            aggregate = self.repository.get(ident)
+        except AggregateNotFoundError:
+            raise NotFoundError(what, ident) from None
+        if not isinstance(aggregate, cls):
+            raise NotFoundError(what, ident)
+        if expected_version is not None and aggregate.version != expected_version:
+            raise VersionConflictError(what, ident, expected_version, aggregate.version)
+        return aggregate
+
+    def _save_changes(self, aggregate: Register | CivilRecord | DigitisationPlan, what: str) -> None:
+        try:
+            self.save(aggregate)
+        except IntegrityError:
+            current = self.repository.get(aggregate.id).version
+            raise VersionConflictError(what, aggregate.id, aggregate.version - 1, current) from None
+
+    # ----- registers ------------------------------------------------------------------------
+    def catalogue_register(
+        self,
+        *,
+        actor: Actor,
+        commune_code: str,
+        kind: RecordKind,
+        year_from: int,
+        year_to: int,
+        book_number: str,
+        page_count: int,
+        estimated_entries: int,
+    ) -> Register:
+        """Catalogue a book of a commune."""
+        commune = self.units.commune(commune_code)
+        district = self.units.district_of(commune.code)
+        register = Register.catalogue(
+            actor=actor,
+            district=district.code,
+            commune_code=commune.code,
+            kind=kind,
+            year_from=year_from,
+            year_to=year_to,
+            book_number=book_number,
+            page_count=page_count,
+            estimated_entries=estimated_entries,
+        )
+        if register.id in self.repository:
+            raise DuplicateRegisterError(
+                "register_unique", f"book {book_number} ({kind.value}, {year_from}) of commune "
+                f"{commune.code} is already catalogued as {register.id}"
+            )
+        try:
+            self.save(register)
+        except IntegrityError:
+            raise DuplicateRegisterError(
+                "register_unique", f"book {book_number} of commune {commune.code} is already catalogued"
+            ) from None
+        return register
+
+    def get_register(self, register_id: UUID) -> Register:
+        return self._load(Register, "register", register_id, None)
+
+    # ----- entries --------------------------------------------------------------------------
+    def key_entry(
+        self,
+        *,
+        actor: Actor,
+        register_id: UUID,
+        entry_number: int,
+        pages: list[int],
+        fields: Mapping[str, Any],
+    ) -> CivilRecord:
+        """Key a new entry of a book; entry numbers are unique within the book."""
+        register = self.get_register(register_id)
+        entry = CivilRecord.key(
+            actor=actor,
+            register_id=register.id,
+            district=register.district,
+            commune_code=register.commune_code,
+            kind=register.kind,
+            entry_number=entry_number,
+            pages=pages,
+            fields=dict(fields),
+        )
+        duplicate = DuplicateEntryNumberError(
+            "entry_number_unique",
+            f"entry_number (số): {entry_number} is already keyed in book {register.book_number} "
+            f"(register {register.id})",
+        )
+        if entry.id in self.repository:
+            raise duplicate
+        try:
+            self.save(entry)
+        except IntegrityError:
+            raise duplicate from None
+        return entry
+
+    def get_entry(self, entry_id: UUID) -> CivilRecord:
+        return self._load(CivilRecord, "entry", entry_id, None)
+
+    def _change_entry(
+        self, entry_id: UUID, expected_version: int | None, change: Any
+    ) -> CivilRecord:
+        entry = self._load(CivilRecord, "entry", entry_id, expected_version)
+        change(entry)
+        self._save_changes(entry, "entry")
+        return entry
+
+    def rekey_entry(
+        self, *, actor: Actor, entry_id: UUID, pages: list[int], fields: Mapping[str, Any],
+        expected_version: int | None = None,
+    ) -> CivilRecord:
+        """Key a rejected entry again."""
+        return self._change_entry(
+            entry_id, expected_version, lambda e: e.rekey(actor=actor, pages=pages, fields=dict(fields))
+        )
+
+    def second_key_entry(
+        self, *, actor: Actor, entry_id: UUID, fields: Mapping[str, Any],
+        expected_version: int | None = None,
+    ) -> CivilRecord:
+        """Key an entry a second time; discrepancies are recorded field by field."""
+        return self._change_entry(
+            entry_id, expected_version, lambda e: e.second_key(actor=actor, fields=dict(fields))
+        )
+
+    def reconcile_entry(
+        self, *, actor: Actor, entry_id: UUID, resolutions: Mapping[str, Any],
+        expected_version: int | None = None,
+    ) -> CivilRecord:
+        """Settle discrepancies, one event per field, all or none."""
+
+        def reconcile(entry: CivilRecord) -> None:
+            for field, value in resolutions.items():
+                entry.reconcile(actor=actor, field=field, value=value)
+
+        return self._change_entry(entry_id, expected_version, reconcile)
+
+    def verify_entry(
+        self, *, actor: Actor, entry_id: UUID, expected_version: int | None = None
+    ) -> CivilRecord:
+        """Verify an entry (four eyes)."""
+        return self._change_entry(entry_id, expected_version, lambda e: e.verify(actor=actor))
+
+    def reject_entry(
+        self, *, actor: Actor, entry_id: UUID, reason: str, expected_version: int | None = None
+    ) -> CivilRecord:
+        """Reject an entry with a reason."""
+        return self._change_entry(
+            entry_id, expected_version, lambda e: e.reject(actor=actor, reason=reason)
+        )
+
+    def correct_entry(
+        self,
+        *,
+        actor: Actor,
+        entry_id: UUID,
+        kind: CorrectionKind,
+        changes: Mapping[str, Any],
+        reason: str,
+        decision_number: str | None = None,
+        decision_date: str | None = None,
+        decision_issuer: str | None = None,
+        expected_version: int | None = None,
+    ) -> CivilRecord:
+        """Correct a verified or published entry; it goes back to verification."""
+        return self._change_entry(
+            entry_id,
+            expected_version,
+            lambda e: e.correct(
+                actor=actor,
+                kind=kind,
+                changes=dict(changes),
+                reason=reason,
+                decision_number=decision_number,
+                decision_date=decision_date,
+                decision_issuer=decision_issuer,
+            ),
+        )
+
+    def publish_entry(
+        self, *, actor: Actor, entry_id: UUID, expected_version: int | None = None
+    ) -> CivilRecord:
+        """Publish a verified entry to the portal."""
+        return self._change_entry(entry_id, expected_version, lambda e: e.publish(actor=actor))
+
+    # ----- plan -----------------------------------------------------------------------------
+    def get_plan(self) -> DigitisationPlan:
+        province = self.units.province.code
+        return self._load(DigitisationPlan, "plan", DigitisationPlan.create_id(province), None)
+
+    def set_plan_target(
+        self, *, actor: Actor, district_code: str, target_date: dt.date | str
+    ) -> DigitisationPlan:
+        """Set a district's target date, creating the province's plan on first use."""
+        district = self.units.district(district_code)
+        province = self.units.province.code
+        plan_id = DigitisationPlan.create_id(province)
+        plan = (
+            self._load(DigitisationPlan, "plan", plan_id, None)
+            if plan_id in self.repository
+            else DigitisationPlan.create(actor=actor, province_code=province)
+        )
+        plan.set_target(actor=actor, district_code=district.code, target_date=target_date)
+        self._save_changes(plan, "plan")
+        return plan
+
+    def record_district_completion(
+        self, *, actor: Actor, district_code: str, completed_on: dt.date | str
+    ) -> DigitisationPlan:
+        """Record that a district's digitisation was accepted as complete."""
+        district = self.units.district(district_code)
+        plan = self.get_plan()
+        plan.record_completion(actor=actor, district_code=district.code, completed_on=completed_on)
+        self._save_changes(plan, "plan")
+        return plan

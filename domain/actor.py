@@ -1,0 +1,42 @@
+"""Who did something: every event names its actor."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from domain.errors import InvalidValueError
+
+
+class Role(StrEnum):
+    """Roles of the people and services that act on records."""
+
+    CLERK = "clerk"
+    VERIFIER = "verifier"
+    MANAGER = "manager"
+    PORTAL = "portal"
+    ADMIN = "admin"
+    SYSTEM = "system"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A person or service acting in a role; ``id`` is a stable user id, never a display name."""
+
+    id: str
+    role: Role
+
+    def __post_init__(self) -> None:
+        if not self.id or not self.id.strip() or len(self.id) > 100:
+            raise InvalidValueError("actor.id", "must be 1 to 100 characters", label_vi="người thực hiện")
+
+    def to_json(self) -> dict[str, str]:
+        return {"id": self.id, "role": self.role.value}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Actor:
+        return cls(id=str(data["id"]), role=Role(data["role"]))
+
+
+SYSTEM = Actor("hotich", Role.SYSTEM)

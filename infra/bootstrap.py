@@ -1,0 +1,70 @@
+"""The composition root: builds the whole object graph from settings; nothing at import time."""
+
+from __future__ import annotations
+
+import base64
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from eventsourcing.cryptography import AESCipher
+
+from digitization.application import Digitisation
+from domain.admin_units import AdminUnits
+from infra.settings import Settings
+from infra.signing.keyring import Keyring
+from infra.store.sealing import SignedSealing
+
+
+@dataclass
+class Container:
+    """Everything an entry point (CLI, API, bench) needs, built once."""
+
+    settings: Settings
+    units: AdminUnits
+    keyring: Keyring
+    app: Digitisation
+
+    def close(self) -> None:
+        self.app.close()
+
+
+def load_admin_units(path: Path) -> AdminUnits:
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        return AdminUnits.from_csv_lines(f)
+
+
+def init_home(settings: Settings, *, encrypt: bool = True) -> list[str]:
+    """Create the data directory, the first signing key and (optionally) a cipher key."""
+    done: list[str] = []
+    settings.home.mkdir(parents=True, exist_ok=True)
+    if not (settings.keys_dir / "keys.json").exists():
+        Keyring.open(settings.keys_dir)
+        done.append(f"created signing key in {settings.keys_dir}")
+    if encrypt and not settings.cipher_key and not settings.cipher_key_file.exists():
+        key = AESCipher.create_key(32)
+        fd = os.open(settings.cipher_key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(key + "\n")
+        done.append(f"created AES-256 cipher key {settings.cipher_key_file} (back it up: without it the store cannot be read)")
+    return done
+
+
+def check_cipher_key(key: str) -> None:
+    try:
+        AESCipher.check_key_size(len(base64.b64decode(key, validate=True)))
+    except ValueError as e:
+        raise ValueError(f"HOTICH_CIPHER_KEY: must be base64 of 16, 24 or 32 bytes ({e})") from e
+
+
+def bootstrap(settings: Settings, *, sign: bool = True) -> Container:
+    """Build the application on the configured store; ``sign=False`` opens it read-only."""
+    settings.home.mkdir(parents=True, exist_ok=True)
+    keyring = Keyring.open(settings.keys_dir)
+    key = settings.resolved_cipher_key()
+    if key:
+        check_cipher_key(key)
+    units = load_admin_units(settings.admin_units_csv)
+    sealing = SignedSealing(keyring.signer() if sign else None)
+    app = Digitisation(settings.eventsourcing_env(), units=units, sealing=sealing)
+    return Container(settings=settings, units=units, keyring=keyring, app=app)

@@ -1,0 +1,1 @@
+"""Demo data: a synthetic province to explore hotich with."""

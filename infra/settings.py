@@ -1,0 +1,89 @@
+"""Settings: environment variables HOTICH_*, each with a local default, validated once."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+from urllib.parse import unquote, urlsplit
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_ADMIN_UNITS = Path(__file__).parent / "data" / "ha-giang-admin-units.csv"
+CIPHER_KEY_FILE = "cipher.key"
+
+
+class Settings(BaseSettings):
+    """Every setting has a default that works on one machine with nothing installed."""
+
+    model_config = SettingsConfigDict(env_prefix="HOTICH_", extra="ignore")
+
+    home: Path = Field(Path("var"), description="data directory: event store, keys, cipher key")
+    database_url: str | None = Field(
+        None, description="postgresql://user:password@host:port/dbname; unset: SQLite in home"
+    )
+    cipher_key: str | None = Field(
+        None, description="base64 AES key for encryption at rest; unset: <home>/cipher.key if present"
+    )
+    admin_units_csv: Path = Field(DEFAULT_ADMIN_UNITS, description="GSO administrative units CSV")
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    demo: bool = Field(True, description="load the demo into an empty store when serving")
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("postgresql", "postgres") or not parts.hostname or not parts.path.strip("/"):
+            msg = "HOTICH_DATABASE_URL must look like postgresql://user:password@host:5432/dbname"
+            raise ValueError(msg)
+        return value
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.home / "keys"
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.home / "events.sqlite"
+
+    @property
+    def cipher_key_file(self) -> Path:
+        return self.home / CIPHER_KEY_FILE
+
+    def resolved_cipher_key(self) -> str | None:
+        if self.cipher_key:
+            return self.cipher_key
+        if self.cipher_key_file.exists():
+            return self.cipher_key_file.read_text("ascii").strip()
+        return None
+
+    def eventsourcing_env(self) -> dict[str, str]:
+        """The eventsourcing configuration these settings mean."""
+        env: dict[str, str] = {}
+        if self.database_url:
+            parts = urlsplit(self.database_url)
+            env.update(
+                PERSISTENCE_MODULE="eventsourcing.postgres",
+                POSTGRES_DBNAME=parts.path.strip("/"),
+                POSTGRES_HOST=parts.hostname or "127.0.0.1",
+                POSTGRES_PORT=str(parts.port or 5432),
+                POSTGRES_USER=unquote(parts.username or ""),
+                POSTGRES_PASSWORD=unquote(parts.password or ""),
+                POSTGRES_ENABLE_DB_FUNCTIONS="n",
+            )
+        else:
+            env.update(PERSISTENCE_MODULE="eventsourcing.sqlite", SQLITE_DBNAME=str(self.sqlite_path))
+        key = self.resolved_cipher_key()
+        if key:
+            env.update(CIPHER_TOPIC="eventsourcing.cryptography:AESCipher", CIPHER_KEY=key)
+        return env
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

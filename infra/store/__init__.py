@@ -1,0 +1,1 @@
+"""The signed event store: envelopes, the mapper, the store and its verification."""

@@ -1,0 +1,81 @@
+"""The signed event envelope: what is hashed, signed, stored and published.
+
+An envelope is a JSON object::
+
+    {"spec": "hotich.event/1", "aggregate_id": "<uuid>", "aggregate_type": "CivilRecord",
+     "version": 3, "event_type": "CivilRecord.EntryVerified",
+     "occurred_at": "2026-11-28T02:00:00.123456+00:00",
+     "actor": {"id": "...", "role": "verifier"}, "district": "026",
+     "payload": {...}, "prev_hash": "<hex of version 2's hash>" | null,
+     "hash": "<hex>", "signature": {"alg": "Ed25519", "key_id": "<16 hex>", "value": "<base64>"}}
+
+``hash`` is the SHA-256 of the RFC 8785 canonical JSON of the envelope without ``hash`` and
+``signature``; ``signature`` is Ed25519 over the 32 raw bytes of that hash. Both are computed
+on the plaintext, before any encryption at rest.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+from typing import Any
+
+from infra.canonical_json import CanonicalJsonError, canonical_json
+from infra.signing.keyring import ALGORITHM, EventSigner, PublicKeySet
+
+SPEC = "hotich.event/1"
+SEALED_FIELDS = ("hash", "signature")
+
+
+class EnvelopeError(ValueError):
+    """An envelope is malformed, or its hash or signature does not check."""
+
+
+def content_hash(envelope: dict[str, Any]) -> str:
+    """SHA-256 (hex) of the canonical JSON of everything but hash and signature."""
+    body = {k: v for k, v in envelope.items() if k not in SEALED_FIELDS}
+    try:
+        return hashlib.sha256(canonical_json(body)).hexdigest()
+    except CanonicalJsonError as e:
+        raise EnvelopeError(f"not canonical JSON: {e}") from e
+
+
+def seal(body: dict[str, Any], signer: EventSigner) -> dict[str, Any]:
+    """Return the envelope with its hash and signature."""
+    digest = content_hash(body)
+    signature = signer.sign(bytes.fromhex(digest))
+    return {
+        **body,
+        "hash": digest,
+        "signature": {
+            "alg": ALGORITHM,
+            "key_id": signer.key_id,
+            "value": base64.b64encode(signature).decode("ascii"),
+        },
+    }
+
+
+def check_seal(envelope: dict[str, Any], keys: PublicKeySet) -> None:
+    """Raise EnvelopeError unless the hash matches the content and a published key signed it."""
+    if envelope.get("spec") != SPEC:
+        raise EnvelopeError(f"spec must be {SPEC}")
+    digest = envelope.get("hash")
+    if not isinstance(digest, str):
+        raise EnvelopeError("hash is missing")
+    if content_hash(envelope) != digest:
+        raise EnvelopeError("hash does not match the content (the event was changed)")
+    signature = envelope.get("signature")
+    if not isinstance(signature, dict) or not signature.get("value"):
+        raise EnvelopeError("signature is missing")
+    if signature.get("alg") != ALGORITHM:
+        raise EnvelopeError(f"signature algorithm must be {ALGORITHM}")
+    key_id = signature.get("key_id")
+    if key_id not in keys:
+        raise EnvelopeError(f"signed by key {key_id!r}, which was never published")
+    try:
+        value = base64.b64decode(signature["value"], validate=True)
+    except (binascii.Error, TypeError) as e:
+        raise EnvelopeError("signature is not base64") from e
+    if not keys.is_valid(str(key_id), value, bytes.fromhex(digest)):
+        raise EnvelopeError(f"signature does not check with key {key_id}")
