@@ -19,6 +19,7 @@ HEADER = ("code", "name", "level", "parent_code")
 CODE_LABEL_VI = "mã đơn vị hành chính"
 _COLUMN_LABELS_VI: dict[str, str] = {
     "header": "dòng tiêu đề",
+    "row": "dòng",
     "code": CODE_LABEL_VI,
     "name": "tên đơn vị hành chính",
     "level": "cấp hành chính",
@@ -58,7 +59,7 @@ def _row_error(line: int, column: str, rule: str) -> InvalidValueError:
 def _parse_row(line: int, row: list[str]) -> AdminUnit:
     """Check one data row on its own (parents are checked once all rows are read)."""
     if len(row) != len(HEADER):
-        raise _row_error(line, "header", f"row has {len(row)} columns, expected {len(HEADER)}")
+        raise _row_error(line, "row", f"row has {len(row)} columns, expected {len(HEADER)}")
     code, name, level_text, parent = (cell.strip() for cell in row)
     try:
         level = AdminLevel(level_text.lower())
@@ -90,7 +91,9 @@ _EXPECTED_PARENT: dict[AdminLevel, AdminLevel] = {
 class AdminUnits:
     """The units of one province, looked up by code."""
 
-    def __init__(self, units: Iterable[AdminUnit], *, line_of: Mapping[str, int] | None = None):
+    def __init__(
+        self, units: Iterable[AdminUnit], *, line_of: Mapping[str, int] | None = None
+    ) -> None:
         """Index and check units (one province, parents one level up, unique codes).
 
         ``line_of`` maps codes to source lines so errors can name the line.

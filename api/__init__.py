@@ -1,0 +1,1 @@
+"""HTTP: FastAPI routers per audience, schemas, problem+json errors."""

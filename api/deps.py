@@ -1,0 +1,40 @@
+"""What the routes depend on, handed in by the composition root."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any, Protocol
+from uuid import UUID
+
+from fastapi import Depends, Request
+
+from digitization.application import Digitisation
+from projections.catalogue import EntryRow, RegisterRow
+
+
+class CatalogueReader(Protocol):
+    def list_registers(self, district: str, *, after: str | None, limit: int) -> list[RegisterRow]: ...
+
+    def list_entries(
+        self, district: str, *, status: str | None, after: tuple[str, int] | None, limit: int
+    ) -> list[EntryRow]: ...
+
+    def count_entries(self, district: str, *, status: str | None) -> int: ...
+
+    def get_register(self, register_id: UUID) -> RegisterRow | None: ...
+
+
+@dataclass
+class Services:
+    app: Digitisation
+    catalogue: CatalogueReader
+    public_keys: Callable[[], dict[str, Any]]
+
+
+def get_services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]

@@ -1,0 +1,24 @@
+"""The FastAPI application; built by the composition root with its services."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from api.deps import Services
+from api.problems import install_problem_handlers
+from api.routes import meta, registers
+
+DESCRIPTION = """
+**hotich** — hồ sơ hộ tịch số hóa. Every step of digitising civil-status books is a signed,
+hash-chained event; these endpoints read the registers (books) and entries it has recorded.
+Errors are RFC 9457 problem details (`application/problem+json`).
+"""
+
+
+def create_app(services: Services) -> FastAPI:
+    app = FastAPI(title="hotich", version="0.1.0", description=DESCRIPTION)
+    app.state.services = services
+    install_problem_handlers(app)
+    app.include_router(meta.router)
+    app.include_router(registers.router)
+    return app

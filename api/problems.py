@@ -1,0 +1,71 @@
+"""Errors as RFC 9457 problem details (application/problem+json), mapped in one place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from digitization.errors import NotFoundError, VersionConflictError
+from domain.errors import (
+    DomainError,
+    DuplicateEntryNumberError,
+    DuplicateRegisterError,
+    InvalidValueError,
+    NotAllowedError,
+    RuleViolationError,
+)
+
+PROBLEM_JSON = "application/problem+json"
+TYPE_BASE = "https://hotich.example/problems/"
+
+
+def problem(status: int, title: str, detail: str, kind: str, **extra: Any) -> JSONResponse:
+    body = {"type": TYPE_BASE + kind, "title": title, "status": status, "detail": detail, **extra}
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+
+
+def _domain_error(_: Request, exc: Exception) -> JSONResponse:
+    if isinstance(exc, InvalidValueError):
+        return problem(
+            422, "Invalid value", exc.message, "invalid-value",
+            errors=[{"field": exc.field, "rule": exc.rule, "label_vi": exc.label_vi}],
+        )
+    if isinstance(exc, NotFoundError):
+        return problem(404, "Not found", exc.message, "not-found")
+    if isinstance(exc, VersionConflictError):
+        return problem(409, "Version conflict", exc.message, "version-conflict",
+                       expected_version=exc.expected, current_version=exc.actual)
+    if isinstance(exc, DuplicateEntryNumberError | DuplicateRegisterError):
+        return problem(409, "Already exists", exc.message, "already-exists", rule=exc.rule)
+    if isinstance(exc, NotAllowedError):
+        return problem(403, "Not allowed", exc.message, "not-allowed", rule=exc.rule)
+    if isinstance(exc, RuleViolationError):
+        return problem(409, "Rule violated", exc.message, "rule-violated", rule=exc.rule)
+    assert isinstance(exc, DomainError)
+    return problem(400, "Bad request", exc.message, "bad-request")
+
+
+def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {"field": ".".join(str(p) for p in e["loc"] if p not in ("body", "query", "path")),
+         "rule": e["msg"], "in": str(e["loc"][0]) if e["loc"] else None}
+        for e in exc.errors()
+    ]
+    detail = "; ".join(f"{e['field']}: {e['rule']}" for e in errors)
+    return problem(422, "Invalid request", detail, "invalid-request", errors=errors)
+
+
+def _http_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    return problem(exc.status_code, str(exc.detail), str(exc.detail), "http-" + str(exc.status_code))
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)

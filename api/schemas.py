@@ -1,0 +1,124 @@
+"""Response schemas (``…Public``): what clients see, never the aggregates themselves."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from pydantic import BaseModel, Field
+
+from domain.civil_record import CivilRecord
+from domain.register import Register
+from projections.catalogue import EntryRow, RegisterRow
+
+
+class HealthPublic(BaseModel):
+    status: str = Field(examples=["ok"])
+    events: int = Field(description="notification id of the newest stored event")
+
+
+class PublicKeyPublic(BaseModel):
+    key_id: str
+    algorithm: str
+    public_key: str = Field(description="raw 32-byte Ed25519 public key, base64")
+    public_key_pem: str
+    created_at: str
+
+
+class KeySetPublic(BaseModel):
+    format: str
+    current: str | None = None
+    keys: list[PublicKeyPublic]
+
+
+class DistrictPublic(BaseModel):
+    code: str
+    name: str
+    communes: int
+
+
+class RegisterPublic(BaseModel):
+    id: UUID
+    version: int
+    district: str
+    commune_code: str
+    kind: str
+    year_from: int
+    year_to: int
+    book_number: str
+    page_count: int
+    estimated_entries: int
+
+    @classmethod
+    def of(cls, r: Register | RegisterRow) -> RegisterPublic:
+        return cls(
+            id=r.id, version=r.version, district=r.district, commune_code=r.commune_code,
+            kind=str(r.kind), year_from=r.year_from, year_to=r.year_to, book_number=r.book_number,
+            page_count=r.page_count, estimated_entries=r.estimated_entries,
+        )
+
+
+class EntrySummaryPublic(BaseModel):
+    id: UUID
+    version: int
+    register_id: UUID
+    district: str
+    commune_code: str
+    kind: str
+    entry_number: int
+    status: str
+    subject_name: str | None
+    open_discrepancies: int
+    published: bool
+
+    @classmethod
+    def of(cls, r: EntryRow) -> EntrySummaryPublic:
+        return cls(
+            id=r.id, version=r.version, register_id=r.register_id, district=r.district,
+            commune_code=r.commune_code, kind=r.kind, entry_number=r.entry_number, status=r.status,
+            subject_name=r.subject_name, open_discrepancies=r.open_discrepancies, published=r.published,
+        )
+
+
+class EntryPublic(BaseModel):
+    id: UUID
+    version: int
+    register_id: UUID
+    district: str
+    commune_code: str
+    kind: str
+    entry_number: int
+    pages: list[int]
+    status: str
+    fields: dict[str, Any]
+    discrepancies: dict[str, dict[str, Any]]
+    keyed_by: list[str]
+    second_keyed_by: list[str]
+    verified_by: str | None
+    rejection_reason: str | None
+    published_fields: dict[str, Any] | None = Field(
+        description="what the portal sees: the last published version, unchanged by pending corrections"
+    )
+    corrections: list[dict[str, Any]]
+
+    @classmethod
+    def of(cls, e: CivilRecord) -> EntryPublic:
+        return cls(
+            id=e.id, version=e.version, register_id=e.register_id, district=e.district,
+            commune_code=e.commune_code, kind=e.kind.value, entry_number=e.entry_number,
+            pages=e.pages, status=e.status.value, fields=e.fields, discrepancies=e.discrepancies,
+            keyed_by=e.keyed_by, second_keyed_by=e.second_keyed_by, verified_by=e.verified_by,
+            rejection_reason=e.rejection_reason, published_fields=e.published_fields,
+            corrections=e.corrections,
+        )
+
+
+class RegisterPage(BaseModel):
+    items: list[RegisterPublic]
+    next: str | None = Field(description="cursor for the next page; null on the last page")
+
+
+class EntryPage(BaseModel):
+    items: list[EntrySummaryPublic]
+    total: int
+    next: str | None = Field(description="cursor for the next page; null on the last page")

@@ -1,0 +1,1 @@
+"""The hotich command line."""

@@ -1,0 +1,169 @@
+"""hotich: the command line. Messages in English, with Vietnamese labels where they help."""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from infra.bootstrap import bootstrap, init_home
+from infra.settings import Settings, get_settings
+from infra.signing.keyring import Keyring, KeyringError, PublicKeySet
+from infra.store.scan import scan_postgres, scan_sqlite
+from infra.store.verify import verify_store
+
+app = typer.Typer(help="hotich — signed, event-sourced civil-status records (hộ tịch).", no_args_is_help=True)
+keys_app = typer.Typer(help="Signing keys (khóa ký): rotate, list, export.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+console = Console()
+err = Console(stderr=True)
+
+
+def _settings() -> Settings:
+    return get_settings()
+
+
+@app.command()
+def init(
+    encrypt: Annotated[bool, typer.Option(help="create an AES-256 key for encryption at rest")] = True,
+) -> None:
+    """Create the data directory, the first signing key and the cipher key."""
+    settings = _settings()
+    done = init_home(settings, encrypt=encrypt)
+    for line in done or [f"{settings.home} is already set up"]:
+        console.print(line)
+
+
+@app.command()
+def demo() -> None:
+    """Load the demo province (Hà Giang) into an empty store."""
+    from infra.demo.load import load_demo
+
+    container = bootstrap(_settings())
+    try:
+        if container.app.recorder.max_notification_id():
+            err.print("[red]the store is not empty; the demo loads only into an empty store[/red]")
+            raise typer.Exit(2)
+        summary = load_demo(container.app)
+    finally:
+        container.close()
+    console.print(f"demo loaded: {summary.registers} registers (sổ), {summary.entries} entries (bản ghi)")
+    console.print(", ".join(f"{k}: {v}" for k, v in sorted(summary.by_status.items())))
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="listen address (HOTICH_HOST)")] = None,
+    port: Annotated[int | None, typer.Option(help="listen port (HOTICH_PORT)")] = None,
+) -> None:
+    """Serve the HTTP API; loads the demo into an empty store unless HOTICH_DEMO=false."""
+    import uvicorn
+
+    from infra.demo.load import load_demo
+    from infra.web import build_web
+
+    settings = _settings()
+    init_home(settings, encrypt=settings.database_url is None)
+    container = bootstrap(settings)
+    if settings.demo and not container.app.recorder.max_notification_id():
+        console.print("empty store: loading the demo (Hà Giang) ...")
+        summary = load_demo(container.app)
+        console.print(f"demo loaded: {summary.registers} registers, {summary.entries} entries")
+    web = build_web(container)
+    try:
+        uvicorn.run(web.api, host=host or settings.host, port=port or settings.port, log_level=settings.log_level)
+    finally:
+        container.close()
+
+
+@app.command()
+def verify(
+    keys: Annotated[
+        Path | None, typer.Option(help="check against this exported key set instead of the data directory's")
+    ] = None,
+    jobs: Annotated[int, typer.Option(min=1, max=64, help="worker processes for signature checks")] = 2,
+    progress: Annotated[bool, typer.Option(help="show a progress bar")] = True,
+) -> None:
+    """Check the whole store: contiguous versions, every hash chain, every signature."""
+    settings = _settings()
+    try:
+        key_set = PublicKeySet.load(keys) if keys else Keyring(settings.keys_dir).public_keys()
+    except KeyringError as e:
+        err.print(f"[red]keys: {e}[/red]")
+        raise typer.Exit(2) from None
+    try:
+        batches = (
+            scan_postgres(settings.database_url) if settings.database_url else scan_sqlite(settings.sqlite_path)
+        )
+        with Progress(
+            TextColumn("verifying"), BarColumn(bar_width=None), TextColumn("{task.completed:,} events"),
+            TimeElapsedColumn(), console=err, disable=not progress or not err.is_terminal,
+        ) as bar:
+            task = bar.add_task("verify", total=None)
+            report = verify_store(
+                batches, cipher_key=settings.resolved_cipher_key(), keys=key_set, jobs=jobs,
+                on_progress=lambda n: bar.advance(task, n),
+            )
+    except FileNotFoundError as e:
+        err.print(f"[red]{e}[/red]")
+        raise typer.Exit(2) from None
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    table = Table(show_header=False, box=None)
+    table.add_row("events (sự kiện)", f"{report.events:,}")
+    table.add_row("aggregates", f"{report.aggregates:,}")
+    table.add_row("keys seen (khóa)", ", ".join(f"{k} ({n:,})" for k, n in report.keys_seen.items()) or "-")
+    table.add_row("events/s", f"{report.events_per_second:,.0f}")
+    table.add_row("peak memory", f"{peak_mb:,.0f} MB")
+    console.print(table)
+    if report.ok:
+        console.print("[green]OK: every chain, version and signature checks[/green]")
+        return
+    for problem in report.problems:
+        err.print(f"[red]FAIL[/red] {problem}")
+    if report.problem_count > len(report.problems):
+        err.print(f"... and {report.problem_count - len(report.problems)} more")
+    err.print(f"[red]{report.problem_count} problem(s) found[/red]")
+    raise typer.Exit(1)
+
+
+@keys_app.command("rotate")
+def keys_rotate() -> None:
+    """Add a new current signing key; earlier public keys stay valid for checking."""
+    key = Keyring.open(_settings().keys_dir).rotate()
+    console.print(f"new current key: {key.key_id} (restart running servers to sign with it)")
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """List the published keys."""
+    keyring = Keyring.open(_settings().keys_dir)
+    current = keyring.current_key_id
+    table = Table("key id", "algorithm", "created", "current")
+    for key in keyring.public_keys().to_json()["keys"]:
+        table.add_row(key["key_id"], key["algorithm"], key["created_at"], "yes" if key["key_id"] == current else "")
+    console.print(table)
+
+
+@keys_app.command("export")
+def keys_export(
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="file to write; default stdout")] = None,
+) -> None:
+    """Print (or write) the public key set as JSON, for anyone who checks events."""
+    keyring = Keyring.open(_settings().keys_dir)
+    text = json.dumps(keyring.public_keys().to_json(), indent=2, ensure_ascii=False) + "\n"
+    if output:
+        output.write_text(text, "utf-8")
+        console.print(f"wrote {output}")
+    else:
+        sys.stdout.write(text)
+
+
+if __name__ == "__main__":
+    app()

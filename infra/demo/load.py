@@ -1,0 +1,218 @@
+"""Load the demo: Hà Giang's districts and communes, the plan, books and entries in every state.
+
+The plan follows the province's 2023 report (2 districts finished in 2022, 5 of the remaining 9
+targeted for 2023, the last 4 for 2024). The report does not name the districts; which ones
+are "done" here is the demo's own choice. All people are synthetic.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from digitization.application import Digitisation
+from domain.actor import Actor, Role
+from domain.civil_record import CivilRecord, CorrectionKind
+from domain.personal_id import PersonalId
+from domain.record_kind import RecordKind
+from domain.register import Register
+from domain.sex import Sex
+from infra.demo.names import NameGenerator, SyntheticPerson
+
+DONE_2022 = {"024": "2022-11-30", "034": "2022-12-20"}
+TARGET_2023 = ("030", "031", "032", "033", "035")
+TARGET_2024 = ("026", "027", "028", "029")
+PLANNER = Actor("admin.tinh", Role.ADMIN)
+KINDS = (RecordKind.BIRTH, RecordKind.DEATH, RecordKind.MARRIAGE)
+# How far each entry of an unfinished district goes through the workflow.
+STAGES = (
+    ("keyed", 5),
+    ("second_keyed", 3),
+    ("discrepancies_found", 2),
+    ("reconciled", 2),
+    ("verified", 3),
+    ("rejected", 1),
+    ("corrected", 1),
+    ("published", 8),
+)
+
+
+@dataclass
+class DemoSummary:
+    registers: int
+    entries: int
+    by_status: Counter[str]
+
+
+class DemoLoader:
+    """Writes the demo through the use cases, so every demo event is signed like any other."""
+
+    def __init__(self, app: Digitisation, *, seed: int = 2023, communes_per_district: int = 3) -> None:
+        self.app = app
+        self.rng = random.Random(seed)
+        self.names = NameGenerator(seed)
+        self.communes_per_district = communes_per_district
+        self.used_ids: set[str] = set()
+
+    def load(self) -> DemoSummary:
+        self._plan()
+        registers = 0
+        statuses: Counter[str] = Counter()
+        for district in self.app.units.districts():
+            clerks = [Actor(f"clerk.{district.code}.{i}", Role.CLERK) for i in (1, 2)]
+            verifier = Actor(f"verifier.{district.code}", Role.VERIFIER)
+            communes = self.app.units.communes_of(district.code)[: self.communes_per_district]
+            for commune in communes:
+                for kind in KINDS:
+                    count = self.rng.randint(4, 8)
+                    register = self._register(clerks[0], commune.code, kind, count)
+                    registers += 1
+                    for number in range(1, count + 1):
+                        stage = "published" if district.code in DONE_2022 else self._stage()
+                        entry = self._entry(register, number, clerks, verifier, stage, commune.name)
+                        statuses[entry.status.value] += 1
+        return DemoSummary(registers=registers, entries=sum(statuses.values()), by_status=statuses)
+
+    def _plan(self) -> None:
+        for code in TARGET_2023:
+            self.app.set_plan_target(actor=PLANNER, district_code=code, target_date="2023-11-30")
+        for code in TARGET_2024:
+            self.app.set_plan_target(actor=PLANNER, district_code=code, target_date="2024-12-31")
+        for code, done in DONE_2022.items():
+            self.app.set_plan_target(actor=PLANNER, district_code=code, target_date="2022-12-31")
+            self.app.record_district_completion(actor=PLANNER, district_code=code, completed_on=done)
+
+    def _stage(self) -> str:
+        names, weights = zip(*STAGES, strict=True)
+        return self.rng.choices(names, weights)[0]
+
+    def _register(self, clerk: Actor, commune_code: str, kind: RecordKind, count: int) -> Register:
+        year_from = self.rng.choice((1968, 1975, 1986, 1995, 2004, 2012))
+        return self.app.catalogue_register(
+            actor=clerk,
+            commune_code=commune_code,
+            kind=kind,
+            year_from=year_from,
+            year_to=year_from + self.rng.randint(1, 4),
+            book_number=f"{self.rng.randint(1, 3):02d}",
+            page_count=count * 2,
+            estimated_entries=count,
+        )
+
+    # ----- synthetic fields ---------------------------------------------------------------
+    def _date(self, year: int, *, full_after: int = 1980) -> str:
+        month, day = self.rng.randint(1, 12), self.rng.randint(1, 28)
+        if year < full_after and self.rng.random() < 0.3:
+            return str(year) if self.rng.random() < 0.5 else f"{month:02d}/{year}"
+        return f"{day:02d}/{month:02d}/{year}"
+
+    def _pid(self, sex: str, year: int) -> str | None:
+        if year < 2000 and self.rng.random() < 0.8:
+            return None
+        while True:
+            pid = PersonalId.build(
+                province_code=2, sex=Sex(sex), birth_year=year, serial=self.rng.randint(0, 999_999)
+            ).value
+            if pid not in self.used_ids:
+                self.used_ids.add(pid)
+                return pid
+
+    def _person(self, prefix: str, p: SyntheticPerson, year: int, *, sex: bool) -> dict[str, Any]:
+        fields: dict[str, Any] = {
+            f"{prefix}.full_name": p.full_name,
+            f"{prefix}.birth_date": self._date(year),
+            f"{prefix}.ethnicity": p.ethnicity.name_vi,
+            f"{prefix}.nationality": "Việt Nam",
+        }
+        if sex:
+            fields[f"{prefix}.sex"] = p.sex
+        return fields
+
+    def _fields(self, kind: RecordKind, register: Register, commune_name: str) -> dict[str, Any]:
+        year = self.rng.randint(register.year_from, register.year_to)
+        place = f"{self.names.place_name()}, {commune_name}"
+        common = {"registration_date": f"{self.rng.randint(1, 28):02d}/{self.rng.randint(2, 12):02d}/{year}",
+                  "registrar": self.names.person().full_name}
+        if kind is RecordKind.BIRTH:
+            father, mother = self.names.spouse_pair()
+            child = self.names.child_of(father if self.rng.random() > 0.1 else None, mother)
+            birth_year = year - (0 if self.rng.random() < 0.8 else 1)
+            fields = {
+                "child.full_name": child.full_name,
+                "child.sex": child.sex,
+                "child.birth_date": f"{self.rng.randint(1, 28):02d}/01/{birth_year}",
+                "child.birth_place": place,
+                "child.ethnicity": child.ethnicity.name_vi,
+                "child.nationality": "Việt Nam",
+                "mother.full_name": mother.full_name,
+                "mother.birth_date": str(birth_year - self.rng.randint(18, 38)),
+                "mother.ethnicity": mother.ethnicity.name_vi,
+                "father.full_name": father.full_name,
+                "father.birth_date": str(birth_year - self.rng.randint(20, 45)),
+                "declarant.full_name": father.full_name,
+                "declarant.relationship": "cha",
+            }
+            pid = self._pid(child.sex, birth_year)
+            if pid:
+                fields["child.personal_id"] = pid
+            return {**common, **fields}
+        if kind is RecordKind.DEATH:
+            person = self.names.person()
+            fields = self._person("deceased", person, year - self.rng.randint(40, 90), sex=True)
+            fields.update({
+                "deceased.residence": place,
+                "death.date": f"{self.rng.randint(1, 28):02d}/01/{year}",
+                "death.place": place,
+                "death.cause": self.rng.choice(("Già yếu", "Bệnh", "Tai nạn")),
+            })
+            return {**common, **fields}
+        husband, wife = self.names.spouse_pair()
+        fields = {
+            **self._person("husband", husband, year - self.rng.randint(20, 35), sex=False),
+            **self._person("wife", wife, year - self.rng.randint(18, 30), sex=False),
+            "husband.residence": place,
+            "wife.residence": place,
+        }
+        return {**common, **fields}
+
+    # ----- the workflow -------------------------------------------------------------------
+    def _entry(
+        self, register: Register, number: int, clerks: list[Actor], verifier: Actor, stage: str,
+        commune_name: str,
+    ) -> CivilRecord:
+        app = self.app
+        fields = self._fields(register.kind, register, commune_name)
+        entry = app.key_entry(actor=clerks[0], register_id=register.id, entry_number=number,
+                              pages=[(number + 1) // 2], fields=fields)
+        if stage == "keyed":
+            return entry
+        if stage == "rejected":
+            return app.reject_entry(actor=verifier, entry_id=entry.id, reason="Chữ trên trang quét không rõ, cần nhập lại")
+        second = dict(fields)
+        if stage in ("discrepancies_found", "reconciled"):
+            name_field = next(k for k in fields if k.endswith("full_name"))
+            second[name_field] = fields[name_field].rsplit(" ", 1)[0] + " " + self.names.person().given
+        entry = app.second_key_entry(actor=clerks[1], entry_id=entry.id, fields=second)
+        if stage in ("second_keyed", "discrepancies_found"):
+            return entry
+        if stage == "reconciled":
+            return app.reconcile_entry(actor=verifier, entry_id=entry.id,
+                                       resolutions={f: fields.get(f) for f in entry.discrepancies})
+        entry = app.verify_entry(actor=verifier, entry_id=entry.id)
+        if stage == "verified":
+            return entry
+        entry = app.publish_entry(actor=verifier, entry_id=entry.id)
+        if stage == "corrected":
+            path = "registrar"
+            return app.correct_entry(
+                actor=clerks[0], entry_id=entry.id, kind=CorrectionKind.TRANSCRIPTION_FIX,
+                changes={path: self.names.person().full_name},
+                reason="Tên cán bộ hộ tịch nhập sai so với sổ",
+            )
+        return entry
+
+
+def load_demo(app: Digitisation, *, seed: int = 2023) -> DemoSummary:
+    return DemoLoader(app, seed=seed).load()

@@ -1,0 +1,67 @@
+"""Feed projections in-process from the notification log by polling (SQLite has no subscriptions)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Protocol
+
+from eventsourcing.application import Application
+
+log = logging.getLogger(__name__)
+
+
+class PositionedProjection(Protocol):
+    def process(self, event: object, position: int) -> None: ...
+
+
+class PollingProjectionRunner:
+    """Reads the log after the view's position and hands each event to the projection."""
+
+    def __init__(
+        self,
+        app: Application[object],
+        projection: PositionedProjection,
+        position: int,
+        *,
+        batch: int = 500,
+        interval: float = 0.5,
+    ) -> None:
+        self.app = app
+        self.projection = projection
+        self.position = position
+        self.batch = batch
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def catch_up(self) -> int:
+        """Process everything recorded so far; returns how many events were processed."""
+        done = 0
+        while True:
+            notifications = self.app.recorder.select_notifications(
+                start=self.position + 1, limit=self.batch
+            )
+            if not notifications:
+                return done
+            for notification in notifications:
+                self.projection.process(self.app.mapper.to_domain_event(notification), notification.id)
+                self.position = notification.id
+                done += 1
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.catch_up()
+            except Exception:  # keep serving; the next poll retries from the stored position
+                log.exception("projection runner failed; retrying")
+            self._stop.wait(self.interval)
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="projection-runner", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)

@@ -1,0 +1,1 @@
+"""Read-store adapters: where projections keep their views."""
