@@ -23,7 +23,7 @@ app = typer.Typer(help="hotich — signed, event-sourced civil-status records (h
 keys_app = typer.Typer(help="Signing keys (khóa ký): rotate, list, export.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 console = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 
 def _settings() -> Settings:

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# make test: start the services the suite needs, lint, type-check, run every test, stop what we started.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+cd "$ROOT"
+BIN="$ROOT/.venv/bin"
+
+bash infra/scripts/postgres.sh start
+trap 'bash infra/scripts/postgres.sh stop' EXIT
+export HOTICH_TEST_DATABASE_URL="$(bash infra/scripts/postgres.sh url)"
+
+echo "== ruff"
+"$BIN/ruff" check .
+"$BIN/ruff" format --check .
+echo "== mypy"
+"$BIN/mypy"
+echo "== pytest"
+"$BIN/python" -m pytest -p no:cacheprovider "$@"

@@ -1,0 +1,59 @@
+"""Integration fixtures: the same behaviour suite against SQLite and a real PostgreSQL server."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from infra.bootstrap import Container, bootstrap, init_home
+from infra.settings import Settings, get_settings
+from infra.store.scan import POSTGRES_EVENTS_TABLE
+
+
+def postgres_url() -> str:
+    url = os.environ.get("HOTICH_TEST_DATABASE_URL")
+    if not url:
+        pytest.fail(
+            "HOTICH_TEST_DATABASE_URL is not set: run the suite with `make test`, which starts "
+            "PostgreSQL (the PostgreSQL tests never skip)"
+        )
+    return url
+
+
+def reset_postgres(url: str) -> None:
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(psycopg.sql.SQL("DROP TABLE IF EXISTS {}").format(psycopg.sql.Identifier(POSTGRES_EVENTS_TABLE)))
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def settings(backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
+    """Settings for a fresh, encrypted store on the backend; also set in the environment for the CLI."""
+    monkeypatch.setenv("HOTICH_HOME", str(tmp_path / "home"))
+    if backend == "postgres":
+        url = postgres_url()
+        reset_postgres(url)
+        monkeypatch.setenv("HOTICH_DATABASE_URL", url)
+    else:
+        monkeypatch.delenv("HOTICH_DATABASE_URL", raising=False)
+    monkeypatch.delenv("HOTICH_CIPHER_KEY", raising=False)
+    get_settings.cache_clear()
+    settings = get_settings()
+    init_home(settings, encrypt=True)
+    yield settings
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def container(settings: Settings) -> Iterator[Container]:
+    c = bootstrap(settings)
+    yield c
+    c.close()
