@@ -14,7 +14,9 @@ from projections.catalogue import EntryRow, RegisterRow
 
 
 class CatalogueReader(Protocol):
-    def list_registers(self, district: str, *, after: str | None, limit: int) -> list[RegisterRow]: ...
+    def list_registers(
+        self, district: str, *, after: str | None, limit: int
+    ) -> list[RegisterRow]: ...
 
     def list_entries(
         self, district: str, *, status: str | None, after: tuple[str, int] | None, limit: int

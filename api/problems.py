@@ -31,14 +31,23 @@ def problem(status: int, title: str, detail: str, kind: str, **extra: Any) -> JS
 def _domain_error(_: Request, exc: Exception) -> JSONResponse:
     if isinstance(exc, InvalidValueError):
         return problem(
-            422, "Invalid value", exc.message, "invalid-value",
+            422,
+            "Invalid value",
+            exc.message,
+            "invalid-value",
             errors=[{"field": exc.field, "rule": exc.rule, "label_vi": exc.label_vi}],
         )
     if isinstance(exc, NotFoundError):
         return problem(404, "Not found", exc.message, "not-found")
     if isinstance(exc, VersionConflictError):
-        return problem(409, "Version conflict", exc.message, "version-conflict",
-                       expected_version=exc.expected, current_version=exc.actual)
+        return problem(
+            409,
+            "Version conflict",
+            exc.message,
+            "version-conflict",
+            expected_version=exc.expected,
+            current_version=exc.actual,
+        )
     if isinstance(exc, DuplicateEntryNumberError | DuplicateRegisterError):
         return problem(409, "Already exists", exc.message, "already-exists", rule=exc.rule)
     if isinstance(exc, NotAllowedError):
@@ -52,8 +61,11 @@ def _domain_error(_: Request, exc: Exception) -> JSONResponse:
 def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = [
-        {"field": ".".join(str(p) for p in e["loc"] if p not in ("body", "query", "path")),
-         "rule": e["msg"], "in": str(e["loc"][0]) if e["loc"] else None}
+        {
+            "field": ".".join(str(p) for p in e["loc"] if p not in ("body", "query", "path")),
+            "rule": e["msg"],
+            "in": str(e["loc"][0]) if e["loc"] else None,
+        }
         for e in exc.errors()
     ]
     detail = "; ".join(f"{e['field']}: {e['rule']}" for e in errors)
@@ -62,7 +74,9 @@ def _validation_error(_: Request, exc: Exception) -> JSONResponse:
 
 def _http_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    return problem(exc.status_code, str(exc.detail), str(exc.detail), "http-" + str(exc.status_code))
+    return problem(
+        exc.status_code, str(exc.detail), str(exc.detail), "http-" + str(exc.status_code)
+    )
 
 
 def install_problem_handlers(app: FastAPI) -> None:

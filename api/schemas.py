@@ -52,9 +52,16 @@ class RegisterPublic(BaseModel):
     @classmethod
     def of(cls, r: Register | RegisterRow) -> RegisterPublic:
         return cls(
-            id=r.id, version=r.version, district=r.district, commune_code=r.commune_code,
-            kind=str(r.kind), year_from=r.year_from, year_to=r.year_to, book_number=r.book_number,
-            page_count=r.page_count, estimated_entries=r.estimated_entries,
+            id=r.id,
+            version=r.version,
+            district=r.district,
+            commune_code=r.commune_code,
+            kind=str(r.kind),
+            year_from=r.year_from,
+            year_to=r.year_to,
+            book_number=r.book_number,
+            page_count=r.page_count,
+            estimated_entries=r.estimated_entries,
         )
 
 
@@ -74,9 +81,17 @@ class EntrySummaryPublic(BaseModel):
     @classmethod
     def of(cls, r: EntryRow) -> EntrySummaryPublic:
         return cls(
-            id=r.id, version=r.version, register_id=r.register_id, district=r.district,
-            commune_code=r.commune_code, kind=r.kind, entry_number=r.entry_number, status=r.status,
-            subject_name=r.subject_name, open_discrepancies=r.open_discrepancies, published=r.published,
+            id=r.id,
+            version=r.version,
+            register_id=r.register_id,
+            district=r.district,
+            commune_code=r.commune_code,
+            kind=r.kind,
+            entry_number=r.entry_number,
+            status=r.status,
+            subject_name=r.subject_name,
+            open_discrepancies=r.open_discrepancies,
+            published=r.published,
         )
 
 
@@ -97,18 +112,29 @@ class EntryPublic(BaseModel):
     verified_by: str | None
     rejection_reason: str | None
     published_fields: dict[str, Any] | None = Field(
-        description="what the portal sees: the last published version, unchanged by pending corrections"
+        description="what the portal sees: the last published version (pending corrections aside)"
     )
     corrections: list[dict[str, Any]]
 
     @classmethod
     def of(cls, e: CivilRecord) -> EntryPublic:
         return cls(
-            id=e.id, version=e.version, register_id=e.register_id, district=e.district,
-            commune_code=e.commune_code, kind=e.kind.value, entry_number=e.entry_number,
-            pages=e.pages, status=e.status.value, fields=e.fields, discrepancies=e.discrepancies,
-            keyed_by=e.keyed_by, second_keyed_by=e.second_keyed_by, verified_by=e.verified_by,
-            rejection_reason=e.rejection_reason, published_fields=e.published_fields,
+            id=e.id,
+            version=e.version,
+            register_id=e.register_id,
+            district=e.district,
+            commune_code=e.commune_code,
+            kind=e.kind.value,
+            entry_number=e.entry_number,
+            pages=e.pages,
+            status=e.status.value,
+            fields=e.fields,
+            discrepancies=e.discrepancies,
+            keyed_by=e.keyed_by,
+            second_keyed_by=e.second_keyed_by,
+            verified_by=e.verified_by,
+            rejection_reason=e.rejection_reason,
+            published_fields=e.published_fields,
             corrections=e.corrections,
         )
 

@@ -17,6 +17,8 @@ from eventsourcing.persistence import (
     Transcoding,
 )
 
+from digitization.errors import NotFoundError, VersionConflictError
+from digitization.ports import EventSealing
 from domain.actor import Actor
 from domain.admin_units import AdminUnits
 from domain.civil_record import CivilRecord, CorrectionKind
@@ -24,8 +26,6 @@ from domain.errors import DuplicateEntryNumberError, DuplicateRegisterError
 from domain.plan import DigitisationPlan
 from domain.record_kind import RecordKind
 from domain.register import Register
-from digitization.errors import NotFoundError, VersionConflictError
-from digitization.ports import EventSealing
 
 A = TypeVar("A", Register, CivilRecord, DigitisationPlan)
 
@@ -78,7 +78,7 @@ class Digitisation(Application[UUID]):
     # ----- loading and saving ---------------------------------------------------------------
     def _load(self, cls: type[A], what: str, ident: UUID, expected_version: int | None) -> A:
         try:
-            aggregate = self.repository.get(ident)
+            aggregate: object = self.repository.get(ident)
         except AggregateNotFoundError:
             raise NotFoundError(what, ident) from None
         if not isinstance(aggregate, cls):
@@ -87,11 +87,13 @@ class Digitisation(Application[UUID]):
             raise VersionConflictError(what, ident, expected_version, aggregate.version)
         return aggregate
 
-    def _save_changes(self, aggregate: Register | CivilRecord | DigitisationPlan, what: str) -> None:
+    def _save_changes(
+        self, aggregate: Register | CivilRecord | DigitisationPlan, what: str
+    ) -> None:
         try:
             self.save(aggregate)
         except IntegrityError:
-            current = self.repository.get(aggregate.id).version
+            current: int = self.repository.get(aggregate.id).version
             raise VersionConflictError(what, aggregate.id, aggregate.version - 1, current) from None
 
     # ----- registers ------------------------------------------------------------------------
@@ -123,14 +125,16 @@ class Digitisation(Application[UUID]):
         )
         if register.id in self.repository:
             raise DuplicateRegisterError(
-                "register_unique", f"book {book_number} ({kind.value}, {year_from}) of commune "
-                f"{commune.code} is already catalogued as {register.id}"
+                "register_unique",
+                f"book {book_number} ({kind.value}, {year_from}) of commune "
+                f"{commune.code} is already catalogued as {register.id}",
             )
         try:
             self.save(register)
         except IntegrityError:
             raise DuplicateRegisterError(
-                "register_unique", f"book {book_number} of commune {commune.code} is already catalogued"
+                "register_unique",
+                f"book {book_number} of commune {commune.code} is already catalogued",
             ) from None
         return register
 
@@ -184,16 +188,27 @@ class Digitisation(Application[UUID]):
         return entry
 
     def rekey_entry(
-        self, *, actor: Actor, entry_id: UUID, pages: list[int], fields: Mapping[str, Any],
+        self,
+        *,
+        actor: Actor,
+        entry_id: UUID,
+        pages: list[int],
+        fields: Mapping[str, Any],
         expected_version: int | None = None,
     ) -> CivilRecord:
         """Key a rejected entry again."""
         return self._change_entry(
-            entry_id, expected_version, lambda e: e.rekey(actor=actor, pages=pages, fields=dict(fields))
+            entry_id,
+            expected_version,
+            lambda e: e.rekey(actor=actor, pages=pages, fields=dict(fields)),
         )
 
     def second_key_entry(
-        self, *, actor: Actor, entry_id: UUID, fields: Mapping[str, Any],
+        self,
+        *,
+        actor: Actor,
+        entry_id: UUID,
+        fields: Mapping[str, Any],
         expected_version: int | None = None,
     ) -> CivilRecord:
         """Key an entry a second time; discrepancies are recorded field by field."""
@@ -202,7 +217,11 @@ class Digitisation(Application[UUID]):
         )
 
     def reconcile_entry(
-        self, *, actor: Actor, entry_id: UUID, resolutions: Mapping[str, Any],
+        self,
+        *,
+        actor: Actor,
+        entry_id: UUID,
+        resolutions: Mapping[str, Any],
         expected_version: int | None = None,
     ) -> CivilRecord:
         """Settle discrepancies, one event per field, all or none."""

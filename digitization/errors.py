@@ -1,8 +1,8 @@
 """Errors of the use cases (the domain's own errors pass through unchanged).
 
-    DigitisationError
-    ├── NotFoundError          no register, entry or plan with that id
-    └── VersionConflictError   the caller's expected version is not the current one
+DigitisationError
+├── NotFoundError          no register, entry or plan with that id
+└── VersionConflictError   the caller's expected version is not the current one
 """
 
 from __future__ import annotations

@@ -29,7 +29,9 @@ class Actor:
 
     def __post_init__(self) -> None:
         if not self.id or not self.id.strip() or len(self.id) > 100:
-            raise InvalidValueError("actor.id", "must be 1 to 100 characters", label_vi="người thực hiện")
+            raise InvalidValueError(
+                "actor.id", "must be 1 to 100 characters", label_vi="người thực hiện"
+            )
 
     def to_json(self) -> dict[str, str]:
         return {"id": self.id, "role": self.role.value}

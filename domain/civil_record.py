@@ -39,7 +39,9 @@ class EntryStatus(StrEnum):
 
 
 class CorrectionKind(StrEnum):
-    TRANSCRIPTION_FIX = "transcription_fix"  # sửa lỗi nhập liệu: the keyed value differs from the book
+    TRANSCRIPTION_FIX = (
+        "transcription_fix"  # sửa lỗi nhập liệu: the keyed value differs from the book
+    )
     CAI_CHINH = "cai_chinh"  # cải chính hộ tịch: an official decision changes the registered fact
 
 
@@ -71,7 +73,9 @@ def _check_pages(pages: list[int]) -> list[int]:
         raise InvalidValueError("pages", "must name at least one page", label_vi="trang")
     for page in pages:
         if not isinstance(page, int) or isinstance(page, bool) or page < 1:
-            raise InvalidValueError("pages", "page numbers must be positive integers", label_vi="trang")
+            raise InvalidValueError(
+                "pages", "page numbers must be positive integers", label_vi="trang"
+            )
     return sorted(set(pages))
 
 
@@ -149,7 +153,9 @@ class CivilRecord(HotichAggregate):
     def rekey(self, *, actor: Actor, pages: list[int], fields: dict[str, Any]) -> None:
         """Key a rejected entry again."""
         self.check_status({EntryStatus.REJECTED}, "rekey")
-        self._rekeyed(actor=actor, pages=_check_pages(pages), fields=validate_fields(self.kind, fields))
+        self._rekeyed(
+            actor=actor, pages=_check_pages(pages), fields=validate_fields(self.kind, fields)
+        )
 
     @event("EntryRekeyed")
     def _rekeyed(self, *, actor: Actor, pages: list[int], fields: Fields) -> None:
@@ -170,7 +176,8 @@ class CivilRecord(HotichAggregate):
         if actor.id in self.keyed_by:
             raise NotAllowedError(
                 "second_keying_by_other_person",
-                f"{actor.id} keyed this entry and cannot second-key it (nhập lần 2 phải do người khác)",
+                f"{actor.id} keyed this entry and cannot second-key it "
+                "(nhập lần 2 phải do người khác)",
             )
         second = validate_fields(self.kind, fields)
         self._second_keyed(actor=actor, fields=second)
@@ -220,7 +227,7 @@ class CivilRecord(HotichAggregate):
 
     # ----- verification and publication ---------------------------------------------------
     def verify(self, *, actor: Actor) -> None:
-        """Verify the entry (four eyes: never by someone who keyed, second-keyed or corrected it)."""
+        """Verify the entry (four eyes: never by one who keyed, second-keyed or corrected it)."""
         self.check_status(VERIFIABLE, "verify")
         self.check_not_keyer(actor, "verify")
         self._verified(actor=actor)
@@ -295,10 +302,14 @@ class CivilRecord(HotichAggregate):
                     _require_text(decision_date, "decision_date", "ngày quyết định"),
                     field="decision_date",
                 ).to_json(),
-                "issuer": _require_text(decision_issuer, "decision_issuer", "cơ quan ra quyết định"),
+                "issuer": _require_text(
+                    decision_issuer, "decision_issuer", "cơ quan ra quyết định"
+                ),
             }
         if not changes:
-            raise InvalidValueError("changes", "must change at least one field", label_vi="nội dung")
+            raise InvalidValueError(
+                "changes", "must change at least one field", label_vi="nội dung"
+            )
         candidate = dict(self.fields)
         for path, value in changes.items():
             if path not in SCHEMAS[self.kind]:
@@ -311,11 +322,15 @@ class CivilRecord(HotichAggregate):
         diff = {
             path: {"old": self.fields.get(path), "new": corrected.get(path)}
             for path in sorted(changes)
-            if not same_value(SCHEMAS[self.kind][path].type, self.fields.get(path), corrected.get(path))
+            if not same_value(
+                SCHEMAS[self.kind][path].type, self.fields.get(path), corrected.get(path)
+            )
         }
         if not diff:
             raise InvalidValueError("changes", "change nothing: every value equals the current one")
-        self._corrected(actor=actor, correction_kind=kind.value, changes=diff, reason=reason, decision=decision)
+        self._corrected(
+            actor=actor, correction_kind=kind.value, changes=diff, reason=reason, decision=decision
+        )
 
     @event("EntryCorrected")
     def _corrected(
@@ -353,7 +368,11 @@ class CivilRecord(HotichAggregate):
             )
 
     def check_not_keyer(self, actor: Actor, action: str) -> None:
-        if actor.id in self.keyed_by or actor.id in self.second_keyed_by or actor.id in self.corrected_by:
+        if (
+            actor.id in self.keyed_by
+            or actor.id in self.second_keyed_by
+            or actor.id in self.corrected_by
+        ):
             raise NotAllowedError(
                 "four_eyes",
                 f"{actor.id} keyed, second-keyed or corrected this entry and cannot {action} it "

@@ -41,9 +41,13 @@ class FieldSpec:
     required: bool = False
 
 
-def _person(prefix: str, label: str, *, sex: bool, id_doc: bool, required_name: bool) -> list[FieldSpec]:
+def _person(
+    prefix: str, label: str, *, sex: bool, id_doc: bool, required_name: bool
+) -> list[FieldSpec]:
     specs = [
-        FieldSpec(f"{prefix}.full_name", FieldType.NAME, f"họ, chữ đệm, tên {label}", required_name),
+        FieldSpec(
+            f"{prefix}.full_name", FieldType.NAME, f"họ, chữ đệm, tên {label}", required_name
+        ),
         FieldSpec(f"{prefix}.birth_date", FieldType.DATE, f"ngày sinh {label}"),
         FieldSpec(f"{prefix}.ethnicity", FieldType.TEXT, f"dân tộc {label}"),
         FieldSpec(f"{prefix}.nationality", FieldType.TEXT, f"quốc tịch {label}"),
@@ -53,7 +57,9 @@ def _person(prefix: str, label: str, *, sex: bool, id_doc: bool, required_name: 
     if sex:
         specs.append(FieldSpec(f"{prefix}.sex", FieldType.SEX, f"giới tính {label}"))
     if id_doc:
-        specs.append(FieldSpec(f"{prefix}.id_document", FieldType.TEXT, f"giấy tờ tùy thân {label}"))
+        specs.append(
+            FieldSpec(f"{prefix}.id_document", FieldType.TEXT, f"giấy tờ tùy thân {label}")
+        )
     return specs
 
 
@@ -103,18 +109,13 @@ _OTHER = [
     FieldSpec("details", FieldType.LONG_TEXT, "nội dung đăng ký", True),
 ]
 
+_SPECIFIC: dict[RecordKind, list[FieldSpec]] = {
+    RecordKind.BIRTH: _BIRTH,
+    RecordKind.DEATH: _DEATH,
+    RecordKind.MARRIAGE: _MARRIAGE,
+}
 SCHEMAS: dict[RecordKind, dict[str, FieldSpec]] = {
-    kind: {s.path: s for s in [*_COMMON, *specs]}
-    for kind, specs in {
-        RecordKind.BIRTH: _BIRTH,
-        RecordKind.DEATH: _DEATH,
-        RecordKind.MARRIAGE: _MARRIAGE,
-        **{
-            k: _OTHER
-            for k in RecordKind
-            if k not in (RecordKind.BIRTH, RecordKind.DEATH, RecordKind.MARRIAGE)
-        },
-    }.items()
+    kind: {s.path: s for s in [*_COMMON, *_SPECIFIC.get(kind, _OTHER)]} for kind in RecordKind
 }
 
 # Which field holds the main person's name, for listings and search.
@@ -134,13 +135,19 @@ _LONG_TEXT_MAX = 4000
 def _text(spec: FieldSpec, raw: Any, limit: int) -> str:
     if not isinstance(raw, str):
         raise InvalidValueError(spec.path, "must be text", label_vi=spec.label_vi)
-    value = " ".join(unicodedata.normalize("NFC", raw).split()) if limit == _TEXT_MAX else (
-        unicodedata.normalize("NFC", raw).strip()
+    value = (
+        " ".join(unicodedata.normalize("NFC", raw).split())
+        if limit == _TEXT_MAX
+        else (unicodedata.normalize("NFC", raw).strip())
     )
     if any(unicodedata.category(c) == "Cc" and c not in "\n\t" for c in value):
-        raise InvalidValueError(spec.path, "must not contain control characters", label_vi=spec.label_vi)
+        raise InvalidValueError(
+            spec.path, "must not contain control characters", label_vi=spec.label_vi
+        )
     if len(value) > limit:
-        raise InvalidValueError(spec.path, f"must be at most {limit} characters", label_vi=spec.label_vi)
+        raise InvalidValueError(
+            spec.path, f"must be at most {limit} characters", label_vi=spec.label_vi
+        )
     return value
 
 
@@ -181,7 +188,9 @@ def validate_fields(kind: RecordKind, raw: Mapping[str, Any]) -> Fields:
     for path, value in raw.items():
         spec = schema.get(path)
         if spec is None:
-            raise InvalidValueError(path, f"is not a field of a {kind.value} entry ({kind.label_vi})")
+            raise InvalidValueError(
+                path, f"is not a field of a {kind.value} entry ({kind.label_vi})"
+            )
         if not _is_blank(value):
             fields[path] = _normalise(spec, value)
     for spec in schema.values():

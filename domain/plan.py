@@ -53,14 +53,18 @@ class DigitisationPlan(HotichAggregate):
     def _target_set(self, *, actor: Actor, district_code: str, target_date: str) -> None:
         self.targets[district_code] = target_date
 
-    def record_completion(self, *, actor: Actor, district_code: str, completed_on: dt.date | str) -> None:
+    def record_completion(
+        self, *, actor: Actor, district_code: str, completed_on: dt.date | str
+    ) -> None:
         """Record the acceptance (nghiệm thu) of a district's digitisation."""
         if district_code not in self.targets:
             raise InvalidValueError(
                 "district_code", "has no target in the plan", label_vi="mã huyện"
             )
         if district_code in self.completed:
-            raise InvalidValueError("district_code", "is already recorded as complete", label_vi="mã huyện")
+            raise InvalidValueError(
+                "district_code", "is already recorded as complete", label_vi="mã huyện"
+            )
         self._completion_recorded(
             actor=actor,
             district_code=district_code,

@@ -55,10 +55,14 @@ class Register(HotichAggregate):
             raise InvalidValueError("year_to", "a book spans at most 100 years", label_vi="đến năm")
         number = " ".join(str(book_number).split())
         if not number or len(number) > 30:
-            raise InvalidValueError("book_number", "must be 1 to 30 characters", label_vi="quyển số")
+            raise InvalidValueError(
+                "book_number", "must be 1 to 30 characters", label_vi="quyển số"
+            )
         _positive(page_count, "page_count", "số trang")
         if page_count > MAX_PAGES:
-            raise InvalidValueError("page_count", f"must be at most {MAX_PAGES}", label_vi="số trang")
+            raise InvalidValueError(
+                "page_count", f"must be at most {MAX_PAGES}", label_vi="số trang"
+            )
         _positive(estimated_entries, "estimated_entries", "số bản ghi ước tính", allow_zero=True)
         return cls(
             actor=actor,

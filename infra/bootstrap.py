@@ -46,7 +46,10 @@ def init_home(settings: Settings, *, encrypt: bool = True) -> list[str]:
         fd = os.open(settings.cipher_key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as f:
             f.write(key + "\n")
-        done.append(f"created AES-256 cipher key {settings.cipher_key_file} (back it up: without it the store cannot be read)")
+        done.append(
+            f"created AES-256 cipher key {settings.cipher_key_file} "
+            "(back it up: without it the store cannot be read)"
+        )
     return done
 
 

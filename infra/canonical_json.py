@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-_ENCODE_STRING = json.encoder.encode_basestring  # type: ignore[attr-defined]
+_ENCODE_STRING = json.encoder.encode_basestring
 
 
 class CanonicalJsonError(TypeError):

@@ -1,10 +1,11 @@
-"""Feed projections in-process from the notification log by polling (SQLite has no subscriptions)."""
+"""Feed projections in-process by polling the notification log (SQLite has no subscriptions)."""
 
 from __future__ import annotations
 
 import logging
 import threading
 from typing import Protocol
+from uuid import UUID
 
 from eventsourcing.application import Application
 
@@ -20,7 +21,7 @@ class PollingProjectionRunner:
 
     def __init__(
         self,
-        app: Application[object],
+        app: Application[UUID],
         projection: PositionedProjection,
         position: int,
         *,
@@ -45,7 +46,9 @@ class PollingProjectionRunner:
             if not notifications:
                 return done
             for notification in notifications:
-                self.projection.process(self.app.mapper.to_domain_event(notification), notification.id)
+                self.projection.process(
+                    self.app.mapper.to_domain_event(notification), notification.id
+                )
                 self.position = notification.id
                 done += 1
 

@@ -24,7 +24,8 @@ class Settings(BaseSettings):
         None, description="postgresql://user:password@host:port/dbname; unset: SQLite in home"
     )
     cipher_key: str | None = Field(
-        None, description="base64 AES key for encryption at rest; unset: <home>/cipher.key if present"
+        None,
+        description="base64 AES key for encryption at rest; unset: <home>/cipher.key if present",
     )
     admin_units_csv: Path = Field(DEFAULT_ADMIN_UNITS, description="GSO administrative units CSV")
     host: str = "127.0.0.1"
@@ -38,7 +39,11 @@ class Settings(BaseSettings):
         if value in (None, ""):
             return None
         parts = urlsplit(value)
-        if parts.scheme not in ("postgresql", "postgres") or not parts.hostname or not parts.path.strip("/"):
+        if (
+            parts.scheme not in ("postgresql", "postgres")
+            or not parts.hostname
+            or not parts.path.strip("/")
+        ):
             msg = "HOTICH_DATABASE_URL must look like postgresql://user:password@host:5432/dbname"
             raise ValueError(msg)
         return value
@@ -77,7 +82,9 @@ class Settings(BaseSettings):
                 POSTGRES_ENABLE_DB_FUNCTIONS="n",
             )
         else:
-            env.update(PERSISTENCE_MODULE="eventsourcing.sqlite", SQLITE_DBNAME=str(self.sqlite_path))
+            env.update(
+                PERSISTENCE_MODULE="eventsourcing.sqlite", SQLITE_DBNAME=str(self.sqlite_path)
+            )
         key = self.resolved_cipher_key()
         if key:
             env.update(CIPHER_TOPIC="eventsourcing.cryptography:AESCipher", CIPHER_KEY=key)

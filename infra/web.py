@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from contextlib import asynccontextmanager
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from fastapi import FastAPI
@@ -27,7 +27,7 @@ def build_web(container: Container, *, poll_interval: float = 0.5) -> Web:
     """The API with its catalogue fed in-process; the runner starts and stops with the app."""
     catalogue = SqliteCatalogueView(container.settings.home / "catalogue.sqlite")
     runner = PollingProjectionRunner(
-        container.app,  # type: ignore[arg-type]
+        container.app,
         CatalogueProjection(catalogue),
         catalogue.position(),
         interval=poll_interval,

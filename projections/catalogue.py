@@ -54,7 +54,9 @@ class CatalogueView(Protocol):
 
     def get_entry(self, entry_id: UUID) -> EntryRow | None: ...
 
-    def save(self, position: int, *, register: RegisterRow | None, entry: EntryRow | None) -> None: ...
+    def save(
+        self, position: int, *, register: RegisterRow | None, entry: EntryRow | None
+    ) -> None: ...
 
 
 _STATUS_OF = {
@@ -132,11 +134,17 @@ class CatalogueProjection:
             row = replace(row, open_discrepancies=len(state["discrepancies"]))
         elif name == "DiscrepancyReconciled":
             left = max(row.open_discrepancies - 1, 0)
-            row = replace(row, open_discrepancies=left, status="reconciled" if left == 0 else row.status)
+            row = replace(
+                row, open_discrepancies=left, status="reconciled" if left == 0 else row.status
+            )
         elif name == "EntryCorrected" and row.status_before_correction is None:
             row = replace(row, status_before_correction=previous_status)
         elif name == "CorrectionRejected":
-            row = replace(row, status=row.status_before_correction or "verified", status_before_correction=None)
+            row = replace(
+                row,
+                status=row.status_before_correction or "verified",
+                status_before_correction=None,
+            )
         elif name == "EntryVerified":
             row = replace(row, status_before_correction=None)
         elif name == "EntryPublished":
@@ -155,4 +163,6 @@ class CatalogueProjection:
             new = state.get("value")
         else:
             return row
-        return replace(row, subject_name=new, subject_key=fold(new) if isinstance(new, str) else None)
+        return replace(
+            row, subject_name=new, subject_key=fold(new) if isinstance(new, str) else None
+        )

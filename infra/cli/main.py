@@ -19,7 +19,9 @@ from infra.signing.keyring import Keyring, KeyringError, PublicKeySet
 from infra.store.scan import scan_postgres, scan_sqlite
 from infra.store.verify import verify_store
 
-app = typer.Typer(help="hotich — signed, event-sourced civil-status records (hộ tịch).", no_args_is_help=True)
+app = typer.Typer(
+    help="hotich — signed, event-sourced civil-status records (hộ tịch).", no_args_is_help=True
+)
 keys_app = typer.Typer(help="Signing keys (khóa ký): rotate, list, export.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 console = Console()
@@ -32,7 +34,9 @@ def _settings() -> Settings:
 
 @app.command()
 def init(
-    encrypt: Annotated[bool, typer.Option(help="create an AES-256 key for encryption at rest")] = True,
+    encrypt: Annotated[
+        bool, typer.Option(help="create an AES-256 key for encryption at rest")
+    ] = True,
 ) -> None:
     """Create the data directory, the first signing key and the cipher key."""
     settings = _settings()
@@ -54,7 +58,9 @@ def demo() -> None:
         summary = load_demo(container.app)
     finally:
         container.close()
-    console.print(f"demo loaded: {summary.registers} registers (sổ), {summary.entries} entries (bản ghi)")
+    console.print(
+        f"demo loaded: {summary.registers} registers (sổ), {summary.entries} entries (bản ghi)"
+    )
     console.print(", ".join(f"{k}: {v}" for k, v in sorted(summary.by_status.items())))
 
 
@@ -78,7 +84,12 @@ def serve(
         console.print(f"demo loaded: {summary.registers} registers, {summary.entries} entries")
     web = build_web(container)
     try:
-        uvicorn.run(web.api, host=host or settings.host, port=port or settings.port, log_level=settings.log_level)
+        uvicorn.run(
+            web.api,
+            host=host or settings.host,
+            port=port or settings.port,
+            log_level=settings.log_level,
+        )
     finally:
         container.close()
 
@@ -86,9 +97,12 @@ def serve(
 @app.command()
 def verify(
     keys: Annotated[
-        Path | None, typer.Option(help="check against this exported key set instead of the data directory's")
+        Path | None,
+        typer.Option(help="check against this exported key set instead of the data directory's"),
     ] = None,
-    jobs: Annotated[int, typer.Option(min=1, max=64, help="worker processes for signature checks")] = 2,
+    jobs: Annotated[
+        int, typer.Option(min=1, max=64, help="worker processes for signature checks")
+    ] = 2,
     progress: Annotated[bool, typer.Option(help="show a progress bar")] = True,
 ) -> None:
     """Check the whole store: contiguous versions, every hash chain, every signature."""
@@ -100,15 +114,24 @@ def verify(
         raise typer.Exit(2) from None
     try:
         batches = (
-            scan_postgres(settings.database_url) if settings.database_url else scan_sqlite(settings.sqlite_path)
+            scan_postgres(settings.database_url)
+            if settings.database_url
+            else scan_sqlite(settings.sqlite_path)
         )
         with Progress(
-            TextColumn("verifying"), BarColumn(bar_width=None), TextColumn("{task.completed:,} events"),
-            TimeElapsedColumn(), console=err, disable=not progress or not err.is_terminal,
+            TextColumn("verifying"),
+            BarColumn(bar_width=None),
+            TextColumn("{task.completed:,} events"),
+            TimeElapsedColumn(),
+            console=err,
+            disable=not progress or not err.is_terminal,
         ) as bar:
             task = bar.add_task("verify", total=None)
             report = verify_store(
-                batches, cipher_key=settings.resolved_cipher_key(), keys=key_set, jobs=jobs,
+                batches,
+                cipher_key=settings.resolved_cipher_key(),
+                keys=key_set,
+                jobs=jobs,
                 on_progress=lambda n: bar.advance(task, n),
             )
     except FileNotFoundError as e:
@@ -118,7 +141,9 @@ def verify(
     table = Table(show_header=False, box=None)
     table.add_row("events (sự kiện)", f"{report.events:,}")
     table.add_row("aggregates", f"{report.aggregates:,}")
-    table.add_row("keys seen (khóa)", ", ".join(f"{k} ({n:,})" for k, n in report.keys_seen.items()) or "-")
+    table.add_row(
+        "keys seen (khóa)", ", ".join(f"{k} ({n:,})" for k, n in report.keys_seen.items()) or "-"
+    )
     table.add_row("events/s", f"{report.events_per_second:,.0f}")
     table.add_row("peak memory", f"{peak_mb:,.0f} MB")
     console.print(table)
@@ -147,13 +172,20 @@ def keys_list() -> None:
     current = keyring.current_key_id
     table = Table("key id", "algorithm", "created", "current")
     for key in keyring.public_keys().to_json()["keys"]:
-        table.add_row(key["key_id"], key["algorithm"], key["created_at"], "yes" if key["key_id"] == current else "")
+        table.add_row(
+            key["key_id"],
+            key["algorithm"],
+            key["created_at"],
+            "yes" if key["key_id"] == current else "",
+        )
     console.print(table)
 
 
 @keys_app.command("export")
 def keys_export(
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="file to write; default stdout")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="file to write; default stdout")
+    ] = None,
 ) -> None:
     """Print (or write) the public key set as JSON, for anyone who checks events."""
     keyring = Keyring.open(_settings().keys_dir)

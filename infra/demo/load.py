@@ -49,7 +49,9 @@ class DemoSummary:
 class DemoLoader:
     """Writes the demo through the use cases, so every demo event is signed like any other."""
 
-    def __init__(self, app: Digitisation, *, seed: int = 2023, communes_per_district: int = 3) -> None:
+    def __init__(
+        self, app: Digitisation, *, seed: int = 2023, communes_per_district: int = 3
+    ) -> None:
         self.app = app
         self.rng = random.Random(seed)
         self.names = NameGenerator(seed)
@@ -82,11 +84,13 @@ class DemoLoader:
             self.app.set_plan_target(actor=PLANNER, district_code=code, target_date="2024-12-31")
         for code, done in DONE_2022.items():
             self.app.set_plan_target(actor=PLANNER, district_code=code, target_date="2022-12-31")
-            self.app.record_district_completion(actor=PLANNER, district_code=code, completed_on=done)
+            self.app.record_district_completion(
+                actor=PLANNER, district_code=code, completed_on=done
+            )
 
     def _stage(self) -> str:
         names, weights = zip(*STAGES, strict=True)
-        return self.rng.choices(names, weights)[0]
+        return str(self.rng.choices(names, weights)[0])
 
     def _register(self, clerk: Actor, commune_code: str, kind: RecordKind, count: int) -> Register:
         year_from = self.rng.choice((1968, 1975, 1986, 1995, 2004, 2012))
@@ -133,8 +137,10 @@ class DemoLoader:
     def _fields(self, kind: RecordKind, register: Register, commune_name: str) -> dict[str, Any]:
         year = self.rng.randint(register.year_from, register.year_to)
         place = f"{self.names.place_name()}, {commune_name}"
-        common = {"registration_date": f"{self.rng.randint(1, 28):02d}/{self.rng.randint(2, 12):02d}/{year}",
-                  "registrar": self.names.person().full_name}
+        common = {
+            "registration_date": f"{self.rng.randint(1, 28):02d}/{self.rng.randint(2, 12):02d}/{year}",  # noqa: E501
+            "registrar": self.names.person().full_name,
+        }
         if kind is RecordKind.BIRTH:
             father, mother = self.names.spouse_pair()
             child = self.names.child_of(father if self.rng.random() > 0.1 else None, mother)
@@ -161,12 +167,14 @@ class DemoLoader:
         if kind is RecordKind.DEATH:
             person = self.names.person()
             fields = self._person("deceased", person, year - self.rng.randint(40, 90), sex=True)
-            fields.update({
-                "deceased.residence": place,
-                "death.date": f"{self.rng.randint(1, 28):02d}/01/{year}",
-                "death.place": place,
-                "death.cause": self.rng.choice(("Già yếu", "Bệnh", "Tai nạn")),
-            })
+            fields.update(
+                {
+                    "deceased.residence": place,
+                    "death.date": f"{self.rng.randint(1, 28):02d}/01/{year}",
+                    "death.place": place,
+                    "death.cause": self.rng.choice(("Già yếu", "Bệnh", "Tai nạn")),
+                }
+            )
             return {**common, **fields}
         husband, wife = self.names.spouse_pair()
         fields = {
@@ -179,27 +187,46 @@ class DemoLoader:
 
     # ----- the workflow -------------------------------------------------------------------
     def _entry(
-        self, register: Register, number: int, clerks: list[Actor], verifier: Actor, stage: str,
+        self,
+        register: Register,
+        number: int,
+        clerks: list[Actor],
+        verifier: Actor,
+        stage: str,
         commune_name: str,
     ) -> CivilRecord:
         app = self.app
         fields = self._fields(register.kind, register, commune_name)
-        entry = app.key_entry(actor=clerks[0], register_id=register.id, entry_number=number,
-                              pages=[(number + 1) // 2], fields=fields)
+        entry = app.key_entry(
+            actor=clerks[0],
+            register_id=register.id,
+            entry_number=number,
+            pages=[(number + 1) // 2],
+            fields=fields,
+        )
         if stage == "keyed":
             return entry
         if stage == "rejected":
-            return app.reject_entry(actor=verifier, entry_id=entry.id, reason="Chữ trên trang quét không rõ, cần nhập lại")
+            return app.reject_entry(
+                actor=verifier,
+                entry_id=entry.id,
+                reason="Chữ trên trang quét không rõ, cần nhập lại",
+            )
         second = dict(fields)
         if stage in ("discrepancies_found", "reconciled"):
             name_field = next(k for k in fields if k.endswith("full_name"))
-            second[name_field] = fields[name_field].rsplit(" ", 1)[0] + " " + self.names.person().given
+            second[name_field] = (
+                fields[name_field].rsplit(" ", 1)[0] + " " + self.names.person().given
+            )
         entry = app.second_key_entry(actor=clerks[1], entry_id=entry.id, fields=second)
         if stage in ("second_keyed", "discrepancies_found"):
             return entry
         if stage == "reconciled":
-            return app.reconcile_entry(actor=verifier, entry_id=entry.id,
-                                       resolutions={f: fields.get(f) for f in entry.discrepancies})
+            return app.reconcile_entry(
+                actor=verifier,
+                entry_id=entry.id,
+                resolutions={f: fields.get(f) for f in entry.discrepancies},
+            )
         entry = app.verify_entry(actor=verifier, entry_id=entry.id)
         if stage == "verified":
             return entry
@@ -207,7 +234,9 @@ class DemoLoader:
         if stage == "corrected":
             path = "registrar"
             return app.correct_entry(
-                actor=clerks[0], entry_id=entry.id, kind=CorrectionKind.TRANSCRIPTION_FIX,
+                actor=clerks[0],
+                entry_id=entry.id,
+                kind=CorrectionKind.TRANSCRIPTION_FIX,
                 changes={path: self.names.person().full_name},
                 reason="Tên cán bộ hộ tịch nhập sai so với sổ",
             )

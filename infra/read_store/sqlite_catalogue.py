@@ -37,7 +37,11 @@ def _to_db(row: RegisterRow | EntryRow) -> dict[str, Any]:
 
 def _entry(row: sqlite3.Row) -> EntryRow:
     data = dict(row)
-    data.update(id=UUID(data["id"]), register_id=UUID(data["register_id"]), published=bool(data["published"]))
+    data.update(
+        id=UUID(data["id"]),
+        register_id=UUID(data["register_id"]),
+        published=bool(data["published"]),
+    )
     return EntryRow(**data)
 
 
@@ -80,11 +84,17 @@ class SqliteCatalogueView:
                 if register is not None:
                     cols = ",".join(_REGISTER_COLUMNS)
                     marks = ",".join(f":{c}" for c in _REGISTER_COLUMNS)
-                    self._conn.execute(f"INSERT OR REPLACE INTO registers ({cols}) VALUES ({marks})", _to_db(register))  # noqa: S608
+                    self._conn.execute(
+                        f"INSERT OR REPLACE INTO registers ({cols}) VALUES ({marks})",  # noqa: S608
+                        _to_db(register),
+                    )
                 if entry is not None:
                     cols = ",".join(_ENTRY_COLUMNS)
                     marks = ",".join(f":{c}" for c in _ENTRY_COLUMNS)
-                    self._conn.execute(f"INSERT OR REPLACE INTO entries ({cols}) VALUES ({marks})", _to_db(entry))  # noqa: S608
+                    self._conn.execute(
+                        f"INSERT OR REPLACE INTO entries ({cols}) VALUES ({marks})",  # noqa: S608
+                        _to_db(entry),
+                    )
                 self._conn.execute(
                     "INSERT INTO tracking (view, position) VALUES (?, ?) "
                     "ON CONFLICT (view) DO UPDATE SET position=excluded.position",

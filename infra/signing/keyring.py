@@ -48,7 +48,9 @@ class PublishedKey:
     created_at: str
 
     def to_json(self) -> dict[str, str]:
-        raw = self.public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        raw = self.public_key.public_bytes(
+            serialization.Encoding.Raw, serialization.PublicFormat.Raw
+        )
         pem = self.public_key.public_bytes(
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
         )
@@ -165,7 +167,10 @@ class Keyring:
             private_key = serialization.load_pem_private_key(path.read_bytes(), password=None)
         except (OSError, ValueError) as e:
             raise KeyringError(f"cannot read private key {path}: {e}") from e
-        if not isinstance(private_key, Ed25519PrivateKey) or key_id_of(private_key.public_key()) != key_id:
+        if (
+            not isinstance(private_key, Ed25519PrivateKey)
+            or key_id_of(private_key.public_key()) != key_id
+        ):
             raise KeyringError(f"{path} is not the Ed25519 key {key_id}")
         return EventSigner(key_id, private_key)
 
@@ -186,7 +191,9 @@ class Keyring:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as f:
             f.write(pem)
-        data = self._read_index() if self._index.exists() else {"format": KEYSET_FORMAT, "keys": []}
+        data: dict[str, Any] = (
+            self._read_index() if self._index.exists() else {"format": KEYSET_FORMAT, "keys": []}
+        )
         data["keys"].append(key.to_json())
         data["current"] = key.key_id
         self._write_index(data)

@@ -7,8 +7,13 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
-from eventsourcing.persistence import AggregateRecorder, EventStore, Notification, StoredEvent
-from eventsourcing.application import Recording
+from eventsourcing.persistence import (
+    AggregateRecorder,
+    EventStore,
+    Notification,
+    Recording,
+    StoredEvent,
+)
 
 from infra.store.mapper import SignedEnvelopeMapper
 
@@ -47,7 +52,11 @@ class SignedEventStore(EventStore[UUID]):
         for event in domain_events:
             aggregate_id, version = event.originator_id, event.originator_version
             head = batch_heads.get(aggregate_id)
-            prev = head[1] if head and head[0] == version - 1 else self.hash_at(aggregate_id, version - 1)
+            prev = (
+                head[1]
+                if head and head[0] == version - 1
+                else self.hash_at(aggregate_id, version - 1)
+            )
             stored, digest = self.mapper.seal_event(event, prev)
             batch_heads[aggregate_id] = (version, digest)
             stored_events.append(stored)

@@ -81,7 +81,9 @@ class SignedEnvelopeMapper(Mapper[UUID]):
         msg = "signed events need their predecessor's hash: save them through SignedEventStore"
         raise NotImplementedError(msg)
 
-    def envelope_body(self, domain_event: DomainEventProtocol[UUID], prev_hash: str | None) -> dict[str, Any]:
+    def envelope_body(
+        self, domain_event: DomainEventProtocol[UUID], prev_hash: str | None
+    ) -> dict[str, Any]:
         state = vars(domain_event)
         payload = {k: v for k, v in state.items() if k not in _EVENT_META}
         if "originator_topic" in payload:

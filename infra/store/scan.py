@@ -35,7 +35,11 @@ def scan_sqlite(path: Path, batch: int = 2000) -> Iterator[list[Row]]:
 
 
 def scan_postgres(url: str, batch: int = 2000) -> Iterator[list[Row]]:
-    with psycopg.connect(url) as conn, conn.transaction(), conn.cursor(name="hotich_scan") as cursor:
+    with (
+        psycopg.connect(url) as conn,
+        conn.transaction(),
+        conn.cursor(name="hotich_scan") as cursor,
+    ):
         cursor.itersize = batch
         cursor.execute(
             psycopg.sql.SQL(

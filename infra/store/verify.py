@@ -92,7 +92,9 @@ def check_row(row: Row, mapper: SignedEnvelopeMapper, keys: PublicKeySet) -> Che
     for name, (signed, stored) in claims.items():
         if signed != stored:
             return Checked(
-                aggregate_id, version, problem=f"signed {name} is {signed!r} but it is stored as {stored!r}"
+                aggregate_id,
+                version,
+                problem=f"signed {name} is {signed!r} but it is stored as {stored!r}",
             )
     return Checked(
         aggregate_id,
@@ -122,14 +124,17 @@ class ChainChecker:
             report.aggregates += 1
             self.aggregate_id, self.version, self.hash, self.first = c.aggregate_id, 0, None, None
             if c.version != 1:
-                report.add(Problem(c.aggregate_id, c.version, f"versions 1 to {c.version - 1} are missing"))
+                report.add(
+                    Problem(c.aggregate_id, c.version, f"versions 1 to {c.version - 1} are missing")
+                )
         elif c.version != self.version + 1:
             report.add(
                 Problem(
                     c.aggregate_id,
                     c.version,
                     f"follows version {self.version}: version(s) {self.version + 1}"
-                    f"{'' if c.version == self.version + 2 else f' to {c.version - 1}'} are missing",
+                    f"{'' if c.version == self.version + 2 else f' to {c.version - 1}'}"
+                    " are missing",
                 )
             )
         if c.problem is not None:
@@ -141,22 +146,30 @@ class ChainChecker:
             report.keys_seen[c.key_id] += 1
         expected_prev = self.hash if c.version == self.version + 1 else None
         if c.version == 1 and c.prev_hash is not None:
-            report.add(Problem(c.aggregate_id, 1, "the first event must not chain to a previous hash"))
-        elif c.version > 1 and self.version == c.version - 1 and self.hash is not None:
-            if c.prev_hash != expected_prev:
-                report.add(
-                    Problem(
-                        c.aggregate_id,
-                        c.version,
-                        f"prev_hash does not match the hash of version {c.version - 1} "
-                        "(an event was removed, replaced or reordered)",
-                    )
+            report.add(
+                Problem(c.aggregate_id, 1, "the first event must not chain to a previous hash")
+            )
+        elif (
+            c.version > 1
+            and self.version == c.version - 1
+            and self.hash is not None
+            and c.prev_hash != expected_prev
+        ):
+            report.add(
+                Problem(
+                    c.aggregate_id,
+                    c.version,
+                    f"prev_hash does not match the hash of version {c.version - 1} "
+                    "(an event was removed, replaced or reordered)",
                 )
+            )
         if self.first is None:
             self.first = c
         elif (c.aggregate_type, c.district) != (self.first.aggregate_type, self.first.district):
             report.add(
-                Problem(c.aggregate_id, c.version, "aggregate type or district differs from version 1")
+                Problem(
+                    c.aggregate_id, c.version, "aggregate type or district differs from version 1"
+                )
             )
         self.version, self.hash = c.version, c.hash
 
@@ -172,7 +185,7 @@ def reading_mapper(cipher_key: str | None) -> SignedEnvelopeMapper:
 
 
 def _init_worker(cipher_key: str | None, keys_json: dict[str, Any]) -> None:
-    global _worker_state  # noqa: PLW0603 - per-process state of a pool worker
+    global _worker_state
     mapper = reading_mapper(cipher_key)
     _worker_state = (mapper, PublicKeySet.from_json(keys_json))
 
@@ -191,7 +204,9 @@ def _checked_batches(
         for batch in batches:
             yield _check_batch(batch)
         return
-    with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(cipher_key, keys.to_json())) as pool:
+    with ProcessPoolExecutor(
+        jobs, initializer=_init_worker, initargs=(cipher_key, keys.to_json())
+    ) as pool:
         pending = []
         for batch in batches:
             pending.append(pool.submit(_check_batch, batch))

@@ -45,7 +45,9 @@ def test_keys_publishes_the_current_public_key(client: httpx.Client) -> None:
 def test_openapi_page_and_schema_are_served(client: httpx.Client) -> None:
     assert client.get("/docs").status_code == 200
     paths = client.get("/openapi.json").json()["paths"]
-    assert {"/healthz", "/keys", "/entries/{entry_id}", "/districts/{district}/entries"} <= set(paths)
+    assert {"/healthz", "/keys", "/entries/{entry_id}", "/districts/{district}/entries"} <= set(
+        paths
+    )
 
 
 def test_demo_has_all_eleven_districts(client: httpx.Client) -> None:
@@ -72,7 +74,9 @@ def test_entries_of_a_district_page_through_without_overlap(client: httpx.Client
 def test_entry_by_id_shows_the_event_store_state(client: httpx.Client) -> None:
     page = client.get("/districts/030/entries", params={"status": "corrected", "limit": 1}).json()
     if not page["items"]:
-        page = client.get("/districts/031/entries", params={"status": "corrected", "limit": 1}).json()
+        page = client.get(
+            "/districts/031/entries", params={"status": "corrected", "limit": 1}
+        ).json()
     summary = page["items"][0]
     entry = client.get(f"/entries/{summary['id']}").json()
     assert entry["status"] == "corrected"
@@ -95,7 +99,9 @@ def test_register_by_id_and_registers_of_a_district(client: httpx.Client) -> Non
 
 def test_completed_district_has_only_published_entries(client: httpx.Client) -> None:
     everything = client.get("/districts/024/entries", params={"limit": 500}).json()
-    published = client.get("/districts/024/entries", params={"status": "published", "limit": 500}).json()
+    published = client.get(
+        "/districts/024/entries", params={"status": "published", "limit": 500}
+    ).json()
     assert everything["total"] == published["total"] > 0
 
 

@@ -26,7 +26,11 @@ def postgres_url() -> str:
 
 def reset_postgres(url: str) -> None:
     with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(psycopg.sql.SQL("DROP TABLE IF EXISTS {}").format(psycopg.sql.Identifier(POSTGRES_EVENTS_TABLE)))
+        conn.execute(
+            psycopg.sql.SQL("DROP TABLE IF EXISTS {}").format(
+                psycopg.sql.Identifier(POSTGRES_EVENTS_TABLE)
+            )
+        )
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -36,7 +40,7 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def settings(backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
-    """Settings for a fresh, encrypted store on the backend; also set in the environment for the CLI."""
+    """A fresh, encrypted store on the backend; set in the environment too, for the CLI."""
     monkeypatch.setenv("HOTICH_HOME", str(tmp_path / "home"))
     if backend == "postgres":
         url = postgres_url()

@@ -51,6 +51,7 @@ class RawStore:
 
     def insert(self, aggregate_id: UUID, version: int, topic: str, state: bytes) -> None:
         self._exec(
-            "INSERT INTO {table} (originator_id, originator_version, topic, state) VALUES (?,?,?,?)",
+            "INSERT INTO {table} (originator_id, originator_version, topic, state) "
+            "VALUES (?,?,?,?)",
             (self._id(aggregate_id), version, topic, state),
         )

@@ -40,8 +40,14 @@ def build_store(container: Container) -> UUID:
     """A book with three entries; returns an entry with five events (keyed ... published)."""
     app = container.app
     register = app.catalogue_register(
-        actor=CLERK, commune_code="00718", kind=RecordKind.BIRTH, year_from=1990, year_to=1992,
-        book_number="01", page_count=20, estimated_entries=3,
+        actor=CLERK,
+        commune_code="00718",
+        kind=RecordKind.BIRTH,
+        year_from=1990,
+        year_to=1992,
+        book_number="01",
+        page_count=20,
+        estimated_entries=3,
     )
     ids = []
     for number in (1, 2, 3):
@@ -72,7 +78,7 @@ def test_verify_passes_on_an_untouched_store(container: Container) -> None:
 def test_verify_catches_a_changed_byte(container: Container, settings: Settings) -> None:
     entry_id = build_store(container)
     raw = RawStore(settings)
-    topic, state = raw.row(entry_id, 2)
+    _, state = raw.row(entry_id, 2)
     changed = bytearray(state)
     changed[len(changed) // 2] ^= 0x01
     raw.set_state(entry_id, 2, bytes(changed))
@@ -97,7 +103,9 @@ def test_verify_catches_a_rewritten_value_even_with_the_cipher_key(
     assert f"aggregate {entry_id} version 1: hash does not match the content" in output
 
 
-def test_verify_catches_an_event_deleted_from_the_middle(container: Container, settings: Settings) -> None:
+def test_verify_catches_an_event_deleted_from_the_middle(
+    container: Container, settings: Settings
+) -> None:
     entry_id = build_store(container)
     RawStore(settings).delete(entry_id, 2)
     code, output = run_verify()
@@ -128,8 +136,10 @@ def _encrypt(mapper, envelope: dict) -> bytes:  # type: ignore[no-untyped-def, t
     return mapper.cipher.encrypt(data) if mapper.cipher else data
 
 
-def _forge_next(container: Container, settings: Settings, entry_id: UUID, signer: EventSigner | None) -> None:
-    """Append a plausible 'published' event at version 5, chained correctly, signed by ``signer``."""
+def _forge_next(
+    container: Container, settings: Settings, entry_id: UUID, signer: EventSigner | None
+) -> None:
+    """Append a plausible 'published' event as version 5, chained right, signed by ``signer``."""
     raw = RawStore(settings)
     mapper = reading_mapper(settings.resolved_cipher_key())
     topic, state = raw.row(entry_id, 4)
@@ -149,10 +159,14 @@ def test_verify_catches_an_inserted_event_with_a_forged_signature(
 ) -> None:
     entry_id = build_store(container)
     real_key_id = container.keyring.current_key_id
-    _forge_next(container, settings, entry_id, EventSigner(real_key_id, Ed25519PrivateKey.generate()))
+    _forge_next(
+        container, settings, entry_id, EventSigner(real_key_id, Ed25519PrivateKey.generate())
+    )
     code, output = run_verify()
     assert code == 1
-    assert f"aggregate {entry_id} version 5: signature does not check with key {real_key_id}" in output
+    assert (
+        f"aggregate {entry_id} version 5: signature does not check with key {real_key_id}" in output
+    )
 
 
 def test_verify_catches_an_inserted_event_without_a_signature(
@@ -169,13 +183,20 @@ def test_verify_catches_an_event_signed_by_an_unpublished_key(
     container: Container, settings: Settings
 ) -> None:
     entry_id = build_store(container)
-    _forge_next(container, settings, entry_id, EventSigner("badc0ffee0ddf00d", Ed25519PrivateKey.generate()))
+    _forge_next(
+        container, settings, entry_id, EventSigner("badc0ffee0ddf00d", Ed25519PrivateKey.generate())
+    )
     code, output = run_verify()
     assert code == 1
-    assert f"aggregate {entry_id} version 5: signed by key 'badc0ffee0ddf00d', which was never published" in output
+    assert (
+        f"aggregate {entry_id} version 5: "
+        "signed by key 'badc0ffee0ddf00d', which was never published" in output
+    )
 
 
-def test_events_signed_before_a_key_rotation_still_verify(container: Container, settings: Settings) -> None:
+def test_events_signed_before_a_key_rotation_still_verify(
+    container: Container, settings: Settings
+) -> None:
     build_store(container)
     result = CliRunner().invoke(cli, ["keys", "rotate"])
     assert result.exit_code == 0
@@ -191,4 +212,7 @@ def test_verify_reports_the_same_with_worker_processes(
     RawStore(settings).delete(entry_id, 3)
     result = CliRunner().invoke(cli, ["verify", "--no-progress", "--jobs", jobs])
     assert result.exit_code == 1
-    assert f"aggregate {entry_id} version 4: follows version 2: version(s) 3 are missing" in result.output + (result.stderr or "")
+    assert (
+        f"aggregate {entry_id} version 4: follows version 2: version(s) 3 are missing"
+        in result.output + (result.stderr or "")
+    )
