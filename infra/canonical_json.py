@@ -69,8 +69,47 @@ def _write(value: Any, out: list[str]) -> None:
         raise CanonicalJsonError(f"{type(value).__name__} is not a JSON value")
 
 
+_MAX_INT = 2**53
+
+
+def _plain_json_sort_is_canonical(value: Any) -> bool:
+    """Check every value is JSON-native; False when a key needs UTF-16 ordering."""
+    stack = [value]
+    simple = True
+    while stack:
+        v = stack.pop()
+        t = type(v)
+        if t is str or t is bool or v is None:
+            continue
+        if t is int:
+            if not -_MAX_INT < v < _MAX_INT:
+                raise CanonicalJsonError(f"integer {v} is outside the interoperable range ±2^53")
+        elif t is dict:
+            for key in v:
+                if type(key) is not str:
+                    raise CanonicalJsonError(f"object key {key!r} is not a string")
+                if simple and not key.isascii() and any(ord(c) > 0xFFFF for c in key):
+                    simple = False
+            stack.extend(v.values())
+        elif t is list:
+            stack.extend(v)
+        elif t is float:
+            raise CanonicalJsonError("floats are not allowed in canonical envelopes; use integers")
+        else:
+            raise CanonicalJsonError(f"{t.__name__} is not a JSON value")
+    return simple
+
+
 def canonical_json(value: Any) -> bytes:
     """Return the RFC 8785 canonical UTF-8 bytes of a JSON-native value."""
-    out: list[str] = []
-    _write(value, out)
-    return "".join(out).encode("utf-8")
+    try:
+        if _plain_json_sort_is_canonical(value):
+            # Code-point order equals UTF-16 order here, so the C encoder's output is canonical.
+            text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+        else:
+            out: list[str] = []
+            _write(value, out)
+            text = "".join(out)
+        return text.encode("utf-8")
+    except UnicodeEncodeError as e:
+        raise CanonicalJsonError(f"a string holds a lone surrogate: {e.reason}") from e

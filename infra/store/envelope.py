@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import json
 from typing import Any
 
 from infra.canonical_json import CanonicalJsonError, canonical_json
@@ -54,6 +55,23 @@ def seal(body: dict[str, Any], signer: EventSigner) -> dict[str, Any]:
             "value": base64.b64encode(signature).decode("ascii"),
         },
     }
+
+
+def seal_to_json(body: dict[str, Any], signer: EventSigner) -> tuple[bytes, str]:
+    """The sealed envelope as JSON bytes, and its hash: ``seal`` without a second encoding.
+
+    The canonical body is hashed, then the hash and signature members are appended to the same
+    bytes; the stored form is valid JSON equal to ``seal(body, signer)`` (members in another order).
+    """
+    try:
+        canonical = canonical_json(body)
+    except CanonicalJsonError as e:
+        raise EnvelopeError(f"not canonical JSON: {e}") from e
+    digest = hashlib.sha256(canonical).hexdigest()
+    signature = base64.b64encode(signer.sign(bytes.fromhex(digest))).decode("ascii")
+    sealed = {"alg": ALGORITHM, "key_id": signer.key_id, "value": signature}
+    seal_members = json.dumps({"hash": digest, "signature": sealed}, separators=(",", ":"))
+    return canonical[:-1] + b"," + seal_members[1:].encode("ascii"), digest
 
 
 def check_seal(envelope: dict[str, Any], keys: PublicKeySet) -> None:

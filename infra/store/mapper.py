@@ -27,7 +27,7 @@ from eventsourcing.utils import get_topic, resolve_topic
 
 from domain.actor import Actor
 from infra.signing.keyring import EventSigner
-from infra.store.envelope import SPEC, seal
+from infra.store.envelope import SPEC, seal_to_json
 
 _EVENT_META = ("originator_id", "originator_version", "timestamp", "actor", "district")
 
@@ -111,8 +111,7 @@ class SignedEnvelopeMapper(Mapper[UUID]):
         """The stored form of an event, chained to ``prev_hash``, and the event's hash."""
         if self.signer is None:
             raise RuntimeError("this mapper has no signer: it can read but not write events")
-        envelope = seal(self.envelope_body(domain_event, prev_hash), self.signer)
-        data = json.dumps(envelope, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        data, digest = seal_to_json(self.envelope_body(domain_event, prev_hash), self.signer)
         if self.compressor:
             data = self.compressor.compress(data)
         if self.cipher:
@@ -123,7 +122,7 @@ class SignedEnvelopeMapper(Mapper[UUID]):
             topic=get_topic(type(domain_event)),
             state=data,
         )
-        return stored, str(envelope["hash"])
+        return stored, digest
 
     def open_envelope(self, stored_event: StoredEvent) -> dict[str, Any]:
         """Decrypt and parse a stored event's envelope, without checking it."""

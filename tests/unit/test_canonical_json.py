@@ -54,7 +54,9 @@ json_ints = st.integers(min_value=-MAX_SAFE, max_value=MAX_SAFE)
 json_scalars = st.none() | st.booleans() | json_ints | json_text
 json_values = st.recursive(
     json_scalars,
-    lambda children: st.lists(children, max_size=5) | st.dictionaries(json_text, children, max_size=5),
+    lambda children: (
+        st.lists(children, max_size=5) | st.dictionaries(json_text, children, max_size=5)
+    ),
     max_leaves=25,
 )
 
@@ -124,7 +126,15 @@ def test_rfc8785_sorting_example() -> None:
         "\u00f6": "Latin Small Letter O With Diaeresis",
     }
     out = canonical_json(value)
-    assert list(json.loads(out)) == ["\r", "1", "\u0080", "\u00f6", "\u20ac", "\U0001f600", "\ufb33"]
+    assert list(json.loads(out)) == [
+        "\r",
+        "1",
+        "\u0080",
+        "\u00f6",
+        "\u20ac",
+        "\U0001f600",
+        "\ufb33",
+    ]
     assert out == rfc8785.dumps(value)
 
 
@@ -221,8 +231,8 @@ def test_control_escapes_use_lowercase_hex() -> None:
 def test_rfc8785_string_example() -> None:
     # The string of the example in RFC 8785 section 3.2.2.2 (JSON source
     # "\u20ac$\u000F\u000aA'\u0042\u0022\u005c\\\"\/").
-    text = "\u20ac$\x0f\nA'B\"\\\\\"/"
-    expected = "\"\u20ac$\\u000f\\nA'B\\\"\\\\\\\\\\\"/\"".encode()
+    text = '\u20ac$\x0f\nA\'B"\\\\"/'
+    expected = '"\u20ac$\\u000f\\nA\'B\\"\\\\\\\\\\"/"'.encode()
     assert canonical_json(text) == expected
     assert canonical_json(text) == rfc8785.dumps(text)
 
