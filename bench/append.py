@@ -220,7 +220,8 @@ def main() -> None:
 
     events = [e for chunk in workload(args.events) for e in chunk]
     print(
-        f"append: {len(events):,} entry events (key, second-key, verify, publish), AES-GCM at rest on both"
+        f"append: {len(events):,} entry events (key, second-key, verify, publish), "
+        "AES-GCM at rest on both"
     )
     for backend in args.backends.split(","):
         if backend == "postgres" and not pg_url:

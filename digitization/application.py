@@ -226,11 +226,11 @@ class Digitisation(Application[UUID]):
     ) -> CivilRecord:
         """Settle discrepancies, one event per field, all or none."""
 
-        def reconcile(entry: CivilRecord) -> None:
-            for field, value in resolutions.items():
-                entry.reconcile(actor=actor, field=field, value=value)
-
-        return self._change_entry(entry_id, expected_version, reconcile)
+        return self._change_entry(
+            entry_id,
+            expected_version,
+            lambda e: e.reconcile_fields(actor=actor, resolutions=resolutions),
+        )
 
     def verify_entry(
         self, *, actor: Actor, entry_id: UUID, expected_version: int | None = None

@@ -6,6 +6,7 @@ method only changes state, so replaying decades-old events never re-runs today's
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 from uuid import UUID, uuid5
@@ -19,6 +20,7 @@ from domain.entry_fields import (
     SUBJECT_NAME_FIELD,
     Fields,
     compare_fields,
+    normalise_field,
     same_value,
     validate_fields,
 )
@@ -201,18 +203,30 @@ class CivilRecord(HotichAggregate):
 
     def reconcile(self, *, actor: Actor, field: str, value: Any) -> None:
         """Settle one discrepancy with the value the book says (None: the field is empty)."""
+        self.reconcile_fields(actor=actor, resolutions={field: value})
+
+    def reconcile_fields(self, *, actor: Actor, resolutions: Mapping[str, Any]) -> None:
+        """Settle discrepancies, one event per field; rules across fields apply once all are."""
         self.check_status({EntryStatus.DISCREPANCIES_FOUND}, "reconcile")
         self.check_not_keyer(actor, "reconcile")
-        item = self.discrepancies.get(field)
-        if item is None:
-            raise InvalidValueError(field, "has no discrepancy to reconcile", label_vi="trường")
-        if item["resolved"]:
-            raise InvalidStateError("already_reconciled", f"{field} is already reconciled")
-        candidate = {k: v for k, v in self.fields.items() if k != field}
-        if value is not None:
-            candidate[field] = value
-        normalised = validate_fields(self.kind, candidate)
-        self._discrepancy_reconciled(actor=actor, field=field, value=normalised.get(field))
+        if not resolutions:
+            raise InvalidValueError("resolutions", "must settle at least one discrepancy")
+        settled: dict[str, Any] = {}
+        for field, value in resolutions.items():
+            item = self.discrepancies.get(field)
+            if item is None:
+                raise InvalidValueError(field, "has no discrepancy to reconcile", label_vi="trường")
+            if item["resolved"]:
+                raise InvalidStateError("already_reconciled", f"{field} is already reconciled")
+            settled[field] = normalise_field(self.kind, field, value)
+        still_open = [
+            f for f, d in self.discrepancies.items() if not d["resolved"] and f not in settled
+        ]
+        if not still_open:
+            candidate = {**self.fields, **settled}
+            validate_fields(self.kind, {k: v for k, v in candidate.items() if v is not None})
+        for field, value in settled.items():
+            self._discrepancy_reconciled(actor=actor, field=field, value=value)
 
     @event("DiscrepancyReconciled")
     def _discrepancy_reconciled(self, *, actor: Actor, field: str, value: Any) -> None:

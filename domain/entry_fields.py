@@ -118,6 +118,8 @@ SCHEMAS: dict[RecordKind, dict[str, FieldSpec]] = {
     kind: {s.path: s for s in [*_COMMON, *_SPECIFIC.get(kind, _OTHER)]} for kind in RecordKind
 }
 
+_LABELS = {spec.path: spec.label_vi for schema in SCHEMAS.values() for spec in schema.values()}
+
 # Which field holds the main person's name, for listings and search.
 SUBJECT_NAME_FIELD: dict[RecordKind, str] = {
     k: {
@@ -152,6 +154,16 @@ def _text(spec: FieldSpec, raw: Any, limit: int) -> str:
 
 
 def _normalise(spec: FieldSpec, raw: Any) -> Any:
+    """Normalise one value; errors carry the field's own path and Vietnamese label."""
+    try:
+        return _normalise_value(spec, raw)
+    except InvalidValueError as e:
+        if e.field == spec.path and e.label_vi == spec.label_vi:
+            raise
+        raise InvalidValueError(spec.path, e.rule, label_vi=spec.label_vi) from None
+
+
+def _normalise_value(spec: FieldSpec, raw: Any) -> Any:
     if spec.type is FieldType.NAME:
         if not isinstance(raw, str):
             raise InvalidValueError(spec.path, "must be text", label_vi=spec.label_vi)
@@ -179,6 +191,18 @@ def _normalise(spec: FieldSpec, raw: Any) -> Any:
 
 def _is_blank(raw: Any) -> bool:
     return raw is None or (isinstance(raw, str) and not raw.strip())
+
+
+def normalise_field(kind: RecordKind, path: str, raw: Any) -> Any:
+    """One field's normalised value (None when blank), without rules that span fields."""
+    spec = SCHEMAS[kind].get(path)
+    if spec is None:
+        raise InvalidValueError(path, f"is not a field of a {kind.value} entry ({kind.label_vi})")
+    if _is_blank(raw):
+        if spec.required:
+            raise InvalidValueError(path, "is required", label_vi=spec.label_vi)
+        return None
+    return _normalise(spec, raw)
 
 
 def validate_fields(kind: RecordKind, raw: Mapping[str, Any]) -> Fields:
@@ -217,11 +241,15 @@ def _check_person_id(fields: Fields, prefix: str, default_sex: str | None = None
         return
     sex_code = fields.get(f"{prefix}.sex", default_sex)
     birth = _date(fields, f"{prefix}.birth_date")
-    PersonalId(pid).check_against(
-        sex=Sex(sex_code) if sex_code else None,
-        birth_year=birth.year if birth is not None and not birth.lunar else None,
-        field=f"{prefix}.personal_id",
-    )
+    path = f"{prefix}.personal_id"
+    try:
+        PersonalId(pid).check_against(
+            sex=Sex(sex_code) if sex_code else None,
+            birth_year=birth.year if birth is not None and not birth.lunar else None,
+            field=path,
+        )
+    except InvalidValueError as e:
+        raise InvalidValueError(path, e.rule, label_vi=_LABELS[path]) from None
 
 
 def _check_cross_field_rules(kind: RecordKind, fields: Fields) -> None:

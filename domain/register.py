@@ -49,6 +49,8 @@ class Register(HotichAggregate):
         _positive(year_to, "year_to", "đến năm")
         if not 1800 <= year_from <= 2200:
             raise InvalidValueError("year_from", "must be between 1800 and 2200", label_vi="từ năm")
+        if not 1800 <= year_to <= 2200:
+            raise InvalidValueError("year_to", "must be between 1800 and 2200", label_vi="đến năm")
         if year_to < year_from:
             raise InvalidValueError("year_to", "must not be before year_from", label_vi="đến năm")
         if year_to - year_from > 100:

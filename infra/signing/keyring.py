@@ -99,9 +99,13 @@ class PublicKeySet:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> PublicKeySet:
-        if data.get("format") != KEYSET_FORMAT:
-            raise KeyringError(f"not a hotich key set (format must be {KEYSET_FORMAT})")
-        keys = [PublishedKey.from_json(k) for k in data["keys"]]
+        """Read a published key set; anything malformed raises KeyringError."""
+        try:
+            if data.get("format") != KEYSET_FORMAT:
+                raise KeyringError(f"not a hotich key set (format must be {KEYSET_FORMAT})")
+            keys = [PublishedKey.from_json(k) for k in data["keys"]]
+        except (AttributeError, TypeError, ValueError, KeyError) as e:
+            raise KeyringError(f"malformed key set: {type(e).__name__}: {e}") from e
         return cls({k.key_id: k for k in keys})
 
     @classmethod

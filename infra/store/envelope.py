@@ -63,6 +63,8 @@ def seal_to_json(body: dict[str, Any], signer: EventSigner) -> tuple[bytes, str]
     The canonical body is hashed, then the hash and signature members are appended to the same
     bytes; the stored form is valid JSON equal to ``seal(body, signer)`` (members in another order).
     """
+    if not body or any(k in body for k in SEALED_FIELDS):
+        raise EnvelopeError("a body to seal must be non-empty and hold no hash or signature")
     try:
         canonical = canonical_json(body)
     except CanonicalJsonError as e:
@@ -89,7 +91,7 @@ def check_seal(envelope: dict[str, Any], keys: PublicKeySet) -> None:
     if signature.get("alg") != ALGORITHM:
         raise EnvelopeError(f"signature algorithm must be {ALGORITHM}")
     key_id = signature.get("key_id")
-    if key_id not in keys:
+    if not isinstance(key_id, str) or key_id not in keys:
         raise EnvelopeError(f"signed by key {key_id!r}, which was never published")
     try:
         value = base64.b64decode(signature["value"], validate=True)

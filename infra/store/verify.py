@@ -79,11 +79,15 @@ def check_row(row: Row, mapper: SignedEnvelopeMapper, keys: PublicKeySet) -> Che
     try:
         envelope = mapper.open_envelope(StoredEvent(aggregate_id, version, topic, state))
         check_seal(envelope, keys)
-    except (MapperDeserialisationError, EnvelopeError) as e:
-        reason = str(e)
-        if isinstance(e, MapperDeserialisationError):
-            reason = f"stored bytes were changed or damaged ({reason.split(': ', 1)[-1]})"
+    except MapperDeserialisationError as e:
+        reason = f"stored bytes were changed or damaged ({str(e).split(': ', 1)[-1]})"
         return Checked(aggregate_id, version, problem=reason)
+    except EnvelopeError as e:
+        return Checked(aggregate_id, version, problem=str(e))
+    except (KeyError, TypeError, ValueError) as e:
+        return Checked(
+            aggregate_id, version, problem=f"malformed envelope ({type(e).__name__}: {e})"
+        )
     claims = {
         "aggregate_id": (envelope.get("aggregate_id"), aggregate_id),
         "version": (envelope.get("version"), version),

@@ -195,7 +195,9 @@ def test_second_keying_with_the_same_facts_written_differently_leaves_no_discrep
     entry = key_birth()
     entry.second_key(
         actor=VERIFIER,
-        fields=birth_fields(child__sex="Male", child__birth_date="1990-03-12", registration_date="20/3/1990"),
+        fields=birth_fields(
+            child__sex="Male", child__birth_date="1990-03-12", registration_date="20/3/1990"
+        ),
     )
     assert entry.status is EntryStatus.SECOND_KEYED
     assert entry.discrepancies == {}
@@ -331,7 +333,9 @@ def test_a_required_field_cannot_be_reconciled_to_empty() -> None:
     assert info.value.field == "child.sex"
 
 
-@pytest.mark.parametrize("status", [EntryStatus.KEYED, EntryStatus.SECOND_KEYED, EntryStatus.RECONCILED])
+@pytest.mark.parametrize(
+    "status", [EntryStatus.KEYED, EntryStatus.SECOND_KEYED, EntryStatus.RECONCILED]
+)
 def test_reconciling_is_refused_without_discrepancies_found(status: EntryStatus) -> None:
     entry = entry_in_state(status)
     with pytest.raises(InvalidStateError):
@@ -422,7 +426,9 @@ def test_rejection_needs_a_reason(reason: str | None) -> None:
     assert entry.status is EntryStatus.KEYED
 
 
-@pytest.mark.parametrize("status", [EntryStatus.REJECTED, EntryStatus.VERIFIED, EntryStatus.PUBLISHED])
+@pytest.mark.parametrize(
+    "status", [EntryStatus.REJECTED, EntryStatus.VERIFIED, EntryStatus.PUBLISHED]
+)
 def test_rejecting_is_refused_in_other_states(status: EntryStatus) -> None:
     entry = entry_in_state(status)
     with pytest.raises(InvalidStateError):
@@ -605,9 +611,7 @@ def test_a_corrected_entry_goes_back_to_verification() -> None:
     assert entry.status is EntryStatus.VERIFIED
 
 
-def test_published_fields_keep_the_previous_version_until_the_correction_is_verified_and_published() -> (
-    None
-):
+def test_published_fields_stay_old_until_the_correction_is_verified_and_published() -> None:
     entry = published_entry()
     before = dict(entry.fields)
     first_published_version = entry.published_version

@@ -19,9 +19,7 @@ from tests.unit._builders import (
 )
 
 OTHER_KINDS = [
-    k
-    for k in RecordKind
-    if k not in (RecordKind.BIRTH, RecordKind.DEATH, RecordKind.MARRIAGE)
+    k for k in RecordKind if k not in (RecordKind.BIRTH, RecordKind.DEATH, RecordKind.MARRIAGE)
 ]
 
 MINIMAL: dict[RecordKind, dict[str, Any]] = {
@@ -68,49 +66,12 @@ BAD_VALUE: dict[FieldType, Any] = {
     FieldType.LONG_TEXT: 42,
 }
 
-# Fields whose refusal messages carry a generic label ("họ và tên", "ngày sinh", "giới tính",
-# "số định danh cá nhân", "ngày tháng năm") instead of the field's own label from SCHEMAS.
-GENERIC_LABEL_FIELDS = {
-    (RecordKind.BIRTH, "child.full_name"),
-    (RecordKind.BIRTH, "mother.full_name"),
-    (RecordKind.BIRTH, "mother.birth_date"),
-    (RecordKind.BIRTH, "mother.personal_id"),
-    (RecordKind.BIRTH, "father.full_name"),
-    (RecordKind.BIRTH, "father.birth_date"),
-    (RecordKind.BIRTH, "father.personal_id"),
-    (RecordKind.BIRTH, "declarant.full_name"),
-    (RecordKind.DEATH, "deceased.full_name"),
-    (RecordKind.DEATH, "deceased.birth_date"),
-    (RecordKind.DEATH, "deceased.personal_id"),
-    (RecordKind.DEATH, "deceased.sex"),
-    (RecordKind.DEATH, "declarant.full_name"),
-    (RecordKind.DEATH, "death_notice.date"),
-    (RecordKind.MARRIAGE, "husband.full_name"),
-    (RecordKind.MARRIAGE, "husband.birth_date"),
-    (RecordKind.MARRIAGE, "husband.personal_id"),
-    (RecordKind.MARRIAGE, "wife.full_name"),
-    (RecordKind.MARRIAGE, "wife.birth_date"),
-    (RecordKind.MARRIAGE, "wife.personal_id"),
-    *((k, "subject.full_name") for k in OTHER_KINDS),
-}
-
 
 def _label_params() -> list[Any]:
     params = []
     for kind in (RecordKind.BIRTH, RecordKind.DEATH, RecordKind.MARRIAGE, RecordKind.ADOPTION):
         for path in SCHEMAS[kind]:
-            marks = (
-                [
-                    pytest.mark.xfail(
-                        strict=True,
-                        reason="BUG: refusal carries a generic Vietnamese label, not the "
-                        "field's own label from SCHEMAS",
-                    )
-                ]
-                if (kind, path) in GENERIC_LABEL_FIELDS
-                else []
-            )
-            params.append(pytest.param(kind, path, marks=marks, id=f"{kind.value}-{path}"))
+            params.append(pytest.param(kind, path, id=f"{kind.value}-{path}"))
     return params
 
 
@@ -179,7 +140,9 @@ def test_a_field_of_another_kind_is_refused() -> None:
 # ----- normalisation ------------------------------------------------------------------------
 def test_names_are_stored_nfc_with_single_spaces() -> None:
     nfd = unicodedata.normalize("NFD", "Nguyễn  Thị   Ngọc Ánh")
-    fields = validate_fields(RecordKind.BIRTH, {**MINIMAL[RecordKind.BIRTH], "child.full_name": nfd})
+    fields = validate_fields(
+        RecordKind.BIRTH, {**MINIMAL[RecordKind.BIRTH], "child.full_name": nfd}
+    )
     assert fields["child.full_name"] == "Nguyễn Thị Ngọc Ánh"
     assert unicodedata.is_normalized("NFC", fields["child.full_name"])
 
@@ -342,7 +305,11 @@ def test_a_spouses_personal_id_must_match_the_spouses_sex(path: str, pid: str) -
 def test_a_deceased_persons_personal_id_must_match_their_sex() -> None:
     exc = refusal(
         RecordKind.DEATH,
-        {**MINIMAL[RecordKind.DEATH], "deceased.sex": "nam", "deceased.personal_id": ID_FEMALE_1966},
+        {
+            **MINIMAL[RecordKind.DEATH],
+            "deceased.sex": "nam",
+            "deceased.personal_id": ID_FEMALE_1966,
+        },
     )
     assert exc.field == "deceased.personal_id"
 
@@ -363,7 +330,11 @@ def test_a_subjects_personal_id_must_match_their_birth_year() -> None:
 def test_registration_before_birth_is_refused() -> None:
     exc = refusal(
         RecordKind.BIRTH,
-        {**MINIMAL[RecordKind.BIRTH], "child.birth_date": "12/03/1990", "registration_date": "11/03/1990"},
+        {
+            **MINIMAL[RecordKind.BIRTH],
+            "child.birth_date": "12/03/1990",
+            "registration_date": "11/03/1990",
+        },
     )
     assert exc.field == "registration_date"
     assert "ngày đăng ký" in str(exc)
@@ -373,7 +344,11 @@ def test_registration_before_birth_is_refused() -> None:
 def test_registration_on_the_day_of_birth_is_accepted() -> None:
     fields = validate_fields(
         RecordKind.BIRTH,
-        {**MINIMAL[RecordKind.BIRTH], "child.birth_date": "12/03/1990", "registration_date": "12/03/1990"},
+        {
+            **MINIMAL[RecordKind.BIRTH],
+            "child.birth_date": "12/03/1990",
+            "registration_date": "12/03/1990",
+        },
     )
     assert fields["registration_date"] == fields["child.birth_date"]
 
@@ -381,7 +356,11 @@ def test_registration_on_the_day_of_birth_is_accepted() -> None:
 def test_partial_dates_that_may_overlap_are_not_refused() -> None:
     fields = validate_fields(
         RecordKind.BIRTH,
-        {**MINIMAL[RecordKind.BIRTH], "child.birth_date": "1990", "registration_date": "01/01/1990"},
+        {
+            **MINIMAL[RecordKind.BIRTH],
+            "child.birth_date": "1990",
+            "registration_date": "01/01/1990",
+        },
     )
     assert fields["registration_date"]["day"] == 1
 
@@ -398,7 +377,11 @@ def test_death_before_birth_is_refused() -> None:
 def test_registration_of_a_death_before_the_death_is_refused() -> None:
     exc = refusal(
         RecordKind.DEATH,
-        {**MINIMAL[RecordKind.DEATH], "death.date": "2001-05-04", "registration_date": "2001-05-03"},
+        {
+            **MINIMAL[RecordKind.DEATH],
+            "death.date": "2001-05-04",
+            "registration_date": "2001-05-03",
+        },
     )
     assert exc.field == "registration_date"
     assert "ngày đăng ký" in str(exc)

@@ -107,10 +107,6 @@ def test_a_bad_description_is_refused_naming_the_field(
     assert label in str(info.value)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: Register.catalogue checks only year_from against 1800-2200; year_to may exceed 2200",
-)
 def test_a_year_to_after_2200_is_refused() -> None:
     with pytest.raises(InvalidValueError) as info:
         catalogue(year_from=2150, year_to=2201)

@@ -1,0 +1,500 @@
+"""Digitisation use cases on the in-memory store: uniqueness, refusals record nothing, replay."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from uuid import UUID
+
+import pytest
+
+from digitization.application import Digitisation
+from digitization.errors import NotFoundError, VersionConflictError
+from domain.civil_record import CivilRecord, CorrectionKind, EntryStatus
+from domain.errors import (
+    DomainError,
+    DuplicateEntryNumberError,
+    InvalidStateError,
+    InvalidValueError,
+    NotAllowedError,
+)
+from domain.record_kind import RecordKind
+from domain.register import Register
+from tests.unit._builders import (
+    CLERK,
+    CLERK_2,
+    DONG_VAN,
+    HA_GIANG_CITY,
+    MA_LE,
+    QUANG_TRUNG,
+    VERIFIER,
+    VERIFIER_2,
+    VERIFIER_3,
+    birth_fields,
+    event_count,
+    new_app,
+    state_of,
+)
+
+
+@pytest.fixture
+def app() -> Digitisation:
+    return new_app()
+
+
+def catalogue(app: Digitisation, commune_code: str = MA_LE, book_number: str = "01") -> Register:
+    return app.catalogue_register(
+        actor=CLERK,
+        commune_code=commune_code,
+        kind=RecordKind.BIRTH,
+        year_from=1990,
+        year_to=1995,
+        book_number=book_number,
+        page_count=120,
+        estimated_entries=350,
+    )
+
+
+@pytest.fixture
+def register(app: Digitisation) -> Register:
+    return catalogue(app)
+
+
+def key(app: Digitisation, register: Register, number: int = 1, **overrides: Any) -> CivilRecord:
+    return app.key_entry(
+        actor=CLERK,
+        register_id=register.id,
+        entry_number=number,
+        pages=[3],
+        fields=birth_fields(**overrides),
+    )
+
+
+def entry_at(app: Digitisation, register: Register, status: EntryStatus) -> UUID:
+    """Drive an entry through the service to ``status``; CLERK keys, VERIFIER second-keys,
+    VERIFIER_2 reconciles, verifies, rejects and publishes, CLERK_2 corrects."""
+    entry_id = key(app, register).id
+    if status is EntryStatus.KEYED:
+        return entry_id
+    if status is EntryStatus.REJECTED:
+        app.reject_entry(actor=VERIFIER_2, entry_id=entry_id, reason="Bản quét mờ")
+        return entry_id
+    if status is EntryStatus.SECOND_KEYED:
+        app.second_key_entry(actor=VERIFIER, entry_id=entry_id, fields=birth_fields())
+        return entry_id
+    app.second_key_entry(
+        actor=VERIFIER,
+        entry_id=entry_id,
+        fields=birth_fields(child__sex="nữ", child__ethnicity="Tày"),
+    )
+    if status is EntryStatus.DISCREPANCIES_FOUND:
+        return entry_id
+    app.reconcile_entry(
+        actor=VERIFIER_2,
+        entry_id=entry_id,
+        resolutions={"child.sex": "nam", "child.ethnicity": "Kinh"},
+    )
+    if status is EntryStatus.RECONCILED:
+        return entry_id
+    app.verify_entry(actor=VERIFIER_2, entry_id=entry_id)
+    if status is EntryStatus.VERIFIED:
+        return entry_id
+    app.publish_entry(actor=VERIFIER_2, entry_id=entry_id)
+    if status is EntryStatus.PUBLISHED:
+        return entry_id
+    assert status is EntryStatus.CORRECTED
+    app.correct_entry(
+        actor=CLERK_2,
+        entry_id=entry_id,
+        kind=CorrectionKind.CAI_CHINH,
+        changes={"child.full_name": "Nguyễn Văn Hùng"},
+        reason="Cải chính họ tên",
+        decision_number="15/QĐ-UBND",
+        decision_date="01/06/2021",
+        decision_issuer="UBND huyện Đồng Văn",
+    )
+    return entry_id
+
+
+# ----- keying -------------------------------------------------------------------------------
+def test_a_keyed_entry_takes_its_district_commune_and_kind_from_the_book(
+    app: Digitisation, register: Register
+) -> None:
+    entry = key(app, register)
+    stored = app.get_entry(entry.id)
+    assert stored.register_id == register.id
+    assert stored.district == DONG_VAN
+    assert stored.commune_code == MA_LE
+    assert stored.kind is RecordKind.BIRTH
+    assert stored.status is EntryStatus.KEYED
+
+
+def test_keying_the_same_entry_number_twice_in_a_book_is_refused(
+    app: Digitisation, register: Register
+) -> None:
+    first = key(app, register, number=12)
+    before = event_count(app)
+    with pytest.raises(DuplicateEntryNumberError) as info:
+        app.key_entry(
+            actor=CLERK_2,
+            register_id=register.id,
+            entry_number=12,
+            pages=[9],
+            fields=birth_fields(child__full_name="Lò Thị Dung", child__sex="nữ"),
+        )
+    assert info.value.rule == "entry_number_unique"
+    assert event_count(app) == before
+    stored = app.get_entry(first.id)
+    assert stored.version == 1
+    assert stored.fields["child.full_name"] == "Nguyễn Văn Hòa"
+    assert stored.keyed_by == [CLERK.id]
+
+
+def test_the_same_entry_number_in_another_book_is_fine(
+    app: Digitisation, register: Register
+) -> None:
+    other = catalogue(app, book_number="02")
+    elsewhere = catalogue(app, commune_code=QUANG_TRUNG)
+    ids = {key(app, book, number=12).id for book in (register, other, elsewhere)}
+    assert len(ids) == 3
+    assert app.get_entry(key(app, register, number=13).id).entry_number == 13
+    assert {app.get_entry(i).district for i in ids} == {DONG_VAN, HA_GIANG_CITY}
+
+
+def test_keying_into_an_unknown_book_is_refused(app: Digitisation) -> None:
+    with pytest.raises(NotFoundError):
+        app.key_entry(
+            actor=CLERK,
+            register_id=UUID("00000000-0000-4000-8000-000000000000"),
+            entry_number=1,
+            pages=[1],
+            fields=birth_fields(),
+        )
+    assert event_count(app) == 0
+
+
+def test_a_register_id_is_not_an_entry_id(app: Digitisation, register: Register) -> None:
+    with pytest.raises(NotFoundError):
+        app.get_entry(register.id)
+
+
+# ----- refused commands record nothing ------------------------------------------------------
+Command = Callable[[Digitisation, UUID, Register], object]
+
+REFUSED: list[Any] = [
+    pytest.param(
+        EntryStatus.KEYED,
+        lambda app, e, r: app.key_entry(
+            actor=CLERK,
+            register_id=r.id,
+            entry_number=2,
+            pages=[3],
+            fields=birth_fields(child__sex=None),
+        ),
+        InvalidValueError,
+        id="key-invalid-fields",
+    ),
+    pytest.param(
+        EntryStatus.KEYED,
+        lambda app, e, r: app.second_key_entry(actor=CLERK, entry_id=e, fields=birth_fields()),
+        NotAllowedError,
+        id="second-key-by-keyer",
+    ),
+    pytest.param(
+        EntryStatus.KEYED,
+        lambda app, e, r: app.verify_entry(actor=CLERK, entry_id=e),
+        NotAllowedError,
+        id="verify-by-keyer",
+    ),
+    pytest.param(
+        EntryStatus.KEYED,
+        lambda app, e, r: app.reject_entry(actor=VERIFIER, entry_id=e, reason="  "),
+        InvalidValueError,
+        id="reject-without-reason",
+    ),
+    pytest.param(
+        EntryStatus.KEYED,
+        lambda app, e, r: app.reject_entry(actor=CLERK, entry_id=e, reason="Sai"),
+        NotAllowedError,
+        id="reject-by-keyer",
+    ),
+    pytest.param(
+        EntryStatus.KEYED,
+        lambda app, e, r: app.publish_entry(actor=VERIFIER, entry_id=e),
+        InvalidStateError,
+        id="publish-unverified",
+    ),
+    pytest.param(
+        EntryStatus.KEYED,
+        lambda app, e, r: app.rekey_entry(
+            actor=CLERK, entry_id=e, pages=[3], fields=birth_fields()
+        ),
+        InvalidStateError,
+        id="rekey-not-rejected",
+    ),
+    pytest.param(
+        EntryStatus.DISCREPANCIES_FOUND,
+        lambda app, e, r: app.reconcile_entry(
+            actor=CLERK, entry_id=e, resolutions={"child.sex": "nam"}
+        ),
+        NotAllowedError,
+        id="reconcile-by-keyer",
+    ),
+    pytest.param(
+        EntryStatus.DISCREPANCIES_FOUND,
+        lambda app, e, r: app.reconcile_entry(
+            actor=VERIFIER_3, entry_id=e, resolutions={"child.full_name": "Nguyễn Văn Hòa"}
+        ),
+        InvalidValueError,
+        id="reconcile-field-without-discrepancy",
+    ),
+    pytest.param(
+        EntryStatus.DISCREPANCIES_FOUND,
+        lambda app, e, r: app.verify_entry(actor=VERIFIER_3, entry_id=e),
+        InvalidStateError,
+        id="verify-with-open-discrepancies",
+    ),
+    pytest.param(
+        EntryStatus.PUBLISHED,
+        lambda app, e, r: app.correct_entry(
+            actor=CLERK_2,
+            entry_id=e,
+            kind=CorrectionKind.CAI_CHINH,
+            changes={"child.full_name": "Nguyễn Văn Hùng"},
+            reason="Cải chính",
+            decision_number="15/QĐ-UBND",
+            decision_date="2021-06-01",
+        ),
+        InvalidValueError,
+        id="cai-chinh-without-issuer",
+    ),
+    pytest.param(
+        EntryStatus.PUBLISHED,
+        lambda app, e, r: app.correct_entry(
+            actor=CLERK_2,
+            entry_id=e,
+            kind=CorrectionKind.TRANSCRIPTION_FIX,
+            changes={"child.sex": "nam"},
+            reason="Kiểm tra",
+        ),
+        InvalidValueError,
+        id="correction-changing-nothing",
+    ),
+    pytest.param(
+        EntryStatus.PUBLISHED,
+        lambda app, e, r: app.publish_entry(actor=VERIFIER_3, entry_id=e),
+        InvalidStateError,
+        id="publish-twice",
+    ),
+    pytest.param(
+        EntryStatus.CORRECTED,
+        lambda app, e, r: app.verify_entry(actor=CLERK_2, entry_id=e),
+        NotAllowedError,
+        id="verify-by-corrector",
+    ),
+    pytest.param(
+        EntryStatus.CORRECTED,
+        lambda app, e, r: app.publish_entry(actor=VERIFIER_3, entry_id=e),
+        InvalidStateError,
+        id="publish-unverified-correction",
+    ),
+    pytest.param(
+        EntryStatus.REJECTED,
+        lambda app, e, r: app.verify_entry(actor=VERIFIER_3, entry_id=e),
+        InvalidStateError,
+        id="verify-rejected",
+    ),
+    pytest.param(
+        EntryStatus.VERIFIED,
+        lambda app, e, r: app.verify_entry(actor=VERIFIER_3, entry_id=e, expected_version=1),
+        VersionConflictError,
+        id="stale-expected-version",
+    ),
+]
+
+
+@pytest.mark.parametrize(("status", "command", "error"), REFUSED)
+def test_a_refused_command_records_no_event(
+    app: Digitisation,
+    register: Register,
+    status: EntryStatus,
+    command: Command,
+    error: type[DomainError],
+) -> None:
+    entry_id = entry_at(app, register, status)
+    before = event_count(app)
+    version = app.get_entry(entry_id).version
+    with pytest.raises(error):
+        command(app, entry_id, register)
+    assert event_count(app) == before
+    stored = app.get_entry(entry_id)
+    assert stored.status is status
+    assert stored.version == version
+
+
+def test_reconciling_several_fields_is_all_or_none(app: Digitisation, register: Register) -> None:
+    entry_id = entry_at(app, register, EntryStatus.DISCREPANCIES_FOUND)
+    before = event_count(app)
+    with pytest.raises(InvalidValueError) as info:
+        app.reconcile_entry(
+            actor=VERIFIER_2,
+            entry_id=entry_id,
+            resolutions={"child.sex": "nam", "child.home_town": "Hà Giang"},
+        )
+    assert info.value.field == "child.home_town"
+    assert event_count(app) == before
+    stored = app.get_entry(entry_id)
+    assert stored.status is EntryStatus.DISCREPANCIES_FOUND
+    assert not any(d["resolved"] for d in stored.discrepancies.values())
+
+
+def test_a_consistent_set_of_resolutions_is_accepted_in_any_order(
+    app: Digitisation, register: Register
+) -> None:
+    entry = key(app, register, child__birth_date="1990", registration_date="1991")
+    app.second_key_entry(
+        actor=VERIFIER,
+        entry_id=entry.id,
+        fields=birth_fields(child__birth_date="1992", registration_date="1993"),
+    )
+    reconciled = app.reconcile_entry(
+        actor=VERIFIER_2,
+        entry_id=entry.id,
+        resolutions={"child.birth_date": "1992", "registration_date": "1993"},
+    )
+    assert reconciled.status is EntryStatus.RECONCILED
+
+
+def test_the_same_resolutions_are_accepted_in_the_other_order(
+    app: Digitisation, register: Register
+) -> None:
+    entry = key(app, register, child__birth_date="1990", registration_date="1991")
+    app.second_key_entry(
+        actor=VERIFIER,
+        entry_id=entry.id,
+        fields=birth_fields(child__birth_date="1992", registration_date="1993"),
+    )
+    reconciled = app.reconcile_entry(
+        actor=VERIFIER_2,
+        entry_id=entry.id,
+        resolutions={"registration_date": "1993", "child.birth_date": "1992"},
+    )
+    assert reconciled.status is EntryStatus.RECONCILED
+    assert reconciled.fields["child.birth_date"]["year"] == 1992
+
+
+# ----- whole workflows ----------------------------------------------------------------------
+def test_an_entry_goes_from_keying_to_publication(app: Digitisation, register: Register) -> None:
+    entry_id = entry_at(app, register, EntryStatus.PUBLISHED)
+    stored = app.get_entry(entry_id)
+    assert stored.status is EntryStatus.PUBLISHED
+    assert stored.published_fields == stored.fields
+    assert stored.verified_by == VERIFIER_2.id
+    assert stored.fields["child.sex"] == "male"
+
+
+def test_a_correction_is_published_only_after_it_is_verified_and_published(
+    app: Digitisation, register: Register
+) -> None:
+    entry_id = entry_at(app, register, EntryStatus.CORRECTED)
+    assert app.get_entry(entry_id).published_fields["child.full_name"] == "Nguyễn Văn Hòa"
+    app.verify_entry(actor=VERIFIER_3, entry_id=entry_id)
+    assert app.get_entry(entry_id).published_fields["child.full_name"] == "Nguyễn Văn Hòa"
+    app.publish_entry(actor=VERIFIER_3, entry_id=entry_id)
+    assert app.get_entry(entry_id).published_fields["child.full_name"] == "Nguyễn Văn Hùng"
+
+
+def test_every_event_names_its_actor_and_district(app: Digitisation, register: Register) -> None:
+    entry_id = entry_at(app, register, EntryStatus.PUBLISHED)
+    events = list(app.repository.event_store.get(entry_id))
+    assert [type(e).__name__ for e in events] == [
+        "EntryKeyed",
+        "EntrySecondKeyed",
+        "DiscrepanciesFound",
+        "DiscrepancyReconciled",
+        "DiscrepancyReconciled",
+        "EntryVerified",
+        "EntryPublished",
+    ]
+    assert [e.actor.id for e in events] == [
+        CLERK.id,
+        VERIFIER.id,
+        VERIFIER.id,
+        VERIFIER_2.id,
+        VERIFIER_2.id,
+        VERIFIER_2.id,
+        VERIFIER_2.id,
+    ]
+    assert {e.district for e in events} == {DONG_VAN}
+
+
+def _full_workflow(app: Digitisation, register: Register) -> CivilRecord:
+    """Rejection, re-keying, discrepancies, publication, a rejected and an accepted correction."""
+    entry_id = key(app, register, number=5).id
+    app.reject_entry(actor=VERIFIER, entry_id=entry_id, reason="Sai số trang")
+    app.rekey_entry(
+        actor=CLERK_2, entry_id=entry_id, pages=[4, 5], fields=birth_fields(child__ethnicity="Mông")
+    )
+    app.second_key_entry(
+        actor=VERIFIER,
+        entry_id=entry_id,
+        fields=birth_fields(
+            child__ethnicity="Mông", child__sex="nữ", child__full_name="Nguyễn Văn Hoà"
+        ),
+    )
+    app.reconcile_entry(actor=VERIFIER_2, entry_id=entry_id, resolutions={"child.sex": "nữ"})
+    app.verify_entry(actor=VERIFIER_2, entry_id=entry_id)
+    app.publish_entry(actor=VERIFIER_2, entry_id=entry_id)
+    app.correct_entry(
+        actor=VERIFIER,
+        entry_id=entry_id,
+        kind=CorrectionKind.TRANSCRIPTION_FIX,
+        changes={"child.ethnicity": "Dao"},
+        reason="Nhập sai dân tộc",
+    )
+    app.reject_entry(actor=VERIFIER_3, entry_id=entry_id, reason="Bản quét ghi Mông")
+    app.correct_entry(
+        actor=VERIFIER,
+        entry_id=entry_id,
+        kind=CorrectionKind.CAI_CHINH,
+        changes={"child.full_name": "Nguyễn Thị Hoà", "notes": "Cải chính theo QĐ 15"},
+        reason="Cải chính họ tên",
+        decision_number="15/QĐ-UBND",
+        decision_date="2021-06",
+        decision_issuer="UBND huyện Đồng Văn",
+    )
+    app.verify_entry(actor=VERIFIER_3, entry_id=entry_id)
+    return app.publish_entry(actor=VERIFIER_3, entry_id=entry_id)
+
+
+def test_replaying_an_entrys_events_gives_the_same_state_as_in_memory(
+    app: Digitisation, register: Register
+) -> None:
+    in_memory = _full_workflow(app, register)
+    replayed = app.repository.get(in_memory.id)
+    assert isinstance(replayed, CivilRecord)
+    assert state_of(replayed) == state_of(in_memory)
+    assert replayed.status is EntryStatus.PUBLISHED
+    assert replayed.published_fields is not None
+    assert replayed.published_fields["child.full_name"] == "Nguyễn Thị Hoà"
+    assert replayed.published_fields["child.ethnicity"] == "Mông"
+    assert replayed.keyed_by == [CLERK.id, CLERK_2.id]
+    assert replayed.corrected_by == [VERIFIER.id]
+    assert [c["kind"] for c in replayed.corrections] == ["transcription_fix", "cai_chinh"]
+
+
+def test_replaying_an_entry_stopped_mid_workflow_gives_the_same_state(
+    app: Digitisation, register: Register
+) -> None:
+    entry_id = entry_at(app, register, EntryStatus.CORRECTED)
+    in_memory = app.reject_entry(actor=VERIFIER_3, entry_id=entry_id, reason="Thiếu quyết định gốc")
+    replayed = app.repository.get(entry_id)
+    assert state_of(replayed) == state_of(in_memory)
+    assert replayed.status is EntryStatus.PUBLISHED
+    assert replayed.fields["child.full_name"] == "Nguyễn Văn Hòa"
+
+
+def test_replaying_a_register_gives_the_same_state_as_in_memory(
+    app: Digitisation, register: Register
+) -> None:
+    assert state_of(app.repository.get(register.id)) == state_of(register)
