@@ -72,32 +72,50 @@ def _write(value: Any, out: list[str]) -> None:
 _MAX_INT = 2**53
 
 
+def _check_scalar(v: Any) -> None:
+    t = type(v)
+    if t is int:
+        if not -_MAX_INT < v < _MAX_INT:
+            raise CanonicalJsonError(f"integer {v} is outside the interoperable range ±2^53")
+    elif t is float:
+        raise CanonicalJsonError("floats are not allowed in canonical envelopes; use integers")
+    else:
+        raise CanonicalJsonError(f"{t.__name__} is not a JSON value")
+
+
 def _plain_json_sort_is_canonical(value: Any) -> bool:
     """Check every value is JSON-native; False when a key needs UTF-16 ordering."""
-    stack = [value]
-    simple = True
-    while stack:
-        v = stack.pop()
-        t = type(v)
-        if t is str or t is bool or v is None:
-            continue
-        if t is int:
-            if not -_MAX_INT < v < _MAX_INT:
-                raise CanonicalJsonError(f"integer {v} is outside the interoperable range ±2^53")
-        elif t is dict:
-            for key in v:
-                if type(key) is not str:
-                    raise CanonicalJsonError(f"object key {key!r} is not a string")
-                if simple and not key.isascii() and any(ord(c) > 0xFFFF for c in key):
-                    simple = False
-            stack.extend(v.values())
-        elif t is list:
-            stack.extend(v)
-        elif t is float:
-            raise CanonicalJsonError("floats are not allowed in canonical envelopes; use integers")
-        else:
-            raise CanonicalJsonError(f"{t.__name__} is not a JSON value")
-    return simple
+    t = type(value)
+    if t is dict:
+        simple = True
+        for key, item in value.items():
+            if type(key) is not str:
+                raise CanonicalJsonError(f"object key {key!r} is not a string")
+            if not key.isascii() and any(ord(c) > 0xFFFF for c in key):
+                simple = False
+            ti = type(item)
+            if ti is str or ti is bool or item is None:
+                continue
+            if ti is dict or ti is list:
+                simple = _plain_json_sort_is_canonical(item) and simple
+            else:
+                _check_scalar(item)
+        return simple
+    if t is list:
+        simple = True
+        for item in value:
+            ti = type(item)
+            if ti is str or ti is bool or item is None:
+                continue
+            if ti is dict or ti is list:
+                simple = _plain_json_sort_is_canonical(item) and simple
+            else:
+                _check_scalar(item)
+        return simple
+    if t is str or t is bool or value is None:
+        return True
+    _check_scalar(value)
+    return True
 
 
 def canonical_json(value: Any) -> bytes:
