@@ -57,23 +57,33 @@ def seal(body: dict[str, Any], signer: EventSigner) -> dict[str, Any]:
     }
 
 
-def seal_to_json(body: dict[str, Any], signer: EventSigner) -> tuple[bytes, str]:
-    """The sealed envelope as JSON bytes, and its hash: ``seal`` without a second encoding.
-
-    The canonical body is hashed, then the hash and signature members are appended to the same
-    bytes; the stored form is valid JSON equal to ``seal(body, signer)`` (members in another order).
-    """
+def hash_body(body: dict[str, Any]) -> tuple[bytes, str]:
+    """The canonical bytes of a body to seal, and their SHA-256 (hex): the event's hash."""
     if not body or any(k in body for k in SEALED_FIELDS):
         raise EnvelopeError("a body to seal must be non-empty and hold no hash or signature")
     try:
         canonical = canonical_json(body)
     except CanonicalJsonError as e:
         raise EnvelopeError(f"not canonical JSON: {e}") from e
-    digest = hashlib.sha256(canonical).hexdigest()
-    signature = base64.b64encode(signer.sign(bytes.fromhex(digest))).decode("ascii")
-    sealed = {"alg": ALGORITHM, "key_id": signer.key_id, "value": signature}
-    seal_members = json.dumps({"hash": digest, "signature": sealed}, separators=(",", ":"))
-    return canonical[:-1] + b"," + seal_members[1:].encode("ascii"), digest
+    return canonical, hashlib.sha256(canonical).hexdigest()
+
+
+def append_seal(canonical: bytes, digest: str, key_id: str, signature: bytes) -> bytes:
+    """The sealed envelope as JSON: the hash and signature members appended to the canonical body.
+
+    The result is valid JSON equal to ``seal(body, signer)`` (members in another order), without
+    encoding the body a second time.
+    """
+    sealed = {"alg": ALGORITHM, "key_id": key_id, "value": base64.b64encode(signature).decode()}
+    members = json.dumps({"hash": digest, "signature": sealed}, separators=(",", ":"))
+    return canonical[:-1] + b"," + members[1:].encode("ascii")
+
+
+def seal_to_json(body: dict[str, Any], signer: EventSigner) -> tuple[bytes, str]:
+    """The sealed envelope as JSON bytes, and its hash."""
+    canonical, digest = hash_body(body)
+    signature = signer.sign(bytes.fromhex(digest))
+    return append_seal(canonical, digest, signer.key_id, signature), digest
 
 
 def check_seal(envelope: dict[str, Any], keys: PublicKeySet) -> None:

@@ -15,6 +15,7 @@ from eventsourcing.persistence import (
     StoredEvent,
 )
 
+from infra.signing.pipeline import SigningPipeline
 from infra.store.mapper import SignedEnvelopeMapper
 
 
@@ -27,8 +28,14 @@ class SignedEventStore(EventStore[UUID]):
 
     mapper: SignedEnvelopeMapper
 
-    def __init__(self, mapper: SignedEnvelopeMapper, recorder: AggregateRecorder) -> None:
+    def __init__(
+        self,
+        mapper: SignedEnvelopeMapper,
+        recorder: AggregateRecorder,
+        signing: SigningPipeline | None = None,
+    ) -> None:
         super().__init__(mapper=mapper, recorder=recorder)
+        self.signing = signing
 
     def hash_at(self, aggregate_id: UUID, version: int) -> str | None:
         """The stored hash of an aggregate's event at ``version`` (None before version 1)."""
@@ -47,8 +54,11 @@ class SignedEventStore(EventStore[UUID]):
     def put(
         self, domain_events: Sequence[DomainEventProtocol[UUID]], **kwargs: Any
     ) -> list[Recording[UUID]]:
+        if self.signing is None:
+            raise RuntimeError("this event store has no signer: it can read but not write events")
         batch_heads: dict[UUID, tuple[int, str]] = {}
-        stored_events: list[StoredEvent] = []
+        hashed: list[tuple[bytes, str]] = []
+        signing = self.signing.batch()
         for event in domain_events:
             aggregate_id, version = event.originator_id, event.originator_version
             head = batch_heads.get(aggregate_id)
@@ -57,9 +67,16 @@ class SignedEventStore(EventStore[UUID]):
                 if head and head[0] == version - 1
                 else self.hash_at(aggregate_id, version - 1)
             )
-            stored, digest = self.mapper.seal_event(event, prev)
+            canonical, digest = self.mapper.hash_event(event, prev)
             batch_heads[aggregate_id] = (version, digest)
-            stored_events.append(stored)
+            hashed.append((canonical, digest))
+            signing.add(bytes.fromhex(digest))
+        stored_events: list[StoredEvent] = [
+            self.mapper.stored_event(event, canonical, digest, signature)
+            for event, (canonical, digest), signature in zip(
+                domain_events, hashed, signing.signatures(), strict=True
+            )
+        ]
         notification_ids = self.recorder.insert_events(stored_events, **kwargs)
         for aggregate_id, (version, digest) in batch_heads.items():
             self.mapper.heads.remember(aggregate_id, version, digest)

@@ -27,7 +27,7 @@ from eventsourcing.utils import get_topic, resolve_topic
 
 from domain.actor import Actor
 from infra.signing.keyring import EventSigner
-from infra.store.envelope import SPEC, seal_to_json
+from infra.store.envelope import SPEC, append_seal, hash_body
 
 _EVENT_META = ("originator_id", "originator_version", "timestamp", "actor", "district")
 
@@ -109,20 +109,41 @@ class SignedEnvelopeMapper(Mapper[UUID]):
         self, domain_event: DomainEventProtocol[UUID], prev_hash: str | None
     ) -> tuple[StoredEvent, str]:
         """The stored form of an event, chained to ``prev_hash``, and the event's hash."""
+        signer = self.require_signer()
+        canonical, digest = self.hash_event(domain_event, prev_hash)
+        signature = signer.sign(bytes.fromhex(digest))
+        return self.stored_event(domain_event, canonical, digest, signature), digest
+
+    def require_signer(self) -> EventSigner:
         if self.signer is None:
             raise RuntimeError("this mapper has no signer: it can read but not write events")
-        data, digest = seal_to_json(self.envelope_body(domain_event, prev_hash), self.signer)
+        return self.signer
+
+    def hash_event(
+        self, domain_event: DomainEventProtocol[UUID], prev_hash: str | None
+    ) -> tuple[bytes, str]:
+        """The canonical bytes of the event's envelope body, and its hash."""
+        return hash_body(self.envelope_body(domain_event, prev_hash))
+
+    def stored_event(
+        self,
+        domain_event: DomainEventProtocol[UUID],
+        canonical: bytes,
+        digest: str,
+        signature: bytes,
+    ) -> StoredEvent:
+        """The stored form of an event whose body was hashed and whose hash was signed."""
+        data = append_seal(canonical, digest, self.require_signer().key_id, signature)
         if self.compressor:
             data = self.compressor.compress(data)
         if self.cipher:
             data = self.cipher.encrypt(data)
-        stored = StoredEvent(
+        return StoredEvent(
             originator_id=domain_event.originator_id,
             originator_version=domain_event.originator_version,
             topic=get_topic(type(domain_event)),
             state=data,
         )
-        return stored, digest
 
     def open_envelope(self, stored_event: StoredEvent) -> dict[str, Any]:
         """Decrypt and parse a stored event's envelope, without checking it."""

@@ -13,6 +13,7 @@ from eventsourcing.persistence import (
 )
 
 from infra.signing.keyring import EventSigner
+from infra.signing.pipeline import SigningPipeline
 from infra.store.event_store import SignedEventStore
 from infra.store.mapper import ChainHeads, SignedEnvelopeMapper
 
@@ -23,6 +24,7 @@ class SignedSealing:
     def __init__(self, signer: EventSigner | None) -> None:
         self.signer = signer
         self.heads = ChainHeads()
+        self.signing = SigningPipeline(signer) if signer is not None else None
 
     def construct_mapper(self, factory: InfrastructureFactory) -> Mapper[UUID]:
         return SignedEnvelopeMapper(
@@ -36,4 +38,4 @@ class SignedSealing:
         self, mapper: Mapper[UUID], recorder: AggregateRecorder
     ) -> EventStore[UUID]:
         assert isinstance(mapper, SignedEnvelopeMapper)
-        return SignedEventStore(mapper, recorder)
+        return SignedEventStore(mapper, recorder, self.signing)
