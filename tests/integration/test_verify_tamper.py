@@ -216,3 +216,40 @@ def test_verify_reports_the_same_with_worker_processes(
         f"aggregate {entry_id} version 4: follows version 2: version(s) 3 are missing"
         in result.output + (result.stderr or "")
     )
+
+
+def test_a_large_batch_is_chained_and_signed_event_by_event(container: Container) -> None:
+    """A batch larger than a signing chunk is signed on two threads; every event still checks."""
+    from domain.civil_record import CivilRecord
+
+    register = container.app.catalogue_register(
+        actor=CLERK,
+        commune_code="00718",
+        kind=RecordKind.BIRTH,
+        year_from=1990,
+        year_to=1992,
+        book_number="07",
+        page_count=200,
+        estimated_entries=40,
+    )
+    events = []
+    for number in range(1, 41):
+        entry = CivilRecord.key(
+            actor=CLERK,
+            register_id=register.id,
+            district=register.district,
+            commune_code=register.commune_code,
+            kind=register.kind,
+            entry_number=number,
+            pages=[number],
+            fields=BIRTH,
+        )
+        entry.second_key(actor=CLERK2, fields=BIRTH)
+        entry.verify(actor=VERIFIER)
+        events += entry.collect_events()
+    container.app.save(*events)  # 120 events in one transaction
+    code, output = run_verify()
+    assert code == 0, output
+    assert "121" in output
+    last = container.app.get_entry(events[-1].originator_id)
+    assert last.status.value == "verified"
