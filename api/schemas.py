@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from domain.civil_record import CivilRecord
 from domain.register import Register
@@ -38,6 +38,8 @@ class DistrictPublic(BaseModel):
 
 
 class RegisterPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: UUID
     version: int
     district: str
@@ -51,21 +53,12 @@ class RegisterPublic(BaseModel):
 
     @classmethod
     def of(cls, r: Register | RegisterRow) -> RegisterPublic:
-        return cls(
-            id=r.id,
-            version=r.version,
-            district=r.district,
-            commune_code=r.commune_code,
-            kind=str(r.kind),
-            year_from=r.year_from,
-            year_to=r.year_to,
-            book_number=r.book_number,
-            page_count=r.page_count,
-            estimated_entries=r.estimated_entries,
-        )
+        return cls.model_validate(r)
 
 
-class EntrySummaryPublic(BaseModel):
+class _EntryBase(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: UUID
     version: int
     register_id: UUID
@@ -74,37 +67,20 @@ class EntrySummaryPublic(BaseModel):
     kind: str
     entry_number: int
     status: str
+
+
+class EntrySummaryPublic(_EntryBase):
     subject_name: str | None
     open_discrepancies: int
     published: bool
 
     @classmethod
     def of(cls, r: EntryRow) -> EntrySummaryPublic:
-        return cls(
-            id=r.id,
-            version=r.version,
-            register_id=r.register_id,
-            district=r.district,
-            commune_code=r.commune_code,
-            kind=r.kind,
-            entry_number=r.entry_number,
-            status=r.status,
-            subject_name=r.subject_name,
-            open_discrepancies=r.open_discrepancies,
-            published=r.published,
-        )
+        return cls.model_validate(r)
 
 
-class EntryPublic(BaseModel):
-    id: UUID
-    version: int
-    register_id: UUID
-    district: str
-    commune_code: str
-    kind: str
-    entry_number: int
+class EntryPublic(_EntryBase):
     pages: list[int]
-    status: str
     fields: dict[str, Any]
     discrepancies: dict[str, dict[str, Any]]
     keyed_by: list[str]
@@ -118,25 +94,7 @@ class EntryPublic(BaseModel):
 
     @classmethod
     def of(cls, e: CivilRecord) -> EntryPublic:
-        return cls(
-            id=e.id,
-            version=e.version,
-            register_id=e.register_id,
-            district=e.district,
-            commune_code=e.commune_code,
-            kind=e.kind.value,
-            entry_number=e.entry_number,
-            pages=e.pages,
-            status=e.status.value,
-            fields=e.fields,
-            discrepancies=e.discrepancies,
-            keyed_by=e.keyed_by,
-            second_keyed_by=e.second_keyed_by,
-            verified_by=e.verified_by,
-            rejection_reason=e.rejection_reason,
-            published_fields=e.published_fields,
-            corrections=e.corrections,
-        )
+        return cls.model_validate(e)
 
 
 class RegisterPage(BaseModel):

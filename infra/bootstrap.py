@@ -37,7 +37,9 @@ def load_admin_units(path: Path) -> AdminUnits:
 def init_home(settings: Settings, *, encrypt: bool = True) -> list[str]:
     """Create the data directory, the first signing key and (optionally) a cipher key."""
     done: list[str] = []
-    settings.home.mkdir(parents=True, exist_ok=True)
+    if not settings.home.exists():
+        settings.home.mkdir(parents=True)
+        os.chmod(settings.home, 0o700)  # events, keys and cipher key: for the service's user only
     if not (settings.keys_dir / "keys.json").exists():
         Keyring.open(settings.keys_dir)
         done.append(f"created signing key in {settings.keys_dir}")

@@ -86,36 +86,27 @@ def _check_scalar(v: Any) -> None:
 def _plain_json_sort_is_canonical(value: Any) -> bool:
     """Check every value is JSON-native; False when a key needs UTF-16 ordering."""
     t = type(value)
+    if t is str or t is bool or value is None:
+        return True
     if t is dict:
         simple = True
-        for key, item in value.items():
+        for key in value:
             if type(key) is not str:
                 raise CanonicalJsonError(f"object key {key!r} is not a string")
             if not key.isascii() and any(ord(c) > 0xFFFF for c in key):
                 simple = False
-            ti = type(item)
-            if ti is str or ti is bool or item is None:
-                continue
-            if ti is dict or ti is list:
-                simple = _plain_json_sort_is_canonical(item) and simple
-            else:
-                _check_scalar(item)
-        return simple
-    if t is list:
-        simple = True
-        for item in value:
-            ti = type(item)
-            if ti is str or ti is bool or item is None:
-                continue
-            if ti is dict or ti is list:
-                simple = _plain_json_sort_is_canonical(item) and simple
-            else:
-                _check_scalar(item)
-        return simple
-    if t is str or t is bool or value is None:
+        items = value.values()
+    elif t is list:
+        simple, items = True, value
+    else:
+        _check_scalar(value)
         return True
-    _check_scalar(value)
-    return True
+    for item in items:
+        ti = type(item)
+        if ti is str or ti is bool or item is None:
+            continue  # the common case, without a call
+        simple = _plain_json_sort_is_canonical(item) and simple
+    return simple
 
 
 def canonical_json(value: Any) -> bytes:
