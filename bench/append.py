@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -124,30 +125,50 @@ def drop_tables(pg_url: str) -> None:
             )
 
 
-def run_backend(backend: str, events: list[Any], root: Path, pg_url: str | None) -> None:
+def measure(
+    kind: str,
+    backend: str,
+    events: list[Any],
+    batch: int,
+    root: Path,
+    pg_url: str | None,
+    cipher_key: str,
+    signer: Any,
+) -> float:
+    """Events/s of one append run into a fresh store."""
     units = load_admin_units(DEFAULT_ADMIN_UNITS)
+    home = Path(tempfile.mkdtemp(dir=root))
+    if pg_url and backend == "postgres":
+        drop_tables(pg_url)
+    env = env_for(backend, home, cipher_key, pg_url)
+    app: Digitisation = (
+        Bare(env, units=units)
+        if kind == "bare"
+        else Digitisation(env, units=units, sealing=SignedSealing(signer))
+    )
+    seconds = append(app, events, batch)
+    app.close()
+    return len(events) / seconds
+
+
+def run_backend(
+    backend: str, events: list[Any], root: Path, pg_url: str | None, repeats: int
+) -> None:
+    """Bare and signed runs alternate, ``repeats`` times each; the medians are compared."""
     cipher_key = AESCipher.create_key(32)
     signer = Keyring.open(root / "keys").signer()
     for batch in (1, 100):
-        results = {}
-        for kind in ("bare", "signed"):
-            home = Path(tempfile.mkdtemp(dir=root))
-            if pg_url and backend == "postgres":
-                drop_tables(pg_url)
-            env = env_for(backend, home, cipher_key, pg_url)
-            app: Digitisation = (
-                Bare(env, units=units)
-                if kind == "bare"
-                else Digitisation(env, units=units, sealing=SignedSealing(signer))
-            )
-            seconds = append(app, events, batch)
-            app.close()
-            results[kind] = len(events) / seconds
-        ratio = results["signed"] / results["bare"]
+        runs: dict[str, list[float]] = {"bare": [], "signed": []}
+        for _ in range(repeats):
+            for kind in ("bare", "signed"):
+                runs[kind].append(
+                    measure(kind, backend, events, batch, root, pg_url, cipher_key, signer)
+                )
+        bare, signed = statistics.median(runs["bare"]), statistics.median(runs["signed"])
         label = "single saves" if batch == 1 else f"batches of {batch}"
         print(
-            f"{backend:8} {label:15} bare {results['bare']:9,.0f} ev/s   "
-            f"signed {results['signed']:9,.0f} ev/s   ratio signed/bare {ratio:4.2f}",
+            f"{backend:8} {label:15} bare {bare:9,.0f} ev/s   signed {signed:9,.0f} ev/s   "
+            f"ratio signed/bare {signed / bare:4.2f}   (median of {repeats}, alternating)",
             flush=True,
         )
 
@@ -212,6 +233,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=20_000)
     parser.add_argument("--verify-events", type=int, default=1_000_000)
     parser.add_argument("--backends", default="sqlite,postgres")
+    parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     pg_url = os.environ.get("HOTICH_BENCH_DATABASE_URL")
     root = Path(os.environ.get("HOTICH_BENCH_DIR", ".bench"))
@@ -228,7 +250,7 @@ def main() -> None:
             sys.exit(
                 "HOTICH_BENCH_DATABASE_URL is not set: run `make bench`, which starts PostgreSQL"
             )
-        run_backend(backend, events, work, pg_url)
+        run_backend(backend, events, work, pg_url, args.repeats)
 
     print(f"verify: signed SQLite store of {args.verify_events:,} events")
     home = work / "verify-store"
