@@ -9,6 +9,8 @@ from uuid import UUID
 
 from fastapi import Depends, Request
 
+from api.idempotency import IdempotencyStore
+from api.security import UserStore
 from digitization.application import Digitisation
 from projections.catalogue import EntryRow, RegisterRow
 
@@ -32,6 +34,8 @@ class Services:
     app: Digitisation
     catalogue: CatalogueReader
     public_keys: Callable[[], dict[str, Any]]
+    users: UserStore
+    idempotency: IdempotencyStore
 
 
 def get_services(request: Request) -> Services:

@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from api.deps import Services
 from api.problems import install_problem_handlers
-from api.routes import meta, registers
+from api.routes import meta, pages, registers, workflow
 
 DESCRIPTION = """
 **hotich** — hồ sơ hộ tịch số hóa. Every step of digitising civil-status books is a signed,
@@ -21,4 +21,6 @@ def create_app(services: Services) -> FastAPI:
     install_problem_handlers(app)
     app.include_router(meta.router)
     app.include_router(registers.router)
+    app.include_router(workflow.router)
+    app.include_router(pages.router)
     return app

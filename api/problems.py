@@ -9,7 +9,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.security import AuthenticationError, ForbiddenError
+from api.uploads import UploadFormError
 from digitization.errors import NotFoundError, VersionConflictError
+from digitization.media import ScanTooLargeError, UnsupportedScanError
 from domain.errors import (
     DomainError,
     DuplicateEntryNumberError,
@@ -28,7 +31,12 @@ def problem(status: int, title: str, detail: str, kind: str, **extra: Any) -> JS
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
 
 
-def _domain_error(_: Request, exc: Exception) -> JSONResponse:
+def domain_problem(exc: DomainError) -> JSONResponse:
+    """The problem response for a refused command (also used to store idempotent answers)."""
+    return _domain_error(None, exc)
+
+
+def _domain_error(_: Request | None, exc: Exception) -> JSONResponse:
     if isinstance(exc, InvalidValueError):
         return problem(
             422,
@@ -58,6 +66,46 @@ def _domain_error(_: Request, exc: Exception) -> JSONResponse:
     return problem(400, "Bad request", exc.message, "bad-request")
 
 
+def _authentication_error(_: Request, exc: Exception) -> JSONResponse:
+    response = problem(401, "Unauthorized", str(exc), "unauthorized")
+    response.headers["WWW-Authenticate"] = 'Bearer realm="hotich"'
+    return response
+
+
+def _forbidden_error(_: Request, exc: Exception) -> JSONResponse:
+    return problem(403, "Forbidden", str(exc), "forbidden")
+
+
+def _scan_error(_: Request, exc: Exception) -> JSONResponse:
+    field, rule = getattr(exc, "field", "file"), getattr(exc, "rule", str(exc))
+    if isinstance(exc, ScanTooLargeError):
+        return problem(
+            413,
+            "Payload too large",
+            f"{field}: {rule}",
+            "payload-too-large",
+            errors=[{"field": field, "rule": rule}],
+        )
+    return problem(
+        415,
+        "Unsupported media type",
+        f"{field}: {rule}",
+        "unsupported-media-type",
+        errors=[{"field": field, "rule": rule}],
+    )
+
+
+def _form_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, UploadFormError)
+    return problem(
+        422,
+        "Invalid upload",
+        str(exc),
+        "invalid-upload",
+        errors=[{"field": exc.field, "rule": exc.rule}],
+    )
+
+
 def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = [
@@ -81,5 +129,10 @@ def _http_error(_: Request, exc: Exception) -> JSONResponse:
 
 def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(AuthenticationError, _authentication_error)
+    app.add_exception_handler(ForbiddenError, _forbidden_error)
+    app.add_exception_handler(UnsupportedScanError, _scan_error)
+    app.add_exception_handler(ScanTooLargeError, _scan_error)
+    app.add_exception_handler(UploadFormError, _form_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

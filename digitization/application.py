@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+import hashlib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -16,10 +19,12 @@ from eventsourcing.persistence import (
     Mapper,
     Transcoding,
 )
+from eventsourcing.utils import get_topic
 
 from digitization.errors import NotFoundError, VersionConflictError
-from digitization.ports import EventSealing
-from domain.actor import Actor
+from digitization.media import inspect_scan
+from digitization.ports import BlobStore, BlobStoreError, EventSealing
+from domain.actor import SYSTEM, Actor
 from domain.admin_units import AdminUnits
 from domain.civil_record import CivilRecord, CorrectionKind
 from domain.errors import DuplicateEntryNumberError, DuplicateRegisterError
@@ -28,6 +33,46 @@ from domain.record_kind import RecordKind
 from domain.register import Register
 
 A = TypeVar("A", Register, CivilRecord, DigitisationPlan)
+MAX_RETRIES = 5
+
+
+@dataclass(frozen=True)
+class ScanLimits:
+    """Refuse uploads above these (HTTP 413)."""
+
+    max_bytes: int = 1 << 30
+    max_pixels: int = 250_000_000
+
+
+@dataclass(frozen=True)
+class PageUpload:
+    """What happened to one uploaded page."""
+
+    page_number: int
+    sha256: str
+    size: int
+    media_type: str
+    object_key: str
+    recorded: bool  # a PageScanned/PageRescanned event was recorded
+    stored: bool  # bytes were written to the blob store (False: already there)
+    register_version: int
+
+
+@dataclass(frozen=True)
+class FixityReport:
+    register_id: UUID
+    checked: int
+    missing: list[str]
+    changed: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.missing and not self.changed
+
+
+def scan_key(register: Register, sha256: str, extension: str) -> str:
+    """Content-addressed blob key: scans/<district>/<register-id>/<sha256>.<ext>."""
+    return f"scans/{register.district}/{register.id}/{sha256}.{extension}"
 
 
 class _ActorAsDict(Transcoding):
@@ -54,9 +99,13 @@ class Digitisation(Application[UUID]):
         *,
         units: AdminUnits,
         sealing: EventSealing | None = None,
+        blobs: BlobStore | None = None,
+        scan_limits: ScanLimits | None = None,
     ) -> None:
         self.units = units
         self._sealing = sealing
+        self.blobs = blobs
+        self.scan_limits = scan_limits or ScanLimits()
         super().__init__(env)
 
     # ----- wiring seams ---------------------------------------------------------------------
@@ -140,6 +189,113 @@ class Digitisation(Application[UUID]):
 
     def get_register(self, register_id: UUID) -> Register:
         return self._load(Register, "register", register_id, None)
+
+    # ----- scanned pages --------------------------------------------------------------------
+    def upload_page(
+        self,
+        *,
+        actor: Actor,
+        register_id: UUID,
+        page_number: int,
+        path: Path,
+        size: int,
+        sha256: str,
+        rescan_reason: str | None = None,
+        field: str = "file",
+    ) -> PageUpload:
+        """Store a scanned page (already streamed to ``path`` and hashed) and record it.
+
+        The content decides the format; a refused upload stores no bytes and records nothing.
+        Re-uploading bytes the book already has stores nothing and records nothing.
+        """
+        if self.blobs is None:
+            raise RuntimeError("no blob store is configured")
+        info = inspect_scan(path, max_pixels=self.scan_limits.max_pixels, field=field)
+        for _ in range(MAX_RETRIES):
+            register = self.get_register(register_id)
+            key = scan_key(register, sha256, info.format.extension)
+            result = PageUpload(
+                page_number=page_number,
+                sha256=sha256,
+                size=size,
+                media_type=info.format.media_type,
+                object_key=key,
+                recorded=False,
+                stored=False,
+                register_version=register.version,
+            )
+            if not register.is_new_scan(
+                page_number=page_number, sha256=sha256, rescan_reason=rescan_reason
+            ):
+                return result
+            stored = self.blobs.put_file(
+                key, path, size=size, media_type=info.format.media_type, sha256=sha256
+            )
+            register.record_scan(
+                actor=actor,
+                page_number=page_number,
+                sha256=sha256,
+                size=size,
+                media_type=info.format.media_type,
+                object_key=key,
+                rescan_reason=rescan_reason,
+            )
+            try:
+                self.save(register)
+            except IntegrityError:
+                continue  # another page of the book was recorded meanwhile: check again
+            return replace(result, recorded=True, stored=stored, register_version=register.version)
+        seen = self.get_register(register_id).version
+        raise VersionConflictError("register", register_id, seen - 1, seen)
+
+    def register_ids(self, batch: int = 1000) -> Iterator[UUID]:
+        """Every catalogued book, in the order they were catalogued (read from the log)."""
+        topic = get_topic(Register.RegisterCatalogued)  # type: ignore[attr-defined]
+        start = 1
+        while notifications := self.recorder.select_notifications(
+            start=start, limit=batch, topics=[topic]
+        ):
+            for n in notifications:
+                yield UUID(str(n.originator_id))
+            start = notifications[-1].id + 1
+
+    def all_scans(self, register: Register) -> list[dict[str, Any]]:
+        """Every scan the book's events record: current pages and the ones rescans replaced."""
+        current = [{"page_number": n, **page} for n, page in sorted(register.pages.items())]
+        return current + list(register.replaced_pages)
+
+    def check_fixity(self, *, register_id: UUID, actor: Actor = SYSTEM) -> FixityReport:
+        """Re-read every stored scan of a book, compare SHA-256 and size with the events,
+        and record the outcome as a FixityChecked event."""
+        if self.blobs is None:
+            raise RuntimeError("no blob store is configured")
+        register = self.get_register(register_id)
+        missing: list[str] = []
+        changed: list[str] = []
+        scans = self.all_scans(register)
+        for scan in scans:
+            key = scan["object_key"]
+            try:
+                digest, size = hashlib.sha256(), 0
+                for chunk in self.blobs.read(key):
+                    digest.update(chunk)
+                    size += len(chunk)
+            except BlobStoreError:
+                missing.append(key)
+                continue
+            if digest.hexdigest() != scan["sha256"] or size != scan["size"]:
+                changed.append(key)
+        outcome = "fail" if missing or changed else "pass"
+        for _ in range(MAX_RETRIES):
+            register.record_fixity_check(
+                actor=actor, outcome=outcome, checked=len(scans), missing=missing, changed=changed
+            )
+            try:
+                self.save(register)
+                break
+            except IntegrityError:
+                register = self.get_register(register_id)
+        return FixityReport(register_id, len(scans), missing, changed)
 
     # ----- entries --------------------------------------------------------------------------
     def key_entry(

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 from uuid import UUID
 
@@ -21,3 +25,60 @@ class EventSealing(Protocol):
     def construct_event_store(
         self, mapper: Mapper[UUID], recorder: AggregateRecorder
     ) -> EventStore[UUID]: ...
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    """What a blob store holds under a key."""
+
+    key: str
+    size: int
+    media_type: str
+
+
+@dataclass(frozen=True)
+class Retention:
+    """Object-lock retention: the object cannot be overwritten or deleted before ``until``."""
+
+    mode: str  # "GOVERNANCE" or "COMPLIANCE" (S3 Object Lock modes)
+    until: dt.datetime
+
+
+class BlobStoreError(Exception):
+    """The blob store failed or refused (base of the blob errors)."""
+
+
+class ObjectLockedError(BlobStoreError):
+    """An overwrite or delete was refused because the object is retained."""
+
+
+class BlobStore(Protocol):
+    """Where scanned pages live, addressed by content: bytes never change after upload."""
+
+    def put_file(self, key: str, path: Path, *, size: int, media_type: str, sha256: str) -> bool:
+        """Store the file under ``key``; False (nothing written) if the key already exists.
+
+        ``sha256`` (hex) is recorded with the object as metadata; the adapter applies the
+        configured retention where the server supports object lock.
+        """
+        ...
+
+    def stat(self, key: str) -> StoredObject | None:
+        """Size and media type of the object, or None when absent."""
+        ...
+
+    def read(self, key: str, chunk_size: int = 1 << 20) -> Iterator[bytes]:
+        """Stream the object's bytes (raises BlobStoreError when absent)."""
+        ...
+
+    def presigned_get(self, key: str, expires: dt.timedelta) -> str:
+        """A short-lived URL that lets a browser view the object."""
+        ...
+
+    def retention(self, key: str) -> Retention | None:
+        """The object's lock retention, if the store applies one."""
+        ...
+
+    def delete(self, key: str) -> None:
+        """Delete the object (raises ObjectLockedError while it is retained)."""
+        ...

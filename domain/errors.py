@@ -6,7 +6,8 @@
         ├── NotAllowedError           the actor may not do this (four eyes, ...)
         ├── InvalidStateError         the aggregate is not in a state that allows it
         ├── DuplicateEntryNumberError an entry number is already used in the book
-        └── DuplicateRegisterError    the book is already catalogued
+        ├── DuplicateRegisterError    the book is already catalogued
+        └── PageConflictError         a page already holds another scan
 
 Every message is English with the Vietnamese label of the field where there is one.
 """
@@ -55,3 +56,7 @@ class DuplicateEntryNumberError(RuleViolationError):
 
 class DuplicateRegisterError(RuleViolationError):
     """The book (same commune, kind, first year and book number) is already catalogued."""
+
+
+class PageConflictError(RuleViolationError):
+    """A page already holds another scan; replacing it needs an explicit rescan with a reason."""

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import re
+from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import event
 
 from domain.actor import Actor
 from domain.aggregate import HotichAggregate
-from domain.errors import InvalidValueError
+from domain.errors import InvalidValueError, PageConflictError
 from domain.record_kind import RecordKind
 
 REGISTER_NAMESPACE = uuid5(NAMESPACE_URL, "urn:hotich:register")
 MAX_PAGES = 2000
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 def _positive(value: int, field: str, label_vi: str, *, allow_zero: bool = False) -> int:
@@ -101,3 +104,152 @@ class Register(HotichAggregate):
         self.page_count = page_count
         self.estimated_entries = estimated_entries
         self.catalogued_by = actor.id
+        self.pages: dict[int, dict[str, Any]] = {}
+        self.page_of_digest: dict[str, int] = {}
+        self.replaced_pages: list[dict[str, Any]] = []
+        self.fixity_checks: list[dict[str, Any]] = []
+
+    # ----- scanned pages --------------------------------------------------------------------
+    def check_page_number(self, page_number: int) -> None:
+        if isinstance(page_number, bool) or not isinstance(page_number, int):
+            raise InvalidValueError("page", "must be an integer", label_vi="trang")
+        if not 1 <= page_number <= self.page_count:
+            raise InvalidValueError(
+                "page",
+                f"must be between 1 and the book's {self.page_count} pages",
+                label_vi="trang",
+            )
+
+    def is_new_scan(self, *, page_number: int, sha256: str, rescan_reason: str | None) -> bool:
+        """Whether these bytes would be recorded (False: already a page of this book).
+
+        Raises when the command would be refused, so callers can check before storing bytes.
+        """
+        self.check_page_number(page_number)
+        if not _SHA256.fullmatch(sha256):
+            raise InvalidValueError("sha256", "must be 64 lowercase hex digits")
+        if sha256 in self.page_of_digest:
+            existing = self.page_of_digest[sha256]
+            if existing != page_number and rescan_reason is not None:
+                raise PageConflictError(
+                    "same_bytes_other_page", f"these bytes are already page {existing} of this book"
+                )
+            return False
+        if rescan_reason is None and page_number in self.pages:
+            raise PageConflictError(
+                "page_already_scanned",
+                f"page {page_number} already holds a scan; replacing it needs a rescan "
+                "with a reason (quét lại)",
+            )
+        if rescan_reason is not None:
+            if page_number not in self.pages:
+                raise InvalidValueError("page", f"page {page_number} has no scan to replace")
+            if not rescan_reason.strip():
+                raise InvalidValueError("reason", "is required to rescan a page", label_vi="lý do")
+        return True
+
+    def record_scan(
+        self,
+        *,
+        actor: Actor,
+        page_number: int,
+        sha256: str,
+        size: int,
+        media_type: str,
+        object_key: str,
+        rescan_reason: str | None = None,
+    ) -> bool:
+        """Record a scanned page (or its rescan); False when these bytes are already recorded."""
+        if not self.is_new_scan(
+            page_number=page_number, sha256=sha256, rescan_reason=rescan_reason
+        ):
+            return False
+        _positive(size, "size", "kích thước")
+        if rescan_reason is None:
+            self._page_scanned(
+                actor=actor,
+                page_number=page_number,
+                sha256=sha256,
+                size=size,
+                media_type=media_type,
+                object_key=object_key,
+            )
+        else:
+            self._page_rescanned(
+                actor=actor,
+                page_number=page_number,
+                sha256=sha256,
+                size=size,
+                media_type=media_type,
+                object_key=object_key,
+                reason=" ".join(rescan_reason.split()),
+            )
+        return True
+
+    @event("PageScanned")
+    def _page_scanned(
+        self,
+        *,
+        actor: Actor,
+        page_number: int,
+        sha256: str,
+        size: int,
+        media_type: str,
+        object_key: str,
+    ) -> None:
+        self.pages[page_number] = {
+            "sha256": sha256,
+            "size": size,
+            "media_type": media_type,
+            "object_key": object_key,
+        }
+        self.page_of_digest[sha256] = page_number
+
+    @event("PageRescanned")
+    def _page_rescanned(
+        self,
+        *,
+        actor: Actor,
+        page_number: int,
+        sha256: str,
+        size: int,
+        media_type: str,
+        object_key: str,
+        reason: str,
+    ) -> None:
+        old = self.pages[page_number]
+        self.replaced_pages.append({"page_number": page_number, **old, "reason": reason})
+        self.page_of_digest.pop(old["sha256"], None)
+        self.pages[page_number] = {
+            "sha256": sha256,
+            "size": size,
+            "media_type": media_type,
+            "object_key": object_key,
+        }
+        self.page_of_digest[sha256] = page_number
+
+    # ----- fixity ---------------------------------------------------------------------------
+    def record_fixity_check(
+        self, *, actor: Actor, outcome: str, checked: int, missing: list[str], changed: list[str]
+    ) -> None:
+        """Record a fixity check of every stored scan of this book (PREMIS: fixity check).
+
+        ``missing`` and ``changed`` name the object keys that failed.
+        """
+        if outcome not in ("pass", "fail"):
+            raise InvalidValueError("outcome", "must be pass or fail")
+        self._fixity_checked(
+            actor=actor,
+            outcome=outcome,
+            checked=checked,
+            missing=sorted(missing),
+            changed=sorted(changed),
+        )
+
+    @event("FixityChecked")
+    def _fixity_checked(
+        self, *, actor: Actor, outcome: str, checked: int, missing: list[str], changed: list[str]
+    ) -> None:
+        self.fixity_checks.append(
+            {"outcome": outcome, "checked": checked, "missing": missing, "changed": changed}
+        )

@@ -9,10 +9,16 @@ from pathlib import Path
 
 from eventsourcing.cryptography import AESCipher
 
-from digitization.application import Digitisation
+from digitization.application import Digitisation, ScanLimits
+from digitization.ports import BlobStore
 from domain.admin_units import AdminUnits
+from infra.auth.user_store import SqlUserStore
+from infra.blobs.local import LocalDirBlobStore
+from infra.blobs.minio import MinioBlobStore
+from infra.idempotency_store import SqlIdempotencyStore
 from infra.settings import Settings
 from infra.signing.keyring import Keyring
+from infra.sql import SqlDatabase
 from infra.store.sealing import SignedSealing
 
 
@@ -24,6 +30,8 @@ class Container:
     units: AdminUnits
     keyring: Keyring
     app: Digitisation
+    users: SqlUserStore
+    idempotency: SqlIdempotencyStore
 
     def close(self) -> None:
         self.app.close()
@@ -71,5 +79,45 @@ def bootstrap(settings: Settings, *, sign: bool = True) -> Container:
         check_cipher_key(key)
     units = load_admin_units(settings.admin_units_csv)
     sealing = SignedSealing(keyring.signer() if sign else None)
-    app = Digitisation(settings.eventsourcing_env(), units=units, sealing=sealing)
-    return Container(settings=settings, units=units, keyring=keyring, app=app)
+    app = Digitisation(
+        settings.eventsourcing_env(),
+        units=units,
+        sealing=sealing,
+        blobs=build_blob_store(settings),
+        scan_limits=ScanLimits(max_bytes=settings.max_upload_bytes, max_pixels=settings.max_pixels),
+    )
+    db = (
+        SqlDatabase(postgres_url=settings.database_url)
+        if settings.database_url
+        else SqlDatabase(sqlite_path=settings.service_db_path)
+    )
+    return Container(
+        settings=settings,
+        units=units,
+        keyring=keyring,
+        app=app,
+        users=SqlUserStore(db),
+        idempotency=SqlIdempotencyStore(db),
+    )
+
+
+def build_blob_store(settings: Settings) -> BlobStore:
+    """MinIO/S3 when an endpoint is configured, else a local directory in the data directory."""
+    if settings.s3_endpoint:
+        if not settings.s3_access_key or not settings.s3_secret_key:
+            raise ValueError(
+                "HOTICH_S3_ACCESS_KEY and HOTICH_S3_SECRET_KEY: required with an endpoint"
+            )
+        store = MinioBlobStore(
+            settings.s3_endpoint,
+            settings.s3_access_key,
+            settings.s3_secret_key,
+            settings.s3_bucket,
+            region=settings.s3_region,
+            secure=settings.s3_secure,
+            retention_mode=settings.retention_mode,
+            retention_days=settings.retention_days,
+        )
+        store.ensure_bucket()
+        return store
+    return LocalDirBlobStore(settings.scans_dir, retention_days=settings.retention_days)

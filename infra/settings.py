@@ -32,6 +32,17 @@ class Settings(BaseSettings):
     port: int = Field(8000, ge=1, le=65535)
     demo: bool = Field(True, description="load the demo into an empty store when serving")
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    # scanned pages: a local directory by default, an S3/MinIO bucket when an endpoint is set
+    s3_endpoint: str | None = Field(None, description="host:port of MinIO/S3; unset: <home>/scans")
+    s3_access_key: str | None = None
+    s3_secret_key: str | None = None
+    s3_bucket: str = "hotich-scans"
+    s3_region: str = "us-east-1"
+    s3_secure: bool = Field(False, description="HTTPS to the S3 endpoint (off on loopback)")
+    retention_mode: Literal["GOVERNANCE", "COMPLIANCE"] = "GOVERNANCE"
+    retention_days: int = Field(0, ge=0, le=36500, description="S3 Object Lock period; 0: none")
+    max_upload_bytes: int = Field(1 << 30, ge=1, description="per file; larger: 413")
+    max_pixels: int = Field(250_000_000, ge=1, description="per page image; larger: 413")
 
     @field_validator("database_url")
     @classmethod
@@ -47,6 +58,14 @@ class Settings(BaseSettings):
             msg = "HOTICH_DATABASE_URL must look like postgresql://user:password@host:5432/dbname"
             raise ValueError(msg)
         return value
+
+    @property
+    def scans_dir(self) -> Path:
+        return self.home / "blobs"
+
+    @property
+    def service_db_path(self) -> Path:
+        return self.home / "service.sqlite"
 
     @property
     def keys_dir(self) -> Path:

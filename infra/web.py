@@ -39,6 +39,8 @@ def build_web(container: Container, *, poll_interval: float = 0.5) -> Web:
             **container.keyring.public_keys().to_json(),
             "current": container.keyring.current_key_id,
         },
+        users=container.users,
+        idempotency=container.idempotency,
     )
     api = create_app(services)
 

@@ -6,8 +6,10 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Path, Query
+from fastapi.responses import JSONResponse
 
 from api.deps import ServicesDep
+from api.routes.workflow import entry_response
 from api.schemas import (
     DistrictPublic,
     EntryPage,
@@ -16,6 +18,7 @@ from api.schemas import (
     RegisterPage,
     RegisterPublic,
 )
+from api.security import CurrentUser, Permission, require
 from domain.civil_record import EntryStatus
 from domain.errors import InvalidValueError
 
@@ -36,7 +39,7 @@ def _decode_entry_cursor(cursor: str | None) -> tuple[str, int] | None:
 
 
 @router.get("/districts", response_model=list[DistrictPublic])
-def list_districts(services: ServicesDep) -> list[DistrictPublic]:
+def list_districts(user: CurrentUser, services: ServicesDep) -> list[DistrictPublic]:
     """The province's districts (GSO codes)."""
     units = services.app.units
     return [
@@ -46,31 +49,43 @@ def list_districts(services: ServicesDep) -> list[DistrictPublic]:
 
 
 @router.get("/registers/{register_id}", response_model=RegisterPublic)
-def get_register(register_id: UUID, services: ServicesDep) -> RegisterPublic:
+def get_register(register_id: UUID, user: CurrentUser, services: ServicesDep) -> RegisterPublic:
     """One register (book) by id."""
-    return RegisterPublic.of(services.app.get_register(register_id))
+    require(user, Permission.READ)
+    register = services.app.get_register(register_id)
+    require(user, Permission.READ, register.district)
+    return RegisterPublic.of(register)
 
 
 @router.get("/districts/{district}/registers", response_model=RegisterPage)
 def list_registers(
-    district: DistrictCode, services: ServicesDep, limit: Limit = 50, after: str | None = None
+    district: DistrictCode,
+    user: CurrentUser,
+    services: ServicesDep,
+    limit: Limit = 50,
+    after: str | None = None,
 ) -> RegisterPage:
     """A district's registers, by commune, a page at a time."""
     services.app.units.district(district, field="district")
+    require(user, Permission.READ, district)
     rows = services.catalogue.list_registers(district, after=after, limit=limit)
     next_cursor = f"{rows[-1].commune_code}/{rows[-1].id}" if len(rows) == limit else None
     return RegisterPage(items=[RegisterPublic.of(r) for r in rows], next=next_cursor)
 
 
 @router.get("/entries/{entry_id}", response_model=EntryPublic)
-def get_entry(entry_id: UUID, services: ServicesDep) -> EntryPublic:
-    """One entry by id, as the event store has it now."""
-    return EntryPublic.of(services.app.get_entry(entry_id))
+def get_entry(entry_id: UUID, user: CurrentUser, services: ServicesDep) -> JSONResponse:
+    """One entry by id, as the event store has it now (its version is the ETag)."""
+    require(user, Permission.READ)
+    entry = services.app.get_entry(entry_id)
+    require(user, Permission.READ, entry.district)
+    return entry_response(entry)
 
 
 @router.get("/districts/{district}/entries", response_model=EntryPage)
 def list_entries(
     district: DistrictCode,
+    user: CurrentUser,
     services: ServicesDep,
     status: EntryStatus | None = None,
     limit: Limit = 50,
@@ -78,6 +93,7 @@ def list_entries(
 ) -> EntryPage:
     """A district's entries, by register and entry number, a page at a time."""
     services.app.units.district(district, field="district")
+    require(user, Permission.READ, district)
     state = status.value if status else None
     rows = services.catalogue.list_entries(
         district, status=state, after=_decode_entry_cursor(after), limit=limit

@@ -7,13 +7,18 @@ import resource
 import sys
 from pathlib import Path
 from typing import Annotated
+from uuid import UUID
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from infra.bootstrap import bootstrap, init_home
+from domain.actor import Role
+from domain.errors import DomainError
+from infra.auth.user_store import SqlUserStore
+from infra.bootstrap import bootstrap, init_home, load_admin_units
+from infra.cli.client import ApiError, HotichClient
 from infra.settings import Settings, get_settings
 from infra.signing.keyring import Keyring, KeyringError, PublicKeySet
 from infra.store.scan import scan_postgres, scan_sqlite
@@ -199,3 +204,147 @@ def keys_export(
 
 if __name__ == "__main__":
     app()
+
+
+# ----- users and tokens -----------------------------------------------------------------------
+users_app = typer.Typer(
+    help="Users (người dùng), roles, district scopes and tokens.", no_args_is_help=True
+)
+app.add_typer(users_app, name="users")
+
+
+def _users() -> SqlUserStore:
+    return bootstrap(_settings(), sign=False).users
+
+
+@users_app.command("add")
+def users_add(
+    user_id: Annotated[str, typer.Argument(help="login id, e.g. clerk.026.1")],
+    role: Annotated[Role, typer.Option(help="clerk, verifier, manager, portal or admin")],
+    districts: Annotated[
+        str, typer.Option(help="district codes (mã huyện), comma-separated, or *")
+    ],
+    name: Annotated[str, typer.Option(help="display name (họ tên)")] = "",
+) -> None:
+    """Add a user and print their first token (shown once, stored hashed)."""
+    store = _users()
+    units = load_admin_units(_settings().admin_units_csv)
+    codes = [d.strip() for d in districts.split(",") if d.strip()]
+    try:
+        for code in codes:
+            if code != "*":
+                units.district(code, field="districts")
+        user = store.add_user(user_id, name=name, role=role, districts=codes, created_by="cli")
+        token = store.issue_token(user.id)
+    except DomainError as e:
+        err.print(f"[red]{e}[/red]")
+        raise typer.Exit(2) from None
+    console.print(
+        f"added {user.id} ({user.role.value}, districts {','.join(sorted(user.districts))})"
+    )
+    console.print("token (shown once; store it safely):")
+    sys.stdout.write(token + "\n")
+
+
+@users_app.command("token")
+def users_token(
+    user_id: str, valid_days: Annotated[int, typer.Option(min=1, max=3650)] = 365
+) -> None:
+    """Issue a new token for a user (shown once, stored hashed)."""
+    try:
+        token = _users().issue_token(user_id, valid_days=valid_days)
+    except DomainError as e:
+        err.print(f"[red]{e}[/red]")
+        raise typer.Exit(2) from None
+    sys.stdout.write(token + "\n")
+
+
+@users_app.command("list")
+def users_list() -> None:
+    """List users with their roles and districts."""
+    table = Table("user", "name", "role", "districts", "status")
+    for user in _users().list_users():
+        table.add_row(
+            user.id,
+            user.name,
+            user.role.value,
+            ",".join(sorted(user.districts)),
+            "revoked" if user.revoked else "active",
+        )
+    console.print(table)
+
+
+@users_app.command("revoke")
+def users_revoke(user_id: str) -> None:
+    """Revoke a user and every token they hold."""
+    try:
+        _users().revoke_user(user_id)
+    except DomainError as e:
+        err.print(f"[red]{e}[/red]")
+        raise typer.Exit(2) from None
+    console.print(f"revoked {user_id}")
+
+
+# ----- HTTP commands --------------------------------------------------------------------------
+ApiUrl = Annotated[str, typer.Option(envvar="HOTICH_API_URL", help="the hotich API")]
+Token = Annotated[str | None, typer.Option(envvar="HOTICH_TOKEN", help="bearer token")]
+
+
+@app.command()
+def upload(
+    directory: Annotated[
+        Path, typer.Argument(exists=True, file_okay=False, help="folder of scans")
+    ],
+    register: Annotated[UUID, typer.Option(help="register (sổ) id")],
+    api: ApiUrl = "http://127.0.0.1:8000",
+    token: Token = None,
+) -> None:
+    """Upload a folder of scanned pages; a rerun skips what is stored (resume)."""
+    from infra.cli.upload import upload_folder
+
+    try:
+        client = HotichClient(api, token)
+        summary = upload_folder(client, register, directory, console)
+    except ApiError as e:
+        err.print(f"[red]{e}[/red]")
+        raise typer.Exit(2) from None
+    console.print(
+        f"uploaded {summary.uploaded}, already stored {summary.already_stored}, "
+        f"failed {summary.failed}"
+    )
+    if summary.failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def fixity(
+    register: Annotated[UUID | None, typer.Option(help="check one register; default: all")] = None,
+) -> None:
+    """Re-read every stored scan, compare SHA-256 and size with the events, record the outcome."""
+    container = bootstrap(_settings())
+    failed = 0
+    table = Table("register (sổ)", "scans", "missing", "changed", "outcome")
+    try:
+        ids = [register] if register else list(container.app.register_ids())
+        for register_id in ids:
+            report = container.app.check_fixity(register_id=register_id)
+            failed += not report.ok
+            table.add_row(
+                str(register_id),
+                str(report.checked),
+                "\n".join(report.missing) or "-",
+                "\n".join(report.changed) or "-",
+                "pass" if report.ok else "[red]FAIL[/red]",
+            )
+    except DomainError as e:
+        err.print(f"[red]{e}[/red]")
+        raise typer.Exit(2) from None
+    finally:
+        container.close()
+    console.print(table)
+    if failed:
+        err.print(f"[red]{failed} register(s) with missing or changed scans[/red]")
+        raise typer.Exit(1)
+    console.print(
+        f"[green]OK: every stored scan of {len(ids)} register(s) matches its events[/green]"
+    )

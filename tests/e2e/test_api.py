@@ -8,6 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from domain.actor import Role
 from infra.bootstrap import bootstrap, init_home
 from infra.demo.load import load_demo
 from infra.settings import Settings
@@ -23,8 +24,15 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
     init_home(settings)
     container = bootstrap(settings)
     load_demo(container.app)
+    container.users.add_user(
+        "manager.tinh", name="Quản lý tỉnh", role=Role.MANAGER, districts=["*"], created_by="test"
+    )
+    token = container.users.issue_token("manager.tinh")
     web = build_web(container, poll_interval=0.05)
-    with serve_in_thread(web.api) as base_url, httpx.Client(base_url=base_url) as client:
+    with (
+        serve_in_thread(web.api) as base_url,
+        httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {token}"}) as client,
+    ):
         yield client
     container.close()
 

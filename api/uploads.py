@@ -1,0 +1,145 @@
+"""Receive a multipart upload as a stream: every file goes to a temp file, hashed as it arrives.
+
+Nothing is held in memory but one chunk; a file over the byte limit is refused (413) as soon
+as it passes the limit. The client's file name is kept only as a label (and a page-number
+hint), never used as a path.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fastapi import Request
+from python_multipart import MultipartParser
+from python_multipart.multipart import parse_options_header
+
+from digitization.media import HashingWriter, ScanTooLargeError, UnsupportedScanError
+
+MAX_FIELD_BYTES = 64 * 1024
+_DIGITS = re.compile(r"(\d+)")
+
+
+class UploadFormError(ValueError):
+    """The request is not a usable multipart form (HTTP 422)."""
+
+    def __init__(self, field: str, rule: str) -> None:
+        self.field = field
+        self.rule = rule
+        super().__init__(f"{field}: {rule}")
+
+
+@dataclass
+class ReceivedFile:
+    form_field: str
+    label: str  # the client's file name, for messages only
+    writer: HashingWriter
+
+
+@dataclass
+class ReceivedForm:
+    files: list[ReceivedFile] = field(default_factory=list)
+    fields: dict[str, list[str]] = field(default_factory=dict)
+
+    def discard(self) -> None:
+        for f in self.files:
+            f.writer.discard()
+
+
+def page_number_from_label(label: str) -> int | None:
+    """The last run of digits in the file name's stem: '0012.tif' and 'trang-12.jpg' give 12."""
+    stem = label.rsplit("/", 1)[-1].rsplit("\\", 1)[-1].rsplit(".", 1)[0]
+    runs = _DIGITS.findall(stem)
+    return int(runs[-1]) if runs else None
+
+
+async def receive_form(
+    request: Request, directory: Path, *, max_bytes: int, max_files: int
+) -> ReceivedForm:
+    """Stream the multipart body into temp files under ``directory``."""
+    content_type, params = parse_options_header(request.headers.get("content-type", ""))
+    boundary = params.get(b"boundary")
+    if content_type != b"multipart/form-data" or not boundary:
+        raise UploadFormError("content-type", "must be multipart/form-data with a boundary")
+    form = ReceivedForm()
+    state: dict[str, object] = {}
+    header_field = bytearray()
+    header_value = bytearray()
+    headers: dict[bytes, bytes] = {}
+
+    def on_part_begin() -> None:
+        headers.clear()
+        state.clear()
+
+    def on_header_field(data: bytes, start: int, end: int) -> None:
+        header_field.extend(data[start:end])
+
+    def on_header_value(data: bytes, start: int, end: int) -> None:
+        header_value.extend(data[start:end])
+
+    def on_header_end() -> None:
+        headers[bytes(header_field).lower()] = bytes(header_value)
+        header_field.clear()
+        header_value.clear()
+
+    def on_headers_finished() -> None:
+        _, disposition = parse_options_header(headers.get(b"content-disposition", b""))
+        name = disposition.get(b"name", b"").decode("utf-8", "replace")
+        filename = disposition.get(b"filename")
+        state["name"] = name
+        if filename is not None:
+            if len(form.files) >= max_files:
+                raise UploadFormError("files", f"at most {max_files} files per request")
+            label = filename.decode("utf-8", "replace")[:200]
+            writer = HashingWriter(directory, max_bytes=max_bytes, field=f"files[{label}]")
+            form.files.append(ReceivedFile(form_field=name, label=label, writer=writer))
+            state["file"] = writer
+        else:
+            state["value"] = bytearray()
+
+    def on_part_data(data: bytes, start: int, end: int) -> None:
+        writer = state.get("file")
+        if isinstance(writer, HashingWriter):
+            writer.write(data[start:end])
+            return
+        value = state["value"]
+        assert isinstance(value, bytearray)
+        value.extend(data[start:end])
+        if len(value) > MAX_FIELD_BYTES:
+            raise UploadFormError(
+                str(state["name"]), f"a form field is at most {MAX_FIELD_BYTES} bytes"
+            )
+
+    def on_part_end() -> None:
+        writer = state.get("file")
+        if isinstance(writer, HashingWriter):
+            writer.close()
+        else:
+            value = state.get("value")
+            assert isinstance(value, bytearray)
+            form.fields.setdefault(str(state["name"]), []).append(value.decode("utf-8", "replace"))
+
+    parser = MultipartParser(
+        boundary,
+        {
+            "on_part_begin": on_part_begin,
+            "on_part_data": on_part_data,
+            "on_part_end": on_part_end,
+            "on_header_field": on_header_field,
+            "on_header_value": on_header_value,
+            "on_header_end": on_header_end,
+            "on_headers_finished": on_headers_finished,
+        },
+    )
+    try:
+        async for chunk in request.stream():
+            parser.write(chunk)
+        parser.finalize()
+    except (ScanTooLargeError, UnsupportedScanError, UploadFormError):
+        form.discard()
+        raise
+    except Exception as e:
+        form.discard()
+        raise UploadFormError("body", f"is not a valid multipart form ({e})") from e
+    return form

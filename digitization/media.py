@@ -1,0 +1,388 @@
+"""Recognising an uploaded scan by its content (never by its file name).
+
+Accepted scans are JPEG, PNG, TIFF (including BigTIFF and multi-page TIFF) and PDF.
+
+* :func:`sniff_format` looks at the signature bytes only.
+* :func:`inspect_scan` checks the signature, then decodes the header (never the pixel data)
+  and refuses images whose pixel count exceeds the caller's limit.
+* :class:`HashingWriter` streams an upload into a temporary file, hashing it on the way and
+  refusing it as soon as it grows past the byte limit.
+
+Pillow's own decompression-bomb check lives in ``Image.open``; this module constructs the
+format plugins directly, so that check (and its warning) never runs and the process-wide
+``Image.MAX_IMAGE_PIXELS`` is left alone. Our own ``max_pixels`` takes its place. Nothing
+here ever calls ``load()``: only headers are read.
+
+Errors (both ``ValueError``, both naming the field and the rule):
+
+    ScanError
+    ├── UnsupportedScanError   the content is not an accepted scan       (HTTP 415)
+    └── ScanTooLargeError      too many bytes or pixels                  (HTTP 413)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import struct
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from types import TracebackType
+from typing import BinaryIO, Final
+
+from PIL import ImageFile, JpegImagePlugin, PngImagePlugin, TiffImagePlugin
+
+__all__ = [
+    "HashingWriter",
+    "ScanError",
+    "ScanFormat",
+    "ScanInfo",
+    "ScanTooLargeError",
+    "UnsupportedScanError",
+    "inspect_scan",
+    "sniff_format",
+]
+
+
+class ScanFormat(StrEnum):
+    """The accepted kinds of scan."""
+
+    JPEG = "jpeg"
+    PNG = "png"
+    TIFF = "tiff"
+    PDF = "pdf"
+
+    @property
+    def media_type(self) -> str:
+        """The IANA media type, e.g. ``image/jpeg``."""
+        return _MEDIA_TYPES[self]
+
+    @property
+    def extension(self) -> str:
+        """The usual file extension without the dot, e.g. ``jpg``."""
+        return _EXTENSIONS[self]
+
+
+_MEDIA_TYPES: Final[dict[ScanFormat, str]] = {
+    ScanFormat.JPEG: "image/jpeg",
+    ScanFormat.PNG: "image/png",
+    ScanFormat.TIFF: "image/tiff",
+    ScanFormat.PDF: "application/pdf",
+}
+
+_EXTENSIONS: Final[dict[ScanFormat, str]] = {
+    ScanFormat.JPEG: "jpg",
+    ScanFormat.PNG: "png",
+    ScanFormat.TIFF: "tif",
+    ScanFormat.PDF: "pdf",
+}
+
+
+@dataclass(frozen=True)
+class ScanInfo:
+    """What the header of a scan says.
+
+    ``width`` and ``height`` are None for PDF (pages have no pixel size); for a multi-page
+    TIFF they are those of the first page. ``frames`` is the number of pages for PDF and
+    TIFF, 1 otherwise.
+    """
+
+    format: ScanFormat
+    width: int | None
+    height: int | None
+    frames: int
+
+
+class ScanError(ValueError):
+    """Base of the refusals of an uploaded scan; names the field and the rule."""
+
+    def __init__(self, field: str, rule: str) -> None:
+        self.field = field
+        self.rule = rule
+        super().__init__(f"{field}: {rule}")
+
+
+class UnsupportedScanError(ScanError):
+    """The content is not an accepted scan (maps to HTTP 415)."""
+
+
+class ScanTooLargeError(ScanError):
+    """The scan has too many bytes or pixels (maps to HTTP 413); ``limit`` is the limit."""
+
+    def __init__(self, field: str, rule: str, limit: int) -> None:
+        self.limit = limit
+        super().__init__(field, rule)
+
+
+# --- signatures -----------------------------------------------------------------------------
+
+_HEAD_SIZE: Final = 16
+
+_SIGNATURES: Final[tuple[tuple[bytes, ScanFormat], ...]] = (
+    (b"\xff\xd8\xff", ScanFormat.JPEG),
+    (b"\x89PNG\r\n\x1a\n", ScanFormat.PNG),
+    (b"II*\x00", ScanFormat.TIFF),  # classic TIFF, little-endian
+    (b"MM\x00*", ScanFormat.TIFF),  # classic TIFF, big-endian
+    (b"II+\x00", ScanFormat.TIFF),  # BigTIFF, little-endian
+    (b"MM\x00+", ScanFormat.TIFF),  # BigTIFF, big-endian
+    (b"%PDF-", ScanFormat.PDF),
+)
+
+_NOT_ACCEPTED: Final = "content is not JPEG, PNG, TIFF or PDF (the file name is not used)"
+
+
+def sniff_format(head: bytes) -> ScanFormat | None:
+    """Return the format announced by the signature in the first 16 bytes, or None.
+
+    Only the signature is looked at; :func:`inspect_scan` also checks that a header follows.
+    """
+    head = head[:_HEAD_SIZE]
+    for signature, scan_format in _SIGNATURES:
+        if head.startswith(signature):
+            return scan_format
+    return None
+
+
+# --- inspection -----------------------------------------------------------------------------
+
+# Plugin classes, constructed directly: ``Image.open`` would also run Pillow's global
+# decompression-bomb check, which warns or raises on its own limit rather than ours.
+_IMAGE_OPENERS: Final[dict[ScanFormat, Callable[[BinaryIO], ImageFile.ImageFile]]] = {
+    ScanFormat.JPEG: JpegImagePlugin.JpegImageFile,
+    ScanFormat.PNG: PngImagePlugin.PngImageFile,
+    ScanFormat.TIFF: TiffImagePlugin.TiffImageFile,
+}
+
+_PILLOW_NAMES: Final[dict[ScanFormat, str]] = {
+    ScanFormat.JPEG: "JPEG",
+    ScanFormat.PNG: "PNG",
+    ScanFormat.TIFF: "TIFF",
+}
+
+# What Pillow raises on a malformed or truncated header. ``Warning`` is there because Pillow
+# warns about some corrupt TIFF tags, and a process run with warnings as errors raises them.
+_HEADER_ERRORS: Final[tuple[type[Exception], ...]] = (
+    SyntaxError,
+    OSError,
+    ValueError,
+    EOFError,
+    IndexError,
+    KeyError,
+    TypeError,
+    struct.error,
+    Warning,
+)
+
+
+def inspect_scan(path: Path, *, max_pixels: int, field: str = "file") -> ScanInfo:
+    """Recognise the scan at ``path`` by its content and check its size in pixels.
+
+    The signature must be that of JPEG, PNG, TIFF or PDF, and a header of the same format
+    must follow it. Images whose width x height (per page; the largest page of a TIFF) is
+    above ``max_pixels`` raise :class:`ScanTooLargeError`; anything else that is not an
+    accepted scan (empty, truncated header, zero size, another format) raises
+    :class:`UnsupportedScanError`. Pixel data is never decoded.
+    """
+    with path.open("rb") as handle:
+        head = handle.read(_HEAD_SIZE)
+        if not head:
+            raise UnsupportedScanError(field, "the file is empty")
+        scan_format = sniff_format(head)
+        if scan_format is None:
+            raise UnsupportedScanError(field, _NOT_ACCEPTED)
+        handle.seek(0)
+        if scan_format is ScanFormat.PDF:
+            return _inspect_pdf(handle, field=field)
+        return _inspect_image(handle, scan_format, max_pixels=max_pixels, field=field)
+
+
+def _inspect_image(
+    handle: BinaryIO, scan_format: ScanFormat, *, max_pixels: int, field: str
+) -> ScanInfo:
+    """Decode the header of an image whose signature announced ``scan_format``."""
+    name = _PILLOW_NAMES[scan_format]
+    try:
+        image = _IMAGE_OPENERS[scan_format](handle)
+    except _HEADER_ERRORS as error:
+        raise UnsupportedScanError(
+            field, f"the {name} header is damaged or truncated ({str(error).strip()})"
+        ) from error
+    with image:
+        if image.format != name:  # the plugins check their own signature; belt and braces
+            raise UnsupportedScanError(field, f"content is {image.format}, not {name}")
+        try:
+            if isinstance(image, TiffImagePlugin.TiffImageFile):
+                sizes = _page_sizes(image)
+            else:
+                sizes = [image.size]
+        except _HEADER_ERRORS as error:
+            raise UnsupportedScanError(
+                field, f"the {name} header is damaged or truncated ({str(error).strip()})"
+            ) from error
+    for page, (width, height) in enumerate(sizes, start=1):
+        if width <= 0 or height <= 0:
+            raise UnsupportedScanError(field, f"the image has no pixels ({width} x {height})")
+        if width * height > max_pixels:
+            where = f"page {page} is " if len(sizes) > 1 else ""
+            raise ScanTooLargeError(
+                field,
+                f"{where}{width} x {height} pixels exceeds the limit of {max_pixels}",
+                limit=max_pixels,
+            )
+    width, height = sizes[0]
+    return ScanInfo(format=scan_format, width=width, height=height, frames=len(sizes))
+
+
+def _page_sizes(image: TiffImagePlugin.TiffImageFile) -> list[tuple[int, int]]:
+    """The (width, height) of every page of a TIFF, reading each page's tags only."""
+    sizes = []
+    for frame in range(image.n_frames):
+        image.seek(frame)
+        sizes.append(image.size)
+    return sizes
+
+
+# --- PDF ------------------------------------------------------------------------------------
+
+_PDF_VERSION: Final = re.compile(rb"%PDF-[12]\.\d")
+_PDF_EOF: Final = b"%%EOF"
+_PDF_TAIL: Final = 2048  # %%EOF must be within the last 2 KiB
+_CHUNK: Final = 1 << 20
+
+_PDF_SPACE: Final = rb"\x00\t\n\x0c\r "
+_PDF_DELIMITERS: Final = rb"()<>\[\]{}/%"
+# "/Type /Page" not followed by another name character (so "/Pages" does not count).
+_PDF_PAGE: Final = re.compile(
+    rb"/Type[" + _PDF_SPACE + rb"]{0,16}/Page(?![^" + _PDF_SPACE + _PDF_DELIMITERS + rb"])"
+)
+_PDF_OVERLAP: Final = 64  # longer than any match plus its look-ahead byte
+
+
+def _inspect_pdf(handle: BinaryIO, *, field: str) -> ScanInfo:
+    """Check the version line and the end marker of a PDF and count its pages roughly."""
+    if _PDF_VERSION.match(handle.read(_HEAD_SIZE)) is None:
+        raise UnsupportedScanError(field, "the PDF header is not %PDF-1.x or %PDF-2.x")
+    size = handle.seek(0, os.SEEK_END)
+    handle.seek(max(0, size - _PDF_TAIL))
+    if _PDF_EOF not in handle.read(_PDF_TAIL):
+        raise UnsupportedScanError(
+            field, "the PDF is truncated (no %%EOF marker within its last 2 KiB)"
+        )
+    handle.seek(0)
+    return ScanInfo(format=ScanFormat.PDF, width=None, height=None, frames=_count_pages(handle))
+
+
+def _count_pages(handle: BinaryIO) -> int:
+    """Count ``/Type /Page`` objects, streaming the file in chunks.
+
+    Rough: pages inside compressed object streams (PDF 1.5+) are not seen, and objects left
+    over by incremental updates are counted, so the result is at least 1 but not exact.
+    """
+    count = 0
+    carry = b""
+    while chunk := handle.read(_CHUNK):
+        buffer = carry + chunk
+        safe = len(buffer) - _PDF_OVERLAP
+        # Count matches starting before ``safe``: they end inside the buffer. The rest are
+        # searched again, with what follows them, in the next round.
+        for match in _PDF_PAGE.finditer(buffer):
+            if match.start() >= safe:
+                break
+            count += 1
+        carry = buffer[max(0, safe) :]
+    count += sum(1 for _ in _PDF_PAGE.finditer(carry))
+    return max(count, 1)
+
+
+# --- upload streaming -----------------------------------------------------------------------
+
+
+class HashingWriter:
+    """Streams an upload into a temporary file in ``directory`` while hashing it (SHA-256).
+
+    ``write`` refuses the upload as soon as it grows past ``max_bytes`` (and removes the
+    temporary file). As a context manager it closes the file on success and discards it on
+    an exception; the caller moves or discards the file once it is done with it.
+    """
+
+    def __init__(self, directory: Path, *, max_bytes: int, field: str = "file") -> None:
+        self._max_bytes = max_bytes
+        self._field = field
+        self._hash = hashlib.sha256()
+        self._size = 0
+        self._sha256: str | None = None
+        descriptor, name = tempfile.mkstemp(dir=directory, prefix="upload-", suffix=".part")
+        self._path = Path(name)
+        try:
+            self._file: BinaryIO | None = os.fdopen(descriptor, "wb")
+        except BaseException:
+            os.close(descriptor)
+            self._path.unlink(missing_ok=True)
+            raise
+
+    @property
+    def path(self) -> Path:
+        """The temporary file (gone after :meth:`discard`)."""
+        return self._path
+
+    @property
+    def size(self) -> int:
+        """The number of bytes written so far."""
+        return self._size
+
+    @property
+    def sha256(self) -> str:
+        """The hex SHA-256 of the bytes written; available once :meth:`close` was called."""
+        if self._sha256 is None:
+            raise RuntimeError("sha256 is known only after close()")
+        return self._sha256
+
+    def write(self, chunk: bytes) -> None:
+        """Append ``chunk``; raise :class:`ScanTooLargeError` once the total passes the limit."""
+        if self._file is None:
+            raise ValueError("write to a closed or discarded upload")
+        if self._size + len(chunk) > self._max_bytes:
+            self.discard()
+            raise ScanTooLargeError(
+                self._field,
+                f"the upload exceeds the limit of {self._max_bytes} bytes",
+                limit=self._max_bytes,
+            )
+        self._file.write(chunk)
+        self._hash.update(chunk)
+        self._size += len(chunk)
+
+    def close(self) -> None:
+        """Finish writing; the file stays and :attr:`sha256` becomes available."""
+        if self._file is None:
+            return
+        file, self._file = self._file, None
+        file.close()
+        self._sha256 = self._hash.hexdigest()
+
+    def discard(self) -> None:
+        """Close and remove the temporary file (idempotent)."""
+        file, self._file = self._file, None
+        try:
+            if file is not None:
+                file.close()
+        finally:
+            self._path.unlink(missing_ok=True)
+
+    def __enter__(self) -> HashingWriter:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.discard()

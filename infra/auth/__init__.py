@@ -1,0 +1,1 @@
+"""Users and bearer tokens (hashed) in the embedded SQLite file or in PostgreSQL."""

@@ -1,0 +1,321 @@
+"""Blob store in a local directory: the embedded default (no server needed).
+
+Each object is a read-only file under the root, at the path its key names, with a sidecar
+``<file>.meta.json`` holding its media type, SHA-256 and retained-until date. This module also
+holds the key and argument rules every blob adapter applies (``check_key`` and friends).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import re
+import tempfile
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from digitization.ports import BlobStoreError, ObjectLockedError, Retention, StoredObject
+
+META_SUFFIX = ".meta.json"
+"""Suffix of the sidecar file next to each object (no key segment may end with it)."""
+
+LOCAL_RETENTION_MODE = "GOVERNANCE"
+"""Mode reported by the local store: it enforces retention itself, but anyone with access to the
+directory can still remove the files, as a GOVERNANCE bypass would."""
+
+MAX_KEY_BYTES = 1024  # the S3 limit
+MAX_SEGMENT_BYTES = 255  # a file name on common file systems
+MAX_PRESIGN_EXPIRY = timedelta(days=7)  # the SigV4 limit, applied by every adapter
+_SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+_COPY_CHUNK = 1 << 20
+
+
+def utc_now() -> datetime:
+    """The current time, timezone-aware (UTC)."""
+    return datetime.now(UTC)
+
+
+def check_key(key: str) -> str:
+    """Return ``key`` if it is a safe relative object key, else raise BlobStoreError.
+
+    Refused: empty keys, absolute paths, backslashes, control characters, ``..`` anywhere, empty
+    segments (``a//b``, a trailing ``/``), segments starting with ``.`` (temporary and hidden
+    files of the local store) or ending with ``.meta.json`` (its sidecars), over-long keys.
+    """
+    if not isinstance(key, str) or not key:
+        raise BlobStoreError("blob key must be a non-empty string")
+    problem = None
+    if key.startswith("/"):
+        problem = "is absolute"
+    elif "\\" in key:
+        problem = "contains a backslash"
+    elif ".." in key:
+        problem = "contains '..'"
+    elif any(ord(c) < 32 or ord(c) == 127 for c in key):
+        problem = "contains a control character"
+    elif len(key.encode("utf-8", "surrogatepass")) > MAX_KEY_BYTES:
+        problem = f"is longer than {MAX_KEY_BYTES} bytes"
+    else:
+        for segment in key.split("/"):
+            if not segment:
+                problem = "has an empty segment"
+            elif segment.startswith("."):
+                problem = "has a segment starting with '.'"
+            elif segment.endswith(META_SUFFIX):
+                problem = f"has a segment ending with {META_SUFFIX!r}"
+            elif len(segment.encode("utf-8", "surrogatepass")) > MAX_SEGMENT_BYTES:
+                problem = f"has a segment longer than {MAX_SEGMENT_BYTES} bytes"
+            if problem:
+                break
+    if problem:
+        raise BlobStoreError(f"refused blob key {key!r}: it {problem}")
+    return key
+
+
+def check_sha256(sha256: str) -> str:
+    """Return ``sha256`` if it is 64 lower-case hex digits, else raise BlobStoreError."""
+    if not isinstance(sha256, str) or not _SHA256_HEX.fullmatch(sha256):
+        raise BlobStoreError(f"sha256 must be 64 lower-case hex digits, got {sha256!r}")
+    return sha256
+
+
+def check_expiry(expires: timedelta) -> timedelta:
+    """Return ``expires`` if a presigned URL may live that long (1 s to 7 days)."""
+    if not timedelta(seconds=1) <= expires <= MAX_PRESIGN_EXPIRY:
+        raise BlobStoreError(f"presigned URL expiry must be 1 s to 7 days, got {expires}")
+    return expires
+
+
+def check_chunk_size(chunk_size: int) -> int:
+    """Return ``chunk_size`` if positive, else raise BlobStoreError."""
+    if chunk_size <= 0:
+        raise BlobStoreError(f"chunk size must be positive, got {chunk_size}")
+    return chunk_size
+
+
+def check_retention_days(retention_days: int) -> int:
+    """Return ``retention_days`` if it is zero (no retention) or more."""
+    if retention_days < 0:
+        raise ValueError(f"retention_days must be 0 or more, got {retention_days}")
+    return retention_days
+
+
+def hash_file(path: Path) -> tuple[int, str]:
+    """Size and SHA-256 (hex) of a file, read in chunks."""
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as src:
+        while chunk := src.read(_COPY_CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+    return size, digest.hexdigest()
+
+
+def check_content(key: str, *, size: int, sha256: str, actual_size: int, actual_sha: str) -> None:
+    """Raise BlobStoreError unless the file's size and digest are the announced ones."""
+    if actual_size != size:
+        raise BlobStoreError(f"{key}: the file has {actual_size} bytes, not the announced {size}")
+    if actual_sha != sha256:
+        raise BlobStoreError(f"{key}: the file's SHA-256 is {actual_sha}, not the announced one")
+
+
+class LocalDirBlobStore:
+    """Objects as read-only files under ``root``; nothing is ever replaced.
+
+    ``retention_days`` > 0 records a retained-until date with each new object; ``delete`` refuses
+    (ObjectLockedError) before it. ``presigned_get`` gives a ``file://`` URL: the API will serve
+    local scans itself later, since a browser cannot open it.
+    """
+
+    def __init__(
+        self,
+        root: Path,
+        *,
+        retention_days: int = 0,
+        now: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.root = Path(root)
+        self.retention_days = check_retention_days(retention_days)
+        self._now = now
+
+    # ------------------------------------------------------------ paths and metadata
+
+    def path_of(self, key: str) -> Path:
+        """The file that holds (or would hold) the object ``key``."""
+        return self.root.joinpath(*check_key(key).split("/"))
+
+    @staticmethod
+    def _meta_path(path: Path) -> Path:
+        return path.with_name(path.name + META_SUFFIX)
+
+    def _existing(self, key: str) -> Path | None:
+        path = self.path_of(key)
+        try:
+            if path.is_file():
+                return path
+        except OSError as exc:
+            raise BlobStoreError(f"{key}: {exc}") from exc
+        if path.exists():
+            raise BlobStoreError(f"{key}: {path} is not a regular file (a key prefix?)")
+        return None
+
+    def _meta(self, key: str, path: Path) -> dict[str, Any]:
+        try:
+            meta = json.loads(self._meta_path(path).read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise BlobStoreError(
+                f"{key}: metadata sidecar missing (upload in progress or interrupted)"
+            ) from exc
+        except (OSError, ValueError) as exc:
+            raise BlobStoreError(f"{key}: unreadable metadata sidecar: {exc}") from exc
+        if not isinstance(meta, dict):
+            raise BlobStoreError(f"{key}: metadata sidecar is not a JSON object")
+        return meta
+
+    # ------------------------------------------------------------ BlobStore
+
+    def put_file(self, key: str, path: Path, *, size: int, media_type: str, sha256: str) -> bool:
+        """Copy the file in under ``key``; False (nothing written) if the key already exists.
+
+        The copy is checked against ``size`` and ``sha256`` (BlobStoreError on a mismatch), made
+        read-only and linked into place atomically, so an existing file is never replaced.
+        """
+        target = self.path_of(key)
+        check_sha256(sha256)
+        if self._existing(key) is not None:
+            return False
+        retained_until = None
+        if self.retention_days:
+            retained_until = self._now() + timedelta(days=self.retention_days)
+        meta = {
+            "key": key,
+            "media_type": media_type,
+            "sha256": sha256,
+            "size": size,
+            "retained_until": retained_until.isoformat() if retained_until else None,
+        }
+        tmp_data: str | None = None
+        tmp_meta: str | None = None
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp_data = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+            digest = hashlib.sha256()
+            copied = 0
+            with os.fdopen(fd, "wb") as out, Path(path).open("rb") as src:
+                while chunk := src.read(_COPY_CHUNK):
+                    out.write(chunk)
+                    digest.update(chunk)
+                    copied += len(chunk)
+                out.flush()
+                os.fsync(out.fileno())
+            check_content(
+                key, size=size, sha256=sha256, actual_size=copied, actual_sha=digest.hexdigest()
+            )
+            os.chmod(tmp_data, 0o444)
+            fd, tmp_meta = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.meta.")
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                json.dump(meta, out, sort_keys=True)
+                out.flush()
+                os.fsync(out.fileno())
+            os.chmod(tmp_meta, 0o444)
+            try:
+                os.link(tmp_data, target)  # fails if anything exists there: never replaces
+            except FileExistsError:
+                return False
+            os.replace(tmp_meta, self._meta_path(target))
+            tmp_meta = None
+            _fsync_dir(target.parent)
+            return True
+        except OSError as exc:
+            raise BlobStoreError(f"{key}: cannot store {path}: {exc}") from exc
+        finally:
+            for leftover in (tmp_data, tmp_meta):
+                if leftover is not None:
+                    with contextlib.suppress(OSError):
+                        os.unlink(leftover)
+
+    def stat(self, key: str) -> StoredObject | None:
+        """Size and media type of the object, or None when absent."""
+        path = self._existing(key)
+        if path is None:
+            return None
+        meta = self._meta(key, path)
+        try:
+            size = path.stat().st_size
+        except OSError as exc:
+            raise BlobStoreError(f"{key}: {exc}") from exc
+        return StoredObject(key=key, size=size, media_type=str(meta.get("media_type", "")))
+
+    def sha256(self, key: str) -> str | None:
+        """The SHA-256 recorded with the object, or None when absent."""
+        path = self._existing(key)
+        if path is None:
+            return None
+        sha256 = self._meta(key, path).get("sha256")
+        return sha256 if isinstance(sha256, str) else None
+
+    def read(self, key: str, chunk_size: int = 1 << 20) -> Iterator[bytes]:
+        """Stream the file in chunks (raises BlobStoreError at once when absent)."""
+        check_chunk_size(chunk_size)
+        path = self._existing(key)
+        if path is None:
+            raise BlobStoreError(f"{key}: no such object")
+        return _read_chunks(key, path, chunk_size)
+
+    def presigned_get(self, key: str, expires: timedelta) -> str:
+        """A ``file://`` URL of the object's file (it neither expires nor works in a browser).
+
+        The API will serve local scans itself later; ``expires`` is only checked for range.
+        """
+        check_expiry(expires)
+        return self.path_of(key).absolute().as_uri()
+
+    def retention(self, key: str) -> Retention | None:
+        """GOVERNANCE retention until the recorded date; None when absent or not retained."""
+        path = self._existing(key)
+        if path is None:
+            return None
+        until = self._meta(key, path).get("retained_until")
+        if not until:
+            return None
+        try:
+            return Retention(mode=LOCAL_RETENTION_MODE, until=datetime.fromisoformat(until))
+        except (TypeError, ValueError) as exc:
+            raise BlobStoreError(f"{key}: bad retained_until {until!r} in sidecar") from exc
+
+    def delete(self, key: str) -> None:
+        """Remove the object and its sidecar; ObjectLockedError while retained; absent: no-op."""
+        path = self._existing(key)
+        if path is None:
+            return
+        retention = self.retention(key)
+        if retention is not None and self._now() < retention.until:
+            raise ObjectLockedError(
+                f"{key}: retained ({retention.mode}) until {retention.until.isoformat()}"
+            )
+        try:
+            path.unlink()
+            self._meta_path(path).unlink(missing_ok=True)
+        except OSError as exc:
+            raise BlobStoreError(f"{key}: cannot delete: {exc}") from exc
+
+
+def _read_chunks(key: str, path: Path, chunk_size: int) -> Iterator[bytes]:
+    try:
+        with path.open("rb") as src:
+            while chunk := src.read(chunk_size):
+                yield chunk
+    except OSError as exc:
+        raise BlobStoreError(f"{key}: read failed: {exc}") from exc
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

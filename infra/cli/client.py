@@ -1,0 +1,74 @@
+"""A small HTTP client of the hotich API for the CLI: bearer token, retries, problem+json errors."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+RETRY_STATUSES = frozenset({502, 503, 504})
+
+
+class ApiError(Exception):
+    """The API refused (a problem+json answer) or could not be reached."""
+
+    def __init__(self, status: int | None, detail: str) -> None:
+        self.status = status
+        self.detail = detail
+        super().__init__(f"{status or 'no answer'}: {detail}")
+
+
+class HotichClient:
+    def __init__(self, base_url: str, token: str | None, *, retries: int = 4, timeout: float = 120):
+        if not token:
+            raise ApiError(
+                None, "a token is required: --token or HOTICH_TOKEN (hotich users token ID)"
+            )
+        self.retries = retries
+        self._http = httpx.Client(
+            base_url=base_url.rstrip("/"),
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=timeout,
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        make: Callable[[], dict[str, Any]] | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        """Send with retries on connection errors and 502/503/504; ``make`` rebuilds the body."""
+        delay = 0.5
+        for attempt in range(self.retries + 1):
+            extra = make() if make else {}
+            try:
+                response = self._http.request(method, path, **kwargs, **extra)
+            except httpx.TransportError as e:
+                if attempt == self.retries:
+                    raise ApiError(None, f"cannot reach {self._http.base_url}: {e}") from e
+            else:
+                if response.status_code not in RETRY_STATUSES or attempt == self.retries:
+                    return _result(response)
+            finally:
+                for upload in extra.get("files", {}).values():
+                    upload[1].close()
+            time.sleep(delay)
+            delay = min(delay * 2, 8)
+        raise AssertionError("unreachable")
+
+
+def _result(response: httpx.Response) -> Any:
+    if response.status_code >= 400:
+        try:
+            body = response.json()
+            detail = body.get("detail") or body.get("title") or response.text
+        except ValueError:
+            detail = response.text
+        raise ApiError(response.status_code, str(detail))
+    return response.json() if response.content else None

@@ -1,0 +1,89 @@
+"""A running hotich for end-to-end tests: embedded (SQLite, local blobs) or production-like
+(PostgreSQL and the real S3 server), served by uvicorn on a loopback port, with users."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import psycopg
+
+from domain.actor import Role
+from infra.bootstrap import Container, bootstrap, init_home
+from infra.settings import Settings
+from infra.web import build_web
+from tests.e2e.server import serve_in_thread
+from tests.integration.s3 import fresh_bucket_name, s3_server
+
+USERS: dict[str, tuple[Role, list[str]]] = {
+    "clerk.026.1": (Role.CLERK, ["026"]),
+    "clerk.026.2": (Role.CLERK, ["026"]),
+    "verifier.026.1": (Role.VERIFIER, ["026"]),
+    "verifier.026.2": (Role.VERIFIER, ["026"]),
+    "clerk.027.1": (Role.CLERK, ["027"]),
+    "verifier.027.1": (Role.VERIFIER, ["027"]),
+    "manager.tinh": (Role.MANAGER, ["*"]),
+    "manager.026": (Role.MANAGER, ["026"]),
+    "portal.dvc": (Role.PORTAL, ["*"]),
+    "admin.tinh": (Role.ADMIN, ["*"]),
+}
+PG_TABLES = ("digitisation_events", "hotich_users", "hotich_tokens", "hotich_idempotency")
+
+
+@dataclass
+class Stack:
+    kind: str
+    base_url: str
+    container: Container
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    def client(self, user: str | None) -> httpx.Client:
+        headers = {"Authorization": f"Bearer {self.tokens[user]}"} if user else {}
+        return httpx.Client(base_url=self.base_url, headers=headers, timeout=60)
+
+
+def reset_postgres(url: str) -> None:
+    with psycopg.connect(url, autocommit=True) as conn:
+        for table in PG_TABLES:
+            conn.execute(
+                psycopg.sql.SQL("DROP TABLE IF EXISTS {}").format(psycopg.sql.Identifier(table))
+            )
+
+
+@contextmanager
+def running_stack(kind: str, home: Path, **overrides: object) -> Iterator[Stack]:
+    values: dict[str, object] = {"home": home, "demo": False, **overrides}
+    if kind == "production":
+        url = os.environ.get("HOTICH_TEST_DATABASE_URL")
+        if not url:
+            import pytest
+
+            pytest.fail("HOTICH_TEST_DATABASE_URL is not set: run `make test`")
+        reset_postgres(url)
+        s3 = s3_server()
+        values.update(
+            database_url=url,
+            s3_endpoint=s3.endpoint,
+            s3_access_key=s3.access_key,
+            s3_secret_key=s3.secret_key,
+            s3_bucket=fresh_bucket_name(),
+            retention_days=1,
+            cipher_key="MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+        )
+    settings = Settings(**values)  # type: ignore[arg-type]
+    init_home(settings)
+    container = bootstrap(settings)
+    stack_tokens = {}
+    for user_id, (role, districts) in USERS.items():
+        container.users.add_user(
+            user_id, name=user_id, role=role, districts=districts, created_by="test"
+        )
+        stack_tokens[user_id] = container.users.issue_token(user_id)
+    web = build_web(container, poll_interval=0.05)
+    with serve_in_thread(web.api) as base_url:
+        yield Stack(kind=kind, base_url=base_url, container=container, tokens=stack_tokens)
+    container.close()
