@@ -7,6 +7,7 @@ out as BlobStoreError (ObjectLockedError when the server refuses a delete).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -106,15 +107,15 @@ class MinioBlobStore:
                     if exc.code not in _BUCKET_EXISTS:
                         raise
         if self.retention_days:
-            with _translated(f"object lock configuration of bucket {self.bucket}"):
-                try:
-                    self._client.get_object_lock_config(self.bucket)
-                except ValueError:
-                    # versitygw answers <ObjectLockEnabled>Enabled</ObjectLockEnabled><Rule></Rule>
-                    # (no default retention), which minio-py fails to parse. A configuration is
-                    # only returned when object lock is enabled, so the bucket is fine.
-                    pass
-                # otherwise S3Error ObjectLockConfigurationNotFoundError -> BlobStoreError
+            # Without object lock: S3Error ObjectLockConfigurationNotFoundError -> BlobStoreError.
+            # versitygw answers <ObjectLockEnabled>Enabled</ObjectLockEnabled><Rule></Rule> (no
+            # default retention), which minio-py fails to parse (ValueError); a configuration is
+            # only returned when object lock is enabled, so that answer is fine.
+            with (
+                _translated(f"object lock configuration of bucket {self.bucket}"),
+                contextlib.suppress(ValueError),
+            ):
+                self._client.get_object_lock_config(self.bucket)
 
     # ------------------------------------------------------------ helpers
 

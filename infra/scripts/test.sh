@@ -6,8 +6,10 @@ cd "$ROOT"
 BIN="$ROOT/.venv/bin"
 
 bash infra/scripts/postgres.sh start
-trap 'bash infra/scripts/postgres.sh stop' EXIT
+trap 'bash infra/scripts/s3.sh stop; bash infra/scripts/postgres.sh stop' EXIT
 export HOTICH_TEST_DATABASE_URL="$(bash infra/scripts/postgres.sh url)"
+bash infra/scripts/s3.sh start
+while IFS= read -r line; do export "${line?}"; done < <(bash infra/scripts/s3.sh env)
 
 echo "== ruff"
 "$BIN/ruff" check .

@@ -462,3 +462,18 @@ def test_abandoned_reads_release_their_resources(store: AnyStore, tmp_path: Path
     del unstarted
     gc.collect()
     assert read_all(store, key) == data
+
+
+def test_retention_needs_a_bucket_with_object_lock() -> None:
+    server = s3_server()
+    client = raw_client(server)
+    bucket = fresh_bucket_name()
+    client.make_bucket(bucket)  # no object lock
+    try:
+        store = MinioBlobStore(
+            server.endpoint, server.access_key, server.secret_key, bucket, retention_days=1
+        )
+        with pytest.raises(BlobStoreError, match="ObjectLockConfigurationNotFound"):
+            store.ensure_bucket()
+    finally:
+        client.remove_bucket(bucket)
