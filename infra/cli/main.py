@@ -19,6 +19,7 @@ from domain.errors import DomainError
 from infra.auth.user_store import SqlUserStore
 from infra.bootstrap import bootstrap, init_home, load_admin_units
 from infra.cli.client import ApiError, HotichClient
+from infra.cli.entries import entries_app, registers_app
 from infra.settings import Settings, get_settings
 from infra.signing.keyring import Keyring, KeyringError, PublicKeySet
 from infra.store.scan import scan_postgres, scan_sqlite
@@ -29,6 +30,8 @@ app = typer.Typer(
 )
 keys_app = typer.Typer(help="Signing keys (khóa ký): rotate, list, export.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
+app.add_typer(registers_app, name="registers")
+app.add_typer(entries_app, name="entries")
 console = Console()
 err = Console(stderr=True, soft_wrap=True)
 
@@ -304,10 +307,16 @@ def upload(
 
     try:
         client = HotichClient(api, token)
+    except ApiError as e:
+        err.print(f"[red]{e}[/red]")
+        raise typer.Exit(2) from None
+    try:
         summary = upload_folder(client, register, directory, console)
     except ApiError as e:
         err.print(f"[red]{e}[/red]")
         raise typer.Exit(2) from None
+    finally:
+        client.close()
     console.print(
         f"uploaded {summary.uploaded}, already stored {summary.already_stored}, "
         f"failed {summary.failed}"
