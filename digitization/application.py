@@ -22,7 +22,7 @@ from eventsourcing.persistence import (
 from eventsourcing.utils import get_topic
 
 from digitization.errors import NotFoundError, VersionConflictError
-from digitization.media import inspect_scan
+from digitization.media import ScanInfo, inspect_scan
 from digitization.ports import BlobStore, BlobStoreError, EventSealing
 from domain.actor import SYSTEM, Actor
 from domain.admin_units import AdminUnits
@@ -202,6 +202,7 @@ class Digitisation(Application[UUID]):
         sha256: str,
         rescan_reason: str | None = None,
         field: str = "file",
+        info: ScanInfo | None = None,
     ) -> PageUpload:
         """Store a scanned page (already streamed to ``path`` and hashed) and record it.
 
@@ -210,7 +211,8 @@ class Digitisation(Application[UUID]):
         """
         if self.blobs is None:
             raise RuntimeError("no blob store is configured")
-        info = inspect_scan(path, max_pixels=self.scan_limits.max_pixels, field=field)
+        if info is None:
+            info = inspect_scan(path, max_pixels=self.scan_limits.max_pixels, field=field)
         for _ in range(MAX_RETRIES):
             register = self.get_register(register_id)
             key = scan_key(register, sha256, info.format.extension)

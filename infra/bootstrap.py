@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -120,4 +122,19 @@ def build_blob_store(settings: Settings) -> BlobStore:
         )
         store.ensure_bucket()
         return store
-    return LocalDirBlobStore(settings.scans_dir, retention_days=settings.retention_days)
+    return LocalDirBlobStore(
+        settings.scans_dir,
+        retention_days=settings.retention_days,
+        link_secret=read_or_create_secret(settings.home / "link.key"),
+    )
+
+
+def read_or_create_secret(path: Path) -> bytes:
+    """A random 32-byte secret kept in a 0600 file (signs short-lived scan links)."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(FileExistsError):
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as f:
+                f.write(secrets.token_bytes(32))
+    return path.read_bytes()

@@ -10,15 +10,16 @@ from uuid import UUID
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel
 
 from api.deps import ServicesDep
 from api.idempotency import idempotent
 from api.problems import domain_problem
-from api.security import CurrentUser, Permission, require
+from api.security import CurrentUser, ForbiddenError, Permission, require
 from api.uploads import ReceivedForm, UploadFormError, page_number_from_label, receive_form
 from digitization.application import PageUpload
+from digitization.errors import NotFoundError
 from digitization.media import inspect_scan
 from domain.errors import DomainError, InvalidValueError
 
@@ -133,12 +134,14 @@ async def upload_pages(
             raise UploadFormError("files", "at least one file is required")
         reasons = form.fields.get("rescan_reason", [])
         reason = reasons[0] if reasons else None
-        for received in form.files:  # content first: a file that is no scan gets 415
+        infos = [  # content first: a file that is no scan gets 415
             inspect_scan(
                 received.writer.path,
                 max_pixels=app.scan_limits.max_pixels,
                 field=f"files[{received.label}]",
             )
+            for received in form.files
+        ]
         numbers = _page_numbers(form)
         for received, number in zip(form.files, numbers, strict=True):
             register.is_new_scan(
@@ -155,7 +158,7 @@ async def upload_pages(
         def run() -> JSONResponse:
             results: list[tuple[str, PageUpload]] = []
             try:
-                for received, number in zip(form.files, numbers, strict=True):
+                for received, number, info in zip(form.files, numbers, infos, strict=True):
                     results.append(
                         (
                             received.label,
@@ -167,7 +170,7 @@ async def upload_pages(
                                 size=received.writer.size,
                                 sha256=received.writer.sha256,
                                 rescan_reason=reason,
-                                field=f"files[{received.label}]",
+                                info=info,
                             ),
                         )
                     )
@@ -215,3 +218,20 @@ def list_pages(register_id: UUID, user: CurrentUser, services: ServicesDep) -> l
         )
         for number, page in sorted(register.pages.items())
     ]
+
+
+@router.get("/scans/{key:path}", response_class=StreamingResponse, include_in_schema=True)
+def view_scan(key: str, expires: int, signature: str, services: ServicesDep) -> StreamingResponse:
+    """A scanned page by the short-lived link from the page listing (embedded blob store)."""
+    blobs = services.app.blobs
+    check = getattr(blobs, "check_link", None)
+    if blobs is None or check is None or not check(key, expires, signature):
+        raise ForbiddenError("the link is not valid or has expired; list the pages again")
+    stored = blobs.stat(key)
+    if stored is None:
+        raise NotFoundError("scan", key)
+    return StreamingResponse(
+        blobs.read(key),
+        media_type=stored.media_type,
+        headers={"Cache-Control": "private, max-age=600", "Content-Length": str(stored.size)},
+    )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import hmac
 import json
 import os
 import re
@@ -137,8 +138,12 @@ class LocalDirBlobStore:
         *,
         retention_days: int = 0,
         now: Callable[[], datetime] = utc_now,
+        link_secret: bytes | None = None,
+        link_base: str = "/scans",
     ) -> None:
         self.root = Path(root)
+        self.link_secret = link_secret
+        self.link_base = link_base
         self.retention_days = check_retention_days(retention_days)
         self._now = now
 
@@ -267,12 +272,27 @@ class LocalDirBlobStore:
         return _read_chunks(key, path, chunk_size)
 
     def presigned_get(self, key: str, expires: timedelta) -> str:
-        """A ``file://`` URL of the object's file (it neither expires nor works in a browser).
+        """A short-lived link the API serves (``/scans/<key>?expires=…&signature=…``).
 
-        The API will serve local scans itself later; ``expires`` is only checked for range.
+        Without a link secret it is a ``file://`` URL of the object's file (no expiry).
         """
         check_expiry(expires)
-        return self.path_of(key).absolute().as_uri()
+        if self.link_secret is None:
+            return self.path_of(key).absolute().as_uri()
+        check_key(key)
+        until = int((self._now() + expires).timestamp())
+        signature = self._link_signature(key, until)
+        return f"{self.link_base}/{key}?expires={until}&signature={signature}"
+
+    def _link_signature(self, key: str, until: int) -> str:
+        assert self.link_secret is not None
+        return hmac.new(self.link_secret, f"{key}\n{until}".encode(), hashlib.sha256).hexdigest()
+
+    def check_link(self, key: str, expires: int, signature: str) -> bool:
+        """Whether a link made by ``presigned_get`` is genuine and not yet expired."""
+        if self.link_secret is None or expires < self._now().timestamp():
+            return False
+        return hmac.compare_digest(self._link_signature(key, expires), signature)
 
     def retention(self, key: str) -> Retention | None:
         """GOVERNANCE retention until the recorded date; None when absent or not retained."""
