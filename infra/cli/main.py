@@ -20,7 +20,7 @@ from infra.auth.user_store import SqlUserStore
 from infra.bootstrap import bootstrap, init_home, load_admin_units
 from infra.cli.client import ApiError, HotichClient
 from infra.cli.entries import entries_app, registers_app
-from infra.settings import Settings, get_settings
+from infra.settings import Settings
 from infra.signing.keyring import Keyring, KeyringError, PublicKeySet
 from infra.store.scan import scan_postgres, scan_sqlite
 from infra.store.verify import verify_store
@@ -37,7 +37,8 @@ err = Console(stderr=True, soft_wrap=True)
 
 
 def _settings() -> Settings:
-    return get_settings()
+    """Read afresh on every command (one command per process; tests run several)."""
+    return Settings()
 
 
 @app.command()

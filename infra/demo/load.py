@@ -7,14 +7,20 @@ are "done" here is the demo's own choice. All people are synthetic.
 
 from __future__ import annotations
 
+import hashlib
 import random
+import tempfile
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+
+from PIL import Image, ImageDraw
 
 from digitization.application import Digitisation
 from domain.actor import Actor, Role
 from domain.civil_record import CivilRecord, CorrectionKind
+from domain.person_name import fold
 from domain.personal_id import PersonalId
 from domain.record_kind import RecordKind
 from domain.register import Register
@@ -71,6 +77,11 @@ class DemoLoader:
                     count = self.rng.randint(4, 8)
                     register = self._register(clerks[0], commune.code, kind, count)
                     registers += 1
+                    done = district.code in DONE_2022
+                    scanned = (
+                        register.page_count if done else self.rng.randint(0, register.page_count)
+                    )
+                    self._scan(register, clerks[0], scanned)
                     for number in range(1, count + 1):
                         stage = "published" if district.code in DONE_2022 else self._stage()
                         entry = self._entry(register, number, clerks, verifier, stage, commune.name)
@@ -91,6 +102,34 @@ class DemoLoader:
     def _stage(self) -> str:
         names, weights = zip(*STAGES, strict=True)
         return str(self.rng.choices(names, weights)[0])
+
+    def _scan(self, register: Register, clerk: Actor, pages: int) -> None:
+        """Upload small synthetic page images (a ruled page with its book and page number)."""
+        if self.app.blobs is None or pages == 0:
+            return
+        with tempfile.TemporaryDirectory(prefix="hotich-demo-") as tmp:
+            for number in range(1, pages + 1):
+                image = Image.new("L", (420, 600), color=236)
+                draw = ImageDraw.Draw(image)
+                for y in range(60, 580, 26):
+                    draw.line((20, y, 400, y), fill=180)
+                draw.text(
+                    (24, 20),
+                    f"So {register.book_number} - {register.kind.value} - "
+                    f"{register.commune_code} - trang {number}",
+                    fill=40,
+                )
+                path = Path(tmp) / f"{number:04d}.png"
+                image.save(path, format="PNG", optimize=True)
+                content = path.read_bytes()
+                self.app.upload_page(
+                    actor=clerk,
+                    register_id=register.id,
+                    page_number=number,
+                    path=path,
+                    size=len(content),
+                    sha256=hashlib.sha256(content).hexdigest(),
+                )
 
     def _register(self, clerk: Actor, commune_code: str, kind: RecordKind, count: int) -> Register:
         year_from = self.rng.choice((1968, 1975, 1986, 1995, 2004, 2012))
@@ -215,9 +254,10 @@ class DemoLoader:
         second = dict(fields)
         if stage in ("discrepancies_found", "reconciled"):
             name_field = next(k for k in fields if k.endswith("full_name"))
-            second[name_field] = (
-                fields[name_field].rsplit(" ", 1)[0] + " " + self.names.person().given
-            )
+            while fold(second[name_field]) == fold(fields[name_field]):  # a misread given name
+                second[name_field] = (
+                    fields[name_field].rsplit(" ", 1)[0] + " " + self.names.person().given
+                )
         entry = app.second_key_entry(actor=clerks[1], entry_id=entry.id, fields=second)
         if stage in ("second_keyed", "discrepancies_found"):
             return entry

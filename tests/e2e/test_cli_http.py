@@ -197,3 +197,26 @@ def test_the_keying_workflow_from_the_command_line(stack: Stack) -> None:
     assert code == 0, output
     assert "published" in output
     assert stack.container.app.get_entry(UUID(entry_id)).published_fields is not None
+
+
+def test_fixity_command_passes_then_names_a_damaged_scan(stack: Stack, tmp_path: Path) -> None:
+    register_id = catalogue(stack, "cli-5")
+    folder = tmp_path / "scans"
+    scans(folder, range(1, 3), shade=50)
+    assert run(stack, "clerk.026.1", "upload", str(folder), "--register", register_id)[0] == 0
+    env = {"HOTICH_HOME": str(stack.container.settings.home), "COLUMNS": "250"}
+    result = CliRunner().invoke(cli, ["fixity", "--register", register_id], env=env)
+    assert result.exit_code == 0, result.output
+    assert "pass" in result.output
+
+    from infra.blobs.local import LocalDirBlobStore
+
+    blobs = stack.container.app.blobs
+    assert isinstance(blobs, LocalDirBlobStore)
+    key = stack.container.app.get_register(UUID(register_id)).pages[2]["object_key"]
+    blobs.path_of(key).chmod(0o644)
+    blobs.path_of(key).write_bytes(b"II*\x00 damaged")
+    result = CliRunner().invoke(cli, ["fixity", "--register", register_id], env=env)
+    assert result.exit_code == 1
+    assert key in result.output
+    assert "FAIL" in result.output
