@@ -107,7 +107,7 @@ def describe_s3(s3: S3) -> str:
     with contextlib.suppress(OSError):
         # Go embeds the module versions in the binary (what `go version -m` prints).
         found = re.search(
-            rb"\tmod\tgithub\.com/versity/versitygw\t(v[^\t\n]+)", VERSITYGW.read_bytes()
+            rb"\nmod\tgithub\.com/versity/versitygw\t(v[^\t\n]+)", VERSITYGW.read_bytes()
         )
         if found:
             version = found.group(1).decode()
@@ -296,13 +296,13 @@ class RssSampler(threading.Thread):
         self.pid = pid
         self.interval = interval
         self.samples: list[int] = []
-        self._stop = threading.Event()
+        self._done = threading.Event()
 
     def run(self) -> None:
         while True:
             with contextlib.suppress(OSError, BenchError):
                 self.samples.append(status_kb(self.pid, "VmRSS"))
-            if self._stop.wait(self.interval):
+            if self._done.wait(self.interval):
                 return
 
     def __enter__(self) -> RssSampler:
@@ -310,7 +310,7 @@ class RssSampler(threading.Thread):
         return self
 
     def __exit__(self, *_: object) -> None:
-        self._stop.set()
+        self._done.set()
         self.join()
 
 
@@ -372,9 +372,7 @@ def upload_direct(s3: Minio, bucket: str, paths: list[Path]) -> float:
     return time.perf_counter() - started
 
 
-def bench_throughput(
-    server: Server, clerk: httpx.Client, s3: Minio, paths: list[Path], repeats: int
-) -> list[str]:
+def bench_throughput(clerk: httpx.Client, s3: Minio, paths: list[Path], repeats: int) -> list[str]:
     """Direct and hotich runs alternate ``repeats`` times; returns the buckets it made."""
     total = sum(p.stat().st_size for p in paths)
     buckets: list[str] = []
@@ -608,12 +606,16 @@ def _stop_on_sigterm(signum: int, _: FrameType | None) -> None:
 @contextlib.contextmanager
 def workdir() -> Iterator[Path]:
     root = Path(os.environ.get("HOTICH_BENCH_DIR", ".bench"))
+    made_root = not root.exists()
     root.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="upload-", dir=root))
     try:
         yield work
     finally:
         shutil.rmtree(work, ignore_errors=True)
+        if made_root:
+            with contextlib.suppress(OSError):
+                root.rmdir()  # only if empty
 
 
 def main() -> None:
@@ -663,7 +665,7 @@ def main() -> None:
             }
             headers = {"Authorization": f"Bearer {tokens[CLERK]}"}
             with httpx.Client(base_url=server.url, headers=headers, timeout=600) as clerk:
-                buckets += bench_throughput(server, clerk, s3_client, paths, args.repeats)
+                buckets += bench_throughput(clerk, s3_client, paths, args.repeats)
                 bench_keying(server, tokens, args.keying)
                 buckets.append(bench_big_upload(server, clerk, big_path, big_size, s3_client))
         except BenchError as e:

@@ -54,6 +54,8 @@ class CatalogueView(Protocol):
 
     def get_entry(self, entry_id: UUID) -> EntryRow | None: ...
 
+    def get_register(self, register_id: UUID) -> RegisterRow | None: ...
+
     def save(
         self, position: int, *, register: RegisterRow | None, entry: EntryRow | None
     ) -> None: ...
@@ -115,6 +117,10 @@ class CatalogueProjection:
                 subject_key=key,
                 version=event.originator_version,
             )
+        elif type(event).__qualname__.startswith("Register."):
+            row = self.view.get_register(event.originator_id)
+            if row is not None:  # pages scanned, fixity checked: the book's version moves on
+                register = replace(row, version=event.originator_version)
         elif type(event).__qualname__.startswith("CivilRecord."):
             entry = self._next_entry_row(event, name, state)
         self.view.save(position, register=register, entry=entry)
