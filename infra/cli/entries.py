@@ -57,13 +57,18 @@ def _fields(fields: str | None, sets: list[str] | None) -> dict[str, Any]:
     return result
 
 
-def _send(api: str, token: str | None, method: str, path: str, body: dict[str, Any]) -> Any:
-    """One command; the same Idempotency-Key on every retry, so nothing is recorded twice."""
+def open_client(api: str, token: str | None) -> HotichClient:
+    """The API client, or exit 2 with the reason (no token)."""
     try:
-        client = HotichClient(api, token)
+        return HotichClient(api, token)
     except ApiError as e:
         err.print(f"[red]{e}[/red]")
         raise typer.Exit(2) from None
+
+
+def _send(api: str, token: str | None, method: str, path: str, body: dict[str, Any]) -> Any:
+    """One command; the same Idempotency-Key on every retry, so nothing is recorded twice."""
+    client = open_client(api, token)
     try:
         return client.request(
             method, path, json=body, headers={"Idempotency-Key": f"cli:{uuid.uuid4()}"}
@@ -149,11 +154,7 @@ def key(
 @entries_app.command("show")
 def show(entry: UUID, api: ApiUrl = "http://127.0.0.1:8000", token: Token = None) -> None:
     """Show an entry as the event store has it."""
-    try:
-        client = HotichClient(api, token)
-    except ApiError as e:
-        err.print(f"[red]{e}[/red]")
-        raise typer.Exit(2) from None
+    client = open_client(api, token)
     try:
         _show(client.request("GET", f"/entries/{entry}"))
     except ApiError as e:

@@ -18,8 +18,8 @@ from domain.actor import Role
 from domain.errors import DomainError
 from infra.auth.user_store import SqlUserStore
 from infra.bootstrap import bootstrap, init_home, load_admin_units
-from infra.cli.client import ApiError, HotichClient
-from infra.cli.entries import entries_app, registers_app
+from infra.cli.client import ApiError
+from infra.cli.entries import entries_app, open_client, registers_app
 from infra.settings import Settings
 from infra.signing.keyring import Keyring, KeyringError, PublicKeySet
 from infra.store.scan import scan_postgres, scan_sqlite
@@ -306,11 +306,7 @@ def upload(
     """Upload a folder of scanned pages; a rerun skips what is stored (resume)."""
     from infra.cli.upload import upload_folder
 
-    try:
-        client = HotichClient(api, token)
-    except ApiError as e:
-        err.print(f"[red]{e}[/red]")
-        raise typer.Exit(2) from None
+    client = open_client(api, token)
     try:
         summary = upload_folder(client, register, directory, console)
     except ApiError as e:
