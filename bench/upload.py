@@ -591,9 +591,16 @@ def purge_buckets(s3: Minio, buckets: list[str]) -> None:
     """Delete every object version and the buckets (the S3 data is throwaway; saves disk)."""
     for bucket in buckets:
         try:
-            for obj in s3.list_objects(bucket, recursive=True, include_version=True):
-                if obj.object_name is not None:
-                    s3.remove_object(bucket, obj.object_name, version_id=obj.version_id)
+            for _ in range(5):  # list first, then delete: listing while deleting skips some
+                versions = {
+                    (obj.object_name, obj.version_id)
+                    for obj in s3.list_objects(bucket, recursive=True, include_version=True)
+                    if obj.object_name is not None
+                }
+                if not versions:
+                    break
+                for name, version_id in versions:
+                    s3.remove_object(bucket, name, version_id=version_id)
             s3.remove_bucket(bucket)
         except (MinioException, urllib3.exceptions.HTTPError, ValueError) as e:
             print(f"  (could not remove bucket {bucket}: {e})", file=sys.stderr)

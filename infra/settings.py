@@ -104,6 +104,10 @@ class Settings(BaseSettings):
             env.update(
                 PERSISTENCE_MODULE="eventsourcing.sqlite", SQLITE_DBNAME=str(self.sqlite_path)
             )
+        # Keep recently used aggregates in memory: a book with 2,000 scanned pages is not
+        # replayed on every upload. Fast-forward (eventsourcing's default) reads any newer
+        # events first, so several servers sharing one PostgreSQL store stay correct.
+        env.update(AGGREGATE_CACHE_MAXSIZE="5000", AGGREGATE_CACHE_FASTFORWARD="y")
         key = self.resolved_cipher_key()
         if key:
             env.update(CIPHER_TOPIC="eventsourcing.cryptography:AESCipher", CIPHER_KEY=key)

@@ -206,10 +206,6 @@ def keys_export(
         sys.stdout.write(text)
 
 
-if __name__ == "__main__":
-    app()
-
-
 # ----- users and tokens -----------------------------------------------------------------------
 users_app = typer.Typer(
     help="Users (người dùng), roles, district scopes and tokens.", no_args_is_help=True
@@ -354,3 +350,7 @@ def fixity(
     console.print(
         f"[green]OK: every stored scan of {len(ids)} register(s) matches its events[/green]"
     )
+
+
+if __name__ == "__main__":
+    app()
