@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, replace
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 from uuid import UUID
@@ -34,6 +35,18 @@ from domain.register import Register
 
 A = TypeVar("A", Register, CivilRecord, DigitisationPlan)
 MAX_RETRIES = 5
+PARALLEL_PUTS = 4  # scans of one request stored at once (network-bound, so more than cores)
+
+
+@dataclass(frozen=True)
+class IncomingScan:
+    """A page received and hashed, its content already recognised."""
+
+    page_number: int
+    path: Path
+    size: int
+    sha256: str
+    info: ScanInfo
 
 
 @dataclass(frozen=True)
@@ -204,49 +217,91 @@ class Digitisation(Application[UUID]):
         field: str = "file",
         info: ScanInfo | None = None,
     ) -> PageUpload:
-        """Store a scanned page (already streamed to ``path`` and hashed) and record it.
-
-        The content decides the format; a refused upload stores no bytes and records nothing.
-        Re-uploading bytes the book already has stores nothing and records nothing.
-        """
-        if self.blobs is None:
-            raise RuntimeError("no blob store is configured")
+        """Store one scanned page (already streamed to ``path`` and hashed) and record it."""
         if info is None:
             info = inspect_scan(path, max_pixels=self.scan_limits.max_pixels, field=field)
+        scan = IncomingScan(page_number=page_number, path=path, size=size, sha256=sha256, info=info)
+        [result] = self.upload_pages(
+            actor=actor, register_id=register_id, scans=[scan], rescan_reason=rescan_reason
+        )
+        return result
+
+    def upload_pages(
+        self,
+        *,
+        actor: Actor,
+        register_id: UUID,
+        scans: list[IncomingScan],
+        rescan_reason: str | None = None,
+    ) -> list[PageUpload]:
+        """Store scanned pages (in parallel) and record them in one save.
+
+        The content decided each format already (``IncomingScan.info``); every page is checked
+        against the book before any byte is stored, so a refused page stores nothing. Bytes the
+        book already has are neither stored nor recorded again.
+        """
+        blobs = self.blobs
+        if blobs is None:
+            raise RuntimeError("no blob store is configured")
+        written: set[str] = set()
         for _ in range(MAX_RETRIES):
             register = self.get_register(register_id)
-            key = scan_key(register, sha256, info.format.extension)
-            result = PageUpload(
-                page_number=page_number,
-                sha256=sha256,
-                size=size,
-                media_type=info.format.media_type,
-                object_key=key,
-                recorded=False,
-                stored=False,
-                register_version=register.version,
+            keys = [scan_key(register, s.sha256, s.info.format.extension) for s in scans]
+            new = [
+                register.is_new_scan(
+                    page_number=s.page_number, sha256=s.sha256, rescan_reason=rescan_reason
+                )
+                for s in scans
+            ]
+
+            def store(item: tuple[IncomingScan, str]) -> str | None:
+                scan, key = item
+                media_type = scan.info.format.media_type
+                stored = blobs.put_file(
+                    key, scan.path, size=scan.size, media_type=media_type, sha256=scan.sha256
+                )
+                return key if stored else None
+
+            pending = list(  # one put per key, even if a request repeats a file
+                {k: (s, k) for s, k, n in zip(scans, keys, new, strict=True) if n}.values()
             )
-            if not register.is_new_scan(
-                page_number=page_number, sha256=sha256, rescan_reason=rescan_reason
-            ):
-                return result
-            stored = self.blobs.put_file(
-                key, path, size=size, media_type=info.format.media_type, sha256=sha256
-            )
-            register.record_scan(
-                actor=actor,
-                page_number=page_number,
-                sha256=sha256,
-                size=size,
-                media_type=info.format.media_type,
-                object_key=key,
-                rescan_reason=rescan_reason,
-            )
+            pending = [(s, k) for s, k in pending if k not in written]
+            if len(pending) > 1:
+                with ThreadPoolExecutor(max_workers=min(PARALLEL_PUTS, len(pending))) as pool:
+                    written.update(k for k in pool.map(store, pending) if k)
+            else:
+                written.update(k for k in map(store, pending) if k)
+            recorded = [
+                n
+                and register.record_scan(
+                    actor=actor,
+                    page_number=s.page_number,
+                    sha256=s.sha256,
+                    size=s.size,
+                    media_type=s.info.format.media_type,
+                    object_key=k,
+                    rescan_reason=rescan_reason,
+                )
+                for s, k, n in zip(scans, keys, new, strict=True)
+            ]
             try:
-                self.save(register)
+                if any(recorded):
+                    self.save(register)
             except IntegrityError:
                 continue  # another page of the book was recorded meanwhile: check again
-            return replace(result, recorded=True, stored=stored, register_version=register.version)
+            return [
+                PageUpload(
+                    page_number=s.page_number,
+                    sha256=s.sha256,
+                    size=s.size,
+                    media_type=s.info.format.media_type,
+                    object_key=k,
+                    recorded=r,
+                    stored=k in written,
+                    register_version=register.version,
+                )
+                for s, k, r in zip(scans, keys, recorded, strict=True)
+            ]
         seen = self.get_register(register_id).version
         raise VersionConflictError("register", register_id, seen - 1, seen)
 

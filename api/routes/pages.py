@@ -18,7 +18,7 @@ from api.idempotency import idempotent
 from api.problems import domain_problem
 from api.security import CurrentUser, ForbiddenError, Permission, require
 from api.uploads import ReceivedForm, UploadFormError, page_number_from_label, receive_form
-from digitization.application import PageUpload
+from digitization.application import IncomingScan
 from digitization.errors import NotFoundError
 from digitization.media import inspect_scan
 from domain.errors import DomainError, InvalidValueError
@@ -156,26 +156,23 @@ async def upload_pages(
         )
 
         def run() -> JSONResponse:
-            results: list[tuple[str, PageUpload]] = []
+            scans = [
+                IncomingScan(
+                    page_number=number,
+                    path=received.writer.path,
+                    size=received.writer.size,
+                    sha256=received.writer.sha256,
+                    info=info,
+                )
+                for received, number, info in zip(form.files, numbers, infos, strict=True)
+            ]
             try:
-                for received, number, info in zip(form.files, numbers, infos, strict=True):
-                    results.append(
-                        (
-                            received.label,
-                            app.upload_page(
-                                actor=user.actor,
-                                register_id=register_id,
-                                page_number=number,
-                                path=received.writer.path,
-                                size=received.writer.size,
-                                sha256=received.writer.sha256,
-                                rescan_reason=reason,
-                                info=info,
-                            ),
-                        )
-                    )
+                uploads = app.upload_pages(
+                    actor=user.actor, register_id=register_id, scans=scans, rescan_reason=reason
+                )
             except DomainError as e:
                 return domain_problem(e)
+            results = [(f.label, u) for f, u in zip(form.files, uploads, strict=True)]
             version = max((r.register_version for _, r in results), default=register.version)
             report = UploadReport(
                 register_id=register_id,
