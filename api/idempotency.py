@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from fastapi import Request
 from fastapi.responses import JSONResponse
@@ -104,7 +103,3 @@ def _replay(stored: StoredAnswer) -> JSONResponse:
         response.headers[name] = value
     response.headers["idempotent-replayed"] = "true"
     return response
-
-
-def as_json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, default=str, ensure_ascii=False)

@@ -56,7 +56,7 @@ class HotichClient:
                 if response.status_code not in RETRY_STATUSES or attempt == self.retries:
                     return _result(response)
             finally:
-                for upload in extra.get("files", {}).values():
+                for _, upload in extra.get("files", []):
                     upload[1].close()
             time.sleep(delay)
             delay = min(delay * 2, 8)

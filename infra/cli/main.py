@@ -298,13 +298,14 @@ def upload(
     register: Annotated[UUID, typer.Option(help="register (sổ) id")],
     api: ApiUrl = "http://127.0.0.1:8000",
     token: Token = None,
+    batch: Annotated[int, typer.Option(min=1, max=50, help="files per request")] = 8,
 ) -> None:
     """Upload a folder of scanned pages; a rerun skips what is stored (resume)."""
     from infra.cli.upload import upload_folder
 
     client = open_client(api, token)
     try:
-        summary = upload_folder(client, register, directory, console)
+        summary = upload_folder(client, register, directory, console, batch_size=batch)
     except ApiError as e:
         err.print(f"[red]{e}[/red]")
         raise typer.Exit(2) from None

@@ -14,6 +14,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, Trans
 from infra.cli.client import ApiError, HotichClient
 
 CHUNK = 1 << 20
+DEFAULT_BATCH = 8
 
 
 @dataclass
@@ -36,13 +37,57 @@ def scan_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.iterdir() if p.is_file() and not p.name.startswith("."))
 
 
+class FolderUpload:
+    """Sends the files the register lacks, a batch per request; a refused batch is retried
+    file by file, so one bad file fails alone."""
+
+    def __init__(self, client: HotichClient, register_id: UUID, console: Console) -> None:
+        self.client = client
+        self.path = f"/registers/{register_id}/pages"
+        self.register_id = register_id
+        self.console = console
+        self.summary = UploadSummary()
+
+    def send(self, batch: list[tuple[Path, str]]) -> None:
+        def body() -> dict[str, Any]:
+            return {"files": [("files", (p.name, p.open("rb"))) for p, _ in batch]}
+
+        key = hashlib.sha256("\n".join(d for _, d in batch).encode()).hexdigest()
+        try:
+            report = self.client.request(
+                "POST",
+                self.path,
+                make=body,
+                headers={"Idempotency-Key": f"upload:{self.register_id}:{key}"},
+            )
+        except ApiError as e:
+            if len(batch) > 1 and e.status is not None and 400 <= e.status < 500:
+                for item in batch:
+                    self.send([item])
+                return
+            self.summary.failed += len(batch)
+            for path, _ in batch:
+                self.console.print(f"[red]{path.name}[/red]: {e.detail}")
+            return
+        for page in report["pages"]:
+            if page["recorded"]:
+                self.summary.uploaded += 1
+            else:
+                self.summary.already_stored += 1
+
+
 def upload_folder(
-    client: HotichClient, register_id: UUID, directory: Path, console: Console
+    client: HotichClient,
+    register_id: UUID,
+    directory: Path,
+    console: Console,
+    *,
+    batch_size: int = DEFAULT_BATCH,
 ) -> UploadSummary:
     """Upload what the register does not have yet; a rerun after an interruption resumes."""
     files = scan_files(directory)
     stored = {p["sha256"] for p in client.request("GET", f"/registers/{register_id}/pages")}
-    summary = UploadSummary()
+    upload = FolderUpload(client, register_id, console)
     total = sum(p.stat().st_size for p in files)
     with Progress(
         TextColumn("{task.description}"),
@@ -53,33 +98,16 @@ def upload_folder(
         transient=False,
     ) as progress:
         task = progress.add_task(f"uploading {len(files)} files", total=total)
-        for path in files:
-            size = path.stat().st_size
+        batch: list[tuple[Path, str]] = []
+        for index, path in enumerate(files):
             digest = sha256_of(path)
             if digest in stored:
-                summary.already_stored += 1
-                progress.advance(task, size)
-                continue
-
-            def body(path: Path = path) -> dict[str, Any]:
-                return {"files": {"files": (path.name, path.open("rb"))}}
-
-            try:
-                report = client.request(
-                    "POST",
-                    f"/registers/{register_id}/pages",
-                    make=body,
-                    headers={"Idempotency-Key": f"upload:{register_id}:{digest}:{path.name}"},
-                )
-            except ApiError as e:
-                summary.failed += 1
-                console.print(f"[red]{path.name}[/red]: {e.detail}")
+                upload.summary.already_stored += 1
+                progress.advance(task, path.stat().st_size)
             else:
-                page = report["pages"][0]
-                if page["recorded"]:
-                    summary.uploaded += 1
-                else:
-                    summary.already_stored += 1
-                stored.add(digest)
-            progress.advance(task, size)
-    return summary
+                batch.append((path, digest))
+            if batch and (len(batch) == batch_size or index == len(files) - 1):
+                upload.send(batch)
+                progress.advance(task, sum(p.stat().st_size for p, _ in batch))
+                batch = []
+    return upload.summary

@@ -76,19 +76,20 @@ def test_upload_of_a_folder_resumes_after_an_interruption(
 
     def interrupted(self: httpx.Client, method: str, url: Any, **kwargs: Any) -> httpx.Response:
         calls["n"] += 1
-        if calls["n"] == 5:  # the listing, then three pages, then the power goes out
+        if calls["n"] == 4:  # the listing, two batches of two pages, then the power goes out
             raise KeyboardInterrupt
         return real_request(self, method, url, **kwargs)
 
     monkeypatch.setattr(httpx.Client, "request", interrupted)
-    code, _ = run(stack, "clerk.026.1", "upload", str(folder), "--register", register_id)
+    args = ("upload", str(folder), "--register", register_id, "--batch", "2")
+    code, _ = run(stack, "clerk.026.1", *args)
     assert code != 0
     monkeypatch.setattr(httpx.Client, "request", real_request)
-    assert len(stack.container.app.get_register(UUID(register_id)).pages) == 3
+    assert len(stack.container.app.get_register(UUID(register_id)).pages) == 4
 
-    code, output = run(stack, "clerk.026.1", "upload", str(folder), "--register", register_id)
+    code, output = run(stack, "clerk.026.1", *args)
     assert code == 0, output
-    assert "uploaded 3, already stored 3, failed 0" in output
+    assert "uploaded 2, already stored 4, failed 0" in output
     assert sorted(stack.container.app.get_register(UUID(register_id)).pages) == [1, 2, 3, 4, 5, 6]
 
 
