@@ -17,7 +17,7 @@ from rich.table import Table
 from domain.actor import Role
 from domain.errors import DomainError
 from infra.auth.user_store import SqlUserStore
-from infra.bootstrap import bootstrap, init_home, load_admin_units
+from infra.bootstrap import Container, bootstrap, init_home, load_admin_units
 from infra.cli.client import ApiError
 from infra.cli.entries import entries_app, open_client, registers_app
 from infra.settings import Settings
@@ -54,6 +54,14 @@ def init(
         console.print(line)
 
 
+def _demo_users(container: Container) -> None:
+    from infra.demo.load import create_demo_users
+
+    tokens_file = container.settings.home / "demo-tokens.txt"
+    if create_demo_users(container.users, tokens_file):
+        console.print(f"demo users and their bearer tokens: {tokens_file}")
+
+
 @app.command()
 def demo() -> None:
     """Load the demo province (Hà Giang) into an empty store."""
@@ -65,6 +73,7 @@ def demo() -> None:
             err.print("[red]the store is not empty; the demo loads only into an empty store[/red]")
             raise typer.Exit(2)
         summary = load_demo(container.app)
+        _demo_users(container)
     finally:
         container.close()
     console.print(
@@ -91,6 +100,7 @@ def serve(
         console.print("empty store: loading the demo (Hà Giang) ...")
         summary = load_demo(container.app)
         console.print(f"demo loaded: {summary.registers} registers, {summary.entries} entries")
+        _demo_users(container)
     web = build_web(container)
     try:
         uvicorn.run(

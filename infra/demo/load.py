@@ -8,12 +8,13 @@ are "done" here is the demo's own choice. All people are synthetic.
 from __future__ import annotations
 
 import hashlib
+import os
 import random
 import tempfile
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from PIL import Image, ImageDraw
 
@@ -26,6 +27,17 @@ from domain.record_kind import RecordKind
 from domain.register import Register
 from domain.sex import Sex
 from infra.demo.names import NameGenerator, SyntheticPerson
+
+
+class UserAdmin(Protocol):
+    def get_user(self, user_id: str) -> object | None: ...
+
+    def add_user(
+        self, user_id: str, *, name: str, role: Role, districts: list[str], created_by: str
+    ) -> object: ...
+
+    def issue_token(self, user_id: str) -> str: ...
+
 
 DONE_2022 = {"024": "2022-11-30", "034": "2022-12-20"}
 TARGET_2023 = ("030", "031", "032", "033", "035")
@@ -285,3 +297,28 @@ class DemoLoader:
 
 def load_demo(app: Digitisation, *, seed: int = 2023) -> DemoSummary:
     return DemoLoader(app, seed=seed).load()
+
+
+DEMO_USERS: tuple[tuple[str, str, Role, list[str]], ...] = (
+    ("admin.tinh", "Quản trị tỉnh", Role.ADMIN, ["*"]),
+    ("manager.tinh", "Lãnh đạo Sở Tư pháp", Role.MANAGER, ["*"]),
+    ("clerk.026.1", "Cán bộ số hóa Đồng Văn", Role.CLERK, ["026"]),
+    ("verifier.026.1", "Cán bộ kiểm tra Đồng Văn", Role.VERIFIER, ["026"]),
+    ("portal.dvc", "Cổng dịch vụ công", Role.PORTAL, ["*"]),
+)
+
+
+def create_demo_users(users: UserAdmin, tokens_file: Path) -> list[str]:
+    """Demo users, their tokens written once to ``tokens_file`` (mode 0600)."""
+    lines = []
+    for user_id, name, role, districts in DEMO_USERS:
+        if users.get_user(user_id) is None:
+            users.add_user(user_id, name=name, role=role, districts=districts, created_by="demo")
+            lines.append(
+                f"{user_id}\t{role.value}\t{','.join(districts)}\t{users.issue_token(user_id)}"
+            )
+    if lines:
+        fd = os.open(tokens_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        with os.fdopen(fd, "a", encoding="utf-8") as f:
+            f.write("\n".join(lines) + "\n")
+    return [line.split("\t")[0] for line in lines]
