@@ -34,9 +34,11 @@ class Container:
     app: Digitisation
     users: SqlUserStore
     idempotency: SqlIdempotencyStore
+    db: SqlDatabase
 
     def close(self) -> None:
         self.app.close()
+        self.db.close()
 
 
 def load_admin_units(path: Path) -> AdminUnits:
@@ -100,6 +102,7 @@ def bootstrap(settings: Settings, *, sign: bool = True) -> Container:
         app=app,
         users=SqlUserStore(db),
         idempotency=SqlIdempotencyStore(db),
+        db=db,
     )
 
 
