@@ -6,10 +6,13 @@ cd "$ROOT"
 BIN="$ROOT/.venv/bin"
 
 bash infra/scripts/postgres.sh start
-trap 'bash infra/scripts/s3.sh stop; bash infra/scripts/postgres.sh stop' EXIT
+trap 'bash infra/scripts/kafka.sh stop; bash infra/scripts/s3.sh stop; bash infra/scripts/postgres.sh stop' EXIT
 export HOTICH_TEST_DATABASE_URL="$(bash infra/scripts/postgres.sh url)"
 bash infra/scripts/s3.sh start
 while IFS= read -r line; do export "${line?}"; done < <(bash infra/scripts/s3.sh env)
+bash infra/scripts/kafka.sh start
+HOTICH_TEST_KAFKA="$(bash infra/scripts/kafka.sh bootstrap)"
+export HOTICH_TEST_KAFKA
 
 echo "== ruff"
 "$BIN/ruff" check .

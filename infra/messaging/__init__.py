@@ -1,0 +1,1 @@
+"""Kafka: the relay that publishes the stored log, and the consumers that feed projections."""

@@ -1,0 +1,349 @@
+#!/usr/bin/env bash
+# Private Kafka broker for this checkout (development and tests): Apache Kafka 4.x in KRaft mode.
+#
+#   kafka.sh install     fetch the broker jars from Maven Central into $ROOT/.services/kafka/libs (once)
+#   kafka.sh start       install if needed, format a fresh data dir, start, wait until it serves
+#   kafka.sh stop        stop the broker, but only if `start` started it (marker file)
+#   kafka.sh status      print "running" / "not running", exit 0 / 1
+#   kafka.sh bootstrap   print the bootstrap servers (host:port)
+#
+# One node is both broker and controller (process.roles=broker,controller, node.id=1, a
+# single-voter dynamic quorum). The jars come from infra/kafka/pom.xml. The broker listens on
+# 127.0.0.1 only: clients on ${HOTICH_KAFKA_PORT:-9092}, the controller on
+# ${HOTICH_KAFKA_CONTROLLER_PORT:-9093}. Config, data, log under $ROOT/.services/kafka. The data
+# is throwaway: every `start` formats an empty data dir with a new cluster id.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)"
+PORT="${HOTICH_KAFKA_PORT:-9092}"
+CONTROLLER_PORT="${HOTICH_KAFKA_CONTROLLER_PORT:-9093}"
+NODE_ID=1
+START_TIMEOUT=60
+STOP_TIMEOUT=30
+JAVA_OPTS=(-Xms256m -Xmx512m -XX:+UseG1GC -Djava.awt.headless=true)
+
+POM="$ROOT/infra/kafka/pom.xml"
+BASE="$ROOT/.services/kafka"
+LIBS="$BASE/libs"
+LIBS_STAMP="$LIBS/.pom.sha256"
+DATA="$BASE/data"
+CONF="$BASE/server.properties"
+LOG4J_CONF="$BASE/log4j2.properties"
+LOGDIR="$BASE/log"
+LOGFILE="$LOGDIR/kafka.log"
+PIDFILE="$BASE/kafka.pid"
+PORTFILE="$BASE/port"
+MARKER="$BASE/started-by-script"
+
+say() { printf 'kafka.sh: %s\n' "$*"; }
+note() { printf 'kafka.sh: %s\n' "$*" >&2; }
+die() { printf 'kafka.sh: error: %s\n' "$*" >&2; exit 1; }
+
+check_port() {   # NAME VALUE -> prints the normalised port or dies
+    case "$2" in
+        '' | *[!0-9]*) die "$1 must be a port number, got '$2'" ;;
+    esac
+    local p=$((10#$2))
+    if [ "${#p}" -gt 5 ] || [ "$p" -lt 1 ] || [ "$p" -gt 65535 ]; then
+        die "$1 must be between 1 and 65535, got '$2'"
+    fi
+    printf '%s' "$p"
+}
+PORT="$(check_port HOTICH_KAFKA_PORT "$PORT")"
+CONTROLLER_PORT="$(check_port HOTICH_KAFKA_CONTROLLER_PORT "$CONTROLLER_PORT")"
+[ "$PORT" != "$CONTROLLER_PORT" ] || die "HOTICH_KAFKA_PORT and HOTICH_KAFKA_CONTROLLER_PORT are both $PORT"
+
+LOG_FROM=1   # byte offset (1-based) in $LOGFILE where the current start's output begins
+
+log_tail() {   # [FILE]
+    local f="${1:-$LOGFILE}" from=1
+    [ "$f" != "$LOGFILE" ] || from="$LOG_FROM"
+    if [ -f "$f" ]; then
+        printf -- '--- last lines of %s ---\n' "$f" >&2
+        tail -c "+$from" "$f" | tail -n 30 >&2 || true
+    else
+        printf -- '(no log file at %s)\n' "$f" >&2
+    fi
+}
+
+lock() {
+    mkdir -p "$BASE"
+    exec 9>"$BASE/.lock"
+    flock -w 180 9 || die "another kafka.sh holds $BASE/.lock"
+}
+
+# ---------------------------------------------------------------- install
+
+pom_hash() { sha256sum "$POM" | cut -c1-64; }
+
+libs_installed() {
+    [ -f "$LIBS_STAMP" ] && [ "$(cat "$LIBS_STAMP")" = "$(pom_hash)" ] &&
+        compgen -G "$LIBS/kafka_2.13-*.jar" >/dev/null
+}
+
+need_java() {
+    command -v java >/dev/null || die "java is not installed (Kafka 4.x needs Java 17 or newer)"
+    local v
+    v="$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = //p')"
+    case "$v" in
+        '' | *[!0-9]*) note "warning: could not tell the Java version; Kafka 4.x needs 17 or newer" ;;
+        *) [ "$v" -ge 17 ] || die "java is version $v; Kafka 4.x needs Java 17 or newer" ;;
+    esac
+}
+
+# Callers hold the lock.
+cmd_install() {
+    [ -f "$POM" ] || die "$POM is missing"
+    libs_installed && return 0
+    command -v mvn >/dev/null || die "$LIBS is empty and Maven (mvn) is not installed"
+    mkdir -p "$BASE"
+    # Into a scratch dir first, so an interrupted download never looks installed.
+    local tmp="$BASE/libs.partial" mvnlog="$BASE/mvn-install.log"
+    rm -rf "$tmp"
+    say "fetching the Kafka broker jars with Maven ($POM; once)"
+    if ! mvn -q -B -f "$POM" dependency:copy-dependencies \
+        -DoutputDirectory="$tmp" -DincludeScope=runtime </dev/null >"$mvnlog" 2>&1 9>&-; then
+        log_tail "$mvnlog"
+        rm -rf "$tmp"
+        die "mvn dependency:copy-dependencies failed"
+    fi
+    compgen -G "$tmp/kafka_2.13-*.jar" >/dev/null || die "mvn succeeded but no kafka_2.13 jar in $tmp"
+    pom_hash >"$tmp/.pom.sha256"
+    rm -rf "$LIBS"
+    mv "$tmp" "$LIBS"
+    say "installed $(find "$LIBS" -name '*.jar' | wc -l) jars in $LIBS ($(basename "$(compgen -G "$LIBS/kafka_2.13-*.jar")" .jar))"
+}
+
+# ---------------------------------------------------------------- process state
+
+# True when PID is a live (not zombie) java process running our broker. A killed broker may
+# linger as a zombie where nothing reaps orphans; `kill -0` would still succeed on it.
+is_live_kafka() {
+    local pid="$1" state comm args
+    case "$pid" in '' | *[!0-9]*) return 1 ;; esac
+    state="$(sed -E 's/^.*\) (.).*$/\1/' "/proc/$pid/stat" 2>/dev/null || true)"
+    comm="$(cat "/proc/$pid/comm" 2>/dev/null || true)"
+    args="$({ tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null || true)"
+    [ -n "$state" ] && [ "$state" != Z ] && [ "$comm" = java ] &&
+        [[ "$args" == *" kafka.Kafka $CONF"* ]]
+}
+
+live_pid() {
+    local pid
+    pid="$(head -n1 "$PIDFILE" 2>/dev/null || true)"
+    if is_live_kafka "$pid"; then printf '%s' "$pid"; fi
+}
+
+server_running() { [ -n "$(live_pid)" ]; }
+
+running_port() { head -n1 "$PORTFILE" 2>/dev/null || true; }
+
+# True when something accepts TCP connections on 127.0.0.1:PORT.
+port_open() { timeout 2 bash -c ": </dev/tcp/127.0.0.1/$1" 2>/dev/null; }
+
+# SIGTERM (Kafka then shuts down in order), SIGKILL after SECONDS more, then up to 10 s for
+# it to die. A zombie left behind counts as gone. Fails if it still lives.
+terminate() {
+    local pid="$1" seconds="$2" waited=0
+    kill -TERM "$pid" 2>/dev/null || true
+    while is_live_kafka "$pid"; do
+        if [ "$waited" -eq $((seconds * 10)) ]; then
+            note "Kafka (pid $pid) did not stop within ${seconds}s of SIGTERM: sending SIGKILL"
+            kill -KILL "$pid" 2>/dev/null || true
+        fi
+        [ "$waited" -lt $(((seconds + 10) * 10)) ] || return 1
+        sleep 0.1
+        waited=$((waited + 1))
+    done
+}
+
+# ---------------------------------------------------------------- start
+
+# A Kafka cluster id: 16 random bytes, URL-safe base64 without padding (22 chars), not
+# starting with '-' (what Kafka's own random-uuid also avoids).
+random_cluster_id() {
+    local id
+    while :; do
+        id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
+        case "$id" in -*) ;; *) printf '%s' "$id"; return 0 ;; esac
+    done
+}
+
+write_config() {
+    cat >"$CONF" <<EOF
+# Written by infra/scripts/kafka.sh at each start; edits are lost.
+# One combined broker+controller node in KRaft mode, single-voter dynamic quorum.
+process.roles=broker,controller
+node.id=$NODE_ID
+controller.quorum.bootstrap.servers=127.0.0.1:$CONTROLLER_PORT
+listeners=PLAINTEXT://127.0.0.1:$PORT,CONTROLLER://127.0.0.1:$CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://127.0.0.1:$PORT,CONTROLLER://127.0.0.1:$CONTROLLER_PORT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+inter.broker.listener.name=PLAINTEXT
+controller.listener.names=CONTROLLER
+log.dirs=$DATA
+
+# A single node: every internal topic has one replica.
+offsets.topic.replication.factor=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+default.replication.factor=1
+min.insync.replicas=1
+
+num.partitions=3
+auto.create.topics.enable=false
+group.initial.rebalance.delay.ms=0
+EOF
+    cat >"$LOG4J_CONF" <<'EOF'
+# Written by infra/scripts/kafka.sh at each start; edits are lost.
+# Everything to stdout, which kafka.sh sends to .services/kafka/log/kafka.log.
+status = warn
+name = hotich-kafka
+# Log4j's own shutdown hook would stop logging while Kafka's shutdown hook is still running,
+# dropping the shutdown messages; stdout needs no flushing at exit.
+shutdownHook = disable
+appender.stdout.type = Console
+appender.stdout.name = STDOUT
+appender.stdout.layout.type = PatternLayout
+appender.stdout.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = INFO
+rootLogger.appenderRef.stdout.ref = STDOUT
+logger.request.name = kafka.request.logger
+logger.request.level = WARN
+logger.statechange.name = state.change.logger
+logger.statechange.level = WARN
+EOF
+}
+
+format_storage() {
+    local cluster_id formatlog="$LOGDIR/format.log"
+    cluster_id="$(random_cluster_id)"
+    # --standalone: this node alone forms the (dynamic, KIP-853) controller quorum.
+    if ! (cd "$BASE" && java -Dlog4j2.configurationFile="$LOG4J_CONF" -cp "$LIBS/*" \
+        kafka.tools.StorageTool format --config "$CONF" --cluster-id "$cluster_id" --standalone) \
+        </dev/null >"$formatlog" 2>&1 9>&-; then
+        log_tail "$formatlog"
+        die "formatting $DATA failed"
+    fi
+    say "formatted $DATA (cluster id $cluster_id)"
+}
+
+cmd_start() {
+    lock
+    cmd_install
+
+    if server_running; then
+        local rp
+        rp="$(running_port)"
+        say "already running (pid $(live_pid), 127.0.0.1:${rp:-?}, data dir $DATA)"
+        if [ -n "$rp" ] && [ "$rp" != "$PORT" ]; then
+            note "warning: it listens on port $rp, not $PORT; run 'stop' then 'start' to change it"
+        fi
+        return 0
+    fi
+    need_java
+    local p
+    for p in "$PORT" "$CONTROLLER_PORT"; do
+        if port_open "$p"; then
+            die "something already listens on 127.0.0.1:$p; stop it or set HOTICH_KAFKA_PORT / HOTICH_KAFKA_CONTROLLER_PORT"
+        fi
+    done
+
+    # Fresh, empty data dir and a new cluster id: test data only.
+    rm -rf "$DATA"
+    rm -f "$PIDFILE" "$PORTFILE" "$MARKER"
+    mkdir -p "$DATA" "$LOGDIR"
+    write_config
+    format_storage
+
+    # The broker logs ~200 KB per start: keep the current log and one older one.
+    if [ -f "$LOGFILE" ] && [ "$(stat -c %s "$LOGFILE")" -gt $((20 * 1024 * 1024)) ]; then
+        mv -f "$LOGFILE" "$LOGFILE.1"
+    fi
+    LOG_FROM="$(($(stat -c %s "$LOGFILE" 2>/dev/null || echo 0) + 1))"
+    printf -- '--- %s: kafka.sh start\n' "$(date -Is)" >>"$LOGFILE"
+    say "starting Kafka on 127.0.0.1:$PORT (controller 127.0.0.1:$CONTROLLER_PORT, data dir $DATA, log $LOGFILE)"
+    # setsid: its own session, so it outlives this shell; fd 9 (our lock) is not inherited.
+    (cd "$BASE" && exec setsid java "${JAVA_OPTS[@]}" -Dlog4j2.configurationFile="$LOG4J_CONF" \
+        -cp "$LIBS/*" kafka.Kafka "$CONF") </dev/null >>"$LOGFILE" 2>&1 9>&- &
+    local pid=$!
+    echo "$pid" >"$PIDFILE"
+    echo "$PORT" >"$PORTFILE"
+    touch "$MARKER"
+
+    local started=$SECONDS
+    until port_open "$PORT" && tail -c "+$LOG_FROM" "$LOGFILE" | grep -q 'Kafka Server started'; do
+        if ! is_live_kafka "$pid"; then
+            # Allow a moment for the exec into java before judging it dead.
+            if [ $((SECONDS - started)) -ge 2 ]; then
+                rm -f "$MARKER" "$PIDFILE" "$PORTFILE"
+                log_tail
+                die "Kafka exited during startup"
+            fi
+        fi
+        if [ $((SECONDS - started)) -ge "$START_TIMEOUT" ]; then
+            log_tail
+            terminate "$pid" 10 || true
+            rm -f "$MARKER" "$PIDFILE" "$PORTFILE"
+            die "Kafka on 127.0.0.1:$PORT not ready after ${START_TIMEOUT}s (stopped it)"
+        fi
+        sleep 0.3
+    done
+    say "ready: $(cmd_bootstrap) (pid $pid, $((SECONDS - started))s)"
+}
+
+# ---------------------------------------------------------------- stop / status / bootstrap
+
+cmd_stop() {
+    if [ ! -f "$MARKER" ]; then
+        if server_running; then
+            say "running, but not started by this script (no $MARKER): leaving it running"
+        else
+            say "not running"
+        fi
+        return 0
+    fi
+    lock
+    local pid
+    pid="$(live_pid)"
+    if [ -n "$pid" ]; then
+        say "stopping Kafka (pid $pid)"
+        terminate "$pid" "$STOP_TIMEOUT" || die "Kafka (pid $pid) would not stop"
+        say "stopped"
+    else
+        say "not running"
+    fi
+    rm -f "$MARKER" "$PIDFILE" "$PORTFILE"
+}
+
+cmd_status() {
+    if server_running; then
+        echo "running (pid $(live_pid), 127.0.0.1:$(running_port), data dir $DATA)"
+        return 0
+    fi
+    echo "not running (data dir $DATA)"
+    return 1
+}
+
+cmd_bootstrap() {
+    local port="$PORT"
+    if server_running && [ -n "$(running_port)" ]; then port="$(running_port)"; fi
+    echo "127.0.0.1:$port"
+}
+
+usage() {
+    sed -n '2,9p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+    exit 2
+}
+
+case "${1:-}" in
+    install) lock && cmd_install ;;
+    start) cmd_start ;;
+    stop) cmd_stop ;;
+    status) cmd_status ;;
+    bootstrap) cmd_bootstrap ;;
+    -h | --help | help) usage ;;
+    *) usage ;;
+esac

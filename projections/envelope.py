@@ -1,0 +1,49 @@
+"""The signed event envelope as projections read it: the public contract, not Python classes.
+
+Projections take envelopes (the JSON that is stored, relayed to Kafka and exported), so the
+same projection runs on the in-process notification log and on a Kafka consumer. Checking the
+hash and signature is the runner's job; a projection trusts what it is given.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+
+@dataclass(frozen=True)
+class Envelope:
+    aggregate_id: UUID
+    aggregate_type: str  # "Register", "CivilRecord", "DigitisationPlan"
+    version: int
+    event_type: str  # "CivilRecord.EntryKeyed"
+    occurred_at: dt.datetime
+    actor_id: str
+    actor_role: str
+    district: str
+    payload: dict[str, Any]
+    hash: str
+    key_id: str
+
+    @property
+    def name(self) -> str:
+        """The event's short name, e.g. "EntryKeyed"."""
+        return self.event_type.rsplit(".", 1)[-1]
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Envelope:
+        return cls(
+            aggregate_id=UUID(data["aggregate_id"]),
+            aggregate_type=data["aggregate_type"],
+            version=int(data["version"]),
+            event_type=data["event_type"],
+            occurred_at=dt.datetime.fromisoformat(data["occurred_at"]),
+            actor_id=data["actor"]["id"],
+            actor_role=data["actor"]["role"],
+            district=data["district"],
+            payload=dict(data["payload"]),
+            hash=data["hash"],
+            key_id=data["signature"]["key_id"],
+        )
