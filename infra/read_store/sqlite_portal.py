@@ -1,0 +1,515 @@
+"""SQLite views of the portal records and of the record history.
+
+One writer (the projection's runner) and many readers: the writer holds its own connection
+behind a lock and stores each save and its position in one transaction; each reading thread
+gets its own read-only connection, so under WAL readers neither wait for the writer nor see half
+a save. Every read is a single SELECT.
+
+Portal lookups use indexes: personal IDs (``portal_personal_ids``, keyed by ID), names
+(``portal_names`` by folded name, for exact and prefix matches) and ``(register_id,
+entry_number)``. A "contains" search reads the names table; it runs only when the exact and
+prefix matches did not fill the page of results.
+
+Both views may share one file with each other (their tables and tracking rows differ); the
+tracking table has the catalogue's shape.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+import threading
+from collections.abc import Callable, Sequence
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from domain.person_name import accent_key, fold
+from projections.portal_records import PageScan, PortalRecord, PortalRegister, WorkingEntry
+from projections.record_history import HistoryItem
+
+_TRACKING = (
+    "CREATE TABLE IF NOT EXISTS tracking (view TEXT PRIMARY KEY, position INTEGER NOT NULL);"
+)
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+class _SqliteFile:
+    """A writer connection behind a lock, and one read-only connection per reading thread."""
+
+    def __init__(self, path: Path | str, schema: str) -> None:
+        self.path = str(path)
+        self._memory = self.path == ":memory:"
+        self._lock = threading.RLock()
+        self._writer = self._connect()
+        if not self._memory:
+            self._writer.execute("PRAGMA journal_mode=WAL")
+        self._writer.executescript(_TRACKING + schema)
+        self._local = threading.local()
+        self._readers: list[sqlite3.Connection] = []
+        self._readers_lock = threading.Lock()
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
+        conn.row_factory = sqlite3.Row
+        return conn
+
+    def _reader(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._connect()
+            conn.execute("PRAGMA query_only=ON")
+            self._local.conn = conn
+            with self._readers_lock:
+                self._readers.append(conn)
+        return conn
+
+    def query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
+        if self._memory:  # one in-memory database: read through the writer's connection
+            with self._lock, closing(self._writer.execute(sql, params)) as cursor:
+                return cursor.fetchall()
+        with closing(self._reader().execute(sql, params)) as cursor:
+            return cursor.fetchall()
+
+    def position(self, view: str) -> int:
+        rows = self.query("SELECT position FROM tracking WHERE view=?", (view,))
+        return int(rows[0][0]) if rows else 0
+
+    def write(self, view: str, position: int, apply: Callable[[sqlite3.Connection], None]) -> None:
+        """Run ``apply`` and store ``position`` in one transaction, unless already past it."""
+        with self._lock:
+            conn = self._writer
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                row = conn.execute("SELECT position FROM tracking WHERE view=?", (view,)).fetchone()
+                if position <= (int(row[0]) if row else 0):
+                    conn.execute("ROLLBACK")
+                    return
+                apply(conn)
+                conn.execute(
+                    "INSERT INTO tracking (view, position) VALUES (?, ?) "
+                    "ON CONFLICT (view) DO UPDATE SET position=excluded.position",
+                    (view, position),
+                )
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+
+    def close(self) -> None:
+        with self._readers_lock:
+            for conn in self._readers:
+                conn.close()
+            self._readers.clear()
+        with self._lock:
+            self._writer.close()
+
+
+# ----- portal records -----------------------------------------------------------------------
+
+_PORTAL = "portal_records"
+_PORTAL_SCHEMA = """
+CREATE TABLE IF NOT EXISTS portal_registers (
+    id TEXT PRIMARY KEY, district TEXT NOT NULL, commune_code TEXT NOT NULL, kind TEXT NOT NULL,
+    book_number TEXT NOT NULL, year_from INTEGER NOT NULL, year_to INTEGER NOT NULL,
+    version INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS portal_scans (
+    register_id TEXT NOT NULL, page_number INTEGER NOT NULL, object_key TEXT NOT NULL,
+    sha256 TEXT NOT NULL, media_type TEXT NOT NULL, size INTEGER NOT NULL,
+    PRIMARY KEY (register_id, page_number)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS portal_working (
+    id TEXT PRIMARY KEY, register_id TEXT NOT NULL, district TEXT NOT NULL,
+    commune_code TEXT NOT NULL, kind TEXT NOT NULL, entry_number INTEGER NOT NULL,
+    pages TEXT NOT NULL, fields TEXT NOT NULL, fields_before_correction TEXT,
+    version INTEGER NOT NULL, publication_count INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS portal_records (
+    id TEXT PRIMARY KEY, register_id TEXT NOT NULL, district TEXT NOT NULL,
+    commune_code TEXT NOT NULL, kind TEXT NOT NULL, book_number TEXT, year_from INTEGER,
+    year_to INTEGER, entry_number INTEGER NOT NULL, fields TEXT NOT NULL, subject_name TEXT,
+    search_key TEXT, accent_key TEXT, other_names TEXT NOT NULL, personal_ids TEXT NOT NULL,
+    subject_personal_id TEXT, birth_year INTEGER, birth_month INTEGER, birth_day INTEGER,
+    birth_date_lunar INTEGER NOT NULL, sex TEXT, pages TEXT NOT NULL, scans TEXT NOT NULL,
+    published_at TEXT NOT NULL, published_version INTEGER NOT NULL,
+    publication_count INTEGER NOT NULL);
+CREATE UNIQUE INDEX IF NOT EXISTS portal_records_by_number
+    ON portal_records (register_id, entry_number);
+CREATE INDEX IF NOT EXISTS portal_records_by_birth ON portal_records (birth_year, kind);
+CREATE TABLE IF NOT EXISTS portal_names (
+    entry_id TEXT NOT NULL, folded TEXT NOT NULL, accent TEXT NOT NULL,
+    is_subject INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS portal_names_by_folded ON portal_names (folded, is_subject);
+CREATE INDEX IF NOT EXISTS portal_names_by_entry ON portal_names (entry_id);
+CREATE TABLE IF NOT EXISTS portal_personal_ids (
+    personal_id TEXT NOT NULL, entry_id TEXT NOT NULL, is_subject INTEGER NOT NULL,
+    PRIMARY KEY (personal_id, entry_id)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS portal_personal_ids_by_entry ON portal_personal_ids (entry_id);
+CREATE TABLE IF NOT EXISTS portal_pages (
+    register_id TEXT NOT NULL, page_number INTEGER NOT NULL, entry_id TEXT NOT NULL,
+    PRIMARY KEY (register_id, page_number, entry_id)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS portal_pages_by_entry ON portal_pages (entry_id);
+"""
+_RECORD_COLUMNS = (
+    "id, register_id, district, commune_code, kind, book_number, year_from, year_to, "
+    "entry_number, fields, subject_name, search_key, accent_key, other_names, personal_ids, "
+    "subject_personal_id, birth_year, birth_month, birth_day, birth_date_lunar, sex, pages, "
+    "scans, published_at, published_version, publication_count"
+)
+_SELECT_RECORDS = "SELECT p.* FROM portal_records AS p"
+
+# Search tiers, best first: (rank of a matching name, which names match). A subject's name
+# ranks before another person's name of the same tier (``1 - is_subject``).
+_UPPER = "\U0010ffff"  # sorts after every character: "abc" <= x < "abc" + _UPPER is a prefix
+_SEARCH_TIERS = (
+    ("CASE WHEN accent = :accent THEN 0 ELSE 2 END + 1 - is_subject", "folded = :folded"),
+    ("4 + 1 - is_subject", "folded > :folded AND folded < :upper"),
+    (
+        "CASE WHEN instr(' ' || folded, ' ' || :folded) > 0 THEN 6 ELSE 8 END + 1 - is_subject",
+        "instr(folded, :folded) > 1",
+    ),
+)
+_SEARCH = (
+    "SELECT p.* FROM (SELECT entry_id, MIN({rank}) AS rank FROM portal_names WHERE {where} "
+    "GROUP BY entry_id) AS m JOIN portal_records AS p ON p.id = m.entry_id "
+    "ORDER BY m.rank, p.search_key, p.register_id, p.entry_number LIMIT :limit"
+)
+
+
+def _scan_json(scan: PageScan) -> dict[str, Any]:
+    return {
+        "page_number": scan.page_number,
+        "object_key": scan.object_key,
+        "sha256": scan.sha256,
+        "media_type": scan.media_type,
+        "size": scan.size,
+    }
+
+
+def _record(row: sqlite3.Row) -> PortalRecord:
+    register_id = UUID(row["register_id"])
+    return PortalRecord(
+        id=UUID(row["id"]),
+        register_id=register_id,
+        district=row["district"],
+        commune_code=row["commune_code"],
+        kind=row["kind"],
+        book_number=row["book_number"],
+        year_from=row["year_from"],
+        year_to=row["year_to"],
+        entry_number=row["entry_number"],
+        fields=json.loads(row["fields"]),
+        subject_name=row["subject_name"],
+        search_key=row["search_key"],
+        accent_key=row["accent_key"],
+        other_names=tuple(json.loads(row["other_names"])),
+        personal_ids=tuple(json.loads(row["personal_ids"])),
+        subject_personal_id=row["subject_personal_id"],
+        birth_year=row["birth_year"],
+        birth_month=row["birth_month"],
+        birth_day=row["birth_day"],
+        birth_date_lunar=bool(row["birth_date_lunar"]),
+        sex=row["sex"],
+        pages=tuple(json.loads(row["pages"])),
+        scans=tuple(PageScan(register_id=register_id, **s) for s in json.loads(row["scans"])),
+        published_at=dt.datetime.fromisoformat(row["published_at"]),
+        published_version=row["published_version"],
+        publication_count=row["publication_count"],
+    )
+
+
+def _record_params(r: PortalRecord) -> tuple[Any, ...]:
+    return (
+        str(r.id),
+        str(r.register_id),
+        r.district,
+        r.commune_code,
+        r.kind,
+        r.book_number,
+        r.year_from,
+        r.year_to,
+        r.entry_number,
+        _json(r.fields),
+        r.subject_name,
+        r.search_key,
+        r.accent_key,
+        _json(list(r.other_names)),
+        _json(list(r.personal_ids)),
+        r.subject_personal_id,
+        r.birth_year,
+        r.birth_month,
+        r.birth_day,
+        int(r.birth_date_lunar),
+        r.sex,
+        _json(list(r.pages)),
+        _json([_scan_json(s) for s in r.scans]),
+        r.published_at.isoformat(),
+        r.published_version,
+        r.publication_count,
+    )
+
+
+def _working(row: sqlite3.Row) -> WorkingEntry:
+    before = row["fields_before_correction"]
+    return WorkingEntry(
+        id=UUID(row["id"]),
+        register_id=UUID(row["register_id"]),
+        district=row["district"],
+        commune_code=row["commune_code"],
+        kind=row["kind"],
+        entry_number=row["entry_number"],
+        pages=tuple(json.loads(row["pages"])),
+        fields=json.loads(row["fields"]),
+        fields_before_correction=json.loads(before) if before is not None else None,
+        version=row["version"],
+        publication_count=row["publication_count"],
+    )
+
+
+def _store_record(conn: sqlite3.Connection, record: PortalRecord) -> None:
+    entry_id = str(record.id)
+    marks = ",".join("?" * len(_RECORD_COLUMNS.split(",")))
+    conn.execute(
+        f"INSERT OR REPLACE INTO portal_records ({_RECORD_COLUMNS}) VALUES ({marks})",  # noqa: S608
+        _record_params(record),
+    )
+    for table in ("portal_names", "portal_personal_ids", "portal_pages"):
+        conn.execute(f"DELETE FROM {table} WHERE entry_id=?", (entry_id,))  # noqa: S608
+    conn.executemany(
+        "INSERT INTO portal_names (entry_id, folded, accent, is_subject) VALUES (?, ?, ?, ?)",
+        [(entry_id, n.folded, n.accent, int(n.is_subject)) for n in record.search_names],
+    )
+    conn.executemany(
+        "INSERT OR IGNORE INTO portal_personal_ids (personal_id, entry_id, is_subject) "
+        "VALUES (?, ?, ?)",
+        [(p, entry_id, int(p == record.subject_personal_id)) for p in record.personal_ids],
+    )
+    conn.executemany(
+        "INSERT OR IGNORE INTO portal_pages (register_id, page_number, entry_id) VALUES (?, ?, ?)",
+        [(str(record.register_id), p, entry_id) for p in record.pages],
+    )
+
+
+class SqlitePortalView:
+    """The portal's published records, and the working state they are built from."""
+
+    def __init__(self, path: Path | str) -> None:
+        self._db = _SqliteFile(path, _PORTAL_SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    # ----- what the projection reads and writes ---------------------------------------------
+    def position(self) -> int:
+        return self._db.position(_PORTAL)
+
+    def get_register(self, register_id: UUID) -> PortalRegister | None:
+        rows = self._db.query("SELECT * FROM portal_registers WHERE id=?", (str(register_id),))
+        if not rows:
+            return None
+        data = dict(rows[0])
+        data["id"] = UUID(data["id"])
+        return PortalRegister(**data)
+
+    def get_working(self, entry_id: UUID) -> WorkingEntry | None:
+        rows = self._db.query("SELECT * FROM portal_working WHERE id=?", (str(entry_id),))
+        return _working(rows[0]) if rows else None
+
+    def page_scans(self, register_id: UUID, pages: Sequence[int]) -> list[PageScan]:
+        if not pages:
+            return []
+        marks = ",".join("?" * len(pages))
+        rows = self._db.query(
+            f"SELECT * FROM portal_scans WHERE register_id=? AND page_number IN ({marks}) "  # noqa: S608
+            "ORDER BY page_number",
+            (str(register_id), *pages),
+        )
+        return [PageScan(**{**dict(r), "register_id": register_id}) for r in rows]
+
+    def published_on_page(self, register_id: UUID, page_number: int) -> list[PortalRecord]:
+        rows = self._db.query(
+            f"{_SELECT_RECORDS} JOIN portal_pages AS g ON g.entry_id = p.id "
+            "WHERE g.register_id=? AND g.page_number=? ORDER BY p.entry_number",
+            (str(register_id), page_number),
+        )
+        return [_record(r) for r in rows]
+
+    def save(
+        self,
+        position: int,
+        *,
+        register: PortalRegister | None = None,
+        scan: PageScan | None = None,
+        working: WorkingEntry | None = None,
+        records: Sequence[PortalRecord] = (),
+    ) -> None:
+        def apply(conn: sqlite3.Connection) -> None:
+            if register is not None:
+                conn.execute(
+                    "INSERT OR REPLACE INTO portal_registers (id, district, commune_code, kind, "
+                    "book_number, year_from, year_to, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        str(register.id),
+                        register.district,
+                        register.commune_code,
+                        register.kind,
+                        register.book_number,
+                        register.year_from,
+                        register.year_to,
+                        register.version,
+                    ),
+                )
+            if scan is not None:
+                conn.execute(
+                    "INSERT OR REPLACE INTO portal_scans (register_id, page_number, object_key, "
+                    "sha256, media_type, size) VALUES (?, ?, ?, ?, ?, ?)",
+                    (
+                        str(scan.register_id),
+                        scan.page_number,
+                        scan.object_key,
+                        scan.sha256,
+                        scan.media_type,
+                        scan.size,
+                    ),
+                )
+            if working is not None:
+                before = working.fields_before_correction
+                conn.execute(
+                    "INSERT OR REPLACE INTO portal_working (id, register_id, district, "
+                    "commune_code, kind, entry_number, pages, fields, fields_before_correction, "
+                    "version, publication_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        str(working.id),
+                        str(working.register_id),
+                        working.district,
+                        working.commune_code,
+                        working.kind,
+                        working.entry_number,
+                        _json(list(working.pages)),
+                        _json(working.fields),
+                        _json(before) if before is not None else None,
+                        working.version,
+                        working.publication_count,
+                    ),
+                )
+            for record in records:
+                _store_record(conn, record)
+
+        self._db.write(_PORTAL, position, apply)
+
+    # ----- what the portal asks -------------------------------------------------------------
+    def get_record(self, entry_id: UUID) -> PortalRecord | None:
+        rows = self._db.query(f"{_SELECT_RECORDS} WHERE p.id=?", (str(entry_id),))
+        return _record(rows[0]) if rows else None
+
+    def get_by_register_and_number(
+        self, register_id: UUID, entry_number: int
+    ) -> PortalRecord | None:
+        rows = self._db.query(
+            f"{_SELECT_RECORDS} WHERE p.register_id=? AND p.entry_number=?",
+            (str(register_id), entry_number),
+        )
+        return _record(rows[0]) if rows else None
+
+    def find_by_personal_id(self, personal_id: str) -> list[PortalRecord]:
+        """Every published record holding the ID: records about that person first."""
+        pid = "".join(personal_id.split())
+        if len(pid) != 12 or not pid.isascii() or not pid.isdigit():
+            return []
+        rows = self._db.query(
+            f"{_SELECT_RECORDS} JOIN portal_personal_ids AS i ON i.entry_id = p.id "
+            "WHERE i.personal_id=? ORDER BY i.is_subject DESC, p.register_id, p.entry_number",
+            (pid,),
+        )
+        return [_record(r) for r in rows]
+
+    def search_by_name(self, query: str, limit: int = 20) -> list[PortalRecord]:
+        """Published records by name, best match first (see projections.portal_records)."""
+        folded = fold(query)
+        if not folded or limit < 1:
+            return []
+        params = {
+            "folded": folded,
+            "accent": accent_key(query),
+            "upper": folded + _UPPER,
+            "limit": limit,
+        }
+        found: dict[UUID, PortalRecord] = {}
+        for rank, where in _SEARCH_TIERS:
+            # ask for as many more as were found already: they may match this tier too
+            params["limit"] = limit + len(found)
+            for row in self._db.query(_SEARCH.format(rank=rank, where=where), params):
+                record = _record(row)
+                if record.id not in found:
+                    found[record.id] = record
+            if len(found) >= limit:
+                break
+        return list(found.values())[:limit]
+
+
+# ----- record history -----------------------------------------------------------------------
+
+_HISTORY = "record_history"
+_HISTORY_SCHEMA = """
+CREATE TABLE IF NOT EXISTS record_history (
+    entry_id TEXT NOT NULL, version INTEGER NOT NULL, event_type TEXT NOT NULL,
+    actor_id TEXT NOT NULL, actor_role TEXT NOT NULL, occurred_at TEXT NOT NULL,
+    hash TEXT NOT NULL, key_id TEXT NOT NULL,
+    PRIMARY KEY (entry_id, version)) WITHOUT ROWID;
+"""
+
+
+class SqliteHistoryView:
+    """Every event of every entry, in version order."""
+
+    def __init__(self, path: Path | str) -> None:
+        self._db = _SqliteFile(path, _HISTORY_SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def position(self) -> int:
+        return self._db.position(_HISTORY)
+
+    def save(self, position: int, item: HistoryItem | None) -> None:
+        def apply(conn: sqlite3.Connection) -> None:
+            if item is None:
+                return
+            conn.execute(
+                "INSERT INTO record_history (entry_id, version, event_type, actor_id, "
+                "actor_role, occurred_at, hash, key_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (entry_id, version) DO NOTHING",
+                (
+                    str(item.entry_id),
+                    item.version,
+                    item.event_type,
+                    item.actor_id,
+                    item.actor_role,
+                    item.occurred_at.isoformat(),
+                    item.hash,
+                    item.key_id,
+                ),
+            )
+
+        self._db.write(_HISTORY, position, apply)
+
+    def history(self, entry_id: UUID) -> list[HistoryItem]:
+        rows = self._db.query(
+            "SELECT * FROM record_history WHERE entry_id=? ORDER BY version", (str(entry_id),)
+        )
+        return [
+            HistoryItem(
+                entry_id=UUID(r["entry_id"]),
+                version=r["version"],
+                event_type=r["event_type"],
+                actor_id=r["actor_id"],
+                actor_role=r["actor_role"],
+                occurred_at=dt.datetime.fromisoformat(r["occurred_at"]),
+                hash=r["hash"],
+                key_id=r["key_id"],
+            )
+            for r in rows
+        ]

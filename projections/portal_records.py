@@ -1,0 +1,459 @@
+"""Portal records: the validated, published entries the national public-service portal may read.
+
+The projection is pure: it takes a signed envelope and its position in the notification log and
+hands the view (the port, :class:`PortalView`) what to store, in one ``save`` with that
+position. The view stores everything and the position in one transaction and ignores anything
+at or before the position it already has, so redelivery changes nothing. As a second guard,
+an event of an aggregate at or before the version already applied is ignored too.
+
+**Working state.** ``EntryPublished`` carries no fields, so the projection follows each entry's
+working fields as they evolve: keyed (``EntryKeyed``), keyed again (``EntryRekeyed``), settled
+field by field (``DiscrepancyReconciled``), corrected (``EntryCorrected``'s "new" values) and
+restored by a rejected correction (``CorrectionRejected`` returns to the fields before the
+first pending correction). Second keying alone changes nothing: the first keying stays the
+working version until a discrepancy is reconciled. This mirrors :class:`CivilRecord`.
+
+**Portal records.** Only ``EntryPublished`` writes a portal record: the working fields at that
+moment become the published record. A correction (cải chính or a transcription fix) therefore
+changes the portal only once it is verified *and* published again; a rejected correction never
+reaches it. An entry that was never published has no portal record.
+
+**What the portal sees.** Every keyed field of the entry's kind except those in
+:data:`PORTAL_HIDDEN_FIELDS`: ``notes`` (ghi chú), free text keyed from the margins, which may
+hold remarks of the keyer and unstructured personal data; what a later change did to the record
+reaches the portal as the corrected, re-published fields, and its provenance through the record
+history. Registrar, signatory and declarant are part of the registered act and stay visible.
+
+**Names and search.** The subject (the child, the deceased, the husband, the person registered)
+is the record's main name; the other persons named by the act (parents of a birth, the wife of
+a marriage) are searchable as well; the declarant is not. Every searchable name is kept as its
+:func:`fold` (no case, no diacritics, đ→d) and its :func:`accent_key` (diacritics kept, tone
+placement hoà/hòa and NFC/NFD ignored).
+
+**Ranking** of :meth:`PortalReader.search_by_name` (best first; in each tier the subject's
+name before another person's, then by the subject's folded name, book and entry number):
+
+1. exact folded match whose accent key also matches (the query was typed with its diacritics);
+2. exact folded match (diacritics differ or were not typed);
+3. the name starts with the query (folded);
+4. the query is inside the name, at the start of a word, then anywhere.
+
+(An accent-key match is always a folded match too, so "exact folded first, then accent-key
+exact" is one tier split in two: a query typed with the right diacritics ranks first.)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Protocol
+from uuid import UUID
+
+from domain.entry_fields import SCHEMAS, SUBJECT_NAME_FIELD, FieldType
+from domain.person_name import accent_key, fold
+from domain.record_kind import RecordKind
+from projections.envelope import Envelope
+
+# Fields keyed but never shown to the portal.
+PORTAL_HIDDEN_FIELDS = frozenset({"notes"})
+# Name fields not searched: the declarant is not a person the record is about.
+UNSEARCHED_NAME_FIELDS = frozenset({"declarant.full_name"})
+
+# ----- what the projection hands the view ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PortalRegister:
+    """The book a record comes from (its reference as printed: quyển số, commune, kind, years)."""
+
+    id: UUID
+    district: str
+    commune_code: str
+    kind: str
+    book_number: str
+    year_from: int
+    year_to: int
+    version: int  # the book's last event applied
+
+
+@dataclass(frozen=True)
+class PageScan:
+    """The current scan of a page of a book (a rescan replaces it)."""
+
+    register_id: UUID
+    page_number: int
+    object_key: str
+    sha256: str
+    media_type: str
+    size: int
+
+
+@dataclass(frozen=True)
+class WorkingEntry:
+    """An entry's fields as they evolve, published or not (private to the projection).
+
+    ``fields_before_correction`` is what a rejected correction restores (None: no correction
+    pending); ``version`` is the entry's last event applied.
+    """
+
+    id: UUID
+    register_id: UUID
+    district: str
+    commune_code: str
+    kind: str
+    entry_number: int
+    pages: tuple[int, ...]
+    fields: dict[str, Any]
+    fields_before_correction: dict[str, Any] | None
+    version: int
+    publication_count: int = 0
+
+
+@dataclass(frozen=True)
+class SearchName:
+    """One searchable name of a record."""
+
+    folded: str
+    accent: str
+    is_subject: bool
+
+
+@dataclass(frozen=True)
+class PortalRecord:
+    """A published entry as the portal sees it.
+
+    ``fields`` are the published fields the portal may see; ``subject_*``, ``sex`` and
+    ``birth_*`` describe the record's main person; ``other_names`` are the other persons named
+    (parents, spouse) as written; ``personal_ids`` every personal ID the record holds.
+    ``published_at`` is when the current version was published, ``publication_count`` how
+    many times the entry has been published (more than 1 after a correction).
+    """
+
+    id: UUID
+    register_id: UUID
+    district: str
+    commune_code: str
+    kind: str
+    book_number: str | None
+    year_from: int | None
+    year_to: int | None
+    entry_number: int
+    fields: dict[str, Any]
+    subject_name: str | None
+    search_key: str | None
+    accent_key: str | None
+    other_names: tuple[str, ...]
+    personal_ids: tuple[str, ...]
+    subject_personal_id: str | None
+    birth_year: int | None
+    birth_month: int | None
+    birth_day: int | None
+    birth_date_lunar: bool
+    sex: str | None
+    pages: tuple[int, ...]
+    scans: tuple[PageScan, ...]
+    published_at: dt.datetime
+    published_version: int
+    publication_count: int
+
+    @property
+    def scan_keys(self) -> tuple[str, ...]:
+        """Object keys of the current scans of the entry's pages, in page order."""
+        return tuple(s.object_key for s in self.scans)
+
+    @property
+    def search_names(self) -> tuple[SearchName, ...]:
+        """The subject's name (first) and the other persons' names, as search keys."""
+        names: list[SearchName] = []
+        if self.subject_name is not None:
+            names.append(SearchName(fold(self.subject_name), accent_key(self.subject_name), True))
+        names.extend(SearchName(fold(n), accent_key(n), False) for n in self.other_names)
+        return tuple(names)
+
+
+# ----- the port -----------------------------------------------------------------------------
+
+
+class PortalReader(Protocol):
+    """What the portal asks; every answer holds published records only."""
+
+    def get_record(self, entry_id: UUID) -> PortalRecord | None: ...
+
+    def find_by_personal_id(self, personal_id: str) -> list[PortalRecord]: ...
+
+    def search_by_name(self, query: str, limit: int = 20) -> list[PortalRecord]: ...
+
+    def get_by_register_and_number(
+        self, register_id: UUID, entry_number: int
+    ) -> PortalRecord | None: ...
+
+
+class PortalView(PortalReader, Protocol):
+    """Where the projection keeps its working state and the portal records.
+
+    ``save`` stores everything it is given and the position in one transaction, and ignores a
+    position at or before the one it has.
+    """
+
+    def position(self) -> int: ...
+
+    def get_register(self, register_id: UUID) -> PortalRegister | None: ...
+
+    def get_working(self, entry_id: UUID) -> WorkingEntry | None: ...
+
+    def page_scans(self, register_id: UUID, pages: Sequence[int]) -> list[PageScan]: ...
+
+    def published_on_page(self, register_id: UUID, page_number: int) -> list[PortalRecord]: ...
+
+    def save(
+        self,
+        position: int,
+        *,
+        register: PortalRegister | None = None,
+        scan: PageScan | None = None,
+        working: WorkingEntry | None = None,
+        records: Sequence[PortalRecord] = (),
+    ) -> None: ...
+
+
+# ----- deriving a portal record -------------------------------------------------------------
+
+
+def _subject_prefix(kind: RecordKind) -> str:
+    return SUBJECT_NAME_FIELD[kind].rsplit(".", 1)[0]
+
+
+def portal_fields(kind: RecordKind, fields: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields of an entry the portal may see."""
+    schema = SCHEMAS[kind]
+    return {
+        path: value
+        for path, value in sorted(fields.items())
+        if path in schema and path not in PORTAL_HIDDEN_FIELDS and value is not None
+    }
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def build_record(
+    entry: WorkingEntry,
+    register: PortalRegister | None,
+    scans: Sequence[PageScan],
+    *,
+    published_at: dt.datetime,
+    published_version: int,
+) -> PortalRecord:
+    """The portal record of ``entry`` published now with its current working fields."""
+    kind = RecordKind(entry.kind)
+    fields = portal_fields(kind, entry.fields)
+    schema = SCHEMAS[kind]
+    subject_field = SUBJECT_NAME_FIELD[kind]
+    prefix = _subject_prefix(kind)
+    subject = _text(fields.get(subject_field))
+    other_names = tuple(
+        name
+        for path, spec in schema.items()
+        if spec.type is FieldType.NAME
+        and path != subject_field
+        and path not in UNSEARCHED_NAME_FIELDS
+        and (name := _text(fields.get(path))) is not None
+    )
+    personal_ids = tuple(
+        dict.fromkeys(
+            pid
+            for path, spec in schema.items()
+            if spec.type is FieldType.PERSONAL_ID and (pid := _text(fields.get(path))) is not None
+        )
+    )
+    birth = fields.get(f"{prefix}.birth_date")
+    birth = birth if isinstance(birth, Mapping) else {}
+    by_page = {s.page_number: s for s in scans if s.register_id == entry.register_id}
+    return PortalRecord(
+        id=entry.id,
+        register_id=entry.register_id,
+        district=entry.district,
+        commune_code=entry.commune_code,
+        kind=entry.kind,
+        book_number=register.book_number if register else None,
+        year_from=register.year_from if register else None,
+        year_to=register.year_to if register else None,
+        entry_number=entry.entry_number,
+        fields=fields,
+        subject_name=subject,
+        search_key=fold(subject) if subject else None,
+        accent_key=accent_key(subject) if subject else None,
+        other_names=other_names,
+        personal_ids=personal_ids,
+        subject_personal_id=_text(fields.get(f"{prefix}.personal_id")),
+        birth_year=_int(birth.get("year")),
+        birth_month=_int(birth.get("month")),
+        birth_day=_int(birth.get("day")),
+        birth_date_lunar=bool(birth.get("lunar", False)),
+        sex=_text(fields.get(f"{prefix}.sex")),
+        pages=entry.pages,
+        scans=tuple(by_page[p] for p in entry.pages if p in by_page),
+        published_at=published_at,
+        published_version=published_version,
+        publication_count=entry.publication_count,
+    )
+
+
+def with_scan(record: PortalRecord, scan: PageScan) -> PortalRecord:
+    """``record`` with ``scan`` as the current scan of its page."""
+    if scan.register_id != record.register_id or scan.page_number not in record.pages:
+        return record
+    by_page = {s.page_number: s for s in record.scans}
+    by_page[scan.page_number] = scan
+    return replace(record, scans=tuple(by_page[p] for p in record.pages if p in by_page))
+
+
+# ----- the projection -----------------------------------------------------------------------
+
+
+def _sorted(fields: Mapping[str, Any]) -> dict[str, Any]:
+    return dict(sorted(fields.items()))
+
+
+class PortalRecordsProjection:
+    """Turns register and entry envelopes into working state and published portal records."""
+
+    def __init__(self, view: PortalView) -> None:
+        self.view = view
+
+    def process(self, envelope: Envelope, position: int) -> None:
+        if position <= self.view.position():
+            return
+        if envelope.aggregate_type == "Register":
+            self._register_event(envelope, position)
+        elif envelope.aggregate_type == "CivilRecord":
+            self._entry_event(envelope, position)
+        else:
+            self.view.save(position)
+
+    # ----- books and their pages ------------------------------------------------------------
+    def _register_event(self, envelope: Envelope, position: int) -> None:
+        payload = envelope.payload
+        register = self.view.get_register(envelope.aggregate_id)
+        if register is not None and envelope.version <= register.version:
+            self.view.save(position)
+            return
+        if envelope.name == "RegisterCatalogued":
+            self.view.save(
+                position,
+                register=PortalRegister(
+                    id=envelope.aggregate_id,
+                    district=envelope.district,
+                    commune_code=payload["commune_code"],
+                    kind=payload["kind"],
+                    book_number=payload["book_number"],
+                    year_from=payload["year_from"],
+                    year_to=payload["year_to"],
+                    version=envelope.version,
+                ),
+            )
+            return
+        moved = replace(register, version=envelope.version) if register is not None else None
+        if envelope.name not in ("PageScanned", "PageRescanned"):
+            self.view.save(position, register=moved)  # e.g. FixityChecked
+            return
+        scan = PageScan(
+            register_id=envelope.aggregate_id,
+            page_number=payload["page_number"],
+            object_key=payload["object_key"],
+            sha256=payload["sha256"],
+            media_type=payload["media_type"],
+            size=payload["size"],
+        )
+        records = [
+            with_scan(r, scan)
+            for r in self.view.published_on_page(scan.register_id, scan.page_number)
+        ]
+        self.view.save(position, register=moved, scan=scan, records=records)
+
+    # ----- entries --------------------------------------------------------------------------
+    def _entry_event(self, envelope: Envelope, position: int) -> None:
+        payload = envelope.payload
+        entry = self.view.get_working(envelope.aggregate_id)
+        if envelope.name == "EntryKeyed":
+            if entry is not None:
+                self.view.save(position)
+                return
+            entry = WorkingEntry(
+                id=envelope.aggregate_id,
+                register_id=UUID(payload["register_id"]),
+                district=envelope.district,
+                commune_code=payload["commune_code"],
+                kind=payload["kind"],
+                entry_number=payload["entry_number"],
+                pages=tuple(payload["pages"]),
+                fields=_sorted(payload["fields"]),
+                fields_before_correction=None,
+                version=envelope.version,
+            )
+            self.view.save(position, working=entry)
+            return
+        if entry is None or envelope.version <= entry.version:
+            self.view.save(position)
+            return
+        entry = self._apply(replace(entry, version=envelope.version), envelope.name, payload)
+        if envelope.name != "EntryPublished":
+            self.view.save(position, working=entry)
+            return
+        entry = replace(entry, publication_count=entry.publication_count + 1)
+        record = build_record(
+            entry,
+            self.view.get_register(entry.register_id),
+            self.view.page_scans(entry.register_id, entry.pages),
+            published_at=envelope.occurred_at,
+            published_version=envelope.version,
+        )
+        self.view.save(position, working=entry, records=[record])
+
+    @staticmethod
+    def _apply(entry: WorkingEntry, name: str, payload: Mapping[str, Any]) -> WorkingEntry:
+        """The working state after one event (mirrors CivilRecord's event methods)."""
+        if name == "EntryRekeyed":
+            return replace(
+                entry,
+                pages=tuple(payload["pages"]),
+                fields=_sorted(payload["fields"]),
+                fields_before_correction=None,
+            )
+        if name == "DiscrepancyReconciled":
+            fields = dict(entry.fields)
+            if payload["value"] is None:
+                fields.pop(payload["field"], None)
+            else:
+                fields[payload["field"]] = payload["value"]
+            return replace(entry, fields=_sorted(fields))
+        if name == "EntryCorrected":
+            before = entry.fields_before_correction
+            fields = dict(entry.fields)
+            for path, change in payload["changes"].items():
+                if change["new"] is None:
+                    fields.pop(path, None)
+                else:
+                    fields[path] = change["new"]
+            return replace(
+                entry,
+                fields=_sorted(fields),
+                fields_before_correction=before if before is not None else entry.fields,
+            )
+        if name == "CorrectionRejected":
+            before = entry.fields_before_correction
+            return replace(
+                entry,
+                fields=before if before is not None else entry.fields,
+                fields_before_correction=None,
+            )
+        if name == "EntryVerified":
+            return replace(entry, fields_before_correction=None)
+        # EntrySecondKeyed, DiscrepanciesFound, EntryRejected, EntryPublished: fields unchanged
+        return entry

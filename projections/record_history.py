@@ -1,0 +1,73 @@
+"""Record history: every event of every entry, for provenance (who did what, when, sealed how).
+
+Each item names the entry's version, the event type, the actor (id and role), when it occurred,
+the event's hash and the id of the key that signed it, so anyone can fetch the envelope and
+check it against the published keys. Items are returned in version order.
+
+Like every projection it is pure: it takes an envelope and its position in the notification log
+and hands the view (the port, :class:`HistoryView`) at most one item to store with that
+position, in one transaction; positions at or before the stored one are ignored, and an item
+already stored for that entry and version is not stored twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Protocol
+from uuid import UUID
+
+from projections.envelope import Envelope
+
+
+@dataclass(frozen=True)
+class HistoryItem:
+    entry_id: UUID
+    version: int
+    event_type: str  # as in the envelope: "CivilRecord.EntryKeyed"
+    actor_id: str
+    actor_role: str
+    occurred_at: dt.datetime
+    hash: str
+    key_id: str
+
+    @property
+    def name(self) -> str:
+        """The event's short name, e.g. "EntryKeyed"."""
+        return self.event_type.rsplit(".", 1)[-1]
+
+
+class HistoryReader(Protocol):
+    def history(self, entry_id: UUID) -> list[HistoryItem]: ...
+
+
+class HistoryView(HistoryReader, Protocol):
+    """Stores an item and the position together; ignores positions at or before its own."""
+
+    def position(self) -> int: ...
+
+    def save(self, position: int, item: HistoryItem | None) -> None: ...
+
+
+class RecordHistoryProjection:
+    """Keeps the provenance of every entry (aggregate CivilRecord)."""
+
+    def __init__(self, view: HistoryView) -> None:
+        self.view = view
+
+    def process(self, envelope: Envelope, position: int) -> None:
+        if position <= self.view.position():
+            return
+        item = None
+        if envelope.aggregate_type == "CivilRecord":
+            item = HistoryItem(
+                entry_id=envelope.aggregate_id,
+                version=envelope.version,
+                event_type=envelope.event_type,
+                actor_id=envelope.actor_id,
+                actor_role=envelope.actor_role,
+                occurred_at=envelope.occurred_at,
+                hash=envelope.hash,
+                key_id=envelope.key_id,
+            )
+        self.view.save(position, item)
