@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import datetime as dt
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Annotated, Any, Protocol
 from uuid import UUID
@@ -13,6 +14,7 @@ from api.idempotency import IdempotencyStore
 from api.security import UserStore
 from digitization.application import Digitisation
 from projections.catalogue import EntryRow, RegisterRow
+from projections.district_progress import DistrictProgress, ProvinceProgress
 
 
 class CatalogueReader(Protocol):
@@ -29,6 +31,14 @@ class CatalogueReader(Protocol):
     def get_register(self, register_id: UUID) -> RegisterRow | None: ...
 
 
+class ProgressReader(Protocol):
+    def district_progress(self, district: str, today: dt.date) -> DistrictProgress: ...
+
+    def province_progress(
+        self, today: dt.date, *, districts: Iterable[str] = ()
+    ) -> ProvinceProgress: ...
+
+
 @dataclass
 class Services:
     app: Digitisation
@@ -36,6 +46,7 @@ class Services:
     public_keys: Callable[[], dict[str, Any]]
     users: UserStore
     idempotency: IdempotencyStore
+    progress: ProgressReader
 
 
 def get_services(request: Request) -> Services:

@@ -4,20 +4,26 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Protocol
+from collections.abc import Callable
+from typing import Any, Protocol
 from uuid import UUID
 
 from eventsourcing.application import Application
+from eventsourcing.persistence import Notification
 
 log = logging.getLogger(__name__)
 
 
 class PositionedProjection(Protocol):
-    def process(self, event: object, position: int) -> None: ...
+    def process(self, event: Any, position: int) -> None: ...
 
 
 class PollingProjectionRunner:
-    """Reads the log after the view's position and hands each event to the projection."""
+    """Reads the log after the view's position and hands each event to the projection.
+
+    ``decode`` turns a stored notification into what the projection takes (a domain event, or a
+    checked envelope); it returns None for an event that must not be applied (quarantined).
+    """
 
     def __init__(
         self,
@@ -25,11 +31,13 @@ class PollingProjectionRunner:
         projection: PositionedProjection,
         position: int,
         *,
+        decode: Callable[[Notification], object | None] | None = None,
         batch: int = 500,
         interval: float = 0.5,
     ) -> None:
         self.app = app
         self.projection = projection
+        self.decode = decode or app.mapper.to_domain_event
         self.position = position
         self.batch = batch
         self.interval = interval
@@ -46,9 +54,9 @@ class PollingProjectionRunner:
             if not notifications:
                 return done
             for notification in notifications:
-                self.projection.process(
-                    self.app.mapper.to_domain_event(notification), notification.id
-                )
+                item = self.decode(notification)
+                if item is not None:
+                    self.projection.process(item, notification.id)
                 self.position = notification.id
                 done += 1
 

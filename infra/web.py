@@ -1,4 +1,4 @@
-"""Wire the HTTP API: the application, the catalogue view and its in-process runner."""
+"""Wire the HTTP API: the application, the read models and their in-process runners."""
 
 from __future__ import annotations
 
@@ -11,29 +11,58 @@ from fastapi import FastAPI
 from api.deps import Services
 from api.main import create_app
 from infra.bootstrap import Container
+from infra.envelope_check import SealedEnvelopes
 from infra.projection_runner import PollingProjectionRunner
 from infra.read_store.sqlite_catalogue import SqliteCatalogueView
+from infra.read_store.sqlite_portal import SqliteHistoryView, SqlitePortalView
+from infra.read_store.sqlite_progress import SqliteProgressView
+from infra.store.mapper import SignedEnvelopeMapper
 from projections.catalogue import CatalogueProjection
+from projections.district_progress import DistrictProgressProjection
+from projections.portal_records import PortalRecordsProjection
+from projections.record_history import RecordHistoryProjection
 
 
 @dataclass
 class Web:
     api: FastAPI
     catalogue: SqliteCatalogueView
-    runner: PollingProjectionRunner
+    progress: SqliteProgressView
+    portal: SqlitePortalView
+    history: SqliteHistoryView
+    runners: list[PollingProjectionRunner]
+    sealed: SealedEnvelopes
 
 
 def build_web(container: Container, *, poll_interval: float = 0.5) -> Web:
-    """The API with its catalogue fed in-process; the runner starts and stops with the app."""
-    catalogue = SqliteCatalogueView(container.settings.home / "catalogue.sqlite")
-    runner = PollingProjectionRunner(
-        container.app,
-        CatalogueProjection(catalogue),
-        catalogue.position(),
-        interval=poll_interval,
-    )
+    """The API with its read models fed in-process from the notification log (the embedded
+    default; with Kafka, `hotich project` feeds the same projections). Runners start and stop
+    with the app."""
+    home = container.settings.home
+    app = container.app
+    assert isinstance(app.mapper, SignedEnvelopeMapper)
+    sealed = SealedEnvelopes(app.mapper, container.keyring.public_keys())
+    catalogue = SqliteCatalogueView(home / "catalogue.sqlite")
+    progress = SqliteProgressView(home / "progress.sqlite")
+    portal = SqlitePortalView(home / "portal.sqlite")
+    history = SqliteHistoryView(home / "history.sqlite")
+    runners = [
+        PollingProjectionRunner(
+            app, CatalogueProjection(catalogue), catalogue.position(), interval=poll_interval
+        ),
+        *(
+            PollingProjectionRunner(
+                app, projection, view.position(), decode=sealed, interval=poll_interval
+            )
+            for projection, view in (
+                (DistrictProgressProjection(progress), progress),
+                (PortalRecordsProjection(portal), portal),
+                (RecordHistoryProjection(history), history),
+            )
+        ),
+    ]
     services = Services(
-        app=container.app,
+        app=app,
         catalogue=catalogue,
         public_keys=lambda: {
             **container.keyring.public_keys().to_json(),
@@ -41,17 +70,28 @@ def build_web(container: Container, *, poll_interval: float = 0.5) -> Web:
         },
         users=container.users,
         idempotency=container.idempotency,
+        progress=progress,
     )
     api = create_app(services)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        runner.catch_up()
-        runner.start()
+        for runner in runners:
+            runner.catch_up()
+            runner.start()
         try:
             yield
         finally:
-            runner.stop()
+            for runner in runners:
+                runner.stop()
 
     api.router.lifespan_context = lifespan
-    return Web(api=api, catalogue=catalogue, runner=runner)
+    return Web(
+        api=api,
+        catalogue=catalogue,
+        progress=progress,
+        portal=portal,
+        history=history,
+        runners=runners,
+        sealed=sealed,
+    )

@@ -140,3 +140,24 @@ def test_unknown_entry_is_a_404_problem(client: httpx.Client) -> None:
     assert response.status_code == 404
     assert response.headers["content-type"] == PROBLEM
     assert response.json()["title"] == "Not found"
+
+
+def test_the_province_headline_of_the_demo(client: httpx.Client) -> None:
+    body = client.get("/progress", params={"today": "2023-06-01", "year": 2023}).json()
+    assert body["districts_total"] == 11
+    assert body["districts_done"] == 2
+    assert body["remaining_for_year"] == 9
+    assert body["targeted_for_year"] == 5
+    assert body["headline_en"].startswith("2 of 11 districts complete")
+    statuses = {d["district"]: d["status"] for d in body["districts"]}
+    assert statuses["024"] == statuses["034"] == "done"
+    assert statuses["030"] == "on_track"
+
+
+def test_a_district_drills_down_to_its_stages(client: httpx.Client) -> None:
+    body = client.get("/progress/districts/026", params={"today": "2025-01-15"}).json()
+    assert body["name"] == "Huyện Đồng Văn"
+    assert body["status"] == "late"  # targeted for 2024, not done
+    stages = body["stages"]
+    assert stages["entries_keyed"] >= stages["entries_verified"] >= stages["entries_published"]
+    assert 0 < stages["pages_scanned"] <= stages["pages_expected"]

@@ -1,0 +1,140 @@
+"""Managers: digitisation progress by district and for the province, against the plan."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+from pydantic import BaseModel, Field
+
+from api.deps import ServicesDep
+from api.security import CurrentUser, Permission, require
+from projections.district_progress import DistrictProgress, ProvinceProgress
+
+router = APIRouter(tags=["progress"])
+
+Today = Annotated[
+    dt.date | None, Query(description="the day to judge the plan against; default: today (UTC)")
+]
+
+
+class StagesPublic(BaseModel):
+    registers: int
+    pages_scanned: int
+    pages_expected: int
+    entries_expected: int
+    entries_keyed: int
+    entries_second_keyed: int
+    entries_in_reconciliation: int
+    entries_verified: int
+    entries_published: int
+
+
+class DistrictProgressPublic(BaseModel):
+    district: str
+    name: str
+    stages: StagesPublic
+    completion_percent: float
+    target_date: dt.date | None
+    completed_on: dt.date | None
+    status: str = Field(description="done, on_track, late or no_target")
+
+
+class ProvinceProgressPublic(BaseModel):
+    today: dt.date
+    province: str
+    districts_total: int
+    districts_done: int
+    plan_year: int
+    remaining_for_year: int
+    targeted_for_year: int
+    targeted_done: int
+    headline_vi: str
+    headline_en: str
+    completion_percent: float
+    totals: StagesPublic
+    districts: list[DistrictProgressPublic]
+
+
+def _stages(p: DistrictProgress) -> StagesPublic:
+    return StagesPublic(
+        registers=p.registers,
+        pages_scanned=p.pages_scanned,
+        pages_expected=p.pages_expected,
+        entries_expected=p.entries_expected,
+        entries_keyed=p.entries_keyed,
+        entries_second_keyed=p.entries_second_keyed,
+        entries_in_reconciliation=p.entries_in_reconciliation,
+        entries_verified=p.entries_verified,
+        entries_published=p.entries_published,
+    )
+
+
+def _district(p: DistrictProgress, name: str) -> DistrictProgressPublic:
+    return DistrictProgressPublic(
+        district=p.district,
+        name=name,
+        stages=_stages(p),
+        completion_percent=p.completion_percent,
+        target_date=p.target_date,
+        completed_on=p.completed_on,
+        status=p.status.value,
+    )
+
+
+@router.get("/progress", response_model=ProvinceProgressPublic)
+def province_progress(
+    user: CurrentUser,
+    services: ServicesDep,
+    today: Today = None,
+    year: Annotated[int | None, Query(ge=2000, le=2100, description="plan year")] = None,
+) -> ProvinceProgressPublic:
+    """The province headline ("2 of 11 districts complete") and every district's stages."""
+    require(user, Permission.READ)
+    units = services.app.units
+    day = today or dt.datetime.now(dt.UTC).date()
+    names = {d.code: d.name for d in units.districts()}
+    progress: ProvinceProgress = services.progress.province_progress(day, districts=names)
+    plan = progress.year_plan(year)
+    visible = [p for p in progress.districts if user.works_in(p.district)]
+    totals = progress.totals
+    return ProvinceProgressPublic(
+        today=day,
+        province=units.province.name,
+        districts_total=progress.districts_total,
+        districts_done=progress.districts_done,
+        plan_year=plan.year,
+        remaining_for_year=plan.remaining,
+        targeted_for_year=plan.targeted,
+        targeted_done=plan.targeted_done,
+        headline_vi=progress.headline_vi(year),
+        headline_en=progress.headline_en(year),
+        completion_percent=progress.completion_percent,
+        totals=StagesPublic(
+            registers=totals.registers,
+            pages_scanned=totals.pages_scanned,
+            pages_expected=totals.pages_expected,
+            entries_expected=totals.entries_expected,
+            entries_keyed=totals.entries_keyed,
+            entries_second_keyed=totals.entries_second_keyed,
+            entries_in_reconciliation=totals.entries_in_reconciliation,
+            entries_verified=totals.entries_verified,
+            entries_published=totals.entries_published,
+        ),
+        districts=[_district(p, names.get(p.district, p.district)) for p in visible],
+    )
+
+
+@router.get("/progress/districts/{district}", response_model=DistrictProgressPublic)
+def district_progress(
+    district: Annotated[str, Path(pattern=r"^\d{3}$")],
+    user: CurrentUser,
+    services: ServicesDep,
+    today: Today = None,
+) -> DistrictProgressPublic:
+    """One district's stages, completion and plan status."""
+    unit = services.app.units.district(district, field="district")
+    require(user, Permission.READ, district)
+    day = today or dt.datetime.now(dt.UTC).date()
+    return _district(services.progress.district_progress(district, day), unit.name)
