@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     s3_secure: bool = Field(False, description="HTTPS to the S3 endpoint (off on loopback)")
     retention_mode: Literal["GOVERNANCE", "COMPLIANCE"] = "GOVERNANCE"
     retention_days: int = Field(0, ge=0, le=36500, description="S3 Object Lock period; 0: none")
+    kafka_bootstrap: str | None = Field(
+        None, description="host:port of Kafka; set: the log is relayed to hotich.events.v1"
+    )
+    kafka_topic: str = "hotich.events.v1"
     max_upload_bytes: int = Field(1 << 30, ge=1, description="per file; larger: 413")
     max_pixels: int = Field(250_000_000, ge=1, description="per page image; larger: 413")
 

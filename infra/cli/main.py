@@ -363,5 +363,63 @@ def fixity(
     )
 
 
+@app.command()
+def relay(
+    once: Annotated[bool, typer.Option(help="relay what is stored, then exit")] = False,
+) -> None:
+    """Publish the stored event log to Kafka (HOTICH_KAFKA_BOOTSTRAP), from the last position."""
+    from kafka import KafkaProducer
+    from kafka.admin import KafkaAdminClient, NewTopic
+    from kafka.errors import TopicAlreadyExistsError
+
+    from infra.messaging.positions import SqlPositions
+    from infra.messaging.relay import KafkaRelay
+    from infra.store.mapper import SignedEnvelopeMapper
+
+    settings = _settings()
+    if not settings.kafka_bootstrap:
+        err.print("[red]HOTICH_KAFKA_BOOTSTRAP: required (host:port of the Kafka broker)[/red]")
+        raise typer.Exit(2)
+    admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
+    try:
+        admin.create_topics(
+            [NewTopic(settings.kafka_topic, num_partitions=12, replication_factor=1)]
+        )
+    except TopicAlreadyExistsError:
+        pass
+    finally:
+        admin.close()
+    container = bootstrap(settings, sign=False)
+    mapper = container.app.mapper
+    assert isinstance(mapper, SignedEnvelopeMapper)
+    producer = KafkaProducer(
+        bootstrap_servers=settings.kafka_bootstrap,
+        enable_idempotence=True,
+        acks="all",
+        linger_ms=5,
+    )
+    worker = KafkaRelay(
+        container.app.recorder,
+        mapper,
+        producer,
+        SqlPositions(container.db),
+        topic=settings.kafka_topic,
+    )
+    try:
+        if once:
+            total = 0
+            while sent := worker.relay_once():
+                total += sent
+            console.print(f"relayed {total} events; position {worker.position}")
+        else:
+            console.print(f"relaying to {settings.kafka_topic} from position {worker.position}")
+            worker.run()
+    except KeyboardInterrupt:
+        worker.stop()
+    finally:
+        producer.close()
+        container.close()
+
+
 if __name__ == "__main__":
     app()

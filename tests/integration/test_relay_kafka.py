@@ -158,3 +158,27 @@ def test_the_position_does_not_move_when_the_broker_does_not_acknowledge(
         relay.relay_once()
     assert relay.position == 0
     dead.close(timeout=1)
+
+
+def test_hotich_relay_once_publishes_the_store_and_resumes(container: Container) -> None:
+    from typer.testing import CliRunner
+
+    from infra.cli.main import app as cli
+
+    record_some(container, books=2)
+    total = container.app.recorder.max_notification_id()
+    topic = f"hotich.test.{uuid.uuid4().hex[:12]}"  # the command creates it
+    env = {
+        "HOTICH_HOME": str(container.settings.home),
+        "HOTICH_KAFKA_BOOTSTRAP": bootstrap_servers(),
+        "HOTICH_KAFKA_TOPIC": topic,
+    }
+    first = CliRunner().invoke(cli, ["relay", "--once"], env=env)
+    assert first.exit_code == 0, first.output
+    assert f"relayed {total} events; position {total}" in first.output
+    second = CliRunner().invoke(cli, ["relay", "--once"], env=env)
+    assert f"relayed 0 events; position {total}" in second.output
+    assert len(consume_all(topic, total + 1)) == total
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers())
+    admin.delete_topics([topic])
+    admin.close()
