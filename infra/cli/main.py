@@ -421,5 +421,62 @@ def relay(
         container.close()
 
 
+@app.command()
+def project(
+    group: Annotated[
+        str, typer.Option(help="consumer group; processes of one group share partitions")
+    ] = "hotich-projections",
+    until_idle: Annotated[bool, typer.Option(help="stop when the topic has nothing new")] = False,
+) -> None:
+    """Feed the read models from Kafka (HOTICH_KAFKA_BOOTSTRAP) as a consumer group."""
+    from kafka import KafkaConsumer, KafkaProducer
+
+    from infra.messaging.consumer import KafkaProjectionRunner, Target
+    from infra.read_store.sqlite_portal import SqliteHistoryView, SqlitePortalView
+    from infra.read_store.sqlite_progress import SqliteProgressView
+    from projections.district_progress import DistrictProgressProjection
+    from projections.portal_records import PortalRecordsProjection
+    from projections.record_history import RecordHistoryProjection
+
+    settings = _settings()
+    if not settings.kafka_bootstrap:
+        err.print("[red]HOTICH_KAFKA_BOOTSTRAP: required (host:port of the Kafka broker)[/red]")
+        raise typer.Exit(2)
+    settings.home.mkdir(parents=True, exist_ok=True)
+    home = settings.home
+    keys = Keyring(settings.keys_dir).public_keys()
+    consumer = KafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap,
+        group_id=group,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+    )
+    producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap, acks="all")
+    runner = KafkaProjectionRunner(
+        consumer,
+        producer,
+        settings.kafka_topic,
+        [
+            Target(SqliteProgressView(home / "progress.sqlite"), DistrictProgressProjection),
+            Target(SqlitePortalView(home / "portal.sqlite"), PortalRecordsProjection),
+            Target(SqliteHistoryView(home / "history.sqlite"), RecordHistoryProjection),
+        ],
+        keys,
+    )
+    runner.subscribe()
+    try:
+        if until_idle:
+            runner.run_until_idle()
+        else:
+            console.print(f"projecting {settings.kafka_topic} as group {group}")
+            runner.run()
+    except KeyboardInterrupt:
+        runner.stop()
+    finally:
+        consumer.close()
+        producer.close()
+    console.print(f"applied {runner.stats.applied}, quarantined {runner.stats.quarantined}")
+
+
 if __name__ == "__main__":
     app()

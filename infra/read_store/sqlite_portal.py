@@ -16,6 +16,7 @@ tracking table has the catalogue's shape.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 import sqlite3
@@ -298,13 +299,20 @@ class SqlitePortalView:
 
     def __init__(self, path: Path | str) -> None:
         self._db = _SqliteFile(path, _PORTAL_SCHEMA)
+        self._tracking = _PORTAL
+
+    def for_stream(self, stream: str) -> SqlitePortalView:
+        """The same view, with its position kept per stream (e.g. one Kafka partition)."""
+        other = copy.copy(self)
+        other._tracking = f"{_PORTAL}@{stream}"
+        return other
 
     def close(self) -> None:
         self._db.close()
 
     # ----- what the projection reads and writes ---------------------------------------------
     def position(self) -> int:
-        return self._db.position(_PORTAL)
+        return self._db.position(self._tracking)
 
     def get_register(self, register_id: UUID) -> PortalRegister | None:
         rows = self._db.query("SELECT * FROM portal_registers WHERE id=?", (str(register_id),))
@@ -398,7 +406,7 @@ class SqlitePortalView:
             for record in records:
                 _store_record(conn, record)
 
-        self._db.write(_PORTAL, position, apply)
+        self._db.write(self._tracking, position, apply)
 
     # ----- what the portal asks -------------------------------------------------------------
     def get_record(self, entry_id: UUID) -> PortalRecord | None:
@@ -467,12 +475,19 @@ class SqliteHistoryView:
 
     def __init__(self, path: Path | str) -> None:
         self._db = _SqliteFile(path, _HISTORY_SCHEMA)
+        self._tracking = _HISTORY
+
+    def for_stream(self, stream: str) -> SqliteHistoryView:
+        """The same view, with its position kept per stream (e.g. one Kafka partition)."""
+        other = copy.copy(self)
+        other._tracking = f"{_HISTORY}@{stream}"
+        return other
 
     def close(self) -> None:
         self._db.close()
 
     def position(self) -> int:
-        return self._db.position(_HISTORY)
+        return self._db.position(self._tracking)
 
     def save(self, position: int, item: HistoryItem | None) -> None:
         def apply(conn: sqlite3.Connection) -> None:
@@ -494,7 +509,7 @@ class SqliteHistoryView:
                 ),
             )
 
-        self._db.write(_HISTORY, position, apply)
+        self._db.write(self._tracking, position, apply)
 
     def history(self, entry_id: UUID) -> list[HistoryItem]:
         rows = self._db.query(

@@ -9,6 +9,7 @@ millions of entries is counted from its indexes alone, never from the tables' ro
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 import sqlite3
@@ -110,6 +111,13 @@ class SqliteProgressView:
         self._conn.executescript(_SCHEMA)
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
+        self._tracking = _VIEW
+
+    def for_stream(self, stream: str) -> SqliteProgressView:
+        """The same view, with its position kept per stream (e.g. one Kafka partition)."""
+        other = copy.copy(self)
+        other._tracking = f"{_VIEW}@{stream}"
+        return other
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self._path, check_same_thread=False, isolation_level=None)
@@ -130,7 +138,7 @@ class SqliteProgressView:
             return row
 
     def position(self) -> int:
-        row = self._one("SELECT position FROM tracking WHERE view=?", (_VIEW,))
+        row = self._one("SELECT position FROM tracking WHERE view=?", (self._tracking,))
         return int(row[0]) if row else 0
 
     def get_entry(self, entry_id: UUID) -> EntryRow | None:
@@ -147,7 +155,7 @@ class SqliteProgressView:
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 row = self._conn.execute(
-                    "SELECT position FROM tracking WHERE view=?", (_VIEW,)
+                    "SELECT position FROM tracking WHERE view=?", (self._tracking,)
                 ).fetchone()
                 if row is not None and position <= int(row[0]):
                     self._conn.execute("ROLLBACK")
@@ -157,7 +165,7 @@ class SqliteProgressView:
                 self._conn.execute(
                     "INSERT INTO tracking (view, position) VALUES (?, ?) "
                     "ON CONFLICT (view) DO UPDATE SET position=excluded.position",
-                    (_VIEW, position),
+                    (self._tracking, position),
                 )
                 self._conn.execute("COMMIT")
             except BaseException:

@@ -1,0 +1,155 @@
+"""KafkaProjectionRunner: feed projections from hotich.events.v1 as a consumer group.
+
+Each view keeps its position per partition (``view.for_stream("<topic>:<partition>")``), in the
+same transaction as its rows, so redelivery after a crash or a rebalance changes nothing; a
+duplicate the relay re-sent under a new offset is dropped by the projections' per-aggregate
+version guards. Every envelope's hash and signature are checked first; one that fails goes to
+``<topic>.quarantine`` with the reason and is not applied. Kafka's committed offsets only show
+progress and lag; the views' positions are the truth, and partitions are sought to them on
+assignment.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from infra.signing.keyring import PublicKeySet
+from infra.store.envelope import EnvelopeError, check_seal
+from projections.envelope import Envelope
+
+log = logging.getLogger(__name__)
+
+
+class StreamView(Protocol):
+    def for_stream(self, stream: str) -> Any: ...
+
+
+class Projection(Protocol):
+    def process(self, envelope: Envelope, position: int) -> None: ...
+
+
+@dataclass
+class Target:
+    """A view and how to build its projection on one stream of it."""
+
+    view: StreamView
+    projection: Callable[[Any], Projection]
+
+
+@dataclass
+class RunnerStats:
+    applied: int = 0
+    quarantined: int = 0
+    quarantine_reasons: list[str] = field(default_factory=list)
+
+
+class KafkaProjectionRunner:
+    def __init__(
+        self,
+        consumer: Any,  # kafka.KafkaConsumer, subscribed by ``subscribe``
+        producer: Any,  # kafka.KafkaProducer, for the quarantine topic
+        topic: str,
+        targets: Sequence[Target],
+        keys: PublicKeySet,
+    ) -> None:
+        self.consumer = consumer
+        self.producer = producer
+        self.topic = topic
+        self.quarantine_topic = f"{topic}.quarantine"
+        self.targets = list(targets)
+        self.keys = keys
+        self.stats = RunnerStats()
+        self._streams: dict[int, list[tuple[Any, Projection]]] = {}
+        self._stop = threading.Event()
+
+    # ----- partitions -----------------------------------------------------------------------
+    def _for_partition(self, partition: int) -> list[tuple[Any, Projection]]:
+        if partition not in self._streams:
+            stream = f"{self.topic}:{partition}"
+            views = [t.view.for_stream(stream) for t in self.targets]
+            self._streams[partition] = [
+                (view, t.projection(view)) for view, t in zip(views, self.targets, strict=True)
+            ]
+        return self._streams[partition]
+
+    def next_offset(self, partition: int) -> int:
+        """Where to resume: the lowest position any view has on this partition."""
+        return int(min(view.position() for view, _ in self._for_partition(partition)))
+
+    def subscribe(self) -> None:
+        from kafka import ConsumerRebalanceListener
+
+        runner = self
+
+        class Seek(ConsumerRebalanceListener):  # type: ignore[misc]
+            def on_partitions_revoked(self, revoked: Any) -> None:
+                pass
+
+            def on_partitions_assigned(self, assigned: Any) -> None:
+                for tp in assigned:
+                    runner.consumer.seek(tp, runner.next_offset(tp.partition))
+
+        self.consumer.subscribe([self.topic], listener=Seek())
+
+    # ----- messages -------------------------------------------------------------------------
+    def _checked(self, value: bytes) -> Envelope:
+        data = json.loads(value)
+        if not isinstance(data, dict):
+            raise EnvelopeError("a message must be an envelope (a JSON object)")
+        check_seal(data, self.keys)
+        return Envelope.from_json(data)
+
+    def handle(self, partition: int, offset: int, key: bytes | None, value: bytes) -> None:
+        try:
+            envelope = self._checked(value)
+        except (EnvelopeError, ValueError, KeyError, TypeError) as e:
+            reason = str(e) or type(e).__name__
+            log.error("quarantined %s:%s@%s: %s", self.topic, partition, offset, reason)
+            self.producer.send(
+                self.quarantine_topic,
+                value=value,
+                key=key,
+                headers=[
+                    ("reason", reason.encode()),
+                    ("source", f"{self.topic}:{partition}@{offset}".encode()),
+                ],
+            )
+            self.stats.quarantined += 1
+            self.stats.quarantine_reasons.append(reason)
+            return
+        for _, projection in self._for_partition(partition):
+            projection.process(envelope, offset + 1)
+        self.stats.applied += 1
+
+    def poll_once(self, timeout_ms: int = 500) -> int:
+        batches = self.consumer.poll(timeout_ms=timeout_ms, max_records=500)
+        handled = 0
+        for tp, messages in batches.items():
+            for message in messages:
+                self.handle(tp.partition, message.offset, message.key, message.value)
+                handled += 1
+        if handled:
+            self.producer.flush()
+            self.consumer.commit()  # for lag figures; the views' positions are the truth
+        return handled
+
+    def run_until_idle(self, idle_polls: int = 3, timeout_ms: int = 500) -> int:
+        """Consume until ``idle_polls`` polls in a row bring nothing (for tests and rebuilds)."""
+        total = idle = 0
+        while idle < idle_polls:
+            handled = self.poll_once(timeout_ms)
+            total += handled
+            idle = 0 if handled else idle + 1
+        return total
+
+    def run(self) -> None:
+        while not self._stop.is_set():
+            self.poll_once()
+
+    def stop(self) -> None:
+        self._stop.set()

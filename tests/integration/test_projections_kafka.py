@@ -1,0 +1,205 @@
+"""Projections fed from Kafka as a consumer group equal the same projections fed from the log;
+redelivery and re-sent duplicates change nothing; a tampered message is quarantined."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from pathlib import Path
+from typing import Any
+
+from kafka import KafkaConsumer
+from kafka.admin import KafkaAdminClient, NewTopic
+
+from domain.actor import Actor, Role
+from domain.record_kind import RecordKind
+from infra.bootstrap import Container
+from infra.envelope_check import SealedEnvelopes
+from infra.messaging.consumer import KafkaProjectionRunner, Target
+from infra.messaging.positions import SqlPositions
+from infra.messaging.relay import KafkaRelay
+from infra.read_store.sqlite_portal import SqliteHistoryView, SqlitePortalView
+from infra.read_store.sqlite_progress import SqliteProgressView
+from infra.store.mapper import SignedEnvelopeMapper
+from projections.district_progress import DistrictProgressProjection
+from projections.portal_records import PortalRecordsProjection
+from projections.record_history import RecordHistoryProjection
+from tests.integration.test_relay_kafka import (
+    BIRTH,
+    CLERK,
+    bootstrap_servers,
+    container,  # noqa: F401 - the fixture
+    producer,
+)
+
+CLERK2 = Actor("clerk.026.2", Role.CLERK)
+VERIFIER = Actor("verifier.026.1", Role.VERIFIER)
+TODAY = dt.date(2023, 6, 1)
+Views = tuple[SqliteProgressView, SqlitePortalView, SqliteHistoryView]
+
+
+def make_views(directory: Path) -> Views:
+    directory.mkdir(parents=True, exist_ok=True)
+    return (
+        SqliteProgressView(directory / "progress.sqlite"),
+        SqlitePortalView(directory / "portal.sqlite"),
+        SqliteHistoryView(directory / "history.sqlite"),
+    )
+
+
+def projections(views: Views) -> list[Any]:
+    progress, portal, history = views
+    return [
+        DistrictProgressProjection(progress),
+        PortalRecordsProjection(portal),
+        RecordHistoryProjection(history),
+    ]
+
+
+def snapshot(views: Views, entry_ids: list[uuid.UUID]) -> tuple[Any, ...]:
+    progress, portal, history = views
+    return (
+        progress.province_progress(TODAY),
+        [portal.get_record(i) for i in entry_ids],
+        [history.history(i) for i in entry_ids],
+    )
+
+
+def record_workflow(container: Container) -> list[uuid.UUID]:  # noqa: F811
+    app = container.app
+    register = app.catalogue_register(
+        actor=CLERK,
+        commune_code="00718",
+        kind=RecordKind.BIRTH,
+        year_from=1991,
+        year_to=1992,
+        book_number=f"k{uuid.uuid4().hex[:6]}",
+        page_count=10,
+        estimated_entries=4,
+    )
+    ids = []
+    for number in (1, 2, 3, 4):
+        entry = app.key_entry(
+            actor=CLERK, register_id=register.id, entry_number=number, pages=[1], fields=BIRTH
+        )
+        ids.append(entry.id)
+        if number <= 3:
+            app.second_key_entry(actor=CLERK2, entry_id=entry.id, fields=BIRTH)
+            app.verify_entry(actor=VERIFIER, entry_id=entry.id)
+        if number <= 2:
+            app.publish_entry(actor=VERIFIER, entry_id=entry.id)
+    return ids
+
+
+def runner(container: Container, topic: str, views: Views) -> KafkaProjectionRunner:  # noqa: F811
+    consumer = KafkaConsumer(
+        bootstrap_servers=bootstrap_servers(),
+        group_id=f"g-{uuid.uuid4().hex[:8]}",
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+    )
+    progress, portal, history = views
+    run = KafkaProjectionRunner(
+        consumer,
+        producer(),
+        topic,
+        [
+            Target(progress, DistrictProgressProjection),
+            Target(portal, PortalRecordsProjection),
+            Target(history, RecordHistoryProjection),
+        ],
+        container.keyring.public_keys(),
+    )
+    run.subscribe()
+    return run
+
+
+def test_kafka_fed_views_equal_log_fed_views_and_redelivery_changes_nothing(
+    container: Container,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    entry_ids = record_workflow(container)
+    app = container.app
+    assert isinstance(app.mapper, SignedEnvelopeMapper)
+    total = app.recorder.max_notification_id()
+
+    # the reference: the same projections fed in-process from the notification log
+    reference = make_views(tmp_path / "from-log")
+    decode = SealedEnvelopes(app.mapper, container.keyring.public_keys())
+    for notification in app.recorder.select_notifications(start=1, limit=total):
+        envelope = decode(notification)
+        assert envelope is not None
+        for projection in projections(reference):
+            projection.process(envelope, notification.id)
+
+    topic = f"hotich.test.{uuid.uuid4().hex[:12]}"
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers())
+    admin.create_topics(
+        [
+            NewTopic(topic, num_partitions=3, replication_factor=1),
+            NewTopic(f"{topic}.quarantine", num_partitions=1, replication_factor=1),
+        ]
+    )
+    positions = SqlPositions(container.db)
+    kafka = producer()
+    relay = KafkaRelay(app.recorder, app.mapper, kafka, positions, topic=topic)
+    while relay.relay_once():
+        pass
+
+    from_kafka = make_views(tmp_path / "from-kafka")
+    first = runner(container, topic, from_kafka)
+    assert first.run_until_idle() == total
+    assert snapshot(from_kafka, entry_ids) == snapshot(reference, entry_ids)
+    first.consumer.close()
+
+    # the relay crashed before storing its position: everything is sent again, new offsets
+    positions.set("relay", 0)
+    while relay.relay_once():
+        pass
+    second = runner(container, topic, from_kafka)
+    assert second.run_until_idle() == total  # only the duplicates: seeks to the views' positions
+    assert snapshot(from_kafka, entry_ids) == snapshot(reference, entry_ids)
+
+    # redelivery of messages already applied (a rebalance before the commit) is dropped
+    replay = KafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap_servers(),
+        group_id=f"r-{uuid.uuid4().hex[:8]}",
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        consumer_timeout_ms=3000,
+    )
+    for message in replay:
+        second.handle(message.partition, message.offset, message.key, message.value)
+    replay.close()
+    assert snapshot(from_kafka, entry_ids) == snapshot(reference, entry_ids)
+
+    # a tampered message is quarantined with its reason, and not applied
+    _, state = next(
+        (n.originator_version, n)
+        for n in app.recorder.select_notifications(start=1, limit=total)
+        if n.originator_id == entry_ids[0] or str(n.originator_id) == str(entry_ids[0])
+    )
+    envelope = app.mapper.open_envelope(state)
+    envelope["payload"]["fields"]["child.full_name"] = "Kẻ Giả Mạo"
+    kafka.send(topic, value=json.dumps(envelope).encode(), key=b"026")
+    kafka.flush()
+    assert second.run_until_idle() == 1
+    assert second.stats.quarantined == 1
+    assert "hash does not match" in second.stats.quarantine_reasons[0]
+    assert snapshot(from_kafka, entry_ids) == snapshot(reference, entry_ids)
+    quarantine = KafkaConsumer(
+        f"{topic}.quarantine",
+        bootstrap_servers=bootstrap_servers(),
+        group_id=f"q-{uuid.uuid4().hex[:8]}",
+        auto_offset_reset="earliest",
+        consumer_timeout_ms=3000,
+    )
+    [held] = list(quarantine)
+    assert dict(held.headers)["reason"].startswith(b"hash does not match")
+    quarantine.close()
+    second.consumer.close()
+    kafka.close()
+    admin.delete_topics([topic, f"{topic}.quarantine"])
+    admin.close()
