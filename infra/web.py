@@ -34,7 +34,9 @@ class Web:
     sealed: SealedEnvelopes
 
 
-def build_web(container: Container, *, poll_interval: float = 0.5) -> Web:
+def build_web(
+    container: Container, *, poll_interval: float = 0.5, feed_envelope_views: bool = True
+) -> Web:
     """The API with its read models fed in-process from the notification log (the embedded
     default; with Kafka, `hotich project` feeds the same projections). Runners start and stop
     with the app."""
@@ -50,7 +52,9 @@ def build_web(container: Container, *, poll_interval: float = 0.5) -> Web:
         PollingProjectionRunner(
             app, CatalogueProjection(catalogue), catalogue.position(), interval=poll_interval
         ),
-        *(
+    ]
+    if feed_envelope_views:  # else `hotich project` feeds them from Kafka
+        runners += [
             PollingProjectionRunner(
                 app, projection, view.position(), decode=sealed, interval=poll_interval
             )
@@ -59,8 +63,7 @@ def build_web(container: Container, *, poll_interval: float = 0.5) -> Web:
                 (PortalRecordsProjection(portal), portal),
                 (RecordHistoryProjection(history), history),
             )
-        ),
-    ]
+        ]
     services = Services(
         app=app,
         catalogue=catalogue,

@@ -6,7 +6,7 @@ import json
 import resource
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 import typer
@@ -82,6 +82,39 @@ def demo() -> None:
     console.print(", ".join(f"{k}: {v}" for k, v in sorted(summary.by_status.items())))
 
 
+def _start_relay(container: Container) -> Any:
+    """Run the relay in a thread of `hotich serve` (Kafka configured): `hotich project` feeds the
+    read models then, in their own processes."""
+    import threading
+
+    from kafka import KafkaProducer
+
+    from infra.messaging.positions import SqlPositions
+    from infra.messaging.relay import KafkaRelay
+    from infra.store.mapper import SignedEnvelopeMapper
+
+    settings = container.settings
+    mapper = container.app.mapper
+    assert isinstance(mapper, SignedEnvelopeMapper)
+    producer = KafkaProducer(
+        bootstrap_servers=settings.kafka_bootstrap,
+        enable_idempotence=True,
+        acks="all",
+        linger_ms=5,
+    )
+    worker = KafkaRelay(
+        container.app.recorder,
+        mapper,
+        producer,
+        SqlPositions(container.db),
+        topic=settings.kafka_topic,
+    )
+    thread = threading.Thread(target=worker.run, name="relay", daemon=True)
+    thread.start()
+    console.print(f"relaying to {settings.kafka_topic} at {settings.kafka_bootstrap}")
+    return worker
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="listen address (HOTICH_HOST)")] = None,
@@ -101,7 +134,9 @@ def serve(
         summary = load_demo(container.app)
         console.print(f"demo loaded: {summary.registers} registers, {summary.entries} entries")
         _demo_users(container)
-    web = build_web(container)
+    kafka = settings.kafka_bootstrap is not None
+    web = build_web(container, feed_envelope_views=not kafka)
+    relay_worker = _start_relay(container) if kafka else None
     try:
         uvicorn.run(
             web.api,
@@ -110,6 +145,8 @@ def serve(
             log_level=settings.log_level,
         )
     finally:
+        if relay_worker is not None:
+            relay_worker.stop()
         container.close()
 
 
