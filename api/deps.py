@@ -39,6 +39,16 @@ class ProgressReader(Protocol):
     ) -> ProvinceProgress: ...
 
 
+@dataclass(frozen=True)
+class Positions:
+    """Where things are in the event log (notification ids)."""
+
+    log_head: int
+    relay: int | None  # None: no relay (embedded default)
+    views: dict[str, int]
+    quarantined: int
+
+
 @dataclass
 class Services:
     app: Digitisation
@@ -47,6 +57,7 @@ class Services:
     users: UserStore
     idempotency: IdempotencyStore
     progress: ProgressReader
+    positions: Callable[[], Positions]
 
 
 def get_services(request: Request) -> Services:

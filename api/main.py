@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from api.deps import Services
 from api.problems import install_problem_handlers
-from api.routes import meta, pages, progress, registers, workflow
+from api.routes import meta, ops, pages, progress, registers, workflow
 
 DESCRIPTION = """
 **hotich** — hồ sơ hộ tịch số hóa. Every step of digitising civil-status books is a signed,
@@ -24,4 +24,5 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(workflow.router)
     app.include_router(pages.router)
     app.include_router(progress.router)
+    app.include_router(ops.router)
     return app

@@ -8,10 +8,11 @@ from dataclasses import dataclass
 
 from fastapi import FastAPI
 
-from api.deps import Services
+from api.deps import Positions, Services
 from api.main import create_app
 from infra.bootstrap import Container
 from infra.envelope_check import SealedEnvelopes
+from infra.messaging.positions import SqlPositions
 from infra.projection_runner import PollingProjectionRunner
 from infra.read_store.sqlite_catalogue import SqliteCatalogueView
 from infra.read_store.sqlite_portal import SqliteHistoryView, SqlitePortalView
@@ -64,6 +65,13 @@ def build_web(
                 (RecordHistoryProjection(history), history),
             )
         ]
+    positions = SqlPositions(container.db)
+    views: dict[
+        str, SqliteCatalogueView | SqliteProgressView | SqlitePortalView | SqliteHistoryView
+    ]
+    views = {"catalogue": catalogue}
+    if feed_envelope_views:
+        views.update(progress=progress, portal=portal, history=history)
     services = Services(
         app=app,
         catalogue=catalogue,
@@ -74,6 +82,12 @@ def build_web(
         users=container.users,
         idempotency=container.idempotency,
         progress=progress,
+        positions=lambda: Positions(
+            log_head=app.recorder.max_notification_id() or 0,
+            relay=positions.get("relay") if container.settings.kafka_bootstrap else None,
+            views={name: view.position() for name, view in views.items()},
+            quarantined=len(sealed.quarantined),
+        ),
     )
     api = create_app(services)
 

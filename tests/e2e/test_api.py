@@ -161,3 +161,21 @@ def test_a_district_drills_down_to_its_stages(client: httpx.Client) -> None:
     stages = body["stages"]
     assert stages["entries_keyed"] >= stages["entries_verified"] >= stages["entries_published"]
     assert 0 < stages["pages_scanned"] <= stages["pages_expected"]
+
+
+def test_positions_and_metrics_show_every_view_caught_up(client: httpx.Client) -> None:
+    import time
+
+    deadline = time.monotonic() + 10
+    while True:
+        body = client.get("/positions").json()
+        if all(lag == 0 for lag in body["view_lag"].values()) or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert set(body["views"]) == {"catalogue", "progress", "portal", "history"}
+    assert body["view_lag"] == dict.fromkeys(body["views"], 0)
+    assert body["relay_position"] is None  # no Kafka configured: nothing is relayed
+    assert body["quarantined"] == 0
+    metrics = httpx.get(str(client.base_url) + "/metrics").text
+    assert f"hotich_log_head {float(body['log_head'])}" in metrics
+    assert 'hotich_view_lag_events{view="portal"} 0.0' in metrics
