@@ -469,6 +469,7 @@ def project(
     from kafka import KafkaConsumer, KafkaProducer
 
     from infra.messaging.consumer import KafkaProjectionRunner, Target
+    from infra.read_store.sqlite_chain import SqliteChainLedger
     from infra.read_store.sqlite_portal import SqliteHistoryView, SqlitePortalView
     from infra.read_store.sqlite_progress import SqliteProgressView
     from projections.district_progress import DistrictProgressProjection
@@ -499,6 +500,7 @@ def project(
             Target(SqliteHistoryView(home / "history.sqlite"), RecordHistoryProjection),
         ],
         keys,
+        SqliteChainLedger(home / "chain.sqlite"),
     )
     runner.subscribe()
     try:

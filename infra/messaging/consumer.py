@@ -3,7 +3,8 @@
 Each view keeps its position per partition (``view.for_stream("<topic>:<partition>")``), in the
 same transaction as its rows, so redelivery after a crash or a rebalance changes nothing; a
 duplicate the relay re-sent under a new offset is dropped by the projections' per-aggregate
-version guards. Every envelope's hash and signature are checked first; one that fails goes to
+version guards. Every envelope's hash and signature are checked first, then its place in its
+aggregate's chain (a ledger of the hashes accepted); one that fails goes to
 ``<topic>.quarantine`` with the reason and is not applied. Kafka's committed offsets only show
 progress and lag; the views' positions are the truth, and partitions are sought to them on
 assignment.
@@ -23,6 +24,10 @@ from infra.store.envelope import EnvelopeError, check_seal
 from projections.envelope import Envelope
 
 log = logging.getLogger(__name__)
+
+
+class ChainLedger(Protocol):
+    def accept(self, envelope: Envelope, prev_hash: str | None) -> None: ...
 
 
 class StreamView(Protocol):
@@ -56,6 +61,7 @@ class KafkaProjectionRunner:
         topic: str,
         targets: Sequence[Target],
         keys: PublicKeySet,
+        chain: ChainLedger | None = None,
     ) -> None:
         self.consumer = consumer
         self.producer = producer
@@ -63,6 +69,7 @@ class KafkaProjectionRunner:
         self.quarantine_topic = f"{topic}.quarantine"
         self.targets = list(targets)
         self.keys = keys
+        self.chain = chain
         self.stats = RunnerStats()
         self._streams: dict[int, list[tuple[Any, Projection]]] = {}
         self._stop = threading.Event()
@@ -102,7 +109,10 @@ class KafkaProjectionRunner:
         if not isinstance(data, dict):
             raise EnvelopeError("a message must be an envelope (a JSON object)")
         check_seal(data, self.keys)
-        return Envelope.from_json(data)
+        envelope = Envelope.from_json(data)
+        if self.chain is not None:
+            self.chain.accept(envelope, data.get("prev_hash"))
+        return envelope
 
     def handle(self, partition: int, offset: int, key: bytes | None, value: bytes) -> None:
         try:

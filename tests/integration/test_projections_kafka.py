@@ -19,8 +19,10 @@ from infra.envelope_check import SealedEnvelopes
 from infra.messaging.consumer import KafkaProjectionRunner, Target
 from infra.messaging.positions import SqlPositions
 from infra.messaging.relay import KafkaRelay
+from infra.read_store.sqlite_chain import SqliteChainLedger
 from infra.read_store.sqlite_portal import SqliteHistoryView, SqlitePortalView
 from infra.read_store.sqlite_progress import SqliteProgressView
+from infra.store.envelope import seal
 from infra.store.mapper import SignedEnvelopeMapper
 from projections.district_progress import DistrictProgressProjection
 from projections.portal_records import PortalRecordsProjection
@@ -92,7 +94,12 @@ def record_workflow(container: Container) -> list[uuid.UUID]:  # noqa: F811
     return ids
 
 
-def runner(container: Container, topic: str, views: Views) -> KafkaProjectionRunner:  # noqa: F811
+def runner(
+    container: Container,  # noqa: F811
+    topic: str,
+    views: Views,
+    chain: SqliteChainLedger,
+) -> KafkaProjectionRunner:
     consumer = KafkaConsumer(
         bootstrap_servers=bootstrap_servers(),
         group_id=f"g-{uuid.uuid4().hex[:8]}",
@@ -110,6 +117,7 @@ def runner(container: Container, topic: str, views: Views) -> KafkaProjectionRun
             Target(history, RecordHistoryProjection),
         ],
         container.keyring.public_keys(),
+        chain,
     )
     run.subscribe()
     return run
@@ -148,7 +156,8 @@ def test_kafka_fed_views_equal_log_fed_views_and_redelivery_changes_nothing(
         pass
 
     from_kafka = make_views(tmp_path / "from-kafka")
-    first = runner(container, topic, from_kafka)
+    chain = SqliteChainLedger(tmp_path / "chain.sqlite")
+    first = runner(container, topic, from_kafka, chain)
     assert first.run_until_idle() == total
     assert snapshot(from_kafka, entry_ids) == snapshot(reference, entry_ids)
     first.consumer.close()
@@ -157,7 +166,7 @@ def test_kafka_fed_views_equal_log_fed_views_and_redelivery_changes_nothing(
     positions.set("relay", 0)
     while relay.relay_once():
         pass
-    second = runner(container, topic, from_kafka)
+    second = runner(container, topic, from_kafka, chain)
     assert second.run_until_idle() == total  # only the duplicates: seeks to the views' positions
     assert snapshot(from_kafka, entry_ids) == snapshot(reference, entry_ids)
 
@@ -189,6 +198,22 @@ def test_kafka_fed_views_equal_log_fed_views_and_redelivery_changes_nothing(
     assert second.stats.quarantined == 1
     assert "hash does not match" in second.stats.quarantine_reasons[0]
     assert snapshot(from_kafka, entry_ids) == snapshot(reference, entry_ids)
+
+    # validly signed (the intruder holds the signing key) but off the chain: a fork and a gap
+    signer = container.keyring.signer()
+    body = {k: v for k, v in envelope.items() if k not in ("hash", "signature")}
+    latest = app.get_entry(entry_ids[0]).version
+    fork = seal({**body, "version": latest + 1, "prev_hash": "0" * 64}, signer)
+    gap = seal({**body, "version": latest + 5, "prev_hash": "0" * 64}, signer)
+    for forged in (fork, gap):
+        kafka.send(topic, value=json.dumps(forged).encode(), key=b"026")
+    kafka.flush()
+    assert second.run_until_idle() == 2
+    assert second.stats.quarantined == 3
+    assert "prev_hash does not match" in second.stats.quarantine_reasons[1]
+    assert "was never seen" in second.stats.quarantine_reasons[2]
+    assert snapshot(from_kafka, entry_ids) == snapshot(reference, entry_ids)
+
     quarantine = KafkaConsumer(
         f"{topic}.quarantine",
         bootstrap_servers=bootstrap_servers(),
@@ -196,8 +221,9 @@ def test_kafka_fed_views_equal_log_fed_views_and_redelivery_changes_nothing(
         auto_offset_reset="earliest",
         consumer_timeout_ms=3000,
     )
-    [held] = list(quarantine)
-    assert dict(held.headers)["reason"].startswith(b"hash does not match")
+    held = list(quarantine)
+    assert len(held) == 3
+    assert dict(held[0].headers)["reason"].startswith(b"hash does not match")
     quarantine.close()
     second.consumer.close()
     kafka.close()

@@ -1,0 +1,79 @@
+"""SqliteChainLedger: the hash of every (aggregate, version) a consumer has accepted.
+
+A consumer checks each envelope against it before applying it: version 1 must chain to
+nothing, version n to the hash it accepted for n-1, and a version it already holds must come
+with the same hash (a redelivery) — anything else (a gap, a fork, a forged duplicate) is refused.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from contextlib import closing
+from pathlib import Path
+from uuid import UUID
+
+from projections.envelope import Envelope
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS chain (
+    aggregate_id TEXT NOT NULL, version INTEGER NOT NULL, hash TEXT NOT NULL,
+    PRIMARY KEY (aggregate_id, version));
+"""
+
+
+class ChainBrokenError(ValueError):
+    """The envelope does not continue its aggregate's chain as this consumer has seen it."""
+
+
+class SqliteChainLedger:
+    def __init__(self, path: Path | str) -> None:
+        self._lock = threading.Lock()
+        self._conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        if str(path) != ":memory:":
+            self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def _hash(self, aggregate_id: UUID, version: int) -> str | None:
+        with closing(
+            self._conn.execute(
+                "SELECT hash FROM chain WHERE aggregate_id=? AND version=?",
+                (str(aggregate_id), version),
+            )
+        ) as cursor:
+            row = cursor.fetchone()
+        return str(row[0]) if row else None
+
+    def accept(self, envelope: Envelope, prev_hash: str | None) -> None:
+        """Record the envelope's place in its chain, or raise ChainBrokenError."""
+        with self._lock:
+            known = self._hash(envelope.aggregate_id, envelope.version)
+            if known is not None:
+                if known != envelope.hash:
+                    raise ChainBrokenError(
+                        f"version {envelope.version} of {envelope.aggregate_id} was seen with "
+                        "another hash (a forged or forked event)"
+                    )
+                return  # a redelivery of what was accepted
+            if envelope.version == 1:
+                if prev_hash is not None:
+                    raise ChainBrokenError("version 1 must not chain to a previous hash")
+            else:
+                before = self._hash(envelope.aggregate_id, envelope.version - 1)
+                if before is None:
+                    raise ChainBrokenError(
+                        f"version {envelope.version - 1} of {envelope.aggregate_id} was never "
+                        "seen (an event is missing)"
+                    )
+                if before != prev_hash:
+                    raise ChainBrokenError(
+                        f"prev_hash does not match version {envelope.version - 1} "
+                        "(an event was removed, replaced or reordered)"
+                    )
+            self._conn.execute(
+                "INSERT INTO chain (aggregate_id, version, hash) VALUES (?, ?, ?)",
+                (str(envelope.aggregate_id), envelope.version, envelope.hash),
+            )
