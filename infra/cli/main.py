@@ -87,30 +87,11 @@ def _start_relay(container: Container) -> Any:
     read models then, in their own processes."""
     import threading
 
-    from kafka import KafkaProducer
+    from infra.messaging.wiring import build_relay
 
-    from infra.messaging.positions import SqlPositions
-    from infra.messaging.relay import KafkaRelay
-    from infra.store.mapper import SignedEnvelopeMapper
-
+    worker = build_relay(container)
+    threading.Thread(target=worker.run, name="relay", daemon=True).start()
     settings = container.settings
-    mapper = container.app.mapper
-    assert isinstance(mapper, SignedEnvelopeMapper)
-    producer = KafkaProducer(
-        bootstrap_servers=settings.kafka_bootstrap,
-        enable_idempotence=True,
-        acks="all",
-        linger_ms=5,
-    )
-    worker = KafkaRelay(
-        container.app.recorder,
-        mapper,
-        producer,
-        SqlPositions(container.db),
-        topic=settings.kafka_topic,
-    )
-    thread = threading.Thread(target=worker.run, name="relay", daemon=True)
-    thread.start()
     console.print(f"relaying to {settings.kafka_topic} at {settings.kafka_bootstrap}")
     return worker
 
@@ -146,7 +127,7 @@ def serve(
         )
     finally:
         if relay_worker is not None:
-            relay_worker.stop()
+            relay_worker.close()
         container.close()
 
 
@@ -405,43 +386,14 @@ def relay(
     once: Annotated[bool, typer.Option(help="relay what is stored, then exit")] = False,
 ) -> None:
     """Publish the stored event log to Kafka (HOTICH_KAFKA_BOOTSTRAP), from the last position."""
-    from kafka import KafkaProducer
-    from kafka.admin import KafkaAdminClient, NewTopic
-    from kafka.errors import TopicAlreadyExistsError
-
-    from infra.messaging.positions import SqlPositions
-    from infra.messaging.relay import KafkaRelay
-    from infra.store.mapper import SignedEnvelopeMapper
+    from infra.messaging.wiring import build_relay
 
     settings = _settings()
     if not settings.kafka_bootstrap:
         err.print("[red]HOTICH_KAFKA_BOOTSTRAP: required (host:port of the Kafka broker)[/red]")
         raise typer.Exit(2)
-    admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
-    try:
-        admin.create_topics(
-            [NewTopic(settings.kafka_topic, num_partitions=12, replication_factor=1)]
-        )
-    except TopicAlreadyExistsError:
-        pass
-    finally:
-        admin.close()
     container = bootstrap(settings, sign=False)
-    mapper = container.app.mapper
-    assert isinstance(mapper, SignedEnvelopeMapper)
-    producer = KafkaProducer(
-        bootstrap_servers=settings.kafka_bootstrap,
-        enable_idempotence=True,
-        acks="all",
-        linger_ms=5,
-    )
-    worker = KafkaRelay(
-        container.app.recorder,
-        mapper,
-        producer,
-        SqlPositions(container.db),
-        topic=settings.kafka_topic,
-    )
+    worker = build_relay(container)
     try:
         if once:
             total = 0
@@ -454,7 +406,7 @@ def relay(
     except KeyboardInterrupt:
         worker.stop()
     finally:
-        producer.close()
+        worker.close()
         container.close()
 
 

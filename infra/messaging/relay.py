@@ -110,3 +110,9 @@ class KafkaRelay:
 
     def stop(self) -> None:
         self._stop.set()
+
+    def close(self) -> None:
+        self.stop()
+        close = getattr(self.producer, "close", None)
+        if close is not None:
+            close()

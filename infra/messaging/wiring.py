@@ -1,0 +1,47 @@
+"""Build the Kafka relay of a container (used by `hotich relay` and `hotich serve`)."""
+
+from __future__ import annotations
+
+from kafka import KafkaProducer
+from kafka.admin import KafkaAdminClient, NewTopic
+from kafka.errors import TopicAlreadyExistsError
+
+from infra.bootstrap import Container
+from infra.messaging.positions import SqlPositions
+from infra.messaging.relay import KafkaRelay
+from infra.store.mapper import SignedEnvelopeMapper
+
+PARTITIONS = 12  # room for a consumer group to grow; districts spread by key
+
+
+def ensure_topic(bootstrap: str, topic: str) -> None:
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    try:
+        admin.create_topics([NewTopic(topic, num_partitions=PARTITIONS, replication_factor=1)])
+    except TopicAlreadyExistsError:
+        pass
+    finally:
+        admin.close()
+
+
+def build_relay(container: Container) -> KafkaRelay:
+    """The relay of the container's store to HOTICH_KAFKA_BOOTSTRAP (topic created if absent)."""
+    settings = container.settings
+    if not settings.kafka_bootstrap:
+        raise ValueError("HOTICH_KAFKA_BOOTSTRAP: required (host:port of the Kafka broker)")
+    ensure_topic(settings.kafka_bootstrap, settings.kafka_topic)
+    mapper = container.app.mapper
+    assert isinstance(mapper, SignedEnvelopeMapper)
+    producer = KafkaProducer(
+        bootstrap_servers=settings.kafka_bootstrap,
+        enable_idempotence=True,
+        acks="all",
+        linger_ms=5,
+    )
+    return KafkaRelay(
+        container.app.recorder,
+        mapper,
+        producer,
+        SqlPositions(container.db),
+        topic=settings.kafka_topic,
+    )
