@@ -1,0 +1,562 @@
+"""Pipeline benchmark: store → Kafka → read models, against raw kafka-python in the same run.
+
+On a signed SQLite store of N events (built the way bench/append.py builds its verify store) it
+times each stage separately: the relay (KafkaRelay, idempotent producer, acks=all, a fresh
+12-partition topic), the three envelope projections fed from Kafka (KafkaProjectionRunner with
+fresh SQLite views and chain ledger) and the same projections fed in-process from the
+notification log. The baseline, on the same broker with the same message bytes, is a raw
+kafka-python producer and a raw consumer. Then the end-to-end lag at a fixed offered rate (an
+appending thread, the relay and the runner in threads; also the in-process polling path), and
+the rebuild rate and peak memory of the in-process projections over the whole store, in a child
+process. Timings are printed, never asserted.
+
+    HOTICH_BENCH_KAFKA=127.0.0.1:9092 python -m bench.pipeline \
+        [--events 100000] [--rate 1000] [--rate-seconds 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from kafka import KafkaConsumer, KafkaProducer
+from kafka.admin import KafkaAdminClient, NewTopic
+
+from bench.append import build_signed_sqlite, env_for, workload
+from digitization.application import Digitisation
+from infra.bootstrap import load_admin_units
+from infra.envelope_check import SealedEnvelopes
+from infra.messaging.consumer import KafkaProjectionRunner, Target
+from infra.messaging.positions import SqlPositions
+from infra.messaging.relay import KafkaRelay
+from infra.projection_runner import PollingProjectionRunner
+from infra.read_store.sqlite_chain import SqliteChainLedger
+from infra.read_store.sqlite_portal import SqliteHistoryView, SqlitePortalView
+from infra.read_store.sqlite_progress import SqliteProgressView
+from infra.settings import DEFAULT_ADMIN_UNITS
+from infra.signing.keyring import Keyring, PublicKeySet
+from infra.sql import SqlDatabase
+from infra.store.mapper import SignedEnvelopeMapper
+from infra.store.sealing import SignedSealing
+from projections.district_progress import DistrictProgressProjection
+from projections.envelope import Envelope
+from projections.portal_records import PortalRecordsProjection
+from projections.record_history import RecordHistoryProjection
+
+PARTITIONS = 12
+REBUILD_TARGET_EVENTS = 1_000_000
+Key = tuple[UUID, int]  # (aggregate id, version)
+
+
+# ----- the store --------------------------------------------------------------------------------
+def open_store(home: Path) -> tuple[Digitisation, SignedEnvelopeMapper, PublicKeySet]:
+    """The signed SQLite store in ``home`` (cipher.key and keys/ as build_signed_sqlite leaves)."""
+    key = (home / "cipher.key").read_text().strip()
+    keyring = Keyring.open(home / "keys")
+    app = Digitisation(
+        env_for("sqlite", home, key, None),
+        units=load_admin_units(DEFAULT_ADMIN_UNITS),
+        sealing=SignedSealing(keyring.signer()),
+    )
+    assert isinstance(app.mapper, SignedEnvelopeMapper)
+    return app, app.mapper, Keyring(home / "keys").public_keys()
+
+
+def empty_store(home: Path) -> tuple[Digitisation, SignedEnvelopeMapper, PublicKeySet]:
+    from eventsourcing.cryptography import AESCipher
+
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "cipher.key").write_text(AESCipher.create_key(32))
+    return open_store(home)
+
+
+# ----- views and projections --------------------------------------------------------------------
+Views = tuple[SqliteProgressView, SqlitePortalView, SqliteHistoryView]
+
+
+def fresh_views(directory: Path) -> Views:
+    directory.mkdir(parents=True, exist_ok=True)
+    return (
+        SqliteProgressView(directory / "progress.sqlite"),
+        SqlitePortalView(directory / "portal.sqlite"),
+        SqliteHistoryView(directory / "history.sqlite"),
+    )
+
+
+def close_views(views: Views) -> None:
+    for view in views:
+        view.close()
+
+
+class AllViews:
+    """The three envelope projections, one decode feeding all (as the Kafka runner does)."""
+
+    def __init__(self, views: Views) -> None:
+        progress, portal, history = views
+        self.projections = (
+            DistrictProgressProjection(progress),
+            PortalRecordsProjection(portal),
+            RecordHistoryProjection(history),
+        )
+
+    def process(self, envelope: Envelope, position: int) -> None:
+        for projection in self.projections:
+            projection.process(envelope, position)
+
+
+class Timed:
+    """Wraps the last projection applied to an event: notes when each event was first applied."""
+
+    def __init__(self, inner: Any, applied: dict[Key, float]) -> None:
+        self.inner = inner
+        self.applied = applied
+        self.last = 0.0
+
+    def process(self, envelope: Envelope, position: int) -> None:
+        self.inner.process(envelope, position)
+        self.last = now = time.monotonic()
+        self.applied.setdefault((envelope.aggregate_id, envelope.version), now)
+
+
+# ----- Kafka plumbing ---------------------------------------------------------------------------
+def bootstrap() -> str:
+    servers = os.environ.get("HOTICH_BENCH_KAFKA", "")
+    if not servers:
+        sys.exit(
+            "HOTICH_BENCH_KAFKA is not set (host:port of the broker): run "
+            "`bash infra/scripts/kafka.sh start` and export "
+            "HOTICH_BENCH_KAFKA=$(bash infra/scripts/kafka.sh bootstrap)"
+        )
+    return servers
+
+
+def relay_producer(servers: str) -> KafkaProducer:
+    """The relay's producer as infra/messaging/wiring.py configures it."""
+    return KafkaProducer(
+        bootstrap_servers=servers, enable_idempotence=True, acks="all", linger_ms=5
+    )
+
+
+def new_topics(admin: KafkaAdminClient, created: list[str], label: str) -> str:
+    topic = f"hotich.bench.{label}.{uuid.uuid4().hex[:8]}"
+    admin.create_topics(
+        [
+            NewTopic(topic, num_partitions=PARTITIONS, replication_factor=1),
+            NewTopic(f"{topic}.quarantine", num_partitions=1, replication_factor=1),
+        ]
+    )
+    created += [topic, f"{topic}.quarantine"]
+    return topic
+
+
+def kafka_runner(
+    servers: str,
+    topic: str,
+    views: Views,
+    chain: SqliteChainLedger,
+    keys: PublicKeySet,
+    last: Callable[[Any], Any] = RecordHistoryProjection,
+) -> KafkaProjectionRunner:
+    """A KafkaProjectionRunner wired as `hotich project` wires it; ``last`` builds the history
+    projection (the last one the runner applies to each message)."""
+    consumer = KafkaConsumer(
+        bootstrap_servers=servers,
+        group_id=f"bench-{uuid.uuid4().hex[:8]}",
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+    )
+    progress, portal, history = views
+    runner = KafkaProjectionRunner(
+        consumer,
+        KafkaProducer(bootstrap_servers=servers, acks="all"),
+        topic,
+        [
+            Target(progress, DistrictProgressProjection),
+            Target(portal, PortalRecordsProjection),
+            Target(history, last),
+        ],
+        keys,
+        chain,
+    )
+    runner.subscribe()
+    return runner
+
+
+def close_runner(runner: KafkaProjectionRunner) -> None:
+    runner.consumer.close()
+    runner.producer.close()
+
+
+# ----- stages -----------------------------------------------------------------------------------
+def rate(n: int, seconds: float) -> float:
+    return n / seconds if seconds > 0 else float("inf")
+
+
+def stage_relay(
+    app: Digitisation, mapper: SignedEnvelopeMapper, servers: str, topic: str, work: Path
+) -> tuple[int, float]:
+    producer = relay_producer(servers)
+    producer.partitions_for(topic)  # metadata before the clock starts
+    relay = KafkaRelay(
+        app.recorder,
+        mapper,
+        producer,
+        SqlPositions(SqlDatabase(sqlite_path=work / "pos.sqlite")),
+        topic=topic,
+    )
+    sent = 0
+    started = time.perf_counter()
+    while done := relay.relay_once():
+        sent += done
+    seconds = time.perf_counter() - started
+    producer.close()
+    return sent, seconds
+
+
+def stage_from_kafka(
+    servers: str, topic: str, keys: PublicKeySet, work: Path, total: int
+) -> tuple[int, float, float, int]:
+    """Applied, seconds to the last apply, run_until_idle wall, quarantined."""
+    views = fresh_views(work)
+    chain = SqliteChainLedger(work / "chain.sqlite")
+    applied: dict[Key, float] = {}
+    timed: list[Timed] = []
+
+    def last(view: Any) -> Timed:
+        timed.append(Timed(RecordHistoryProjection(view), applied))
+        return timed[-1]
+
+    runner = kafka_runner(servers, topic, views, chain, keys, last)
+    started_mono = time.monotonic()
+    started = time.perf_counter()
+    runner.run_until_idle()
+    wall = time.perf_counter() - started
+    to_last = max((t.last for t in timed), default=started_mono) - started_mono
+    close_runner(runner)
+    chain.close()
+    close_views(views)
+    assert runner.stats.applied == total, (runner.stats.applied, total)
+    return runner.stats.applied, to_last, wall, runner.stats.quarantined
+
+
+def stage_in_process(
+    app: Digitisation, mapper: SignedEnvelopeMapper, keys: PublicKeySet, work: Path
+) -> tuple[int, float, int]:
+    views = fresh_views(work)
+    decode = SealedEnvelopes(mapper, keys)
+    runner = PollingProjectionRunner(app, AllViews(views), 0, decode=decode)
+    started = time.perf_counter()
+    done = runner.catch_up()
+    seconds = time.perf_counter() - started
+    close_views(views)
+    return done, seconds, len(decode.quarantined)
+
+
+def raw_consume(servers: str, topic: str, total: int) -> tuple[list[Any], float]:
+    """Read ``total`` messages back as a fresh group, no processing: (messages, seconds)."""
+    consumer = KafkaConsumer(
+        topic,
+        bootstrap_servers=servers,
+        group_id=f"raw-{uuid.uuid4().hex[:8]}",
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+    )
+    messages: list[Any] = []
+    started = time.perf_counter()
+    deadline = time.monotonic() + 120
+    while len(messages) < total and time.monotonic() < deadline:
+        for batch in consumer.poll(timeout_ms=500, max_records=500).values():
+            messages.extend(batch)
+    seconds = time.perf_counter() - started
+    consumer.close()
+    return messages, seconds
+
+
+def raw_produce(servers: str, topic: str, messages: list[Any]) -> float:
+    producer = relay_producer(servers)
+    producer.partitions_for(topic)
+    started = time.perf_counter()
+    for m in messages:
+        producer.send(topic, value=m.value, key=m.key, headers=list(m.headers))
+    producer.flush()
+    seconds = time.perf_counter() - started
+    producer.close()
+    return seconds
+
+
+# ----- lag at a fixed offered rate --------------------------------------------------------------
+def appender(
+    app: Digitisation, events: list[Any], per_second: int, appended: dict[Key, float]
+) -> threading.Thread:
+    """A thread saving ``events`` one by one at ``per_second``; notes each one's append time
+    (taken just before its save, so the save itself counts in the lag)."""
+
+    def run() -> None:
+        start = time.monotonic()
+        for i, event in enumerate(events):
+            delay = start + i / per_second - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            appended[(event.originator_id, event.originator_version)] = time.monotonic()
+            app.save(event)
+
+    return threading.Thread(target=run, name="appender", daemon=True)
+
+
+def wait_applied(applied: dict[Key, float], total: int, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while len(applied) < total and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def lag_line(
+    label: str,
+    appended: dict[Key, float],
+    applied: dict[Key, float],
+    offered: float,
+    achieved: float,
+) -> str:
+    lags = sorted(applied[k] - t for k, t in appended.items() if k in applied)
+    if not lags:
+        return f"  {label:28} nothing applied"
+
+    def pct(p: float) -> float:
+        return lags[min(len(lags) - 1, max(0, round(p * len(lags)) - 1))] * 1000
+
+    return (
+        f"  {label:28} offered {offered:,.0f} ev/s (achieved {achieved:,.0f})   "
+        f"applied {len(lags):,}/{len(appended):,}   lag p50 {pct(0.50):6.0f} ms   "
+        f"p99 {pct(0.99):6.0f} ms   max {lags[-1] * 1000:6.0f} ms"
+    )
+
+
+def prebuilt(count: int, seed: int) -> list[Any]:
+    return [e for chunk in workload(count, seed=seed) for e in chunk]
+
+
+def lag_kafka(
+    servers: str,
+    admin: KafkaAdminClient,
+    created: list[str],
+    work: Path,
+    per_second: int,
+    seconds: int,
+) -> str:
+    events = prebuilt(per_second * seconds, seed=2)
+    app, mapper, keys = empty_store(work / "store")
+    topic = new_topics(admin, created, "lag")
+    producer = relay_producer(servers)
+    producer.partitions_for(topic)
+    positions = SqlPositions(SqlDatabase(sqlite_path=work / "pos.sqlite"))
+    relay = KafkaRelay(app.recorder, mapper, producer, positions, topic=topic)
+    views = fresh_views(work / "views")
+    chain = SqliteChainLedger(work / "chain.sqlite")
+    appended: dict[Key, float] = {}
+    applied: dict[Key, float] = {}
+    runner = kafka_runner(
+        servers, topic, views, chain, keys, lambda v: Timed(RecordHistoryProjection(v), applied)
+    )
+    joined = time.monotonic() + 30
+    while not runner.consumer.assignment() and time.monotonic() < joined:
+        runner.poll_once(timeout_ms=200)  # join the group before the clock starts
+    threads = [
+        threading.Thread(target=relay.run, kwargs={"interval": 0.2}, name="relay", daemon=True),
+        threading.Thread(target=runner.run, name="consumer", daemon=True),
+    ]
+    for t in threads:
+        t.start()
+    feed = appender(app, events, per_second, appended)
+    started = time.monotonic()
+    feed.start()
+    feed.join()
+    achieved = len(events) / (time.monotonic() - started)
+    wait_applied(applied, len(events), 180)
+    relay.stop()
+    runner.stop()
+    for t in threads:
+        t.join(timeout=10)
+    close_runner(runner)
+    producer.close()
+    chain.close()
+    close_views(views)
+    app.close()
+    return lag_line("Kafka (relay 0.2 s poll)", appended, applied, per_second, achieved)
+
+
+def lag_in_process(work: Path, per_second: int, seconds: int, interval: float) -> str:
+    events = prebuilt(per_second * seconds, seed=3)
+    app, mapper, keys = empty_store(work / "store")
+    views = fresh_views(work / "views")
+    appended: dict[Key, float] = {}
+    applied: dict[Key, float] = {}
+    runner = PollingProjectionRunner(
+        app,
+        Timed(AllViews(views), applied),
+        0,
+        decode=SealedEnvelopes(mapper, keys),
+        interval=interval,
+    )
+    runner.start()
+    feed = appender(app, events, per_second, appended)
+    started = time.monotonic()
+    feed.start()
+    feed.join()
+    achieved = len(events) / (time.monotonic() - started)
+    wait_applied(applied, len(events), 180)
+    runner.stop()
+    close_views(views)
+    app.close()
+    return lag_line(f"in-process ({interval} s poll)", appended, applied, per_second, achieved)
+
+
+# ----- rebuild, in a child process for its own peak memory --------------------------------------
+def rebuild_child(home: Path, views_dir: Path) -> None:
+    app, mapper, keys = open_store(home)
+    done, seconds, quarantined = stage_in_process(app, mapper, keys, views_dir)
+    app.close()
+    maxrss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        json.dumps(
+            {"events": done, "seconds": seconds, "maxrss_mb": maxrss_mb, "quarantined": quarantined}
+        )
+    )
+
+
+def rebuild(home: Path, work: Path) -> dict[str, Any]:
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.pipeline", "--rebuild-child", str(home), str(work)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if out.returncode != 0:
+        sys.exit(f"rebuild child failed ({out.returncode}):\n{out.stderr[-2000:]}")
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+# ----- main -------------------------------------------------------------------------------------
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--events", type=int, default=100_000)
+    parser.add_argument("--rate", type=int, default=1_000)
+    parser.add_argument("--rate-seconds", type=int, default=20)
+    parser.add_argument("--poll-interval", type=float, default=0.05)
+    parser.add_argument("--rebuild-child", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.rebuild_child:
+        rebuild_child(Path(args.rebuild_child[0]), Path(args.rebuild_child[1]))
+        return
+    servers = bootstrap()
+    root = Path(os.environ.get("HOTICH_BENCH_DIR", ".bench"))
+    root.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(dir=root))
+    admin = KafkaAdminClient(bootstrap_servers=servers)
+    created: list[str] = []
+    try:
+        run(args, servers, admin, created, work)
+    finally:
+        if created:
+            admin.delete_topics(created)
+        admin.close()
+
+
+def run(
+    args: argparse.Namespace, servers: str, admin: KafkaAdminClient, created: list[str], work: Path
+) -> None:
+    home = work / "store"
+    started = time.perf_counter()
+    build_signed_sqlite(home, args.events)
+    app, mapper, keys = open_store(home)
+    total = app.recorder.max_notification_id() or 0
+    print(
+        f"pipeline: signed SQLite store of {total:,} events built in "
+        f"{time.perf_counter() - started:.1f} s; broker {servers}, {PARTITIONS} partitions, "
+        f"{os.cpu_count()} CPUs",
+        flush=True,
+    )
+
+    print("stages (each timed on its own):", flush=True)
+    topic = new_topics(admin, created, "relay")
+    sent, relay_s = stage_relay(app, mapper, servers, topic, work)
+    messages, raw_consume_s = raw_consume(servers, topic, sent)
+    raw_topic = new_topics(admin, created, "raw")
+    raw_produce_s = raw_produce(servers, raw_topic, messages)
+    size = sum(len(m.value) for m in messages) / max(1, len(messages))
+    del messages
+    applied, kafka_s, kafka_wall, quarantined = stage_from_kafka(
+        servers, topic, keys, work / "from-kafka", sent
+    )
+    done, local_s, local_q = stage_in_process(app, mapper, keys, work / "from-log")
+    app.close()
+
+    relay_rate, raw_p = rate(sent, relay_s), rate(sent, raw_produce_s)
+    kafka_rate, raw_c = rate(applied, kafka_s), rate(sent, raw_consume_s)
+    print(
+        f"  relay store→Kafka            {relay_rate:9,.0f} ev/s  ({relay_s:6.2f} s)   "
+        f"raw producer {raw_p:9,.0f} ev/s   ratio relay/raw {relay_rate / raw_p:4.2f}   "
+        f"(avg message {size:,.0f} B)"
+    )
+    print(
+        f"  projections from Kafka       {kafka_rate:9,.0f} ev/s  ({kafka_s:6.2f} s to the "
+        f"last apply; run_until_idle {kafka_wall:.2f} s)   raw consumer {raw_c:9,.0f} ev/s   "
+        f"ratio projected/raw {kafka_rate / raw_c:4.2f}   quarantined {quarantined}"
+    )
+    print(
+        f"  projections in-process       {rate(done, local_s):9,.0f} ev/s  ({local_s:6.2f} s)   "
+        f"ratio Kafka-fed/in-process {kafka_rate / rate(done, local_s):4.2f}   "
+        f"quarantined {local_q}"
+    )
+    e2e = rate(sent, relay_s + kafka_s)
+    print(
+        f"  end to end (relay + Kafka projections, sustained) {e2e:9,.0f} ev/s   "
+        f"target ≥ 5,000: {'met' if e2e >= 5000 else 'NOT met'}",
+        flush=True,
+    )
+
+    print(
+        f"lag at {args.rate:,} ev/s offered for {args.rate_seconds} s (single saves, "
+        "append → applied to all three views):",
+        flush=True,
+    )
+    kafka_line = lag_kafka(
+        servers, admin, created, work / "lag-kafka", args.rate, args.rate_seconds
+    )
+    print(kafka_line, flush=True)
+    print(
+        lag_in_process(work / "lag-local", args.rate, args.rate_seconds, args.poll_interval),
+        flush=True,
+    )
+    print("  target: p99 ≤ 1,000 ms", flush=True)
+
+    r = rebuild(home, work / "rebuild")
+    rebuild_rate = rate(r["events"], r["seconds"])
+    print(
+        f"rebuild in-process from scratch (child process): {r['events']:,} events, "
+        f"{rebuild_rate:,.0f} ev/s ({r['seconds']:.1f} s), peak memory {r['maxrss_mb']:,.0f} MB "
+        f"max RSS; target ≥ 10,000 ev/s for {REBUILD_TARGET_EVENTS:,} events: "
+        f"{'met' if rebuild_rate >= 10_000 else 'NOT met'}"
+        + (
+            f" (measured on {r['events']:,} events, not {REBUILD_TARGET_EVENTS:,}: "
+            "run with --events 1000000 for the target figure)"
+            if r["events"] < REBUILD_TARGET_EVENTS
+            else ""
+        ),
+        flush=True,
+    )
+
+
+if __name__ == "__main__":
+    main()
