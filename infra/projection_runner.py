@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections.abc import Callable
@@ -53,12 +54,20 @@ class PollingProjectionRunner:
             )
             if not notifications:
                 return done
-            for notification in notifications:
-                item = self.decode(notification)
-                if item is not None:
-                    self.projection.process(item, notification.id)
-                self.position = notification.id
-                done += 1
+            view = getattr(self.projection, "view", None)
+            batch = getattr(view, "batch", None)
+            try:
+                with batch() if batch is not None else contextlib.nullcontext():
+                    for notification in notifications:
+                        item = self.decode(notification)
+                        if item is not None:
+                            self.projection.process(item, notification.id)
+                        self.position = notification.id
+                        done += 1
+            except BaseException:
+                if view is not None:  # the batch was rolled back: resume where the view is
+                    self.position = view.position()
+                raise
 
     def _run(self) -> None:
         while not self._stop.is_set():

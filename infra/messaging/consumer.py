@@ -12,6 +12,7 @@ assignment.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import threading
@@ -139,10 +140,21 @@ class KafkaProjectionRunner:
     def poll_once(self, timeout_ms: int = 500) -> int:
         batches = self.consumer.poll(timeout_ms=timeout_ms, max_records=500)
         handled = 0
-        for tp, messages in batches.items():
-            for message in messages:
-                self.handle(tp.partition, message.offset, message.key, message.value)
-                handled += 1
+        try:
+            with contextlib.ExitStack() as stack:  # one transaction per view for the whole poll
+                for target in self.targets:
+                    batch = getattr(target.view, "batch", None)
+                    if batch is not None:
+                        stack.enter_context(batch())
+                for tp, messages in batches.items():
+                    for message in messages:
+                        self.handle(tp.partition, message.offset, message.key, message.value)
+                        handled += 1
+        except BaseException:
+            # the views rolled the batch back: fetch again from where they are
+            for tp in self.consumer.assignment():
+                self.consumer.seek(tp, self.next_offset(tp.partition))
+            raise
         if handled:
             self.producer.flush()
             self.consumer.commit()  # for lag figures; the views' positions are the truth

@@ -21,8 +21,8 @@ import datetime as dt
 import json
 import sqlite3
 import threading
-from collections.abc import Callable, Sequence
-from contextlib import closing
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, closing, contextmanager
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -54,6 +54,28 @@ class _SqliteFile:
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()
+        self._batch_owner: int | None = None
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Many writes in one transaction (the runner's batch); readers see all or none of it."""
+        with self._lock:
+            if self._batch_owner == threading.get_ident():
+                yield
+                return
+            self._writer.execute("BEGIN IMMEDIATE")
+            self._batch_owner = threading.get_ident()
+            try:
+                yield
+            except BaseException:
+                self._batch_owner = None
+                self._writer.execute("ROLLBACK")
+                raise
+            self._batch_owner = None
+            self._writer.execute("COMMIT")
+
+    def _in_batch(self) -> bool:
+        return self._batch_owner == threading.get_ident()
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
@@ -71,7 +93,7 @@ class _SqliteFile:
         return conn
 
     def query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
-        if self._memory:  # one in-memory database: read through the writer's connection
+        if self._memory or self._in_batch():  # the writer reads its own uncommitted batch
             with self._lock, closing(self._writer.execute(sql, params)) as cursor:
                 return cursor.fetchall()
         with closing(self._reader().execute(sql, params)) as cursor:
@@ -83,24 +105,17 @@ class _SqliteFile:
 
     def write(self, view: str, position: int, apply: Callable[[sqlite3.Connection], None]) -> None:
         """Run ``apply`` and store ``position`` in one transaction, unless already past it."""
-        with self._lock:
+        with self.batch():  # its own transaction, or part of the runner's batch
             conn = self._writer
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                row = conn.execute("SELECT position FROM tracking WHERE view=?", (view,)).fetchone()
-                if position <= (int(row[0]) if row else 0):
-                    conn.execute("ROLLBACK")
-                    return
-                apply(conn)
-                conn.execute(
-                    "INSERT INTO tracking (view, position) VALUES (?, ?) "
-                    "ON CONFLICT (view) DO UPDATE SET position=excluded.position",
-                    (view, position),
-                )
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
+            row = conn.execute("SELECT position FROM tracking WHERE view=?", (view,)).fetchone()
+            if position <= (int(row[0]) if row else 0):
+                return
+            apply(conn)
+            conn.execute(
+                "INSERT INTO tracking (view, position) VALUES (?, ?) "
+                "ON CONFLICT (view) DO UPDATE SET position=excluded.position",
+                (view, position),
+            )
 
     def close(self) -> None:
         with self._readers_lock:
@@ -301,6 +316,9 @@ class SqlitePortalView:
         self._db = _SqliteFile(path, _PORTAL_SCHEMA)
         self._tracking = _PORTAL
 
+    def batch(self) -> AbstractContextManager[None]:
+        return self._db.batch()
+
     def for_stream(self, stream: str) -> SqlitePortalView:
         """The same view, with its position kept per stream (e.g. one Kafka partition)."""
         other = copy.copy(self)
@@ -476,6 +494,9 @@ class SqliteHistoryView:
     def __init__(self, path: Path | str) -> None:
         self._db = _SqliteFile(path, _HISTORY_SCHEMA)
         self._tracking = _HISTORY
+
+    def batch(self) -> AbstractContextManager[None]:
+        return self._db.batch()
 
     def for_stream(self, stream: str) -> SqliteHistoryView:
         """The same view, with its position kept per stream (e.g. one Kafka partition)."""

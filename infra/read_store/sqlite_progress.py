@@ -112,6 +112,25 @@ class SqliteProgressView:
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
         self._tracking = _VIEW
+        self._batch: dict[str, int | None] = {"owner": None}  # shared with stream copies
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Many saves in one transaction (the runner's batch); readers see all or none of it."""
+        with self._lock:
+            if self._batch["owner"] == threading.get_ident():
+                yield
+                return
+            self._conn.execute("BEGIN IMMEDIATE")
+            self._batch["owner"] = threading.get_ident()
+            try:
+                yield
+            except BaseException:
+                self._batch["owner"] = None
+                self._conn.execute("ROLLBACK")
+                raise
+            self._batch["owner"] = None
+            self._conn.execute("COMMIT")
 
     def for_stream(self, stream: str) -> SqliteProgressView:
         """The same view, with its position kept per stream (e.g. one Kafka partition)."""
@@ -151,26 +170,19 @@ class SqliteProgressView:
 
     def save(self, position: int, update: ProgressUpdate | None) -> None:
         """Store ``update`` and ``position`` in one transaction; nothing if already seen."""
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                row = self._conn.execute(
-                    "SELECT position FROM tracking WHERE view=?", (self._tracking,)
-                ).fetchone()
-                if row is not None and position <= int(row[0]):
-                    self._conn.execute("ROLLBACK")
-                    return
-                if update is not None:
-                    self._apply(update)
-                self._conn.execute(
-                    "INSERT INTO tracking (view, position) VALUES (?, ?) "
-                    "ON CONFLICT (view) DO UPDATE SET position=excluded.position",
-                    (self._tracking, position),
-                )
-                self._conn.execute("COMMIT")
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
+        with self.batch():  # its own transaction, or part of the runner's batch
+            row = self._conn.execute(
+                "SELECT position FROM tracking WHERE view=?", (self._tracking,)
+            ).fetchone()
+            if row is not None and position <= int(row[0]):
+                return
+            if update is not None:
+                self._apply(update)
+            self._conn.execute(
+                "INSERT INTO tracking (view, position) VALUES (?, ?) "
+                "ON CONFLICT (view) DO UPDATE SET position=excluded.position",
+                (self._tracking, position),
+            )
 
     def _apply(self, update: ProgressUpdate) -> None:
         execute = self._conn.execute
