@@ -256,7 +256,7 @@ def stage_in_process(
 ) -> tuple[int, float, int]:
     views = fresh_views(work)
     decode = SealedEnvelopes(mapper, keys)
-    runner = PollingProjectionRunner(app, AllViews(views), 0, decode=decode)
+    runner = PollingProjectionRunner(app, [AllViews(views)], decode=decode)
     started = time.perf_counter()
     done = runner.catch_up()
     seconds = time.perf_counter() - started
@@ -403,8 +403,7 @@ def lag_in_process(work: Path, per_second: int, seconds: int, interval: float) -
     applied: dict[Key, float] = {}
     runner = PollingProjectionRunner(
         app,
-        Timed(AllViews(views), applied),
-        0,
+        [Timed(AllViews(views), applied)],
         decode=SealedEnvelopes(mapper, keys),
         interval=interval,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -20,30 +20,36 @@ class PositionedProjection(Protocol):
 
 
 class PollingProjectionRunner:
-    """Reads the log after the view's position and hands each event to the projection.
+    """Reads the log after its projections' views and hands each event to every projection.
 
-    ``decode`` turns a stored notification into what the projection takes (a domain event, or a
-    checked envelope); it returns None for an event that must not be applied (quarantined).
+    ``decode`` turns a stored notification into what the projections take (a domain event, or a
+    checked envelope), once for all of them; it returns None for an event that must not be
+    applied (quarantined). Each projection drops what its view has already seen, so the runner
+    starts from the lowest position, and a poll is written in one transaction per view.
     """
 
     def __init__(
         self,
         app: Application[UUID],
-        projection: PositionedProjection,
-        position: int,
+        projections: Sequence[PositionedProjection],
         *,
         decode: Callable[[Notification], object | None] | None = None,
         batch: int = 500,
         interval: float = 0.5,
     ) -> None:
         self.app = app
-        self.projection = projection
+        self.projections = list(projections)
+        self.views = [p.view for p in self.projections if hasattr(p, "view")]
         self.decode = decode or app.mapper.to_domain_event
-        self.position = position
+        self.position = self.views_position()
         self.batch = batch
         self.interval = interval
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+
+    def views_position(self) -> int:
+        """Where to resume: the lowest position of the views (0 without views)."""
+        return min((int(view.position()) for view in self.views), default=0)
 
     def catch_up(self) -> int:
         """Process everything recorded so far; returns how many events were processed."""
@@ -54,19 +60,20 @@ class PollingProjectionRunner:
             )
             if not notifications:
                 return done
-            view = getattr(self.projection, "view", None)
-            batch = getattr(view, "batch", None)
             try:
-                with batch() if batch is not None else contextlib.nullcontext():
+                with contextlib.ExitStack() as stack:
+                    for view in self.views:
+                        if hasattr(view, "batch"):
+                            stack.enter_context(view.batch())
                     for notification in notifications:
                         item = self.decode(notification)
                         if item is not None:
-                            self.projection.process(item, notification.id)
+                            for projection in self.projections:
+                                projection.process(item, notification.id)
                         self.position = notification.id
                         done += 1
             except BaseException:
-                if view is not None:  # the batch was rolled back: resume where the view is
-                    self.position = view.position()
+                self.position = self.views_position()  # the batch was rolled back
                 raise
 
     def _run(self) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -14,23 +15,17 @@ from infra.bootstrap import Container
 from infra.envelope_check import SealedEnvelopes
 from infra.messaging.positions import SqlPositions
 from infra.projection_runner import PollingProjectionRunner
+from infra.read_store.envelope_models import EnvelopeReadModels
 from infra.read_store.sqlite_catalogue import SqliteCatalogueView
-from infra.read_store.sqlite_portal import SqliteHistoryView, SqlitePortalView
-from infra.read_store.sqlite_progress import SqliteProgressView
 from infra.store.mapper import SignedEnvelopeMapper
 from projections.catalogue import CatalogueProjection
-from projections.district_progress import DistrictProgressProjection
-from projections.portal_records import PortalRecordsProjection
-from projections.record_history import RecordHistoryProjection
 
 
 @dataclass
 class Web:
     api: FastAPI
     catalogue: SqliteCatalogueView
-    progress: SqliteProgressView
-    portal: SqlitePortalView
-    history: SqliteHistoryView
+    models: EnvelopeReadModels
     runners: list[PollingProjectionRunner]
     sealed: SealedEnvelopes
 
@@ -46,32 +41,19 @@ def build_web(
     assert isinstance(app.mapper, SignedEnvelopeMapper)
     sealed = SealedEnvelopes(app.mapper, container.keyring.public_keys())
     catalogue = SqliteCatalogueView(home / "catalogue.sqlite")
-    progress = SqliteProgressView(home / "progress.sqlite")
-    portal = SqlitePortalView(home / "portal.sqlite")
-    history = SqliteHistoryView(home / "history.sqlite")
+    models = EnvelopeReadModels.open(home)
     runners = [
-        PollingProjectionRunner(
-            app, CatalogueProjection(catalogue), catalogue.position(), interval=poll_interval
-        ),
+        PollingProjectionRunner(app, [CatalogueProjection(catalogue)], interval=poll_interval),
     ]
+    views: dict[str, Any] = {"catalogue": catalogue}
     if feed_envelope_views:  # else `hotich project` feeds them from Kafka
-        runners += [
+        runners.append(
             PollingProjectionRunner(
-                app, projection, view.position(), decode=sealed, interval=poll_interval
+                app, models.projections(), decode=sealed, interval=poll_interval
             )
-            for projection, view in (
-                (DistrictProgressProjection(progress), progress),
-                (PortalRecordsProjection(portal), portal),
-                (RecordHistoryProjection(history), history),
-            )
-        ]
+        )
+        views.update(models.views())
     positions = SqlPositions(container.db)
-    views: dict[
-        str, SqliteCatalogueView | SqliteProgressView | SqlitePortalView | SqliteHistoryView
-    ]
-    views = {"catalogue": catalogue}
-    if feed_envelope_views:
-        views.update(progress=progress, portal=portal, history=history)
     services = Services(
         app=app,
         catalogue=catalogue,
@@ -81,7 +63,7 @@ def build_web(
         },
         users=container.users,
         idempotency=container.idempotency,
-        progress=progress,
+        progress=models.progress,
         positions=lambda: Positions(
             log_head=app.recorder.max_notification_id() or 0,
             relay=positions.get("relay") if container.settings.kafka_bootstrap else None,
@@ -103,12 +85,4 @@ def build_web(
                 runner.stop()
 
     api.router.lifespan_context = lifespan
-    return Web(
-        api=api,
-        catalogue=catalogue,
-        progress=progress,
-        portal=portal,
-        history=history,
-        runners=runners,
-        sealed=sealed,
-    )
+    return Web(api=api, catalogue=catalogue, models=models, runners=runners, sealed=sealed)

@@ -421,12 +421,8 @@ def project(
     from kafka import KafkaConsumer, KafkaProducer
 
     from infra.messaging.consumer import KafkaProjectionRunner, Target
+    from infra.read_store.envelope_models import EnvelopeReadModels
     from infra.read_store.sqlite_chain import SqliteChainLedger
-    from infra.read_store.sqlite_portal import SqliteHistoryView, SqlitePortalView
-    from infra.read_store.sqlite_progress import SqliteProgressView
-    from projections.district_progress import DistrictProgressProjection
-    from projections.portal_records import PortalRecordsProjection
-    from projections.record_history import RecordHistoryProjection
 
     settings = _settings()
     if not settings.kafka_bootstrap:
@@ -442,15 +438,12 @@ def project(
         auto_offset_reset="earliest",
     )
     producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap, acks="all")
+    models = EnvelopeReadModels.open(home)
     runner = KafkaProjectionRunner(
         consumer,
         producer,
         settings.kafka_topic,
-        [
-            Target(SqliteProgressView(home / "progress.sqlite"), DistrictProgressProjection),
-            Target(SqlitePortalView(home / "portal.sqlite"), PortalRecordsProjection),
-            Target(SqliteHistoryView(home / "history.sqlite"), RecordHistoryProjection),
-        ],
+        [Target(view, projection) for view, projection in models.projection_types()],
         keys,
         SqliteChainLedger(home / "chain.sqlite"),
     )
