@@ -105,7 +105,6 @@ class Register(HotichAggregate):
         self.estimated_entries = estimated_entries
         self.catalogued_by = actor.id
         self.pages: dict[int, dict[str, Any]] = {}
-        self.page_of_digest: dict[str, int] = {}
         self.replaced_pages: list[dict[str, Any]] = []
         self.fixity_checks: list[dict[str, Any]] = []
 
@@ -128,8 +127,8 @@ class Register(HotichAggregate):
         self.check_page_number(page_number)
         if not _SHA256.fullmatch(sha256):
             raise InvalidValueError("sha256", "must be 64 lowercase hex digits")
-        if sha256 in self.page_of_digest:
-            existing = self.page_of_digest[sha256]
+        existing = self.page_with(sha256)
+        if existing is not None:
             if existing != page_number and rescan_reason is not None:
                 raise PageConflictError(
                     "same_bytes_other_page", f"these bytes are already page {existing} of this book"
@@ -186,6 +185,20 @@ class Register(HotichAggregate):
             )
         return True
 
+    def page_with(self, sha256: str) -> int | None:
+        """The page that holds these bytes, if any."""
+        return next((n for n, page in self.pages.items() if page["sha256"] == sha256), None)
+
+    def _set_page(
+        self, page_number: int, sha256: str, size: int, media_type: str, object_key: str
+    ) -> None:
+        self.pages[page_number] = {
+            "sha256": sha256,
+            "size": size,
+            "media_type": media_type,
+            "object_key": object_key,
+        }
+
     @event("PageScanned")
     def _page_scanned(
         self,
@@ -197,13 +210,7 @@ class Register(HotichAggregate):
         media_type: str,
         object_key: str,
     ) -> None:
-        self.pages[page_number] = {
-            "sha256": sha256,
-            "size": size,
-            "media_type": media_type,
-            "object_key": object_key,
-        }
-        self.page_of_digest[sha256] = page_number
+        self._set_page(page_number, sha256, size, media_type, object_key)
 
     @event("PageRescanned")
     def _page_rescanned(
@@ -219,14 +226,7 @@ class Register(HotichAggregate):
     ) -> None:
         old = self.pages[page_number]
         self.replaced_pages.append({"page_number": page_number, **old, "reason": reason})
-        self.page_of_digest.pop(old["sha256"], None)
-        self.pages[page_number] = {
-            "sha256": sha256,
-            "size": size,
-            "media_type": media_type,
-            "object_key": object_key,
-        }
-        self.page_of_digest[sha256] = page_number
+        self._set_page(page_number, sha256, size, media_type, object_key)
 
     # ----- fixity ---------------------------------------------------------------------------
     def record_fixity_check(
