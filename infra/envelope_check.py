@@ -20,6 +20,14 @@ from projections.envelope import Envelope
 log = logging.getLogger(__name__)
 
 
+def sealed_envelope(data: object, keys: PublicKeySet) -> Envelope:
+    """The envelope if its hash matches and a published key signed it, else EnvelopeError."""
+    if not isinstance(data, dict):
+        raise EnvelopeError("an envelope must be a JSON object")
+    check_seal(data, keys)
+    return Envelope.from_json(data)
+
+
 @dataclass
 class SealedEnvelopes:
     """Decodes notifications into checked envelopes; counts what it quarantines."""
@@ -30,9 +38,7 @@ class SealedEnvelopes:
 
     def __call__(self, notification: Notification) -> Envelope | None:
         try:
-            data = self.mapper.open_envelope(notification)
-            check_seal(data, self.keys)
-            return Envelope.from_json(data)
+            return sealed_envelope(self.mapper.open_envelope(notification), self.keys)
         except (MapperDeserialisationError, EnvelopeError, KeyError, TypeError, ValueError) as e:
             log.error("quarantined notification %s: %s", notification.id, e)
             self.quarantined.append((notification.id, str(e)))

@@ -26,6 +26,7 @@ class Envelope:
     payload: dict[str, Any]
     hash: str
     key_id: str
+    prev_hash: str | None = None  # None for version 1
 
     @property
     def name(self) -> str:
@@ -46,4 +47,5 @@ class Envelope:
             payload=dict(data["payload"]),
             hash=data["hash"],
             key_id=data["signature"]["key_id"],
+            prev_hash=data.get("prev_hash"),
         )

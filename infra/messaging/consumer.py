@@ -20,15 +20,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from infra.envelope_check import sealed_envelope
 from infra.signing.keyring import PublicKeySet
-from infra.store.envelope import EnvelopeError, check_seal
+from infra.store.envelope import EnvelopeError
 from projections.envelope import Envelope
 
 log = logging.getLogger(__name__)
 
 
 class ChainLedger(Protocol):
-    def accept(self, envelope: Envelope, prev_hash: str | None) -> None: ...
+    def accept(self, envelope: Envelope) -> None: ...
 
 
 class StreamView(Protocol):
@@ -106,13 +107,9 @@ class KafkaProjectionRunner:
 
     # ----- messages -------------------------------------------------------------------------
     def _checked(self, value: bytes) -> Envelope:
-        data = json.loads(value)
-        if not isinstance(data, dict):
-            raise EnvelopeError("a message must be an envelope (a JSON object)")
-        check_seal(data, self.keys)
-        envelope = Envelope.from_json(data)
+        envelope = sealed_envelope(json.loads(value), self.keys)
         if self.chain is not None:
-            self.chain.accept(envelope, data.get("prev_hash"))
+            self.chain.accept(envelope)
         return envelope
 
     def handle(self, partition: int, offset: int, key: bytes | None, value: bytes) -> None:

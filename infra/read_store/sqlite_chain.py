@@ -22,7 +22,7 @@ CREATE TABLE IF NOT EXISTS chain (
 """
 
 
-class ChainBrokenError(ValueError):
+class OffChainError(ValueError):
     """The envelope does not continue its aggregate's chain as this consumer has seen it."""
 
 
@@ -47,29 +47,29 @@ class SqliteChainLedger:
             row = cursor.fetchone()
         return str(row[0]) if row else None
 
-    def accept(self, envelope: Envelope, prev_hash: str | None) -> None:
-        """Record the envelope's place in its chain, or raise ChainBrokenError."""
+    def accept(self, envelope: Envelope) -> None:
+        """Record the envelope's place in its chain, or raise OffChainError."""
         with self._lock:
             known = self._hash(envelope.aggregate_id, envelope.version)
             if known is not None:
                 if known != envelope.hash:
-                    raise ChainBrokenError(
+                    raise OffChainError(
                         f"version {envelope.version} of {envelope.aggregate_id} was seen with "
                         "another hash (a forged or forked event)"
                     )
                 return  # a redelivery of what was accepted
             if envelope.version == 1:
-                if prev_hash is not None:
-                    raise ChainBrokenError("version 1 must not chain to a previous hash")
+                if envelope.prev_hash is not None:
+                    raise OffChainError("version 1 must not chain to a previous hash")
             else:
                 before = self._hash(envelope.aggregate_id, envelope.version - 1)
                 if before is None:
-                    raise ChainBrokenError(
+                    raise OffChainError(
                         f"version {envelope.version - 1} of {envelope.aggregate_id} was never "
                         "seen (an event is missing)"
                     )
-                if before != prev_hash:
-                    raise ChainBrokenError(
+                if before != envelope.prev_hash:
+                    raise OffChainError(
                         f"prev_hash does not match version {envelope.version - 1} "
                         "(an event was removed, replaced or reordered)"
                     )

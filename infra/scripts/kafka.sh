@@ -35,9 +35,11 @@ PIDFILE="$BASE/kafka.pid"
 PORTFILE="$BASE/port"
 MARKER="$BASE/started-by-script"
 
-say() { printf 'kafka.sh: %s\n' "$*"; }
-note() { printf 'kafka.sh: %s\n' "$*" >&2; }
-die() { printf 'kafka.sh: error: %s\n' "$*" >&2; exit 1; }
+SERVICE_NAME=kafka.sh
+LABEL=Kafka
+LOCK_TIMEOUT=180
+# shellcheck source=infra/scripts/lib/service.sh
+. "$ROOT/infra/scripts/lib/service.sh"
 
 check_port() {   # NAME VALUE -> prints the normalised port or dies
     case "$2" in
@@ -64,12 +66,6 @@ log_tail() {   # [FILE]
     else
         printf -- '(no log file at %s)\n' "$f" >&2
     fi
-}
-
-lock() {
-    mkdir -p "$BASE"
-    exec 9>"$BASE/.lock"
-    flock -w 180 9 || die "another kafka.sh holds $BASE/.lock"
 }
 
 # ---------------------------------------------------------------- install
@@ -116,46 +112,11 @@ cmd_install() {
 
 # ---------------------------------------------------------------- process state
 
-# True when PID is a live (not zombie) java process running our broker. A killed broker may
-# linger as a zombie where nothing reaps orphans; `kill -0` would still succeed on it.
-is_live_kafka() {
-    local pid="$1" state comm args
-    case "$pid" in '' | *[!0-9]*) return 1 ;; esac
-    state="$(sed -E 's/^.*\) (.).*$/\1/' "/proc/$pid/stat" 2>/dev/null || true)"
-    comm="$(cat "/proc/$pid/comm" 2>/dev/null || true)"
-    args="$({ tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null || true)"
-    [ -n "$state" ] && [ "$state" != Z ] && [ "$comm" = java ] &&
-        [[ "$args" == *" kafka.Kafka $CONF"* ]]
-}
-
-live_pid() {
-    local pid
-    pid="$(head -n1 "$PIDFILE" 2>/dev/null || true)"
-    if is_live_kafka "$pid"; then printf '%s' "$pid"; fi
-}
-
-server_running() { [ -n "$(live_pid)" ]; }
-
-running_port() { head -n1 "$PORTFILE" 2>/dev/null || true; }
+# Our broker: a live java process running kafka.Kafka with our configuration.
+is_live() { is_live_process "$1" java " kafka.Kafka $CONF"; }
 
 # True when something accepts TCP connections on 127.0.0.1:PORT.
 port_open() { timeout 2 bash -c ": </dev/tcp/127.0.0.1/$1" 2>/dev/null; }
-
-# SIGTERM (Kafka then shuts down in order), SIGKILL after SECONDS more, then up to 10 s for
-# it to die. A zombie left behind counts as gone. Fails if it still lives.
-terminate() {
-    local pid="$1" seconds="$2" waited=0
-    kill -TERM "$pid" 2>/dev/null || true
-    while is_live_kafka "$pid"; do
-        if [ "$waited" -eq $((seconds * 10)) ]; then
-            note "Kafka (pid $pid) did not stop within ${seconds}s of SIGTERM: sending SIGKILL"
-            kill -KILL "$pid" 2>/dev/null || true
-        fi
-        [ "$waited" -lt $(((seconds + 10) * 10)) ] || return 1
-        sleep 0.1
-        waited=$((waited + 1))
-    done
-}
 
 # ---------------------------------------------------------------- start
 
@@ -275,7 +236,7 @@ cmd_start() {
 
     local started=$SECONDS
     until port_open "$PORT" && tail -c "+$LOG_FROM" "$LOGFILE" | grep -q 'Kafka Server started'; do
-        if ! is_live_kafka "$pid"; then
+        if ! is_live "$pid"; then
             # Allow a moment for the exec into java before judging it dead.
             if [ $((SECONDS - started)) -ge 2 ]; then
                 rm -f "$MARKER" "$PIDFILE" "$PORTFILE"
@@ -296,46 +257,10 @@ cmd_start() {
 
 # ---------------------------------------------------------------- stop / status / bootstrap
 
-cmd_stop() {
-    if [ ! -f "$MARKER" ]; then
-        if server_running; then
-            say "running, but not started by this script (no $MARKER): leaving it running"
-        else
-            say "not running"
-        fi
-        return 0
-    fi
-    lock
-    local pid
-    pid="$(live_pid)"
-    if [ -n "$pid" ]; then
-        say "stopping Kafka (pid $pid)"
-        terminate "$pid" "$STOP_TIMEOUT" || die "Kafka (pid $pid) would not stop"
-        say "stopped"
-    else
-        say "not running"
-    fi
-    rm -f "$MARKER" "$PIDFILE" "$PORTFILE"
-}
-
-cmd_status() {
-    if server_running; then
-        echo "running (pid $(live_pid), 127.0.0.1:$(running_port), data dir $DATA)"
-        return 0
-    fi
-    echo "not running (data dir $DATA)"
-    return 1
-}
-
 cmd_bootstrap() {
     local port="$PORT"
     if server_running && [ -n "$(running_port)" ]; then port="$(running_port)"; fi
     echo "127.0.0.1:$port"
-}
-
-usage() {
-    sed -n '2,9p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
-    exit 2
 }
 
 case "${1:-}" in

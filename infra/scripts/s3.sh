@@ -33,9 +33,13 @@ PIDFILE="$BASE/versitygw.pid"
 PORTFILE="$BASE/port"
 MARKER="$BASE/started-by-script"
 
-say() { printf 's3.sh: %s\n' "$*"; }
-note() { printf 's3.sh: %s\n' "$*" >&2; }
-die() { printf 's3.sh: error: %s\n' "$*" >&2; exit 1; }
+SERVICE_NAME=s3.sh
+LABEL=versitygw
+STOP_TIMEOUT=10
+LOCK_TIMEOUT=120
+# shellcheck source=infra/scripts/lib/service.sh
+. "$ROOT/infra/scripts/lib/service.sh"
+is_live() { is_live_process "$1" versitygw; }
 
 case "$PORT" in
     '' | *[!0-9]*) die "HOTICH_S3_PORT must be a port number, got '$PORT'" ;;
@@ -68,26 +72,6 @@ cmd_install() {
 
 # ---------------------------------------------------------------- process state
 
-# True when PID is a live (not zombie) versitygw process. A killed server may linger as a
-# zombie where nothing reaps orphans; `kill -0` would still succeed on it.
-is_live_versitygw() {
-    local pid="$1" state comm
-    case "$pid" in '' | *[!0-9]*) return 1 ;; esac
-    state="$(sed -E 's/^.*\) (.).*$/\1/' "/proc/$pid/stat" 2>/dev/null || true)"
-    comm="$(cat "/proc/$pid/comm" 2>/dev/null || true)"
-    [ -n "$state" ] && [ "$state" != Z ] && [ "$comm" = versitygw ]
-}
-
-live_pid() {
-    local pid
-    pid="$(head -n1 "$PIDFILE" 2>/dev/null || true)"
-    if is_live_versitygw "$pid"; then printf '%s' "$pid"; fi
-}
-
-server_running() { [ -n "$(live_pid)" ]; }
-
-running_port() { head -n1 "$PORTFILE" 2>/dev/null || true; }
-
 # True when anything answers HTTP on the port (an anonymous request gets 403: that is an answer).
 answers_http() {
     local code
@@ -102,12 +86,6 @@ log_tail() {
     else
         printf -- '(no log file at %s)\n' "$LOGFILE" >&2
     fi
-}
-
-lock() {
-    mkdir -p "$BASE"
-    exec 9>"$BASE/.lock"
-    flock -w 120 9 || die "another s3.sh holds $BASE/.lock"
 }
 
 # ---------------------------------------------------------------- start / stop
@@ -149,7 +127,7 @@ cmd_start() {
 
     local started=$SECONDS
     until answers_http "$PORT"; do
-        if ! is_live_versitygw "$pid"; then
+        if ! is_live "$pid"; then
             rm -f "$MARKER" "$PIDFILE" "$PORTFILE"
             log_tail
             die "versitygw exited during startup"
@@ -165,48 +143,7 @@ cmd_start() {
     say "ready: http://127.0.0.1:$PORT (pid $pid)"
 }
 
-cmd_stop() {
-    if [ ! -f "$MARKER" ]; then
-        if server_running; then
-            say "running, but not started by this script (no $MARKER): leaving it running"
-        else
-            say "not running"
-        fi
-        return 0
-    fi
-    lock
-    local pid
-    pid="$(live_pid)"
-    if [ -n "$pid" ]; then
-        say "stopping versitygw (pid $pid)"
-        kill -TERM "$pid" 2>/dev/null || true
-        local waited=0
-        while is_live_versitygw "$pid"; do
-            if [ "$waited" -ge 100 ]; then   # 10 s
-                note "versitygw did not stop on SIGTERM: sending SIGKILL"
-                kill -KILL "$pid" 2>/dev/null || true
-            fi
-            if [ "$waited" -ge 150 ]; then die "versitygw (pid $pid) would not stop"; fi
-            sleep 0.1
-            waited=$((waited + 1))
-        done
-        say "stopped"
-    else
-        say "not running"
-    fi
-    rm -f "$MARKER" "$PIDFILE" "$PORTFILE"
-}
-
 # ---------------------------------------------------------------- status / env
-
-cmd_status() {
-    if server_running; then
-        echo "running (pid $(live_pid), 127.0.0.1:$(running_port), data dir $DATA)"
-        return 0
-    fi
-    echo "not running (data dir $DATA)"
-    return 1
-}
 
 cmd_env() {
     local port
@@ -215,11 +152,6 @@ cmd_env() {
     echo "HOTICH_TEST_S3_ENDPOINT=127.0.0.1:$port"
     echo "HOTICH_TEST_S3_ACCESS_KEY=$ACCESS_KEY"
     echo "HOTICH_TEST_S3_SECRET_KEY=$SECRET_KEY"
-}
-
-usage() {
-    sed -n '2,9p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
-    exit 2
 }
 
 case "${1:-}" in
