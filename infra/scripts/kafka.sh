@@ -1,17 +1,25 @@
 #!/usr/bin/env bash
 # Private Kafka broker for this checkout (development and tests): Apache Kafka 4.x in KRaft mode.
 #
-#   kafka.sh install     fetch the broker jars from Maven Central into $ROOT/.services/kafka/libs (once)
-#   kafka.sh start       install if needed, format a fresh data dir, start, wait until it serves
-#   kafka.sh stop        stop the broker, but only if `start` started it (marker file)
-#   kafka.sh status      print "running" / "not running", exit 0 / 1
-#   kafka.sh bootstrap   print the bootstrap servers (host:port)
+#   kafka.sh install              fetch the broker jars from Maven Central into .services/kafka/libs (once)
+#   kafka.sh start [--keep-data]  install if needed, format a fresh data dir (unless --keep-data), start, wait
+#   kafka.sh restart              stop, then start again on the same data dir (a real broker restart)
+#   kafka.sh stop                 stop the broker, but only if `start` started it (marker file)
+#   kafka.sh status               print "running" / "not running", exit 0 / 1
+#   kafka.sh bootstrap            print the bootstrap servers (host:port)
 #
 # One node is both broker and controller (process.roles=broker,controller, node.id=1, a
-# single-voter dynamic quorum). The jars come from infra/kafka/pom.xml. The broker listens on
+# single-voter dynamic quorum). The jars come from infra/kafka/pom.xml, fetched once into
+# $ROOT/.services/kafka/libs and shared by every broker of the checkout. The broker listens on
 # 127.0.0.1 only: clients on ${HOTICH_KAFKA_PORT:-9092}, the controller on
-# ${HOTICH_KAFKA_CONTROLLER_PORT:-9093}. Config, data, log under $ROOT/.services/kafka. The data
-# is throwaway: every `start` formats an empty data dir with a new cluster id.
+# ${HOTICH_KAFKA_CONTROLLER_PORT:-9093}. Config, data, log, pid and marker live under
+# ${HOTICH_KAFKA_DIR:-$ROOT/.services/kafka}: a second broker runs beside the first with its own
+# HOTICH_KAFKA_DIR and ports (the fault tests stop and restart one that way).
+#
+# The data is throwaway: `start` formats an empty data dir with a new cluster id. `start
+# --keep-data` (and `restart`) start on the data dir as it is, with its cluster id and logs, and
+# format only a dir that was never formatted; the controller port must stay the one it was
+# formatted with (the quorum's voter record holds it).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)"
@@ -23,8 +31,10 @@ STOP_TIMEOUT=30
 JAVA_OPTS=(-Xms256m -Xmx512m -XX:+UseG1GC -Djava.awt.headless=true)
 
 POM="$ROOT/infra/kafka/pom.xml"
-BASE="$ROOT/.services/kafka"
-LIBS="$BASE/libs"
+LIBS_HOME="$ROOT/.services/kafka"   # the jars, shared by every HOTICH_KAFKA_DIR
+LIBS="$LIBS_HOME/libs"
+BASE="${HOTICH_KAFKA_DIR:-$ROOT/.services/kafka}"
+case "$BASE" in /*) ;; *) BASE="$PWD/$BASE" ;; esac
 LIBS_STAMP="$LIBS/.pom.sha256"
 DATA="$BASE/data"
 CONF="$BASE/server.properties"
@@ -34,6 +44,7 @@ LOGFILE="$LOGDIR/kafka.log"
 PIDFILE="$BASE/kafka.pid"
 PORTFILE="$BASE/port"
 MARKER="$BASE/started-by-script"
+FORMATTED_PORT="$BASE/controller-port"   # the controller port the data dir was formatted with
 
 SERVICE_NAME=kafka.sh
 LABEL=Kafka
@@ -87,18 +98,25 @@ need_java() {
     esac
 }
 
-# Callers hold the lock.
+# Callers hold the lock of $BASE; the shared jars have their own lock (fd 8), so brokers of
+# two HOTICH_KAFKA_DIRs never fetch them at once.
 cmd_install() {
     [ -f "$POM" ] || die "$POM is missing"
     libs_installed && return 0
+    mkdir -p "$LIBS_HOME"
+    exec 8>"$LIBS_HOME/.install.lock"
+    flock -w "$LOCK_TIMEOUT" 8 || die "another $SERVICE_NAME holds $LIBS_HOME/.install.lock"
+    if libs_installed; then
+        exec 8>&-
+        return 0
+    fi
     command -v mvn >/dev/null || die "$LIBS is empty and Maven (mvn) is not installed"
-    mkdir -p "$BASE"
     # Into a scratch dir first, so an interrupted download never looks installed.
-    local tmp="$BASE/libs.partial" mvnlog="$BASE/mvn-install.log"
+    local tmp="$LIBS_HOME/libs.partial" mvnlog="$LIBS_HOME/mvn-install.log"
     rm -rf "$tmp"
     say "fetching the Kafka broker jars with Maven ($POM; once)"
     if ! mvn -q -B -f "$POM" dependency:copy-dependencies \
-        -DoutputDirectory="$tmp" -DincludeScope=runtime </dev/null >"$mvnlog" 2>&1 9>&-; then
+        -DoutputDirectory="$tmp" -DincludeScope=runtime </dev/null >"$mvnlog" 2>&1 8>&- 9>&-; then
         log_tail "$mvnlog"
         rm -rf "$tmp"
         die "mvn dependency:copy-dependencies failed"
@@ -107,6 +125,7 @@ cmd_install() {
     pom_hash >"$tmp/.pom.sha256"
     rm -rf "$LIBS"
     mv "$tmp" "$LIBS"
+    exec 8>&-
     say "installed $(find "$LIBS" -name '*.jar' | wc -l) jars in $LIBS ($(basename "$(compgen -G "$LIBS/kafka_2.13-*.jar")" .jar))"
 }
 
@@ -159,7 +178,7 @@ group.initial.rebalance.delay.ms=0
 EOF
     cat >"$LOG4J_CONF" <<'EOF'
 # Written by infra/scripts/kafka.sh at each start; edits are lost.
-# Everything to stdout, which kafka.sh sends to .services/kafka/log/kafka.log.
+# Everything to stdout, which kafka.sh sends to log/kafka.log beside this file.
 status = warn
 name = hotich-kafka
 # Log4j's own shutdown hook would stop logging while Kafka's shutdown hook is still running,
@@ -188,10 +207,17 @@ format_storage() {
         log_tail "$formatlog"
         die "formatting $DATA failed"
     fi
+    echo "$CONTROLLER_PORT" >"$FORMATTED_PORT"
     say "formatted $DATA (cluster id $cluster_id)"
 }
 
-cmd_start() {
+cmd_start() {   # [--keep-data]
+    local keep=0
+    case "${1:-}" in
+        '') ;;
+        --keep-data) keep=1 ;;
+        *) die "start: unknown option '$1' (expected --keep-data)" ;;
+    esac
     lock
     cmd_install
 
@@ -212,12 +238,25 @@ cmd_start() {
         fi
     done
 
-    # Fresh, empty data dir and a new cluster id: test data only.
-    rm -rf "$DATA"
     rm -f "$PIDFILE" "$PORTFILE" "$MARKER"
-    mkdir -p "$DATA" "$LOGDIR"
-    write_config
-    format_storage
+    if [ "$keep" = 1 ] && [ -f "$DATA/meta.properties" ]; then
+        # The same data dir, cluster id and logs: a restart of the same broker.
+        local formatted
+        formatted="$(head -n1 "$FORMATTED_PORT" 2>/dev/null || true)"
+        if [ -n "$formatted" ] && [ "$formatted" != "$CONTROLLER_PORT" ]; then
+            die "$DATA was formatted with controller port $formatted, not $CONTROLLER_PORT; set HOTICH_KAFKA_CONTROLLER_PORT=$formatted or start without --keep-data"
+        fi
+        mkdir -p "$LOGDIR"
+        write_config
+        say "keeping the data dir $DATA ($(sed -n 's/^cluster\.id=//p' "$DATA/meta.properties"))"
+    else
+        # Fresh, empty data dir and a new cluster id: test data only.
+        [ "$keep" = 0 ] || say "no formatted data dir at $DATA: formatting a fresh one"
+        rm -rf "$DATA"
+        mkdir -p "$DATA" "$LOGDIR"
+        write_config
+        format_storage
+    fi
 
     # The broker logs ~200 KB per start: keep the current log and one older one.
     if [ -f "$LOGFILE" ] && [ "$(stat -c %s "$LOGFILE")" -gt $((20 * 1024 * 1024)) ]; then
@@ -265,7 +304,8 @@ cmd_bootstrap() {
 
 case "${1:-}" in
     install) lock && cmd_install ;;
-    start) cmd_start ;;
+    start) shift && cmd_start "$@" ;;
+    restart) cmd_stop && cmd_start --keep-data ;;
     stop) cmd_stop ;;
     status) cmd_status ;;
     bootstrap) cmd_bootstrap ;;
