@@ -51,20 +51,27 @@ class PollingProjectionRunner:
         """Where to resume: the lowest position of the views (0 without views)."""
         return min((int(view.position()) for view in self.views), default=0)
 
-    def catch_up(self) -> int:
-        """Process everything recorded so far; returns how many events were processed."""
+    def catch_up(self, on_batch: Callable[[int], None] | None = None) -> int:
+        """Process everything recorded so far; returns how many events were processed.
+
+        Each batch reads where the views are inside the views' own transactions, so a view
+        switched to a rebuilt copy (see infra/read_store/slots.py) is fed from that copy's
+        position. ``on_batch`` gets the position reached after each batch.
+        """
         done = 0
         while True:
-            notifications = self.app.recorder.select_notifications(
-                start=self.position + 1, limit=self.batch
-            )
-            if not notifications:
-                return done
             try:
                 with contextlib.ExitStack() as stack:
                     for view in self.views:
                         if hasattr(view, "batch"):
                             stack.enter_context(view.batch())
+                    if self.views:
+                        self.position = self.views_position()
+                    notifications = self.app.recorder.select_notifications(
+                        start=self.position + 1, limit=self.batch
+                    )
+                    if not notifications:
+                        return done
                     for notification in notifications:
                         item = self.decode(notification)
                         if item is not None:
@@ -75,6 +82,8 @@ class PollingProjectionRunner:
             except BaseException:
                 self.position = self.views_position()  # the batch was rolled back
                 raise
+            if on_batch is not None:
+                on_batch(self.position)
 
     def _run(self) -> None:
         while not self._stop.is_set():

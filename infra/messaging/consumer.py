@@ -59,7 +59,7 @@ class KafkaProjectionRunner:
     def __init__(
         self,
         consumer: Any,  # kafka.KafkaConsumer, subscribed by ``subscribe``
-        producer: Any,  # kafka.KafkaProducer, for the quarantine topic
+        producer: Any | None,  # kafka.KafkaProducer for the quarantine topic (None: log only)
         topic: str,
         targets: Sequence[Target],
         keys: PublicKeySet,
@@ -74,6 +74,7 @@ class KafkaProjectionRunner:
         self.chain = chain
         self.stats = RunnerStats()
         self._streams: dict[int, list[tuple[Any, Projection]]] = {}
+        self._generations = self._live_generations()
         self._stop = threading.Event()
 
     # ----- partitions -----------------------------------------------------------------------
@@ -85,6 +86,14 @@ class KafkaProjectionRunner:
                 (view, t.projection(view)) for view, t in zip(views, self.targets, strict=True)
             ]
         return self._streams[partition]
+
+    def _live_generations(self) -> tuple[object, ...]:
+        """Which copy of each view is live (a rebuild may switch it: infra/read_store/slots.py)."""
+        return tuple(getattr(t.view, "generation", None) for t in self.targets)
+
+    def _seek_to_views(self) -> None:
+        for tp in self.consumer.assignment():
+            self.consumer.seek(tp, self.next_offset(tp.partition))
 
     def next_offset(self, partition: int) -> int:
         """Where to resume: the lowest position any view has on this partition."""
@@ -118,6 +127,10 @@ class KafkaProjectionRunner:
         except (EnvelopeError, ValueError, KeyError, TypeError) as e:
             reason = str(e) or type(e).__name__
             log.error("quarantined %s:%s@%s: %s", self.topic, partition, offset, reason)
+            self.stats.quarantined += 1
+            self.stats.quarantine_reasons.append(reason)
+            if self.producer is None:
+                return
             self.producer.send(
                 self.quarantine_topic,
                 value=value,
@@ -127,8 +140,6 @@ class KafkaProjectionRunner:
                     ("source", f"{self.topic}:{partition}@{offset}".encode()),
                 ],
             )
-            self.stats.quarantined += 1
-            self.stats.quarantine_reasons.append(reason)
             return
         for _, projection in self._for_partition(partition):
             projection.process(envelope, offset + 1)
@@ -137,23 +148,32 @@ class KafkaProjectionRunner:
     def poll_once(self, timeout_ms: int = 500) -> int:
         batches = self.consumer.poll(timeout_ms=timeout_ms, max_records=500)
         handled = 0
+        switched = False
         try:
             with contextlib.ExitStack() as stack:  # one transaction per view for the whole poll
                 for target in self.targets:
                     batch = getattr(target.view, "batch", None)
                     if batch is not None:
                         stack.enter_context(batch())
-                for tp, messages in batches.items():
-                    for message in messages:
-                        self.handle(tp.partition, message.offset, message.key, message.value)
-                        handled += 1
+                # the batches pin the live copies: if a rebuild switched one since the partitions
+                # were sought, these messages follow the old copy's positions: fetch again
+                generations = self._live_generations()
+                if generations != self._generations:
+                    self._generations, switched = generations, True
+                else:
+                    for tp, messages in batches.items():
+                        for message in messages:
+                            self.handle(tp.partition, message.offset, message.key, message.value)
+                            handled += 1
         except BaseException:
-            # the views rolled the batch back: fetch again from where they are
-            for tp in self.consumer.assignment():
-                self.consumer.seek(tp, self.next_offset(tp.partition))
+            self._seek_to_views()  # the views rolled the batch back: fetch again from them
             raise
+        if switched:
+            log.info("a view switched to a rebuilt copy; resuming from its positions")
+            self._seek_to_views()
         if handled:
-            self.producer.flush()
+            if self.producer is not None:
+                self.producer.flush()
             self.consumer.commit()  # for lag figures; the views' positions are the truth
         return handled
 
