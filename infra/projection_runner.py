@@ -44,6 +44,7 @@ class PollingProjectionRunner:
         self.position = self.views_position()
         self.batch = batch
         self.interval = interval
+        self.applied = 0  # events handed to the projections in committed batches (metrics)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -60,6 +61,7 @@ class PollingProjectionRunner:
         """
         done = 0
         while True:
+            applied = 0
             try:
                 with contextlib.ExitStack() as stack:
                     for view in self.views:
@@ -77,11 +79,13 @@ class PollingProjectionRunner:
                         if item is not None:
                             for projection in self.projections:
                                 projection.process(item, notification.id)
+                            applied += 1
                         self.position = notification.id
                         done += 1
             except BaseException:
                 self.position = self.views_position()  # the batch was rolled back
                 raise
+            self.applied += applied
             if on_batch is not None:
                 on_batch(self.position)
 

@@ -16,6 +16,7 @@ import contextlib
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -50,9 +51,14 @@ class Target:
 
 @dataclass
 class RunnerStats:
+    """What the runner has done since it started (its metrics: `hotich project --metrics-port`)."""
+
     applied: int = 0
     quarantined: int = 0
     quarantine_reasons: list[str] = field(default_factory=list)
+    applied_by_partition: dict[int, int] = field(default_factory=dict)
+    quarantined_by_partition: dict[int, int] = field(default_factory=dict)
+    last_poll: float | None = None  # time.time() of the last poll that returned
 
 
 class KafkaProjectionRunner:
@@ -129,6 +135,8 @@ class KafkaProjectionRunner:
             log.error("quarantined %s:%s@%s: %s", self.topic, partition, offset, reason)
             self.stats.quarantined += 1
             self.stats.quarantine_reasons.append(reason)
+            by_partition = self.stats.quarantined_by_partition
+            by_partition[partition] = by_partition.get(partition, 0) + 1
             if self.producer is None:
                 return
             self.producer.send(
@@ -144,9 +152,12 @@ class KafkaProjectionRunner:
         for _, projection in self._for_partition(partition):
             projection.process(envelope, offset + 1)
         self.stats.applied += 1
+        applied = self.stats.applied_by_partition
+        applied[partition] = applied.get(partition, 0) + 1
 
     def poll_once(self, timeout_ms: int = 500) -> int:
         batches = self.consumer.poll(timeout_ms=timeout_ms, max_records=500)
+        self.stats.last_poll = time.time()
         handled = 0
         switched = False
         try:

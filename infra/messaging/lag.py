@@ -31,6 +31,20 @@ DEFAULT_GROUP = "hotich-projections"  # `hotich project --group`
 _UNKNOWN_TOPIC = 3  # Kafka's UNKNOWN_TOPIC_OR_PARTITION error code
 
 
+class _AdminClient(KafkaAdminClient):  # type: ignore[misc]
+    """kafka-python's admin client starts its IO thread, then bootstraps; when the bootstrap
+    fails it raises and leaves that thread running, one more per attempt. Closed here then."""
+
+    def __init__(self, **configs: Any) -> None:
+        try:
+            super().__init__(**configs)
+        except BaseException:
+            if hasattr(self, "_net"):
+                self._closed = False  # close() returns early unless bootstrap succeeded
+                self.close()
+            raise
+
+
 class KafkaLagProbe:
     def __init__(
         self,
@@ -69,8 +83,13 @@ class KafkaLagProbe:
             return self._last
 
     def close(self) -> None:
+        """Close the client, once a request still under way has ended (bounded by ``timeout``)."""
         with self._lock:
-            self._drop_client()
+            if self._waiting is not None:
+                self._waiting.join(self.timeout)
+            admin, self._admin = self._admin, None
+            if admin is not None:
+                admin.close()
 
     # ----- asking the broker, within the budget --------------------------------------------
     def _ask(self) -> ConsumerLag:
@@ -102,7 +121,7 @@ class KafkaLagProbe:
     def _client(self) -> Any:
         if self._admin is None:
             ms = int(self.timeout * 1000)
-            self._admin = KafkaAdminClient(
+            self._admin = _AdminClient(
                 bootstrap_servers=self.bootstrap,
                 client_id="hotich-lag",
                 request_timeout_ms=ms,
