@@ -13,6 +13,7 @@ from api.deps import Positions, Services
 from api.main import create_app
 from infra.bootstrap import Container
 from infra.envelope_check import SealedEnvelopes
+from infra.messaging.lag import DEFAULT_GROUP, KafkaLagProbe
 from infra.messaging.positions import SqlPositions
 from infra.projection_runner import PollingProjectionRunner
 from infra.read_store.envelope_models import EnvelopeReadModels
@@ -46,6 +47,7 @@ def build_web(
         PollingProjectionRunner(app, [CatalogueProjection(catalogue)], interval=poll_interval),
     ]
     views: dict[str, Any] = {"catalogue": catalogue}
+    fed_by = {"catalogue": runners[0]}  # which in-process runner feeds each view
     if feed_envelope_views:  # else `hotich project` feeds them from Kafka
         runners.append(
             PollingProjectionRunner(
@@ -53,7 +55,14 @@ def build_web(
             )
         )
         views.update(models.views())
+        fed_by.update(dict.fromkeys(models.views(), runners[-1]))
     positions = SqlPositions(container.db)
+    settings = container.settings
+    lag = (  # where `hotich project` is on each partition, and how far behind
+        KafkaLagProbe(settings.kafka_bootstrap, settings.kafka_topic, DEFAULT_GROUP, models.views())
+        if settings.kafka_bootstrap
+        else None
+    )
     services = Services(
         app=app,
         catalogue=catalogue,
@@ -69,6 +78,8 @@ def build_web(
             relay=positions.get("relay") if container.settings.kafka_bootstrap else None,
             views={name: view.position() for name, view in views.items()},
             quarantined=len(sealed.quarantined),
+            applied={name: runner.applied for name, runner in fed_by.items()},
+            kafka=None if lag is None else lag.consumer_lag(),
         ),
     )
     api = create_app(services)
@@ -83,6 +94,8 @@ def build_web(
         finally:
             for runner in runners:
                 runner.stop()
+            if lag is not None:
+                lag.close()
 
     api.router.lifespan_context = lifespan
     return Web(api=api, catalogue=catalogue, models=models, runners=runners, sealed=sealed)
