@@ -416,6 +416,10 @@ def project(
         str, typer.Option(help="consumer group; processes of one group share partitions")
     ] = "hotich-projections",
     until_idle: Annotated[bool, typer.Option(help="stop when the topic has nothing new")] = False,
+    metrics_port: Annotated[
+        int | None,
+        typer.Option(min=1, max=65535, help="serve Prometheus metrics on this port (HOTICH_HOST)"),
+    ] = None,
 ) -> None:
     """Feed the read models from Kafka (HOTICH_KAFKA_BOOTSTRAP) as a consumer group."""
     from kafka import KafkaConsumer, KafkaProducer
@@ -447,6 +451,18 @@ def project(
         keys,
         SqliteChainLedger(home / "chain.sqlite"),
     )
+    metrics = None
+    if metrics_port is not None:
+        from infra.messaging.metrics import serve_metrics
+
+        try:
+            metrics = serve_metrics(runner.stats, host=settings.host, port=metrics_port)
+        except OSError as e:
+            consumer.close()
+            producer.close()
+            err.print(f"[red]--metrics-port {metrics_port}: {e}[/red]")
+            raise typer.Exit(2) from None
+        console.print(f"metrics at http://{settings.host}:{metrics_port}/")
     runner.subscribe()
     try:
         if until_idle:
@@ -459,6 +475,9 @@ def project(
     finally:
         consumer.close()
         producer.close()
+        if metrics is not None:
+            metrics.shutdown()
+            metrics.server_close()
     console.print(f"applied {runner.stats.applied}, quarantined {runner.stats.quarantined}")
 
 
