@@ -100,7 +100,7 @@ class KafkaLagProbe:
         def report() -> None:
             try:
                 outcome["report"] = self._report()
-            except (KafkaError, OSError) as e:
+            except BaseException as e:  # handed to the caller, which reports or raises it
                 outcome["error"] = e
 
         self._waiting = threading.Thread(target=report, name="kafka-lag", daemon=True)
@@ -109,8 +109,10 @@ class KafkaLagProbe:
         if "report" in outcome:
             result: ConsumerLag = outcome["report"]
             return result
-        self._drop_client()  # a stuck request fails once its client is closed
         error = outcome.get("error")
+        if error is not None and not isinstance(error, KafkaError | OSError):
+            raise error  # not the broker's doing (a view that cannot be read): a real failure
+        self._drop_client()  # a stuck request fails once its client is closed
         if error is None:
             return self._unreachable(f"no answer within {self.budget:g} s")
         return self._unreachable(f"{type(error).__name__}: {error}")

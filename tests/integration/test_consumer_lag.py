@@ -153,6 +153,23 @@ def test_the_api_of_hotich_serve_with_kafka_shows_the_lag_per_partition(
     assert 'hotich_consumer_lag_events{partition="0"}' in metrics
 
 
+class UnreadableView:
+    def for_stream(self, stream: str) -> UnreadableView:
+        return self
+
+    def position(self) -> int:
+        raise RuntimeError("the view's file is gone")
+
+
+def test_a_view_that_cannot_be_read_is_a_failure_not_an_unreachable_broker(topic: str) -> None:
+    probe = KafkaLagProbe(bootstrap_servers(), topic, "g", {"portal": UnreadableView()})
+    try:
+        with pytest.raises(RuntimeError, match="file is gone"):
+            probe.consumer_lag()
+    finally:
+        probe.close()
+
+
 def test_a_topic_not_created_yet_is_reported_with_no_partitions(tmp_path: Path) -> None:
     probe = KafkaLagProbe(
         bootstrap_servers(), f"hotich.test.none.{uuid.uuid4().hex[:12]}", "g", {}, max_age=0
