@@ -17,6 +17,7 @@ process. Timings are printed, never asserted.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import resource
@@ -26,7 +27,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -42,18 +43,14 @@ from infra.messaging.consumer import KafkaProjectionRunner, Target
 from infra.messaging.positions import SqlPositions
 from infra.messaging.relay import KafkaRelay
 from infra.projection_runner import PollingProjectionRunner
+from infra.read_store.envelope_models import EnvelopeReadModels
 from infra.read_store.sqlite_chain import SqliteChainLedger
-from infra.read_store.sqlite_portal import SqliteHistoryView, SqlitePortalView
-from infra.read_store.sqlite_progress import SqliteProgressView
 from infra.settings import DEFAULT_ADMIN_UNITS
 from infra.signing.keyring import Keyring, PublicKeySet
 from infra.sql import SqlDatabase
 from infra.store.mapper import SignedEnvelopeMapper
 from infra.store.sealing import SignedSealing
-from projections.district_progress import DistrictProgressProjection
 from projections.envelope import Envelope
-from projections.portal_records import PortalRecordsProjection
-from projections.record_history import RecordHistoryProjection
 
 PARTITIONS = 12
 REBUILD_TARGET_EVENTS = 1_000_000
@@ -83,51 +80,79 @@ def empty_store(home: Path) -> tuple[Digitisation, SignedEnvelopeMapper, PublicK
 
 
 # ----- views and projections --------------------------------------------------------------------
-Views = tuple[SqliteProgressView, SqlitePortalView, SqliteHistoryView]
+def fresh_models(directory: Path) -> EnvelopeReadModels:
+    """Empty envelope read models, opened as `hotich serve` and `hotich project` open them."""
+    return EnvelopeReadModels.open(directory)
 
 
-def fresh_views(directory: Path) -> Views:
-    directory.mkdir(parents=True, exist_ok=True)
-    return (
-        SqliteProgressView(directory / "progress.sqlite"),
-        SqlitePortalView(directory / "portal.sqlite"),
-        SqliteHistoryView(directory / "history.sqlite"),
-    )
+class Stamps:
+    """When each event became visible in all three views: the keys a batch applied are stamped
+    once the batch committed (a reader sees nothing of a batch before that)."""
 
-
-def close_views(views: Views) -> None:
-    for view in views:
-        view.close()
-
-
-class AllViews:
-    """The three envelope projections, one decode feeding all (as the Kafka runner does)."""
-
-    def __init__(self, views: Views) -> None:
-        progress, portal, history = views
-        self.projections = (
-            DistrictProgressProjection(progress),
-            PortalRecordsProjection(portal),
-            RecordHistoryProjection(history),
-        )
-
-    def process(self, envelope: Envelope, position: int) -> None:
-        for projection in self.projections:
-            projection.process(envelope, position)
-
-
-class Timed:
-    """Wraps the last projection applied to an event: notes when each event was first applied."""
-
-    def __init__(self, inner: Any, applied: dict[Key, float]) -> None:
-        self.inner = inner
-        self.applied = applied
+    def __init__(self) -> None:
+        self.applied: dict[Key, float] = {}
+        self.pending: list[Key] = []
         self.last = 0.0
+
+    def note(self, envelope: Envelope) -> None:
+        self.pending.append((envelope.aggregate_id, envelope.version))
+
+    def commit(self) -> None:
+        if self.pending:
+            self.last = now = time.monotonic()
+            for key in self.pending:
+                self.applied.setdefault(key, now)
+            self.pending.clear()
+
+
+class StampedView:
+    """A view whose batches stamp what was applied in them once they committed; every other
+    attribute is the view's own. Wraps the first view the runners enter (the last to commit)."""
+
+    def __init__(self, inner: Any, stamps: Stamps) -> None:
+        self.inner = inner
+        self.stamps = stamps
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        with self.inner.batch():
+            yield
+        self.stamps.commit()
+
+
+class Noting:
+    """A projection that notes each event it applied, then the projection itself."""
+
+    def __init__(self, inner: Any, stamps: Stamps) -> None:
+        self.inner = inner
+        self.view = inner.view  # the in-process runner batches the views it finds here
+        self.stamps = stamps
 
     def process(self, envelope: Envelope, position: int) -> None:
         self.inner.process(envelope, position)
-        self.last = now = time.monotonic()
-        self.applied.setdefault((envelope.aggregate_id, envelope.version), now)
+        self.stamps.note(envelope)
+
+
+def stamped_projections(models: EnvelopeReadModels, stamps: Stamps) -> list[Any]:
+    """The three projections as web.py builds them, stamping what each committed batch applied."""
+    (first, first_type), *rest = models.projection_types()
+    projections = [first_type(StampedView(first, stamps))]
+    projections += [projection(view) for view, projection in rest]
+    projections[-1] = Noting(projections[-1], stamps)
+    return projections
+
+
+def stamped_targets(models: EnvelopeReadModels, stamps: Stamps) -> list[Target]:
+    """The three targets as `hotich project` builds them, stamping as above."""
+    (first, first_type), *rest = models.projection_types()
+    *targets, (last, last_type) = [(StampedView(first, stamps), first_type), *rest]
+    return [
+        *(Target(view, projection) for view, projection in targets),
+        Target(last, lambda view: Noting(last_type(view), stamps)),
+    ]
 
 
 # ----- Kafka plumbing ---------------------------------------------------------------------------
@@ -164,29 +189,24 @@ def new_topics(admin: KafkaAdminClient, created: list[str], label: str) -> str:
 def kafka_runner(
     servers: str,
     topic: str,
-    views: Views,
+    models: EnvelopeReadModels,
     chain: SqliteChainLedger,
     keys: PublicKeySet,
-    last: Callable[[Any], Any] = RecordHistoryProjection,
+    stamps: Stamps,
 ) -> KafkaProjectionRunner:
-    """A KafkaProjectionRunner wired as `hotich project` wires it; ``last`` builds the history
-    projection (the last one the runner applies to each message)."""
+    """A KafkaProjectionRunner wired as `hotich project` wires it (its consumer, quarantine
+    producer, targets and chain ledger), stamping what it committed."""
     consumer = KafkaConsumer(
         bootstrap_servers=servers,
         group_id=f"bench-{uuid.uuid4().hex[:8]}",
         enable_auto_commit=False,
         auto_offset_reset="earliest",
     )
-    progress, portal, history = views
     runner = KafkaProjectionRunner(
         consumer,
         KafkaProducer(bootstrap_servers=servers, acks="all"),
         topic,
-        [
-            Target(progress, DistrictProgressProjection),
-            Target(portal, PortalRecordsProjection),
-            Target(history, last),
-        ],
+        stamped_targets(models, stamps),
         keys,
         chain,
     )
@@ -196,7 +216,8 @@ def kafka_runner(
 
 def close_runner(runner: KafkaProjectionRunner) -> None:
     runner.consumer.close()
-    runner.producer.close()
+    if runner.producer is not None:
+        runner.producer.close()
 
 
 # ----- stages -----------------------------------------------------------------------------------
@@ -228,25 +249,19 @@ def stage_relay(
 def stage_from_kafka(
     servers: str, topic: str, keys: PublicKeySet, work: Path, total: int
 ) -> tuple[int, float, float, int]:
-    """Applied, seconds to the last apply, run_until_idle wall, quarantined."""
-    views = fresh_views(work)
+    """Applied, seconds to the last commit, run_until_idle wall, quarantined."""
+    models = fresh_models(work)
     chain = SqliteChainLedger(work / "chain.sqlite")
-    applied: dict[Key, float] = {}
-    timed: list[Timed] = []
-
-    def last(view: Any) -> Timed:
-        timed.append(Timed(RecordHistoryProjection(view), applied))
-        return timed[-1]
-
-    runner = kafka_runner(servers, topic, views, chain, keys, last)
+    stamps = Stamps()
+    runner = kafka_runner(servers, topic, models, chain, keys, stamps)
     started_mono = time.monotonic()
     started = time.perf_counter()
     runner.run_until_idle()
     wall = time.perf_counter() - started
-    to_last = max((t.last for t in timed), default=started_mono) - started_mono
+    to_last = (stamps.last or started_mono) - started_mono
     close_runner(runner)
     chain.close()
-    close_views(views)
+    models.close()
     assert runner.stats.applied == total, (runner.stats.applied, total)
     return runner.stats.applied, to_last, wall, runner.stats.quarantined
 
@@ -254,13 +269,14 @@ def stage_from_kafka(
 def stage_in_process(
     app: Digitisation, mapper: SignedEnvelopeMapper, keys: PublicKeySet, work: Path
 ) -> tuple[int, float, int]:
-    views = fresh_views(work)
+    """The three views fed from the log as `hotich serve` feeds them (infra/web.py)."""
+    models = fresh_models(work)
     decode = SealedEnvelopes(mapper, keys)
-    runner = PollingProjectionRunner(app, [AllViews(views)], decode=decode)
+    runner = PollingProjectionRunner(app, models.projections(), decode=decode)
     started = time.perf_counter()
     done = runner.catch_up()
     seconds = time.perf_counter() - started
-    close_views(views)
+    models.close()
     return done, seconds, len(decode.quarantined)
 
 
@@ -361,13 +377,11 @@ def lag_kafka(
     producer.partitions_for(topic)
     positions = SqlPositions(SqlDatabase(sqlite_path=work / "pos.sqlite"))
     relay = KafkaRelay(app.recorder, mapper, producer, positions, topic=topic)
-    views = fresh_views(work / "views")
+    models = fresh_models(work / "views")
     chain = SqliteChainLedger(work / "chain.sqlite")
     appended: dict[Key, float] = {}
-    applied: dict[Key, float] = {}
-    runner = kafka_runner(
-        servers, topic, views, chain, keys, lambda v: Timed(RecordHistoryProjection(v), applied)
-    )
+    stamps = Stamps()
+    runner = kafka_runner(servers, topic, models, chain, keys, stamps)
     joined = time.monotonic() + 30
     while not runner.consumer.assignment() and time.monotonic() < joined:
         runner.poll_once(timeout_ms=200)  # join the group before the clock starts
@@ -382,7 +396,7 @@ def lag_kafka(
     feed.start()
     feed.join()
     achieved = len(events) / (time.monotonic() - started)
-    wait_applied(applied, len(events), 180)
+    wait_applied(stamps.applied, len(events), 180)
     relay.stop()
     runner.stop()
     for t in threads:
@@ -390,20 +404,20 @@ def lag_kafka(
     close_runner(runner)
     producer.close()
     chain.close()
-    close_views(views)
+    models.close()
     app.close()
-    return lag_line("Kafka (relay 0.2 s poll)", appended, applied, per_second, achieved)
+    return lag_line("Kafka (relay 0.2 s poll)", appended, stamps.applied, per_second, achieved)
 
 
 def lag_in_process(work: Path, per_second: int, seconds: int, interval: float) -> str:
     events = prebuilt(per_second * seconds, seed=3)
     app, mapper, keys = empty_store(work / "store")
-    views = fresh_views(work / "views")
+    models = fresh_models(work / "views")
     appended: dict[Key, float] = {}
-    applied: dict[Key, float] = {}
-    runner = PollingProjectionRunner(
+    stamps = Stamps()
+    runner = PollingProjectionRunner(  # as infra/web.py builds it
         app,
-        [Timed(AllViews(views), applied)],
+        stamped_projections(models, stamps),
         decode=SealedEnvelopes(mapper, keys),
         interval=interval,
     )
@@ -413,11 +427,13 @@ def lag_in_process(work: Path, per_second: int, seconds: int, interval: float) -
     feed.start()
     feed.join()
     achieved = len(events) / (time.monotonic() - started)
-    wait_applied(applied, len(events), 180)
+    wait_applied(stamps.applied, len(events), 180)
     runner.stop()
-    close_views(views)
+    models.close()
     app.close()
-    return lag_line(f"in-process ({interval} s poll)", appended, applied, per_second, achieved)
+    return lag_line(
+        f"in-process ({interval} s poll)", appended, stamps.applied, per_second, achieved
+    )
 
 
 # ----- rebuild, in a child process for its own peak memory --------------------------------------
