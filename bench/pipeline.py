@@ -43,8 +43,8 @@ from infra.messaging.consumer import KafkaProjectionRunner, Target
 from infra.messaging.positions import SqlPositions
 from infra.messaging.relay import KafkaRelay
 from infra.projection_runner import PollingProjectionRunner
+from infra.read_store.chain import SqlChainLedger
 from infra.read_store.envelope_models import EnvelopeReadModels
-from infra.read_store.sqlite_chain import SqliteChainLedger
 from infra.settings import DEFAULT_ADMIN_UNITS
 from infra.signing.keyring import Keyring, PublicKeySet
 from infra.sql import SqlDatabase
@@ -190,7 +190,7 @@ def kafka_runner(
     servers: str,
     topic: str,
     models: EnvelopeReadModels,
-    chain: SqliteChainLedger,
+    chain: SqlChainLedger,
     keys: PublicKeySet,
     stamps: Stamps,
 ) -> KafkaProjectionRunner:
@@ -251,7 +251,7 @@ def stage_from_kafka(
 ) -> tuple[int, float, float, int]:
     """Applied, seconds to the last commit, run_until_idle wall, quarantined."""
     models = fresh_models(work)
-    chain = SqliteChainLedger(work / "chain.sqlite")
+    chain = SqlChainLedger(work / "chain.sqlite")
     stamps = Stamps()
     runner = kafka_runner(servers, topic, models, chain, keys, stamps)
     started_mono = time.monotonic()
@@ -378,7 +378,7 @@ def lag_kafka(
     positions = SqlPositions(SqlDatabase(sqlite_path=work / "pos.sqlite"))
     relay = KafkaRelay(app.recorder, mapper, producer, positions, topic=topic)
     models = fresh_models(work / "views")
-    chain = SqliteChainLedger(work / "chain.sqlite")
+    chain = SqlChainLedger(work / "chain.sqlite")
     appended: dict[Key, float] = {}
     stamps = Stamps()
     runner = kafka_runner(servers, topic, models, chain, keys, stamps)

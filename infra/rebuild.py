@@ -126,7 +126,7 @@ def rebuild_from_topic(
     from kafka.admin import KafkaAdminClient
 
     from infra.messaging.consumer import KafkaProjectionRunner, Target
-    from infra.read_store.sqlite_chain import SqliteChainLedger
+    from infra.read_store.chain import SqlChainLedger
 
     def fill(view: Any, generation: str) -> tuple[int, int]:
         group = f"hotich-rebuild-{generation}"
@@ -137,7 +137,7 @@ def rebuild_from_topic(
             auto_offset_reset="earliest",
         )
         with tempfile.TemporaryDirectory(prefix="hotich-rebuild-") as scratch:
-            chain = SqliteChainLedger(Path(scratch) / "chain.sqlite")
+            chain = SqlChainLedger(Path(scratch) / "chain.sqlite")
             runner = KafkaProjectionRunner(
                 consumer, None, topic, [Target(view, copies.projection)], keys, chain
             )

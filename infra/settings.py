@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import unquote, urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_ADMIN_UNITS = Path(__file__).parent / "data" / "ha-giang-admin-units.csv"
@@ -22,6 +22,11 @@ class Settings(BaseSettings):
     home: Path = Field(Path("var"), description="data directory: event store, keys, cipher key")
     database_url: str | None = Field(
         None, description="postgresql://user:password@host:port/dbname; unset: SQLite in home"
+    )
+    read_database_url: str | None = Field(
+        None,
+        description="postgresql://… for the views (one schema each); unset: the event store's "
+        "database_url, else SQLite files in home",
     )
     cipher_key: str | None = Field(
         None,
@@ -48,9 +53,9 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(1 << 30, ge=1, description="per file; larger: 413")
     max_pixels: int = Field(250_000_000, ge=1, description="per page image; larger: 413")
 
-    @field_validator("database_url")
+    @field_validator("database_url", "read_database_url")
     @classmethod
-    def _check_database_url(cls, value: str | None) -> str | None:
+    def _check_database_url(cls, value: str | None, info: ValidationInfo) -> str | None:
         if value in (None, ""):
             return None
         parts = urlsplit(value)
@@ -59,9 +64,15 @@ class Settings(BaseSettings):
             or not parts.hostname
             or not parts.path.strip("/")
         ):
-            msg = "HOTICH_DATABASE_URL must look like postgresql://user:password@host:5432/dbname"
+            variable = f"HOTICH_{(info.field_name or '').upper()}"
+            msg = f"{variable} must look like postgresql://user:password@host:5432/dbname"
             raise ValueError(msg)
         return value
+
+    @property
+    def read_store_url(self) -> str | None:
+        """The PostgreSQL database of the views (None: SQLite files in home)."""
+        return self.read_database_url or self.database_url
 
     @property
     def scans_dir(self) -> Path:

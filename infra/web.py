@@ -16,8 +16,9 @@ from infra.envelope_check import SealedEnvelopes
 from infra.messaging.lag import DEFAULT_GROUP, KafkaLagProbe
 from infra.messaging.positions import SqlPositions
 from infra.projection_runner import PollingProjectionRunner
+from infra.read_store.backend import ReadStoreBackend
+from infra.read_store.catalogue import SqlCatalogueView
 from infra.read_store.envelope_models import EnvelopeReadModels
-from infra.read_store.sqlite_catalogue import SqliteCatalogueView
 from infra.store.mapper import SignedEnvelopeMapper
 from projections.catalogue import CatalogueProjection
 
@@ -25,7 +26,7 @@ from projections.catalogue import CatalogueProjection
 @dataclass
 class Web:
     api: FastAPI
-    catalogue: SqliteCatalogueView
+    catalogue: SqlCatalogueView
     models: EnvelopeReadModels
     runners: list[PollingProjectionRunner]
     sealed: SealedEnvelopes
@@ -37,12 +38,12 @@ def build_web(
     """The API with its read models fed in-process from the notification log (the embedded
     default; with Kafka, `hotich project` feeds the same projections). Runners start and stop
     with the app."""
-    home = container.settings.home
+    read_store = ReadStoreBackend.from_settings(container.settings)
     app = container.app
     assert isinstance(app.mapper, SignedEnvelopeMapper)
     sealed = SealedEnvelopes(app.mapper, container.keyring.public_keys())
-    catalogue = SqliteCatalogueView(home / "catalogue.sqlite")
-    models = EnvelopeReadModels.open(home)
+    catalogue = SqlCatalogueView(read_store.database("catalogue"))
+    models = EnvelopeReadModels.open(read_store)
     runners = [
         PollingProjectionRunner(app, [CatalogueProjection(catalogue)], interval=poll_interval),
     ]

@@ -425,15 +425,16 @@ def project(
     from kafka import KafkaConsumer, KafkaProducer
 
     from infra.messaging.consumer import KafkaProjectionRunner, Target
+    from infra.read_store.backend import ReadStoreBackend
+    from infra.read_store.chain import SqlChainLedger
     from infra.read_store.envelope_models import EnvelopeReadModels
-    from infra.read_store.sqlite_chain import SqliteChainLedger
 
     settings = _settings()
     if not settings.kafka_bootstrap:
         err.print("[red]HOTICH_KAFKA_BOOTSTRAP: required (host:port of the Kafka broker)[/red]")
         raise typer.Exit(2)
     settings.home.mkdir(parents=True, exist_ok=True)
-    home = settings.home
+    read_store = ReadStoreBackend.from_settings(settings)
     keys = Keyring(settings.keys_dir).public_keys()
     consumer = KafkaConsumer(
         bootstrap_servers=settings.kafka_bootstrap,
@@ -442,14 +443,14 @@ def project(
         auto_offset_reset="earliest",
     )
     producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap, acks="all")
-    models = EnvelopeReadModels.open(home)
+    models = EnvelopeReadModels.open(read_store)
     runner = KafkaProjectionRunner(
         consumer,
         producer,
         settings.kafka_topic,
         [Target(view, projection) for view, projection in models.projection_types()],
         keys,
-        SqliteChainLedger(home / "chain.sqlite"),
+        SqlChainLedger(read_store.database("chain")),
     )
     metrics = None
     if metrics_port is not None:

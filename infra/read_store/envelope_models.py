@@ -2,32 +2,43 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from infra.read_store.sqlite_portal import SqliteHistoryView, SqlitePortalView
-from infra.read_store.sqlite_progress import SqliteProgressView
+from infra.read_store.backend import ReadStoreBackend
+from infra.read_store.history import SqlHistoryView
+from infra.read_store.portal import SqlPortalView
+from infra.read_store.progress import SqlProgressView
 from projections.district_progress import DistrictProgressProjection
 from projections.portal_records import PortalRecordsProjection
 from projections.record_history import RecordHistoryProjection
 
+NAMES = ("progress", "portal", "history")
+
 
 @dataclass
 class EnvelopeReadModels:
-    """District progress, portal records and record history, each a SQLite file in a folder."""
+    """District progress, portal records and record history, each in its view database."""
 
-    progress: SqliteProgressView
-    portal: SqlitePortalView
-    history: SqliteHistoryView
+    progress: SqlProgressView
+    portal: SqlPortalView
+    history: SqlHistoryView
 
     @classmethod
-    def open(cls, directory: Path) -> EnvelopeReadModels:
-        directory.mkdir(parents=True, exist_ok=True)
+    def open(
+        cls, where: ReadStoreBackend | Path, *, names: Mapping[str, str] | None = None
+    ) -> EnvelopeReadModels:
+        """The three views on ``where`` (a directory means SQLite files in it); each is named
+        as itself (``progress``, ``portal``, ``history``) unless ``names`` names it otherwise
+        (e.g. ``{"portal": "portal__20261128t041200"}``)."""
+        backend = where if isinstance(where, ReadStoreBackend) else ReadStoreBackend.sqlite(where)
+        name = {**{n: n for n in NAMES}, **(names or {})}
         return cls(
-            progress=SqliteProgressView(directory / "progress.sqlite"),
-            portal=SqlitePortalView(directory / "portal.sqlite"),
-            history=SqliteHistoryView(directory / "history.sqlite"),
+            progress=SqlProgressView(backend.database(name["progress"])),
+            portal=SqlPortalView(backend.database(name["portal"])),
+            history=SqlHistoryView(backend.database(name["history"])),
         )
 
     def views(self) -> dict[str, Any]:

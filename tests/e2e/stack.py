@@ -17,6 +17,7 @@ from infra.bootstrap import Container, bootstrap, init_home
 from infra.settings import Settings
 from infra.web import build_web
 from tests.e2e.server import serve_in_thread
+from tests.integration.read_stores import drop_service_views
 from tests.integration.s3 import fresh_bucket_name, s3_server
 
 USERS: dict[str, tuple[Role, list[str]]] = {
@@ -52,6 +53,7 @@ def reset_postgres(url: str) -> None:
             conn.execute(
                 psycopg.sql.SQL("DROP TABLE IF EXISTS {}").format(psycopg.sql.Identifier(table))
             )
+    drop_service_views(url)  # the views follow the event store into its database
 
 
 @contextmanager
@@ -86,4 +88,6 @@ def running_stack(kind: str, home: Path, **overrides: object) -> Iterator[Stack]
     web = build_web(container, poll_interval=0.05)
     with serve_in_thread(web.api) as base_url:
         yield Stack(kind=kind, base_url=base_url, container=container, tokens=stack_tokens)
+    web.catalogue.close()  # the runners have stopped with the server
+    web.models.close()
     container.close()

@@ -12,6 +12,7 @@ import pytest
 from infra.bootstrap import Container, bootstrap, init_home
 from infra.settings import Settings, get_settings
 from infra.store.scan import POSTGRES_EVENTS_TABLE
+from tests.integration.read_stores import KINDS, ReadStores, drop_service_views, read_stores
 
 
 def postgres_url() -> str:
@@ -31,11 +32,20 @@ def reset_postgres(url: str) -> None:
                 psycopg.sql.Identifier(POSTGRES_EVENTS_TABLE)
             )
         )
+    drop_service_views(url)  # the views follow the event store into its database
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
+
+
+@pytest.fixture(params=KINDS)
+def read_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ReadStores]:
+    """View databases on SQLite files, or in schemas of the real PostgreSQL server."""
+    stores = read_stores(str(request.param), tmp_path / "views")
+    yield stores
+    stores.close()
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""DistrictProgress on SQLite, fed with real signed envelopes from the application.
+"""DistrictProgress on SQLite and PostgreSQL, fed with real signed envelopes from the application.
 
 The events come from the use cases on an in-memory event store sealed with a fresh Ed25519 key;
 the projection reads them as envelopes, exactly as a Kafka consumer would.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import sqlite3
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,7 @@ from domain.record_kind import RecordKind
 from infra.blobs.memory import InMemoryBlobStore
 from infra.bootstrap import load_admin_units
 from infra.demo.load import DemoSummary, load_demo
-from infra.read_store.sqlite_progress import SqliteProgressView
+from infra.read_store.progress import SqlProgressView
 from infra.settings import DEFAULT_ADMIN_UNITS
 from infra.signing.keyring import EventSigner, key_id_of
 from infra.store.sealing import SignedSealing
@@ -36,6 +36,7 @@ from projections.district_progress import (
     YearPlan,
 )
 from projections.envelope import Envelope
+from tests.integration.read_stores import KINDS, ReadStores, read_stores
 
 MA_LE = "00718"  # a commune of Đồng Văn (026)
 LUNG_CU = "00715"  # another commune of Đồng Văn
@@ -45,7 +46,7 @@ CLERK_2 = Actor("clerk.026.2", Role.CLERK)
 VERIFIER = Actor("verifier.026", Role.VERIFIER)
 ADMIN = Actor("admin.tinh", Role.ADMIN)
 JUNE_2023 = dt.date(2023, 6, 1)
-Demo = tuple[Digitisation, SqliteProgressView, DemoSummary]
+Demo = tuple[Digitisation, SqlProgressView, DemoSummary]
 
 
 def new_app() -> Digitisation:
@@ -69,16 +70,6 @@ def feed(app: Digitisation, projection: DistrictProgressProjection, after: int =
     return after
 
 
-def dump(path: Path) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table of the view, in a stable order."""
-    with sqlite3.connect(path) as conn:
-        tables = [
-            r[0]
-            for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")
-        ]
-        return {t: sorted(conn.execute(f"SELECT * FROM {t}")) for t in tables}  # noqa: S608
-
-
 def birth(name: str = "Giàng Seo Pó", **changes: Any) -> dict[str, Any]:
     fields: dict[str, Any] = {
         "child.full_name": name,
@@ -98,7 +89,7 @@ def birth(name: str = "Giàng Seo Pó", **changes: Any) -> dict[str, Any]:
 class Workflow:
     """Drives the use cases and keeps a view fed after every step (the incremental view)."""
 
-    def __init__(self, app: Digitisation, view: SqliteProgressView, tmp: Path) -> None:
+    def __init__(self, app: Digitisation, view: SqlProgressView, tmp: Path) -> None:
         self.app = app
         self.view = view
         self.projection = DistrictProgressProjection(view)
@@ -202,14 +193,14 @@ def app() -> Digitisation:
 
 
 @pytest.fixture
-def view(tmp_path: Path) -> Iterator[SqliteProgressView]:
-    v = SqliteProgressView(tmp_path / "progress.sqlite")
+def view(read_store: ReadStores) -> Iterator[SqlProgressView]:
+    v = SqlProgressView(read_store.database("progress"))
     yield v
     v.close()
 
 
 @pytest.fixture
-def workflow(app: Digitisation, view: SqliteProgressView, tmp_path: Path) -> Workflow:
+def workflow(app: Digitisation, view: SqlProgressView, tmp_path: Path) -> Workflow:
     """Two districts' books and entries in every state, and a plan, fed step by step.
 
     Đồng Văn (026): book A (6 pages, 10 entries expected) with pages 1-3 scanned (page 2
@@ -323,37 +314,85 @@ def test_rescans_and_repeated_uploads_do_not_add_pages(workflow: Workflow) -> No
     assert workflow.view.district_progress("026", JUNE_2023).pages_scanned == 4
 
 
-def test_redelivering_every_event_changes_nothing(workflow: Workflow, tmp_path: Path) -> None:
-    path = tmp_path / "progress.sqlite"
-    before = dump(path)
+def test_redelivering_every_event_changes_nothing(
+    workflow: Workflow, read_store: ReadStores
+) -> None:
+    before = read_store.dump("progress")
     assert workflow.view.position() == workflow.position
     feed(workflow.app, workflow.projection)  # everything again, from the first event
-    assert dump(path) == before
+    assert read_store.dump("progress") == before
     # A save at or before the stored position is dropped, whatever it carries.
     workflow.view.save(1, ScannedPage(workflow.books["B"], "026", 1))
-    assert dump(path) == before
+    assert read_store.dump("progress") == before
+
+
+def test_a_batch_rolled_back_leaves_rows_and_position_as_they_were(
+    workflow: Workflow, read_store: ReadStores
+) -> None:
+    view = workflow.view
+    before = read_store.dump("progress")
+    position = view.position()
+    progress = view.district_progress("026", JUNE_2023)
+    book_b = workflow.books["B"]
+
+    def fail_after_two_saves() -> None:
+        with view.batch():
+            view.save(position + 1, ScannedPage(book_b, "026", 1))
+            view.save(position + 2, ScannedPage(book_b, "026", 2))
+            # inside the batch the writer sees its own saves ...
+            assert view.position() == position + 2
+            assert view.district_progress("026", JUNE_2023).pages_scanned == 5
+            raise RuntimeError("the runner failed")
+
+    with pytest.raises(RuntimeError, match="the runner failed"):
+        fail_after_two_saves()
+    # ... and after the rollback nobody does
+    assert view.position() == position
+    assert view.district_progress("026", JUNE_2023) == progress
+    assert read_store.dump("progress") == before
+    view.save(position + 1, ScannedPage(book_b, "026", 1))  # the same save again is applied
+    assert view.district_progress("026", JUNE_2023).pages_scanned == 4
+
+
+def test_readers_see_a_batch_only_once_it_is_committed(workflow: Workflow) -> None:
+    view = workflow.view
+    position = view.position()
+    seen: list[tuple[int, int]] = []
+
+    def read() -> None:
+        seen.append((view.position(), view.district_progress("026", JUNE_2023).pages_scanned))
+
+    with view.batch():
+        view.save(position + 1, ScannedPage(workflow.books["B"], "026", 1))
+        reader = threading.Thread(target=read)
+        reader.start()
+        reader.join()
+    read()
+    assert seen == [(position, 3), (position + 1, 4)]
 
 
 def test_each_event_delivered_twice_builds_the_same_view(
-    workflow: Workflow, tmp_path: Path
+    workflow: Workflow, read_store: ReadStores
 ) -> None:
-    twice = SqliteProgressView(tmp_path / "twice.sqlite")
+    twice = SqlProgressView(read_store.database("twice"))
     try:
         projection = DistrictProgressProjection(twice)
         for n in workflow.app.recorder.select_notifications(start=1, limit=10_000):
             envelope = Envelope.from_json(workflow.app.mapper.open_envelope(n))  # type: ignore[attr-defined]
             projection.process(envelope, n.id)
             projection.process(envelope, n.id)
-        assert dump(tmp_path / "twice.sqlite") == dump(tmp_path / "progress.sqlite")
+        assert read_store.dump("twice") == read_store.dump("progress")
     finally:
         twice.close()
 
 
-def test_a_rebuilt_view_equals_the_incremental_one(workflow: Workflow, tmp_path: Path) -> None:
-    rebuilt = SqliteProgressView(tmp_path / "rebuilt.sqlite")
+def test_a_rebuilt_view_equals_the_incremental_one(
+    workflow: Workflow, read_store: ReadStores
+) -> None:
+    rebuilt = SqlProgressView(read_store.database("rebuilt"))
     try:
         feed(workflow.app, DistrictProgressProjection(rebuilt))
-        assert dump(tmp_path / "rebuilt.sqlite") == dump(tmp_path / "progress.sqlite")
+        assert read_store.dump("rebuilt") == read_store.dump("progress")
         districts = workflow.app.units.districts()
         codes = [d.code for d in districts]
         assert rebuilt.province_progress(JUNE_2023, districts=codes) == (
@@ -403,14 +442,26 @@ def test_province_totals_sum_the_districts(workflow: Workflow) -> None:
 
 # ----- the demo ---------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
-    """The real demo (about 7 s to load), projected once for the whole module."""
+def demo_app() -> tuple[Digitisation, DemoSummary]:
+    """The real demo (about 5 s to load), loaded once for the whole module."""
     app = new_app()
-    summary = load_demo(app)
-    view = SqliteProgressView(tmp_path_factory.mktemp("demo") / "progress.sqlite")
-    feed(app, DistrictProgressProjection(view))
+    return app, load_demo(app)
+
+
+@pytest.fixture(scope="module", params=KINDS)
+def demo(
+    request: pytest.FixtureRequest,
+    demo_app: tuple[Digitisation, DemoSummary],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Demo]:
+    """The demo projected once per back-end, in one batch as a runner writes it."""
+    app, summary = demo_app
+    stores = read_stores(str(request.param), tmp_path_factory.mktemp("demo"))
+    view = SqlProgressView(stores.database("demo_progress"))
+    with view.batch():
+        feed(app, DistrictProgressProjection(view))
     yield app, view, summary
-    view.close()
+    stores.close()
 
 
 def test_the_demo_headline_follows_the_province_report(demo: Demo) -> None:

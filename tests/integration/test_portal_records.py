@@ -2,21 +2,20 @@
 
 The application runs on an in-memory event store with the signed envelope mapper; every event
 it records is opened from the notification log exactly as a runner would, and handed to the
-projections with its notification id. The views are real SQLite files.
+projections with its notification id. The views are real SQLite files or PostgreSQL schemas.
 """
 
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 import threading
 import unicodedata
 from collections.abc import Iterator
-from contextlib import closing
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+import psycopg
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from PIL import Image
@@ -29,13 +28,15 @@ from domain.record_kind import RecordKind
 from domain.sex import Sex
 from infra.blobs.memory import InMemoryBlobStore
 from infra.bootstrap import load_admin_units
-from infra.read_store.sqlite_portal import SqliteHistoryView, SqlitePortalView
+from infra.read_store.history import SqlHistoryView
+from infra.read_store.portal import SqlPortalView
 from infra.settings import DEFAULT_ADMIN_UNITS
 from infra.signing.keyring import EventSigner, key_id_of
 from infra.store.sealing import SignedSealing
 from projections.envelope import Envelope
 from projections.portal_records import PortalRecord, PortalRecordsProjection
 from projections.record_history import RecordHistoryProjection
+from tests.integration.read_stores import ReadStores
 
 KEYER = Actor("clerk.026.1", Role.CLERK)
 SECOND_KEYER = Actor("clerk.026.2", Role.CLERK)
@@ -74,7 +75,7 @@ def birth(name: str, *, year: int = 1991, sex: str = "nữ", **more: str) -> dic
 class World:
     """The application, one birth book with three scanned pages, and the two views."""
 
-    def __init__(self, home: Path, view_file: str = "views.sqlite") -> None:
+    def __init__(self, home: Path, stores: ReadStores, views: str = "views") -> None:
         key = Ed25519PrivateKey.generate()
         self.signer = EventSigner(key_id_of(key.public_key()), key)
         self.app = Digitisation(
@@ -84,7 +85,8 @@ class World:
             blobs=InMemoryBlobStore(),
         )
         self.home = home
-        self.portal, self.history = self.open_views(view_file)
+        self.stores = stores
+        self.portal, self.history = self.open_views(views)
         self.register = self.app.catalogue_register(
             actor=KEYER,
             commune_code="00718",
@@ -98,9 +100,10 @@ class World:
         self.scan_keys = {page: self.upload(page, shade=page * 20) for page in (1, 2, 3)}
         self.feed()
 
-    def open_views(self, name: str) -> tuple[SqlitePortalView, SqliteHistoryView]:
-        # both views in one file: they share the tracking table, each with its own row
-        return SqlitePortalView(self.home / name), SqliteHistoryView(self.home / name)
+    def open_views(self, name: str) -> tuple[SqlPortalView, SqlHistoryView]:
+        # both views in one database: they share the tracking table, each with its own row
+        db = self.stores.database
+        return SqlPortalView(db(name)), SqlHistoryView(db(name))
 
     def close(self) -> None:
         self.portal.close()
@@ -112,7 +115,7 @@ class World:
         return [(n.id, self.app.mapper.open_envelope(n)) for n in notifications]
 
     def feed(
-        self, portal: SqlitePortalView | None = None, history: SqliteHistoryView | None = None
+        self, portal: SqlPortalView | None = None, history: SqlHistoryView | None = None
     ) -> None:
         """Hand every event of the log to the projections (those already seen are ignored)."""
         portal_projection = PortalRecordsProjection(portal or self.portal)
@@ -176,24 +179,14 @@ class World:
 
 
 @pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    w = World(tmp_path)
+def world(tmp_path: Path, read_store: ReadStores) -> Iterator[World]:
+    w = World(tmp_path, read_store)
     yield w
     w.close()
 
 
 def names(records: list[PortalRecord]) -> list[str | None]:
     return [r.subject_name for r in records]
-
-
-def dump(path: Path) -> dict[str, list[str]]:
-    """Every row of every table of a SQLite file, in a stable order."""
-    with closing(sqlite3.connect(path)) as conn:
-        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-        return {
-            t: sorted(repr(row) for row in conn.execute(f"SELECT * FROM {t}"))  # noqa: S608
-            for t in sorted(tables)
-        }
 
 
 # ----- visibility ---------------------------------------------------------------------------
@@ -309,6 +302,52 @@ def test_name_search_ranks_exact_then_accent_then_prefix_then_contains(world: Wo
     plain = [r.id for r in world.portal.search_by_name("lo van hoa")]
     assert plain[:3] == [folded_exact, accent_exact, exact_other]  # then by book and number
     assert plain[3:] == ranked[3:]
+
+
+def test_vietnamese_names_are_kept_exactly_and_found_by_prefix_and_inside(world: World) -> None:
+    duc = world.publish_new(
+        1, birth("Đặng Văn Đức", sex="nam", **{"mother.full_name": "Nguyễn Thị Ánh Nguyệt"})
+    )
+    anh = world.publish_new(2, birth("Hoàng Thị Ngọc Ánh"))
+    dang = world.publish_new(3, birth("Đặng Thị Ánh"))
+    nfd = world.publish_new(4, birth(unicodedata.normalize("NFD", "Đỗ Thị Ánh Dương")))
+    record = world.record(duc)
+    assert record.subject_name == "Đặng Văn Đức"
+    assert record.other_names == ("Nguyễn Thị Ánh Nguyệt",)
+    assert (record.search_key, record.accent_key) == ("dang van duc", "đặng văn đức")
+    assert world.record(nfd).search_key == "do thi anh duong"
+
+    def found(query: str) -> list[UUID]:
+        return [r.id for r in world.portal.search_by_name(query)]
+
+    assert found("ĐẶNG") == [dang, duc]  # the start of the names, by subject's folded name
+    assert found("dang v") == [duc]
+    assert found("Đặng Thị Ánh") == [dang]  # exact, ahead of "Đặng Thị Ánh ..." (none)
+    # inside, at the start of a word: subjects (by folded name), then the mother
+    assert found("ánh") == [dang, nfd, anh, duc]
+    assert found("nguyet") == [duc]  # the mother's name, at the start of a word
+    assert found("uyệt") == [duc]  # anywhere in a word
+    assert found("Ánh Dương") == [nfd]
+    assert found("thi anh") == [dang, nfd, duc]
+
+
+def test_text_compares_by_code_point_on_every_back_end(read_store: ReadStores) -> None:
+    """The prefix range ``[q, q + U+10FFFF)`` and ORDER BY need code-point order, whatever the
+    PostgreSQL database's locale: every text column of a view is ``COLLATE "C"`` there."""
+    SqlPortalView(read_store.database("collation"))
+    if read_store.backend.url is None:
+        return  # SQLite's BINARY collation is code-point order
+    with psycopg.connect(read_store.backend.url) as pg:
+        collations = pg.execute(
+            "SELECT DISTINCT collation_name FROM information_schema.columns "
+            "WHERE table_schema = 'collation' AND data_type = 'text'"
+        ).fetchall()
+        assert collations == [("C",)]
+        upper = "\U0010ffff"
+        assert pg.execute(
+            'SELECT %s < %s COLLATE "C", %s < %s COLLATE "C"',
+            ("lo van hoang", "lo van hoa" + upper, "Z", "a"),
+        ).fetchone() == (True, True)
 
 
 # ----- corrections --------------------------------------------------------------------------
@@ -463,16 +502,15 @@ def run_everything(world: World) -> dict[str, UUID]:
 
 def test_redelivering_every_event_changes_nothing(world: World) -> None:
     ids = run_everything(world)
-    path = world.home / "views.sqlite"
-    before = dump(path)
+    before = world.stores.dump("views")
     records = {name: world.portal.get_record(i) for name, i in ids.items()}
     assert records["verified_only"] is None
     assert records["keyed_only"] is None
     assert records["published"] is not None
 
     world.feed()  # the same projections again
-    world.feed(*world.open_views("views.sqlite"))  # new projections and views on the same file
-    assert dump(path) == before
+    world.feed(*world.open_views("views"))  # new projections and views on the same database
+    assert world.stores.dump("views") == before
     assert {name: world.portal.get_record(i) for name, i in ids.items()} == records
     assert world.portal.position() == world.envelopes()[-1][0]
     assert world.history.position() == world.envelopes()[-1][0]
@@ -481,25 +519,24 @@ def test_redelivering_every_event_changes_nothing(world: World) -> None:
 def test_an_event_seen_again_under_a_later_position_changes_nothing(world: World) -> None:
     """A relay that replays the log under new positions: each aggregate's version guards it."""
     run_everything(world)
-    path = world.home / "views.sqlite"
-    before = dump(path)
+    before = world.stores.dump("views")
     portal = PortalRecordsProjection(world.portal)
     history = RecordHistoryProjection(world.history)
     last = world.envelopes()[-1][0]
     for position, data in world.envelopes():
         portal.process(Envelope.from_json(data), last + position)
         history.process(Envelope.from_json(data), last + position)
-    after = dump(path)
+    after = world.stores.dump("views")
     assert after.pop("tracking") != before.pop("tracking")  # only the positions moved on
     assert after == before
 
 
 def test_a_view_rebuilt_from_scratch_equals_the_incremental_one(world: World) -> None:
     ids = run_everything(world)
-    portal, history = world.open_views("rebuilt.sqlite")
+    portal, history = world.open_views("rebuilt")
     try:
         world.feed(portal, history)  # every event at once into empty views
-        assert dump(world.home / "rebuilt.sqlite") == dump(world.home / "views.sqlite")
+        assert world.stores.dump("rebuilt") == world.stores.dump("views")
         for entry_id in ids.values():
             assert portal.get_record(entry_id) == world.portal.get_record(entry_id)
             assert history.history(entry_id) == world.history.history(entry_id)

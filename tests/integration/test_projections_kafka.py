@@ -1,5 +1,6 @@
 """Projections fed from Kafka as a consumer group equal the same projections fed from the log;
-redelivery and re-sent duplicates change nothing; a tampered message is quarantined."""
+redelivery and re-sent duplicates change nothing; a tampered message is quarantined. The views
+and the chain ledger are on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -19,14 +20,16 @@ from infra.envelope_check import SealedEnvelopes
 from infra.messaging.consumer import KafkaProjectionRunner, Target
 from infra.messaging.positions import SqlPositions
 from infra.messaging.relay import KafkaRelay
-from infra.read_store.sqlite_chain import SqliteChainLedger
-from infra.read_store.sqlite_portal import SqliteHistoryView, SqlitePortalView
-from infra.read_store.sqlite_progress import SqliteProgressView
+from infra.read_store.chain import SqlChainLedger
+from infra.read_store.history import SqlHistoryView
+from infra.read_store.portal import SqlPortalView
+from infra.read_store.progress import SqlProgressView
 from infra.store.envelope import seal
 from infra.store.mapper import SignedEnvelopeMapper
 from projections.district_progress import DistrictProgressProjection
 from projections.portal_records import PortalRecordsProjection
 from projections.record_history import RecordHistoryProjection
+from tests.integration.read_stores import ReadStores
 from tests.integration.test_relay_kafka import (
     BIRTH,
     CLERK,
@@ -38,15 +41,22 @@ from tests.integration.test_relay_kafka import (
 CLERK2 = Actor("clerk.026.2", Role.CLERK)
 VERIFIER = Actor("verifier.026.1", Role.VERIFIER)
 TODAY = dt.date(2023, 6, 1)
-Views = tuple[SqliteProgressView, SqlitePortalView, SqliteHistoryView]
+Views = tuple[SqlProgressView, SqlPortalView, SqlHistoryView]
 
 
-def make_views(directory: Path) -> Views:
-    directory.mkdir(parents=True, exist_ok=True)
+def make_views(where: Path | ReadStores, prefix: str = "") -> Views:
+    """The three views: SQLite files in a directory, or ``<prefix><view>`` of a read store."""
+    if isinstance(where, Path):
+        where.mkdir(parents=True, exist_ok=True)
+        return (
+            SqlProgressView(where / "progress.sqlite"),
+            SqlPortalView(where / "portal.sqlite"),
+            SqlHistoryView(where / "history.sqlite"),
+        )
     return (
-        SqliteProgressView(directory / "progress.sqlite"),
-        SqlitePortalView(directory / "portal.sqlite"),
-        SqliteHistoryView(directory / "history.sqlite"),
+        SqlProgressView(where.database(f"{prefix}progress")),
+        SqlPortalView(where.database(f"{prefix}portal")),
+        SqlHistoryView(where.database(f"{prefix}history")),
     )
 
 
@@ -98,7 +108,7 @@ def runner(
     container: Container,  # noqa: F811
     topic: str,
     views: Views,
-    chain: SqliteChainLedger,
+    chain: SqlChainLedger,
 ) -> KafkaProjectionRunner:
     consumer = KafkaConsumer(
         bootstrap_servers=bootstrap_servers(),
@@ -125,7 +135,7 @@ def runner(
 
 def test_kafka_fed_views_equal_log_fed_views_and_redelivery_changes_nothing(
     container: Container,  # noqa: F811
-    tmp_path: Path,
+    read_store: ReadStores,
 ) -> None:
     entry_ids = record_workflow(container)
     app = container.app
@@ -133,7 +143,7 @@ def test_kafka_fed_views_equal_log_fed_views_and_redelivery_changes_nothing(
     total = app.recorder.max_notification_id()
 
     # the reference: the same projections fed in-process from the notification log
-    reference = make_views(tmp_path / "from-log")
+    reference = make_views(read_store, "from_log_")
     decode = SealedEnvelopes(app.mapper, container.keyring.public_keys())
     for notification in app.recorder.select_notifications(start=1, limit=total):
         envelope = decode(notification)
@@ -155,8 +165,8 @@ def test_kafka_fed_views_equal_log_fed_views_and_redelivery_changes_nothing(
     while relay.relay_once():
         pass
 
-    from_kafka = make_views(tmp_path / "from-kafka")
-    chain = SqliteChainLedger(tmp_path / "chain.sqlite")
+    from_kafka = make_views(read_store, "from_kafka_")
+    chain = SqlChainLedger(read_store.database("chain"))
     first = runner(container, topic, from_kafka, chain)
     assert first.run_until_idle() == total
     assert snapshot(from_kafka, entry_ids) == snapshot(reference, entry_ids)

@@ -18,10 +18,11 @@ from infra.messaging.consumer import KafkaProjectionRunner, Target
 from infra.messaging.positions import SqlPositions
 from infra.messaging.relay import KafkaRelay
 from infra.projection_runner import PollingProjectionRunner
+from infra.read_store.chain import SqlChainLedger
+from infra.read_store.history import SqlHistoryView
+from infra.read_store.portal import SqlPortalView
+from infra.read_store.progress import SqlProgressView
 from infra.read_store.slots import SqlViewSlots, SwitchingView
-from infra.read_store.sqlite_chain import SqliteChainLedger
-from infra.read_store.sqlite_portal import SqliteHistoryView, SqlitePortalView
-from infra.read_store.sqlite_progress import SqliteProgressView
 from infra.rebuild import ViewCopies, rebuild_from_log, rebuild_from_topic
 from infra.store.mapper import SignedEnvelopeMapper
 from projections.district_progress import DistrictProgressProjection
@@ -35,9 +36,9 @@ from tests.integration.test_relay_kafka import (
 )
 
 VIEWS: dict[str, tuple[type[Any], type[Any]]] = {
-    "progress": (SqliteProgressView, DistrictProgressProjection),
-    "portal": (SqlitePortalView, PortalRecordsProjection),
-    "history": (SqliteHistoryView, RecordHistoryProjection),
+    "progress": (SqlProgressView, DistrictProgressProjection),
+    "portal": (SqlPortalView, PortalRecordsProjection),
+    "history": (SqlHistoryView, RecordHistoryProjection),
 }
 
 
@@ -168,7 +169,7 @@ def test_a_view_fed_from_kafka_is_rebuilt_from_offset_0_and_the_consumer_follows
         topic,
         [Target(views[name], VIEWS[name][1]) for name in VIEWS],
         keys,
-        SqliteChainLedger(tmp_path / "chain.sqlite"),
+        SqlChainLedger(tmp_path / "chain.sqlite"),
     )
     live.subscribe()
     entries = record_workflow(container) + record_workflow(container)
@@ -194,7 +195,7 @@ def test_a_view_fed_from_kafka_is_rebuilt_from_offset_0_and_the_consumer_follows
 
     clean_dir = tmp_path / "clean"
     clean_dir.mkdir()
-    clean = SqliteHistoryView(clean_dir / "history.sqlite")
+    clean = SqlHistoryView(clean_dir / "history.sqlite")
     sealed = SealedEnvelopes(app.mapper, keys)
     PollingProjectionRunner(app, [RecordHistoryProjection(clean)], decode=sealed).catch_up()
     clean.close()

@@ -1,4 +1,5 @@
-"""SqliteChainLedger: the hash of every (aggregate, version) a consumer has accepted.
+"""SqlChainLedger: the hash of every (aggregate, version) a consumer has accepted, in a view
+database (SQLite or PostgreSQL, infra/read_store/database.py).
 
 A consumer checks each envelope against it before applying it: version 1 must chain to
 nothing, version n to the hash it accepted for n-1, and a version it already holds must come
@@ -7,12 +8,11 @@ with the same hash (a redelivery) — anything else (a gap, a fork, a forged dup
 
 from __future__ import annotations
 
-import sqlite3
 import threading
-from contextlib import closing
 from pathlib import Path
 from uuid import UUID
 
+from infra.read_store.database import ReadDatabase, open_database
 from projections.envelope import Envelope
 
 _SCHEMA = """
@@ -26,30 +26,25 @@ class OffChainError(ValueError):
     """The envelope does not continue its aggregate's chain as this consumer has seen it."""
 
 
-class SqliteChainLedger:
-    def __init__(self, path: Path | str) -> None:
+class SqlChainLedger:
+    def __init__(self, database: ReadDatabase | Path | str) -> None:
         self._lock = threading.Lock()
-        self._conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        if str(path) != ":memory:":
-            self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.executescript(_SCHEMA)
+        self._db = open_database(database)
+        self._db.create(_SCHEMA)
 
     def close(self) -> None:
-        self._conn.close()
+        self._db.close()
 
     def _hash(self, aggregate_id: UUID, version: int) -> str | None:
-        with closing(
-            self._conn.execute(
-                "SELECT hash FROM chain WHERE aggregate_id=? AND version=?",
-                (str(aggregate_id), version),
-            )
-        ) as cursor:
-            row = cursor.fetchone()
-        return str(row[0]) if row else None
+        rows = self._db.query(
+            "SELECT hash FROM chain WHERE aggregate_id=? AND version=?",
+            (str(aggregate_id), version),
+        )
+        return str(rows[0][0]) if rows else None
 
     def accept(self, envelope: Envelope) -> None:
         """Record the envelope's place in its chain, or raise OffChainError."""
-        with self._lock:
+        with self._lock, self._db.batch():  # the checks read what the insert builds on
             known = self._hash(envelope.aggregate_id, envelope.version)
             if known is not None:
                 if known != envelope.hash:
@@ -73,7 +68,7 @@ class SqliteChainLedger:
                         f"prev_hash does not match version {envelope.version - 1} "
                         "(an event was removed, replaced or reordered)"
                     )
-            self._conn.execute(
+            self._db.execute(
                 "INSERT INTO chain (aggregate_id, version, hash) VALUES (?, ?, ?)",
                 (str(envelope.aggregate_id), envelope.version, envelope.hash),
             )

@@ -1,17 +1,16 @@
-"""SQLite views of the portal records and of the record history.
+"""SqlPortalView: the portal's published records, in one view database.
 
-One writer (the projection's runner) and many readers: the writer holds its own connection
-behind a lock and stores each save and its position in one transaction; each reading thread
-gets its own read-only connection, so under WAL readers neither wait for the writer nor see half
-a save. Every read is a single SELECT.
+The database (SQLite or PostgreSQL, infra/read_store/database.py) has one writer, which stores
+each save and its position in one transaction, and many readers, who see whole saves. Every
+read is a single SELECT.
 
 Portal lookups use indexes: personal IDs (``portal_personal_ids``, keyed by ID), names
 (``portal_names`` by folded name, for exact and prefix matches) and ``(register_id,
 entry_number)``. A "contains" search reads the names table; it runs only when the exact and
 prefix matches did not fill the page of results.
 
-Both views may share one file with each other (their tables and tracking rows differ); the
-tracking table has the catalogue's shape.
+The portal and the record history (infra/read_store/history.py) may share one database
+(their tables and tracking rows differ).
 """
 
 from __future__ import annotations
@@ -19,111 +18,19 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
-import sqlite3
-import threading
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, closing, contextmanager
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 from domain.person_name import accent_key, fold
+from infra.read_store.database import ReadDatabase, Row, Writer, open_database, upsert_sql
 from projections.portal_records import PageScan, PortalRecord, PortalRegister, WorkingEntry
-from projections.record_history import HistoryItem
-
-_TRACKING = (
-    "CREATE TABLE IF NOT EXISTS tracking (view TEXT PRIMARY KEY, position INTEGER NOT NULL);"
-)
 
 
 def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-
-
-class _SqliteFile:
-    """A writer connection behind a lock, and one read-only connection per reading thread."""
-
-    def __init__(self, path: Path | str, schema: str) -> None:
-        self.path = str(path)
-        self._memory = self.path == ":memory:"
-        self._lock = threading.RLock()
-        self._writer = self._connect()
-        if not self._memory:
-            self._writer.execute("PRAGMA journal_mode=WAL")
-        self._writer.executescript(_TRACKING + schema)
-        self._local = threading.local()
-        self._readers: list[sqlite3.Connection] = []
-        self._readers_lock = threading.Lock()
-        self._batch_owner: int | None = None
-
-    @contextmanager
-    def batch(self) -> Iterator[None]:
-        """Many writes in one transaction (the runner's batch); readers see all or none of it."""
-        with self._lock:
-            if self._batch_owner == threading.get_ident():
-                yield
-                return
-            self._writer.execute("BEGIN IMMEDIATE")
-            self._batch_owner = threading.get_ident()
-            try:
-                yield
-            except BaseException:
-                self._batch_owner = None
-                self._writer.execute("ROLLBACK")
-                raise
-            self._batch_owner = None
-            self._writer.execute("COMMIT")
-
-    def _in_batch(self) -> bool:
-        return self._batch_owner == threading.get_ident()
-
-    def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
-        conn.row_factory = sqlite3.Row
-        return conn
-
-    def _reader(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = self._connect()
-            conn.execute("PRAGMA query_only=ON")
-            self._local.conn = conn
-            with self._readers_lock:
-                self._readers.append(conn)
-        return conn
-
-    def query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
-        if self._memory or self._in_batch():  # the writer reads its own uncommitted batch
-            with self._lock, closing(self._writer.execute(sql, params)) as cursor:
-                return cursor.fetchall()
-        with closing(self._reader().execute(sql, params)) as cursor:
-            return cursor.fetchall()
-
-    def position(self, view: str) -> int:
-        rows = self.query("SELECT position FROM tracking WHERE view=?", (view,))
-        return int(rows[0][0]) if rows else 0
-
-    def write(self, view: str, position: int, apply: Callable[[sqlite3.Connection], None]) -> None:
-        """Run ``apply`` and store ``position`` in one transaction, unless already past it."""
-        with self.batch():  # its own transaction, or part of the runner's batch
-            conn = self._writer
-            row = conn.execute("SELECT position FROM tracking WHERE view=?", (view,)).fetchone()
-            if position <= (int(row[0]) if row else 0):
-                return
-            apply(conn)
-            conn.execute(
-                "INSERT INTO tracking (view, position) VALUES (?, ?) "
-                "ON CONFLICT (view) DO UPDATE SET position=excluded.position",
-                (view, position),
-            )
-
-    def close(self) -> None:
-        with self._readers_lock:
-            for conn in self._readers:
-                conn.close()
-            self._readers.clear()
-        with self._lock:
-            self._writer.close()
 
 
 # ----- portal records -----------------------------------------------------------------------
@@ -169,11 +76,61 @@ CREATE TABLE IF NOT EXISTS portal_pages (
     PRIMARY KEY (register_id, page_number, entry_id)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS portal_pages_by_entry ON portal_pages (entry_id);
 """
-_RECORD_COLUMNS = (
-    "id, register_id, district, commune_code, kind, book_number, year_from, year_to, "
-    "entry_number, fields, subject_name, search_key, accent_key, other_names, personal_ids, "
-    "subject_personal_id, birth_year, birth_month, birth_day, birth_date_lunar, sex, pages, "
-    "scans, published_at, published_version, publication_count"
+_RECORD_COLUMNS = [
+    "id",
+    "register_id",
+    "district",
+    "commune_code",
+    "kind",
+    "book_number",
+    "year_from",
+    "year_to",
+    "entry_number",
+    "fields",
+    "subject_name",
+    "search_key",
+    "accent_key",
+    "other_names",
+    "personal_ids",
+    "subject_personal_id",
+    "birth_year",
+    "birth_month",
+    "birth_day",
+    "birth_date_lunar",
+    "sex",
+    "pages",
+    "scans",
+    "published_at",
+    "published_version",
+    "publication_count",
+]
+_UPSERT_RECORD = upsert_sql("portal_records", _RECORD_COLUMNS, key=("id",))
+_UPSERT_REGISTER = upsert_sql(
+    "portal_registers",
+    ("id", "district", "commune_code", "kind", "book_number", "year_from", "year_to", "version"),
+    key=("id",),
+)
+_UPSERT_SCAN = upsert_sql(
+    "portal_scans",
+    ("register_id", "page_number", "object_key", "sha256", "media_type", "size"),
+    key=("register_id", "page_number"),
+)
+_UPSERT_WORKING = upsert_sql(
+    "portal_working",
+    (
+        "id",
+        "register_id",
+        "district",
+        "commune_code",
+        "kind",
+        "entry_number",
+        "pages",
+        "fields",
+        "fields_before_correction",
+        "version",
+        "publication_count",
+    ),
+    key=("id",),
 )
 _SELECT_RECORDS = "SELECT p.* FROM portal_records AS p"
 
@@ -205,7 +162,7 @@ def _scan_json(scan: PageScan) -> dict[str, Any]:
     }
 
 
-def _record(row: sqlite3.Row) -> PortalRecord:
+def _record(row: Row) -> PortalRecord:
     register_id = UUID(row["register_id"])
     return PortalRecord(
         id=UUID(row["id"]),
@@ -268,7 +225,7 @@ def _record_params(r: PortalRecord) -> tuple[Any, ...]:
     )
 
 
-def _working(row: sqlite3.Row) -> WorkingEntry:
+def _working(row: Row) -> WorkingEntry:
     before = row["fields_before_correction"]
     return WorkingEntry(
         id=UUID(row["id"]),
@@ -285,41 +242,39 @@ def _working(row: sqlite3.Row) -> WorkingEntry:
     )
 
 
-def _store_record(conn: sqlite3.Connection, record: PortalRecord) -> None:
+def _store_record(db: Writer, record: PortalRecord) -> None:
     entry_id = str(record.id)
-    marks = ",".join("?" * len(_RECORD_COLUMNS.split(",")))
-    conn.execute(
-        f"INSERT OR REPLACE INTO portal_records ({_RECORD_COLUMNS}) VALUES ({marks})",  # noqa: S608
-        _record_params(record),
-    )
+    db.execute(_UPSERT_RECORD, _record_params(record))
     for table in ("portal_names", "portal_personal_ids", "portal_pages"):
-        conn.execute(f"DELETE FROM {table} WHERE entry_id=?", (entry_id,))  # noqa: S608
-    conn.executemany(
+        db.execute(f"DELETE FROM {table} WHERE entry_id=?", (entry_id,))  # noqa: S608
+    db.executemany(
         "INSERT INTO portal_names (entry_id, folded, accent, is_subject) VALUES (?, ?, ?, ?)",
         [(entry_id, n.folded, n.accent, int(n.is_subject)) for n in record.search_names],
     )
-    conn.executemany(
-        "INSERT OR IGNORE INTO portal_personal_ids (personal_id, entry_id, is_subject) "
-        "VALUES (?, ?, ?)",
+    db.executemany(
+        "INSERT INTO portal_personal_ids (personal_id, entry_id, is_subject) VALUES (?, ?, ?) "
+        "ON CONFLICT DO NOTHING",
         [(p, entry_id, int(p == record.subject_personal_id)) for p in record.personal_ids],
     )
-    conn.executemany(
-        "INSERT OR IGNORE INTO portal_pages (register_id, page_number, entry_id) VALUES (?, ?, ?)",
+    db.executemany(
+        "INSERT INTO portal_pages (register_id, page_number, entry_id) VALUES (?, ?, ?) "
+        "ON CONFLICT DO NOTHING",
         [(str(record.register_id), p, entry_id) for p in record.pages],
     )
 
 
-class SqlitePortalView:
+class SqlPortalView:
     """The portal's published records, and the working state they are built from."""
 
-    def __init__(self, path: Path | str) -> None:
-        self._db = _SqliteFile(path, _PORTAL_SCHEMA)
+    def __init__(self, database: ReadDatabase | Path | str) -> None:
+        self._db = open_database(database)
+        self._db.create(_PORTAL_SCHEMA)
         self._tracking = _PORTAL
 
     def batch(self) -> AbstractContextManager[None]:
         return self._db.batch()
 
-    def for_stream(self, stream: str) -> SqlitePortalView:
+    def for_stream(self, stream: str) -> SqlPortalView:
         """The same view, with its position kept per stream (e.g. one Kafka partition)."""
         other = copy.copy(self)
         other._tracking = f"{_PORTAL}@{stream}"
@@ -372,11 +327,10 @@ class SqlitePortalView:
         working: WorkingEntry | None = None,
         records: Sequence[PortalRecord] = (),
     ) -> None:
-        def apply(conn: sqlite3.Connection) -> None:
+        def apply(db: Writer) -> None:
             if register is not None:
-                conn.execute(
-                    "INSERT OR REPLACE INTO portal_registers (id, district, commune_code, kind, "
-                    "book_number, year_from, year_to, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                db.execute(
+                    _UPSERT_REGISTER,
                     (
                         str(register.id),
                         register.district,
@@ -389,9 +343,8 @@ class SqlitePortalView:
                     ),
                 )
             if scan is not None:
-                conn.execute(
-                    "INSERT OR REPLACE INTO portal_scans (register_id, page_number, object_key, "
-                    "sha256, media_type, size) VALUES (?, ?, ?, ?, ?, ?)",
+                db.execute(
+                    _UPSERT_SCAN,
                     (
                         str(scan.register_id),
                         scan.page_number,
@@ -403,10 +356,8 @@ class SqlitePortalView:
                 )
             if working is not None:
                 before = working.fields_before_correction
-                conn.execute(
-                    "INSERT OR REPLACE INTO portal_working (id, register_id, district, "
-                    "commune_code, kind, entry_number, pages, fields, fields_before_correction, "
-                    "version, publication_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                db.execute(
+                    _UPSERT_WORKING,
                     (
                         str(working.id),
                         str(working.register_id),
@@ -422,7 +373,7 @@ class SqlitePortalView:
                     ),
                 )
             for record in records:
-                _store_record(conn, record)
+                _store_record(db, record)
 
         self._db.write(self._tracking, position, apply)
 
@@ -474,78 +425,3 @@ class SqlitePortalView:
             if len(found) >= limit:
                 break
         return list(found.values())[:limit]
-
-
-# ----- record history -----------------------------------------------------------------------
-
-_HISTORY = "record_history"
-_HISTORY_SCHEMA = """
-CREATE TABLE IF NOT EXISTS record_history (
-    entry_id TEXT NOT NULL, version INTEGER NOT NULL, event_type TEXT NOT NULL,
-    actor_id TEXT NOT NULL, actor_role TEXT NOT NULL, occurred_at TEXT NOT NULL,
-    hash TEXT NOT NULL, key_id TEXT NOT NULL,
-    PRIMARY KEY (entry_id, version)) WITHOUT ROWID;
-"""
-
-
-class SqliteHistoryView:
-    """Every event of every entry, in version order."""
-
-    def __init__(self, path: Path | str) -> None:
-        self._db = _SqliteFile(path, _HISTORY_SCHEMA)
-        self._tracking = _HISTORY
-
-    def batch(self) -> AbstractContextManager[None]:
-        return self._db.batch()
-
-    def for_stream(self, stream: str) -> SqliteHistoryView:
-        """The same view, with its position kept per stream (e.g. one Kafka partition)."""
-        other = copy.copy(self)
-        other._tracking = f"{_HISTORY}@{stream}"
-        return other
-
-    def close(self) -> None:
-        self._db.close()
-
-    def position(self) -> int:
-        return self._db.position(self._tracking)
-
-    def save(self, position: int, item: HistoryItem | None) -> None:
-        def apply(conn: sqlite3.Connection) -> None:
-            if item is None:
-                return
-            conn.execute(
-                "INSERT INTO record_history (entry_id, version, event_type, actor_id, "
-                "actor_role, occurred_at, hash, key_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT (entry_id, version) DO NOTHING",
-                (
-                    str(item.entry_id),
-                    item.version,
-                    item.event_type,
-                    item.actor_id,
-                    item.actor_role,
-                    item.occurred_at.isoformat(),
-                    item.hash,
-                    item.key_id,
-                ),
-            )
-
-        self._db.write(self._tracking, position, apply)
-
-    def history(self, entry_id: UUID) -> list[HistoryItem]:
-        rows = self._db.query(
-            "SELECT * FROM record_history WHERE entry_id=? ORDER BY version", (str(entry_id),)
-        )
-        return [
-            HistoryItem(
-                entry_id=UUID(r["entry_id"]),
-                version=r["version"],
-                event_type=r["event_type"],
-                actor_id=r["actor_id"],
-                actor_role=r["actor_role"],
-                occurred_at=dt.datetime.fromisoformat(r["occurred_at"]),
-                hash=r["hash"],
-                key_id=r["key_id"],
-            )
-            for r in rows
-        ]

@@ -1,0 +1,120 @@
+"""SqlCatalogueView: the catalogue's rows and position in one view database (SQLite or
+PostgreSQL, infra/read_store/database.py)."""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from dataclasses import asdict, fields
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from infra.read_store.database import ReadDatabase, Row, Writer, open_database, upsert_sql
+from projections.catalogue import EntryRow, RegisterRow
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS registers (
+    id TEXT PRIMARY KEY, district TEXT NOT NULL, commune_code TEXT NOT NULL, kind TEXT NOT NULL,
+    year_from INTEGER NOT NULL, year_to INTEGER NOT NULL, book_number TEXT NOT NULL,
+    page_count INTEGER NOT NULL, estimated_entries INTEGER NOT NULL, version INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS registers_by_district ON registers (district, commune_code, id);
+CREATE TABLE IF NOT EXISTS entries (
+    id TEXT PRIMARY KEY, register_id TEXT NOT NULL, district TEXT NOT NULL,
+    commune_code TEXT NOT NULL, kind TEXT NOT NULL, entry_number INTEGER NOT NULL,
+    status TEXT NOT NULL, subject_name TEXT, subject_key TEXT, version INTEGER NOT NULL,
+    open_discrepancies INTEGER NOT NULL, status_before_correction TEXT, published INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS entries_by_district ON entries (district, register_id, entry_number);
+"""
+_VIEW = "catalogue"
+_REGISTER_COLUMNS = [f.name for f in fields(RegisterRow)]
+_ENTRY_COLUMNS = [f.name for f in fields(EntryRow)]
+_UPSERT_REGISTER = upsert_sql("registers", _REGISTER_COLUMNS, key=("id",))
+_UPSERT_ENTRY = upsert_sql("entries", _ENTRY_COLUMNS, key=("id",))
+
+
+def _to_db(row: RegisterRow | EntryRow) -> dict[str, Any]:
+    return {k: (str(v) if isinstance(v, UUID) else v) for k, v in asdict(row).items()}
+
+
+def _entry(row: Row) -> EntryRow:
+    data = dict(row)
+    data.update(
+        id=UUID(data["id"]),
+        register_id=UUID(data["register_id"]),
+        published=bool(data["published"]),
+    )
+    return EntryRow(**data)
+
+
+def _register(row: Row) -> RegisterRow:
+    data = dict(row)
+    data["id"] = UUID(data["id"])
+    return RegisterRow(**data)
+
+
+def _entries_of(district: str, status: str | None) -> tuple[str, tuple[str, ...]]:
+    """The condition for a district's entries, in one status or in any."""
+    if status is None:
+        return "district=?", (district,)
+    return "district=? AND status=?", (district, status)
+
+
+class SqlCatalogueView:
+    """Registers and entries by district; thread-safe for one writer and many readers."""
+
+    def __init__(self, database: ReadDatabase | Path | str) -> None:
+        self._db = open_database(database)
+        self._db.create(_SCHEMA)
+
+    def batch(self) -> AbstractContextManager[None]:
+        """Many saves in one transaction (the runner's batch); readers see all or none of it."""
+        return self._db.batch()
+
+    def close(self) -> None:
+        self._db.close()
+
+    def position(self) -> int:
+        return self._db.position(_VIEW)
+
+    def save(self, position: int, *, register: RegisterRow | None, entry: EntryRow | None) -> None:
+        def apply(db: Writer) -> None:
+            if register is not None:
+                db.execute(_UPSERT_REGISTER, [_to_db(register)[c] for c in _REGISTER_COLUMNS])
+            if entry is not None:
+                db.execute(_UPSERT_ENTRY, [_to_db(entry)[c] for c in _ENTRY_COLUMNS])
+
+        self._db.write(_VIEW, position, apply)
+
+    def get_entry(self, entry_id: UUID) -> EntryRow | None:
+        rows = self._db.query("SELECT * FROM entries WHERE id=?", (str(entry_id),))
+        return _entry(rows[0]) if rows else None
+
+    def get_register(self, register_id: UUID) -> RegisterRow | None:
+        rows = self._db.query("SELECT * FROM registers WHERE id=?", (str(register_id),))
+        return _register(rows[0]) if rows else None
+
+    def list_registers(self, district: str, *, after: str | None, limit: int) -> list[RegisterRow]:
+        rows = self._db.query(
+            "SELECT * FROM registers WHERE district=? AND (commune_code || '/' || id) > ? "
+            "ORDER BY commune_code, id LIMIT ?",
+            (district, after or "", limit),
+        )
+        return [_register(r) for r in rows]
+
+    def list_entries(
+        self, district: str, *, status: str | None, after: tuple[str, int] | None, limit: int
+    ) -> list[EntryRow]:
+        reg, number = after if after else ("", 0)
+        where, params = _entries_of(district, status)
+        rows = self._db.query(
+            f"SELECT * FROM entries WHERE {where} "  # noqa: S608
+            "AND (register_id > ? OR (register_id = ? AND entry_number > ?)) "
+            "ORDER BY register_id, entry_number LIMIT ?",
+            (*params, reg, reg, number, limit),
+        )
+        return [_entry(r) for r in rows]
+
+    def count_entries(self, district: str, *, status: str | None) -> int:
+        where, params = _entries_of(district, status)
+        rows = self._db.query(f"SELECT COUNT(*) FROM entries WHERE {where}", params)  # noqa: S608
+        return int(rows[0][0])

@@ -1,0 +1,90 @@
+"""SqlHistoryView: every event of every entry (who did what, when, with which key), in one
+view database (SQLite or PostgreSQL, infra/read_store/database.py).
+
+It may share its database with the portal (infra/read_store/portal.py): their tables and
+tracking rows differ.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from contextlib import AbstractContextManager
+from pathlib import Path
+from uuid import UUID
+
+from infra.read_store.database import ReadDatabase, Writer, open_database
+from projections.record_history import HistoryItem
+
+_HISTORY = "record_history"
+_HISTORY_SCHEMA = """
+CREATE TABLE IF NOT EXISTS record_history (
+    entry_id TEXT NOT NULL, version INTEGER NOT NULL, event_type TEXT NOT NULL,
+    actor_id TEXT NOT NULL, actor_role TEXT NOT NULL, occurred_at TEXT NOT NULL,
+    hash TEXT NOT NULL, key_id TEXT NOT NULL,
+    PRIMARY KEY (entry_id, version)) WITHOUT ROWID;
+"""
+
+
+class SqlHistoryView:
+    """Every event of every entry, in version order."""
+
+    def __init__(self, database: ReadDatabase | Path | str) -> None:
+        self._db = open_database(database)
+        self._db.create(_HISTORY_SCHEMA)
+        self._tracking = _HISTORY
+
+    def batch(self) -> AbstractContextManager[None]:
+        return self._db.batch()
+
+    def for_stream(self, stream: str) -> SqlHistoryView:
+        """The same view, with its position kept per stream (e.g. one Kafka partition)."""
+        other = copy.copy(self)
+        other._tracking = f"{_HISTORY}@{stream}"
+        return other
+
+    def close(self) -> None:
+        self._db.close()
+
+    def position(self) -> int:
+        return self._db.position(self._tracking)
+
+    def save(self, position: int, item: HistoryItem | None) -> None:
+        def apply(db: Writer) -> None:
+            if item is None:
+                return
+            db.execute(
+                "INSERT INTO record_history (entry_id, version, event_type, actor_id, "
+                "actor_role, occurred_at, hash, key_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (entry_id, version) DO NOTHING",
+                (
+                    str(item.entry_id),
+                    item.version,
+                    item.event_type,
+                    item.actor_id,
+                    item.actor_role,
+                    item.occurred_at.isoformat(),
+                    item.hash,
+                    item.key_id,
+                ),
+            )
+
+        self._db.write(self._tracking, position, apply)
+
+    def history(self, entry_id: UUID) -> list[HistoryItem]:
+        rows = self._db.query(
+            "SELECT * FROM record_history WHERE entry_id=? ORDER BY version", (str(entry_id),)
+        )
+        return [
+            HistoryItem(
+                entry_id=UUID(r["entry_id"]),
+                version=r["version"],
+                event_type=r["event_type"],
+                actor_id=r["actor_id"],
+                actor_role=r["actor_role"],
+                occurred_at=dt.datetime.fromisoformat(r["occurred_at"]),
+                hash=r["hash"],
+                key_id=r["key_id"],
+            )
+            for r in rows
+        ]

@@ -1,0 +1,249 @@
+"""SqlProgressView: the district-progress rows and their position in one view database.
+
+The database (SQLite or PostgreSQL, infra/read_store/database.py) has one writer and many
+readers, who see whole saves. Figures are counted with GROUP BY on covering indexes
+(``entries (district, status, second_keyed, published)`` and the like), so a province of
+millions of entries is counted from its indexes alone, never from the tables' rows; the figures
+a page shows are read in one snapshot.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from infra.read_store.database import ReadDatabase, Reader, Row, Writer, open_database, upsert_sql
+from projections.district_progress import (
+    DistrictPlanRow,
+    DistrictProgress,
+    EntryRow,
+    ProgressCounts,
+    ProgressUpdate,
+    ProvinceProgress,
+    RegisterRow,
+    ScannedPage,
+    assess,
+    assess_province,
+)
+
+_VIEW = "district_progress"
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS registers (
+    id TEXT PRIMARY KEY, district TEXT NOT NULL, commune_code TEXT NOT NULL, kind TEXT NOT NULL,
+    page_count INTEGER NOT NULL, estimated_entries INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS registers_by_district
+    ON registers (district, page_count, estimated_entries);
+CREATE TABLE IF NOT EXISTS register_pages (
+    register_id TEXT NOT NULL, page_number INTEGER NOT NULL, district TEXT NOT NULL,
+    PRIMARY KEY (register_id, page_number)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS register_pages_by_district ON register_pages (district);
+CREATE TABLE IF NOT EXISTS entries (
+    id TEXT PRIMARY KEY, register_id TEXT NOT NULL, district TEXT NOT NULL, status TEXT NOT NULL,
+    second_keyed INTEGER NOT NULL, published INTEGER NOT NULL, version INTEGER NOT NULL,
+    open_discrepancies TEXT NOT NULL, status_before_correction TEXT);
+CREATE INDEX IF NOT EXISTS entries_by_stage ON entries (district, status, second_keyed, published);
+CREATE TABLE IF NOT EXISTS plan (
+    district TEXT PRIMARY KEY, target_date TEXT, completed_on TEXT);
+"""
+
+_UPSERT_REGISTER = upsert_sql(
+    "registers",
+    ("id", "district", "commune_code", "kind", "page_count", "estimated_entries"),
+    key=("id",),
+)
+_UPSERT_ENTRY = upsert_sql(
+    "entries",
+    (
+        "id",
+        "register_id",
+        "district",
+        "status",
+        "second_keyed",
+        "published",
+        "version",
+        "open_discrepancies",
+        "status_before_correction",
+    ),
+    key=("id",),
+)
+_UPSERT_PLAN = upsert_sql("plan", ("district", "target_date", "completed_on"), key=("district",))
+_REGISTERS_BY_DISTRICT = (
+    "SELECT district, COUNT(*), SUM(page_count), SUM(estimated_entries) FROM registers "
+    "{where} GROUP BY district"
+)
+_PAGES_BY_DISTRICT = "SELECT district, COUNT(*) FROM register_pages {where} GROUP BY district"
+_ENTRIES_BY_DISTRICT = (
+    "SELECT district, status, second_keyed, published, COUNT(*) FROM entries "
+    "{where} GROUP BY district, status, second_keyed, published"
+)
+
+
+def _date(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
+
+
+def _iso(value: dt.date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _entry(row: Row) -> EntryRow:
+    return EntryRow(
+        id=UUID(row["id"]),
+        register_id=UUID(row["register_id"]),
+        district=row["district"],
+        status=row["status"],
+        ever_second_keyed=bool(row["second_keyed"]),
+        ever_published=bool(row["published"]),
+        version=int(row["version"]),
+        open_discrepancies=tuple(json.loads(row["open_discrepancies"])),
+        status_before_correction=row["status_before_correction"],
+    )
+
+
+def _plan(row: Row) -> DistrictPlanRow:
+    return DistrictPlanRow(
+        district=row["district"],
+        target_date=_date(row["target_date"]),
+        completed_on=_date(row["completed_on"]),
+    )
+
+
+def _apply(db: Writer, update: ProgressUpdate) -> None:
+    if isinstance(update, RegisterRow):
+        db.execute(
+            _UPSERT_REGISTER,
+            (
+                str(update.id),
+                update.district,
+                update.commune_code,
+                update.kind,
+                update.page_count,
+                update.estimated_entries,
+            ),
+        )
+    elif isinstance(update, ScannedPage):
+        # A rescan names a page that already has a row: the count of pages does not move.
+        db.execute(
+            "INSERT INTO register_pages (register_id, page_number, district) VALUES (?, ?, ?) "
+            "ON CONFLICT DO NOTHING",
+            (str(update.register_id), update.page_number, update.district),
+        )
+    elif isinstance(update, EntryRow):
+        db.execute(
+            _UPSERT_ENTRY,
+            (
+                str(update.id),
+                str(update.register_id),
+                update.district,
+                update.status,
+                int(update.ever_second_keyed),
+                int(update.ever_published),
+                update.version,
+                json.dumps(list(update.open_discrepancies)),
+                update.status_before_correction,
+            ),
+        )
+    else:
+        db.execute(
+            _UPSERT_PLAN, (update.district, _iso(update.target_date), _iso(update.completed_on))
+        )
+
+
+class SqlProgressView:
+    """District progress in a view database; thread-safe for one writer and many readers."""
+
+    def __init__(self, database: ReadDatabase | Path | str) -> None:
+        self._db = open_database(database)
+        self._db.create(_SCHEMA)
+        self._tracking = _VIEW
+
+    def batch(self) -> AbstractContextManager[None]:
+        """Many saves in one transaction (the runner's batch); readers see all or none of it."""
+        return self._db.batch()
+
+    def for_stream(self, stream: str) -> SqlProgressView:
+        """The same view, with its position kept per stream (e.g. one Kafka partition)."""
+        other = copy.copy(self)
+        other._tracking = f"{_VIEW}@{stream}"
+        return other
+
+    def close(self) -> None:
+        self._db.close()
+
+    # ----- the writer's side (the projection) ---------------------------------------------
+    def position(self) -> int:
+        return self._db.position(self._tracking)
+
+    def get_entry(self, entry_id: UUID) -> EntryRow | None:
+        rows = self._db.query("SELECT * FROM entries WHERE id=?", (str(entry_id),))
+        return _entry(rows[0]) if rows else None
+
+    def get_district_plan(self, district: str) -> DistrictPlanRow | None:
+        rows = self._db.query("SELECT * FROM plan WHERE district=?", (district,))
+        return _plan(rows[0]) if rows else None
+
+    def save(self, position: int, update: ProgressUpdate | None) -> None:
+        """Store ``update`` and ``position`` in one transaction; nothing if already seen."""
+
+        def apply(db: Writer) -> None:
+            if update is not None:
+                _apply(db, update)
+
+        self._db.write(self._tracking, position, apply)
+
+    # ----- the readers' side --------------------------------------------------------------
+    @staticmethod
+    def _counts(
+        conn: Reader, district: str | None
+    ) -> tuple[dict[str, ProgressCounts], dict[str, DistrictPlanRow]]:
+        where, params = ("WHERE district=?", (district,)) if district is not None else ("", ())
+        figures: dict[str, dict[str, Any]] = {}
+
+        def of(code: str) -> dict[str, Any]:
+            return figures.setdefault(code, {"entries_by_status": {}})
+
+        for code, n, pages, estimated in conn.query(
+            _REGISTERS_BY_DISTRICT.format(where=where), params
+        ):
+            of(code).update(registers=n, pages_expected=pages, entries_expected=estimated)
+        for code, n in conn.query(_PAGES_BY_DISTRICT.format(where=where), params):
+            of(code)["pages_scanned"] = n
+        for code, status, second_keyed, published, n in conn.query(
+            _ENTRIES_BY_DISTRICT.format(where=where), params
+        ):
+            f = of(code)
+            f["entries_by_status"][status] = f["entries_by_status"].get(status, 0) + n
+            f["entries_second_keyed"] = f.get("entries_second_keyed", 0) + (
+                n if second_keyed else 0
+            )
+            f["entries_published"] = f.get("entries_published", 0) + (n if published else 0)
+        plans = {
+            row["district"]: _plan(row)
+            for row in conn.query(f"SELECT * FROM plan {where}", params)  # noqa: S608
+        }
+        counts = {code: ProgressCounts(**f) for code, f in figures.items()}
+        return counts, plans
+
+    def district_progress(self, district: str, today: dt.date) -> DistrictProgress:
+        with self._db.snapshot() as conn:
+            counts, plans = self._counts(conn, district)
+        return assess(district, counts.get(district, ProgressCounts()), plans.get(district), today)
+
+    def province_progress(
+        self, today: dt.date, *, districts: Iterable[str] = ()
+    ) -> ProvinceProgress:
+        """Every district with books, entries or a plan, and those named in ``districts``."""
+        with self._db.snapshot() as conn:
+            counts, plans = self._counts(conn, None)
+        return assess_province(counts, plans, today, districts)
+
+    def headline(self, today: dt.date, *, lang: str = "vi", districts: Iterable[str] = ()) -> str:
+        """The province's headline for today's plan year, in Vietnamese ("vi") or English."""
+        progress = self.province_progress(today, districts=districts)
+        return progress.headline_vi() if lang == "vi" else progress.headline_en()
