@@ -32,14 +32,14 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from kafka import KafkaConsumer, KafkaProducer
+from kafka import KafkaProducer
 from kafka.admin import KafkaAdminClient, NewTopic
 
 from bench.append import build_signed_sqlite, env_for, workload
 from digitization.application import Digitisation
 from infra.bootstrap import load_admin_units
 from infra.envelope_check import SealedEnvelopes
-from infra.messaging.consumer import KafkaProjectionRunner, Target
+from infra.messaging.consumer import KafkaProjectionRunner, Target, kafka_consumer
 from infra.messaging.positions import SqlPositions
 from infra.messaging.relay import KafkaRelay
 from infra.projection_runner import PollingProjectionRunner
@@ -196,12 +196,7 @@ def kafka_runner(
 ) -> KafkaProjectionRunner:
     """A KafkaProjectionRunner wired as `hotich project` wires it (its consumer, quarantine
     producer, targets and chain ledger), stamping what it committed."""
-    consumer = KafkaConsumer(
-        bootstrap_servers=servers,
-        group_id=f"bench-{uuid.uuid4().hex[:8]}",
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
-    )
+    consumer = kafka_consumer(servers, f"bench-{uuid.uuid4().hex[:8]}")
     runner = KafkaProjectionRunner(
         consumer,
         KafkaProducer(bootstrap_servers=servers, acks="all"),
@@ -281,14 +276,10 @@ def stage_in_process(
 
 
 def raw_consume(servers: str, topic: str, total: int) -> tuple[list[Any], float]:
-    """Read ``total`` messages back as a fresh group, no processing: (messages, seconds)."""
-    consumer = KafkaConsumer(
-        topic,
-        bootstrap_servers=servers,
-        group_id=f"raw-{uuid.uuid4().hex[:8]}",
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
-    )
+    """Read ``total`` messages back as a fresh group with the runner's consumer settings, no
+    processing: (messages, seconds)."""
+    consumer = kafka_consumer(servers, f"raw-{uuid.uuid4().hex[:8]}")
+    consumer.subscribe([topic])
     messages: list[Any] = []
     started = time.perf_counter()
     deadline = time.monotonic() + 120
