@@ -13,7 +13,6 @@ assignment.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import threading
 import time
@@ -21,7 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from infra.envelope_check import sealed_envelope
+from infra.envelope_check import sealed_json
 from infra.signing.keyring import PublicKeySet
 from infra.store.envelope import EnvelopeError
 from projections.envelope import Envelope
@@ -146,7 +145,7 @@ class KafkaProjectionRunner:
 
     # ----- messages -------------------------------------------------------------------------
     def _checked(self, value: bytes) -> Envelope:
-        envelope = sealed_envelope(json.loads(value), self.keys)
+        envelope = sealed_json(value, self.keys)
         if self.chain is not None:
             self.chain.accept(envelope)
         return envelope

@@ -86,16 +86,47 @@ def seal_to_json(body: dict[str, Any], signer: EventSigner) -> tuple[bytes, str]
     return append_seal(canonical, digest, signer.key_id, signature), digest
 
 
-def check_seal(envelope: dict[str, Any], keys: PublicKeySet) -> None:
-    """Raise EnvelopeError unless the hash matches the content and a published key signed it."""
+_SEAL_START = b',"hash":"'
+
+
+def _canonical_body_of(raw: bytes, envelope: dict[str, Any], signature: dict[str, Any]) -> bytes:
+    """The canonical body ``raw`` was sealed from, if ``raw`` is the JSON :func:`append_seal`
+    writes (the stored and relayed form: the body's bytes, then exactly the hash and signature
+    members of ``envelope``); else b"".
+
+    Hashing these bytes as they are is the same check as hashing the body re-encoded: the seal
+    members are compared byte for byte, so nothing after the cut can add or override a member,
+    and a cut inside a string or a nested value would leave ``raw`` unparseable. A body whose
+    bytes are not canonical fails the hash here and is then re-encoded (``content_hash``).
+    """
+    cut = raw.rfind(_SEAL_START)
+    if cut <= 0:
+        return b""
+    seal = json.dumps({"hash": envelope["hash"], "signature": signature}, separators=(",", ":"))
+    if raw[cut + 1 :] != seal[1:].encode("utf-8"):
+        return b""
+    return raw[:cut] + b"}"
+
+
+def check_seal(envelope: dict[str, Any], keys: PublicKeySet, *, raw: bytes | None = None) -> None:
+    """Raise EnvelopeError unless the hash matches the content and a published key signed it.
+
+    ``raw``: the JSON ``envelope`` was parsed from, when at hand; in its stored and relayed form
+    its body's bytes are hashed as they are instead of encoding the body again.
+    """
     if envelope.get("spec") != SPEC:
         raise EnvelopeError(f"spec must be {SPEC}")
     digest = envelope.get("hash")
     if not isinstance(digest, str):
         raise EnvelopeError("hash is missing")
-    if content_hash(envelope) != digest:
-        raise EnvelopeError("hash does not match the content (the event was changed)")
     signature = envelope.get("signature")
+    body = (
+        _canonical_body_of(raw, envelope, signature) if raw and isinstance(signature, dict) else b""
+    )
+    if (not body or hashlib.sha256(body).hexdigest() != digest) and content_hash(
+        envelope
+    ) != digest:
+        raise EnvelopeError("hash does not match the content (the event was changed)")
     if not isinstance(signature, dict) or not signature.get("value"):
         raise EnvelopeError("signature is missing")
     if signature.get("alg") != ALGORITHM:

@@ -356,6 +356,53 @@ def test_seal_to_json_refuses_a_non_canonical_payload(keyring: Keyring, payload:
         seal_to_json(make_body(payload), keyring.signer())
 
 
+# --- checking the JSON as stored and relayed (raw) ---------------------------------------------
+
+
+def test_the_stored_json_checks_on_its_own_bytes(keyring: Keyring, keys: PublicKeySet) -> None:
+    data, _ = seal_to_json(make_body(), keyring.signer())
+    check_seal(json.loads(data), keys, raw=data)
+
+
+def test_the_same_envelope_encoded_otherwise_still_checks(
+    keyring: Keyring, keys: PublicKeySet
+) -> None:
+    data, _ = seal_to_json(make_body(), keyring.signer())
+    envelope = json.loads(data)
+    other = json.dumps(dict(reversed(envelope.items())), indent=1).encode()
+    check_seal(json.loads(other), keys, raw=other)
+
+
+def _seal_start(data: bytes) -> int:
+    return data.rindex(b',"hash":"')
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        # a member after the seal overrides the signed payload
+        lambda data: data[:-1] + b',"payload":{"name":"Nguyen Van B"}}',
+        # a member between the body and the seal overrides it
+        lambda data: (
+            data[: _seal_start(data)]
+            + b',"payload":{"name":"Nguyen Van B"}'
+            + data[_seal_start(data) :]
+        ),
+        # the body's bytes changed
+        lambda data: data.replace(b'"district":"026"', b'"district":"027"'),
+    ],
+    ids=["member-after-seal", "member-before-seal", "body-changed"],
+)
+def test_stored_json_changed_around_its_seal_is_refused(
+    keyring: Keyring, keys: PublicKeySet, tamper: Callable[[bytes], bytes]
+) -> None:
+    data, _ = seal_to_json(make_body(), keyring.signer())
+    changed = tamper(data)
+    envelope = json.loads(changed)
+    with pytest.raises(EnvelopeError, match="hash does not match"):
+        check_seal(envelope, keys, raw=changed)
+
+
 # --- properties --------------------------------------------------------------------------------
 
 
@@ -391,6 +438,7 @@ def test_any_json_payload_seals_into_an_envelope_that_checks(
     data, digest = seal_to_json(make_body(payload), keyring.signer())
     assert json.loads(data) == envelope
     assert digest == envelope["hash"]
+    check_seal(json.loads(data), keys, raw=data)
 
 
 @settings(deadline=None)
