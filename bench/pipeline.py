@@ -41,7 +41,7 @@ from infra.bootstrap import load_admin_units
 from infra.envelope_check import SealedEnvelopes
 from infra.messaging.consumer import KafkaProjectionRunner, Target, kafka_consumer
 from infra.messaging.positions import SqlPositions
-from infra.messaging.relay import KafkaRelay
+from infra.messaging.relay import PRODUCER_SETTINGS, KafkaRelay
 from infra.projection_runner import PollingProjectionRunner
 from infra.read_store.chain import SqlChainLedger
 from infra.read_store.envelope_models import EnvelopeReadModels
@@ -169,9 +169,7 @@ def bootstrap() -> str:
 
 def relay_producer(servers: str) -> KafkaProducer:
     """The relay's producer as infra/messaging/wiring.py configures it."""
-    return KafkaProducer(
-        bootstrap_servers=servers, enable_idempotence=True, acks="all", linger_ms=5
-    )
+    return KafkaProducer(bootstrap_servers=servers, **PRODUCER_SETTINGS)
 
 
 def new_topics(admin: KafkaAdminClient, created: list[str], label: str) -> str:

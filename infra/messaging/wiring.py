@@ -8,7 +8,7 @@ from kafka.errors import TopicAlreadyExistsError
 
 from infra.bootstrap import Container
 from infra.messaging.positions import SqlPositions
-from infra.messaging.relay import KafkaRelay
+from infra.messaging.relay import PRODUCER_SETTINGS, KafkaRelay
 from infra.store.mapper import SignedEnvelopeMapper
 
 PARTITIONS = 12  # room for a consumer group to grow; districts spread by key
@@ -32,12 +32,7 @@ def build_relay(container: Container) -> KafkaRelay:
     ensure_topic(settings.kafka_bootstrap, settings.kafka_topic)
     mapper = container.app.mapper
     assert isinstance(mapper, SignedEnvelopeMapper)
-    producer = KafkaProducer(
-        bootstrap_servers=settings.kafka_bootstrap,
-        enable_idempotence=True,
-        acks="all",
-        linger_ms=5,
-    )
+    producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap, **PRODUCER_SETTINGS)
     return KafkaRelay(
         container.app.recorder,
         mapper,
