@@ -90,11 +90,7 @@ def bootstrap(settings: Settings, *, sign: bool = True) -> Container:
         blobs=build_blob_store(settings),
         scan_limits=ScanLimits(max_bytes=settings.max_upload_bytes, max_pixels=settings.max_pixels),
     )
-    db = (
-        SqlDatabase(postgres_url=settings.database_url)
-        if settings.database_url
-        else SqlDatabase(sqlite_path=settings.service_db_path)
-    )
+    db = service_database(settings)
     return Container(
         settings=settings,
         units=units,
@@ -104,6 +100,13 @@ def bootstrap(settings: Settings, *, sign: bool = True) -> Container:
         idempotency=SqlIdempotencyStore(db),
         db=db,
     )
+
+
+def service_database(settings: Settings) -> SqlDatabase:
+    """The service tables (users, idempotency, positions, view slots): beside the events."""
+    if settings.database_url:
+        return SqlDatabase(postgres_url=settings.database_url)
+    return SqlDatabase(sqlite_path=settings.service_db_path)
 
 
 def build_blob_store(settings: Settings) -> BlobStore:

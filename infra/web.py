@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from fastapi import FastAPI
 
-from api.deps import Positions, Services
+from api.deps import CatalogueReader, Positions, ProgressReader, Services
 from api.main import create_app
 from infra.bootstrap import Container
 from infra.envelope_check import SealedEnvelopes
@@ -17,19 +17,25 @@ from infra.messaging.lag import DEFAULT_GROUP, KafkaLagProbe
 from infra.messaging.positions import SqlPositions
 from infra.projection_runner import PollingProjectionRunner
 from infra.read_store.backend import ReadStoreBackend
-from infra.read_store.catalogue import SqlCatalogueView
-from infra.read_store.envelope_models import EnvelopeReadModels
+from infra.read_store.live_views import ENVELOPE_MODELS, LiveViews
+from infra.read_store.slots import SqlViewSlots, SwitchingView
 from infra.store.mapper import SignedEnvelopeMapper
-from projections.catalogue import CatalogueProjection
 
 
 @dataclass
 class Web:
     api: FastAPI
-    catalogue: SqlCatalogueView
-    models: EnvelopeReadModels
+    live: LiveViews
     runners: list[PollingProjectionRunner]
     sealed: SealedEnvelopes
+
+    @property
+    def catalogue(self) -> SwitchingView:
+        return self.live.view("catalogue")
+
+    def close(self) -> None:
+        """Close the read models (after the server, and so its runners, stopped)."""
+        self.live.close()
 
 
 def build_web(
@@ -37,43 +43,44 @@ def build_web(
 ) -> Web:
     """The API with its read models fed in-process from the notification log (the embedded
     default; with Kafka, `hotich project` feeds the same projections). Runners start and stop
-    with the app."""
-    read_store = ReadStoreBackend.from_settings(container.settings)
+    with the app. Every view follows the copy a rebuild switched in (`hotich projections
+    rebuild`)."""
     app = container.app
     assert isinstance(app.mapper, SignedEnvelopeMapper)
     sealed = SealedEnvelopes(app.mapper, container.keyring.public_keys())
-    catalogue = SqlCatalogueView(read_store.database("catalogue"))
-    models = EnvelopeReadModels.open(read_store)
+    live = LiveViews(ReadStoreBackend.from_settings(container.settings), SqlViewSlots(container.db))
+    catalogue = live.view("catalogue")
+    envelope_views = live.views(ENVELOPE_MODELS)
     runners = [
-        PollingProjectionRunner(app, [CatalogueProjection(catalogue)], interval=poll_interval),
+        PollingProjectionRunner(app, live.projections(["catalogue"]), interval=poll_interval),
     ]
     views: dict[str, Any] = {"catalogue": catalogue}
     fed_by = {"catalogue": runners[0]}  # which in-process runner feeds each view
     if feed_envelope_views:  # else `hotich project` feeds them from Kafka
         runners.append(
             PollingProjectionRunner(
-                app, models.projections(), decode=sealed, interval=poll_interval
+                app, live.projections(ENVELOPE_MODELS), decode=sealed, interval=poll_interval
             )
         )
-        views.update(models.views())
-        fed_by.update(dict.fromkeys(models.views(), runners[-1]))
+        views.update(envelope_views)
+        fed_by.update(dict.fromkeys(envelope_views, runners[-1]))
     positions = SqlPositions(container.db)
     settings = container.settings
     lag = (  # where `hotich project` is on each partition, and how far behind
-        KafkaLagProbe(settings.kafka_bootstrap, settings.kafka_topic, DEFAULT_GROUP, models.views())
+        KafkaLagProbe(settings.kafka_bootstrap, settings.kafka_topic, DEFAULT_GROUP, envelope_views)
         if settings.kafka_bootstrap
         else None
     )
     services = Services(
         app=app,
-        catalogue=catalogue,
+        catalogue=cast(CatalogueReader, catalogue),  # a SwitchingView: the live copy's methods
         public_keys=lambda: {
             **container.keyring.public_keys().to_json(),
             "current": container.keyring.current_key_id,
         },
         users=container.users,
         idempotency=container.idempotency,
-        progress=models.progress,
+        progress=cast(ProgressReader, envelope_views["progress"]),
         positions=lambda: Positions(
             log_head=app.recorder.max_notification_id() or 0,
             relay=positions.get("relay") if container.settings.kafka_bootstrap else None,
@@ -99,4 +106,4 @@ def build_web(
                 lag.close()
 
     api.router.lifespan_context = lifespan
-    return Web(api=api, catalogue=catalogue, models=models, runners=runners, sealed=sealed)
+    return Web(api=api, live=live, runners=runners, sealed=sealed)

@@ -11,13 +11,13 @@ from uuid import UUID
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from domain.actor import Role
 from domain.errors import DomainError
 from infra.auth.user_store import SqlUserStore
-from infra.bootstrap import Container, bootstrap, init_home, load_admin_units
+from infra.bootstrap import Container, bootstrap, init_home, load_admin_units, service_database
 from infra.cli.client import ApiError
 from infra.cli.entries import entries_app, open_client, registers_app
 from infra.settings import Settings
@@ -427,7 +427,8 @@ def project(
     from infra.messaging.consumer import KafkaProjectionRunner, Target
     from infra.read_store.backend import ReadStoreBackend
     from infra.read_store.chain import SqlChainLedger
-    from infra.read_store.envelope_models import EnvelopeReadModels
+    from infra.read_store.live_views import ENVELOPE_MODELS, LiveViews
+    from infra.read_store.slots import SqlViewSlots
 
     settings = _settings()
     if not settings.kafka_bootstrap:
@@ -443,14 +444,16 @@ def project(
         auto_offset_reset="earliest",
     )
     producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap, acks="all")
-    models = EnvelopeReadModels.open(read_store)
+    service_db = service_database(settings)
+    models = LiveViews(read_store, SqlViewSlots(service_db))  # follows rebuilt copies
+    chain = SqlChainLedger(read_store.database("chain"))
     runner = KafkaProjectionRunner(
         consumer,
         producer,
         settings.kafka_topic,
-        [Target(view, projection) for view, projection in models.projection_types()],
+        [Target(view, projection) for view, projection in models.projection_types(ENVELOPE_MODELS)],
         keys,
-        SqlChainLedger(read_store.database("chain")),
+        chain,
     )
     metrics = None
     if metrics_port is not None:
@@ -476,10 +479,139 @@ def project(
     finally:
         consumer.close()
         producer.close()
+        models.close()
+        chain.close()
+        service_db.close()
         if metrics is not None:
             metrics.shutdown()
             metrics.server_close()
     console.print(f"applied {runner.stats.applied}, quarantined {runner.stats.quarantined}")
+
+
+projections_app = typer.Typer(
+    help="Read models (bảng đọc): list their live copies, rebuild one.", no_args_is_help=True
+)
+app.add_typer(projections_app, name="projections")
+
+
+@projections_app.command("list")
+def projections_list() -> None:
+    """Each read model's live copy, its position and the copy it replaced."""
+    from infra.read_store.backend import ReadStoreBackend
+    from infra.read_store.live_views import READ_MODELS, LiveViews
+    from infra.read_store.slots import SqlViewSlots
+
+    settings = _settings()
+    service_db = service_database(settings)
+    live = LiveViews(ReadStoreBackend.from_settings(settings), SqlViewSlots(service_db))
+    table = Table("read model", "live copy", "position", "previous copy")
+    try:
+        for name in READ_MODELS:
+            view = live.view(name)
+            table.add_row(
+                name, view.generation, str(view.position()), live.slots.previous(name) or "-"
+            )
+    finally:
+        live.close()
+        service_db.close()
+    console.print(table)
+
+
+@projections_app.command("rebuild")
+def projections_rebuild(
+    name: Annotated[str, typer.Argument(help="catalogue, progress, portal or history")],
+    source: Annotated[
+        str | None,
+        typer.Option(
+            "--from",
+            help="log (the event store) or topic (offset 0 of HOTICH_KAFKA_TOPIC); default: "
+            "topic when HOTICH_KAFKA_BOOTSTRAP is set, else log",
+        ),
+    ] = None,
+) -> None:
+    """Build a fresh copy of a read model, then switch readers to it while the live one serves."""
+    from infra.envelope_check import SealedEnvelopes
+    from infra.read_store.backend import ReadStoreBackend
+    from infra.read_store.live_views import LiveViews, read_model
+    from infra.read_store.slots import SqlViewSlots
+    from infra.rebuild import Rebuilt, rebuild_from_log, rebuild_from_topic
+    from infra.store.mapper import SignedEnvelopeMapper
+
+    settings = _settings()
+    try:
+        model = read_model(name)
+    except ValueError as e:
+        err.print(f"[red]NAME: {e}[/red]")
+        raise typer.Exit(2) from None
+    source = source or ("topic" if settings.kafka_bootstrap and model.from_envelopes else "log")
+    if source not in ("log", "topic"):
+        err.print(f"[red]--from: must be log or topic, not {source!r}[/red]")
+        raise typer.Exit(2)
+    if source == "topic" and not (settings.kafka_bootstrap and model.from_envelopes):
+        err.print(
+            "[red]--from topic: needs HOTICH_KAFKA_BOOTSTRAP, and a read model fed from Kafka "
+            "(progress, portal, history); the catalogue is fed from the log[/red]"
+        )
+        raise typer.Exit(2)
+    if source == "log" and settings.kafka_bootstrap and model.from_envelopes:
+        err.print(
+            "[red]--from log: with Kafka configured these views keep a position per partition; "
+            "rebuild them --from topic[/red]"
+        )
+        raise typer.Exit(2)
+    container = bootstrap(settings, sign=False)
+    live = LiveViews(ReadStoreBackend.from_settings(settings), SqlViewSlots(container.db))
+    keys = container.keyring.public_keys()
+    rebuilt: Rebuilt
+    try:
+        with Progress(
+            TextColumn(f"rebuilding {name} from the {source}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("events"),
+            TimeElapsedColumn(),
+            console=err,
+        ) as bar:
+            task = bar.add_task(name, total=None)
+
+            def progress(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            if source == "topic":
+                assert settings.kafka_bootstrap is not None
+                rebuilt = rebuild_from_topic(
+                    settings.kafka_bootstrap,
+                    settings.kafka_topic,
+                    live.copies(name),
+                    live.slots,
+                    keys,
+                    progress=progress,
+                )
+            else:
+                mapper = container.app.mapper
+                assert isinstance(mapper, SignedEnvelopeMapper)
+                decode = SealedEnvelopes(mapper, keys) if model.from_envelopes else None
+                rebuilt = rebuild_from_log(
+                    container.app,
+                    live.copies(name),
+                    live.slots,
+                    decode or mapper.to_domain_event,
+                    progress=progress,
+                )
+    finally:
+        live.close()
+        container.close()
+    switch = rebuilt.switch
+    console.print(
+        f"{name}: {rebuilt.events:,} events in {rebuilt.seconds:.1f} s "
+        f"({rebuilt.rate:,.0f} ev/s), {rebuilt.quarantined} quarantined"
+    )
+    dropped = f"; dropped {switch.dropped}" if switch.dropped else ""
+    console.print(
+        f"live copy now {switch.generation} (was {switch.replaced}{dropped})", soft_wrap=True
+    )
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    console.print(f"peak memory {peak:,.0f} MB")
 
 
 if __name__ == "__main__":

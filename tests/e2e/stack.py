@@ -88,6 +88,5 @@ def running_stack(kind: str, home: Path, **overrides: object) -> Iterator[Stack]
     web = build_web(container, poll_interval=0.05)
     with serve_in_thread(web.api) as base_url:
         yield Stack(kind=kind, base_url=base_url, container=container, tokens=stack_tokens)
-    web.catalogue.close()  # the runners have stopped with the server
-    web.models.close()
+    web.close()  # the runners have stopped with the server
     container.close()

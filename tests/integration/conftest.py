@@ -32,6 +32,7 @@ def reset_postgres(url: str) -> None:
                 psycopg.sql.Identifier(POSTGRES_EVENTS_TABLE)
             )
         )
+        conn.execute("DROP TABLE IF EXISTS hotich_view_slots")  # which copy of a view is live
     drop_service_views(url)  # the views follow the event store into its database
 
 

@@ -136,7 +136,7 @@ def test_the_api_of_hotich_serve_with_kafka_shows_the_lag_per_partition(
 
         body = asyncio.run(get("/positions")).json()
         metrics = asyncio.run(get("/metrics")).text
-        web.models.close()
+        web.close()
     finally:
         served.close()
     kafka = body["kafka"]

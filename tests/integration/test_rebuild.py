@@ -12,22 +12,26 @@ from typing import Any
 from kafka import KafkaConsumer
 from kafka.admin import KafkaAdminClient, NewTopic
 
-from infra.bootstrap import Container
+from infra.bootstrap import Container, bootstrap
 from infra.envelope_check import SealedEnvelopes
 from infra.messaging.consumer import KafkaProjectionRunner, Target
 from infra.messaging.positions import SqlPositions
 from infra.messaging.relay import KafkaRelay
 from infra.projection_runner import PollingProjectionRunner
+from infra.read_store.backend import ReadStoreBackend
 from infra.read_store.chain import SqlChainLedger
 from infra.read_store.history import SqlHistoryView
 from infra.read_store.portal import SqlPortalView
 from infra.read_store.progress import SqlProgressView
 from infra.read_store.slots import SqlViewSlots, SwitchingView
 from infra.rebuild import ViewCopies, rebuild_from_log, rebuild_from_topic
+from infra.settings import Settings
 from infra.store.mapper import SignedEnvelopeMapper
+from infra.web import build_web
 from projections.district_progress import DistrictProgressProjection
 from projections.portal_records import PortalRecordsProjection
 from projections.record_history import RecordHistoryProjection
+from tests.integration.read_stores import ReadStores
 from tests.integration.test_projections_kafka import TODAY, record_workflow
 from tests.integration.test_relay_kafka import (
     bootstrap_servers,
@@ -210,3 +214,67 @@ def test_a_view_fed_from_kafka_is_rebuilt_from_offset_0_and_the_consumer_follows
     admin.close()
     for view in views.values():
         view.close()
+
+
+def test_hotich_projections_rebuild_moves_a_serving_api_to_the_new_copy(
+    settings: Settings, backend: str
+) -> None:
+    """On SQLite files and on PostgreSQL schemas (the views follow the event store)."""
+    from typer.testing import CliRunner
+
+    from infra.cli.main import app as cli
+
+    served = bootstrap(settings)
+    entries = record_workflow(served) + record_workflow(served)
+    web = build_web(served, poll_interval=0.05)
+    for runner in web.runners:
+        runner.catch_up()
+    portal = web.live.view("portal")
+    assert portal.generation == "portal"
+    before = [portal.get_record(e) for e in entries]
+    assert sum(r is not None for r in before) == 4
+
+    rebuilt = CliRunner().invoke(cli, ["projections", "rebuild", "portal"])
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert "live copy now portal__" in rebuilt.output
+    assert "(was portal)" in rebuilt.output
+    generation = SqlViewSlots(served.db).current("portal")
+
+    # the API's readers and its runner move to the new copy (on the next slot check)
+    assert portal.refresh()
+    assert portal.generation == generation
+    assert [portal.get_record(e) for e in entries] == before
+    entries += record_workflow(served)
+    for runner in web.runners:
+        runner.catch_up()
+    assert sum(portal.get_record(e) is not None for e in entries) == 6
+
+    listed = CliRunner().invoke(cli, ["projections", "list"])
+    assert listed.exit_code == 0, listed.output
+    assert generation in listed.output
+
+    # the switched copy equals a clean build of the whole log
+    stores = ReadStores(backend, ReadStoreBackend.from_settings(settings))
+    clean = SqlPortalView(stores.database("clean_portal"))
+    assert isinstance(served.app.mapper, SignedEnvelopeMapper)
+    sealed = SealedEnvelopes(served.app.mapper, served.keyring.public_keys())
+    PollingProjectionRunner(served.app, [PortalRecordsProjection(clean)], decode=sealed).catch_up()
+    without_positions = {"tracking"}
+
+    def rows(name: str) -> dict[str, list[str]]:
+        return {t: r for t, r in stores.dump(name).items() if t not in without_positions}
+
+    assert rows("clean_portal") == rows(generation)
+
+    # a second rebuild keeps the copy it replaces and drops the first one
+    again = CliRunner().invoke(cli, ["projections", "rebuild", "portal"])
+    assert again.exit_code == 0, again.output
+    assert f"(was {generation}; dropped portal)" in again.output
+    assert rows("portal") == {}
+
+    refused = CliRunner().invoke(cli, ["projections", "rebuild", "portals"])
+    assert refused.exit_code == 2
+    assert "no read model 'portals'" in refused.output
+    stores.close()
+    web.close()
+    served.close()
