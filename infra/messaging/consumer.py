@@ -225,9 +225,15 @@ class KafkaProjectionRunner:
             idle = 0 if handled else idle + 1
         return total
 
-    def run(self) -> None:
+    def run(self, *, retry_after: float = 1.0) -> None:
+        """Poll until stopped. An error (the broker may be down or restarting) is logged and
+        polling goes on: a failed batch was rolled back and sought back to the views."""
         while not self._stop.is_set():
-            self.poll_once()
+            try:
+                self.poll_once()
+            except Exception as e:
+                log.warning("projection runner: %s; retrying from the views' positions", e)
+                self._stop.wait(retry_after)
 
     def stop(self) -> None:
         self._stop.set()
