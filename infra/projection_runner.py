@@ -58,7 +58,12 @@ class PollingProjectionRunner:
         Each batch reads where the views are inside the views' own transactions, so a view
         switched to a rebuilt copy (see infra/read_store/slots.py) is fed from that copy's
         position. ``on_batch`` gets the position reached after each batch.
+
+        A decoder with ``submit`` (SealedEnvelopes) decodes the next batch while this one is
+        applied; that read-ahead is used only if the next batch starts where the views are.
         """
+        submit = getattr(self.decode, "submit", None)
+        ahead: tuple[int, list[Notification], Callable[[], Sequence[object | None]]] | None = None
         done = 0
         while True:
             applied = 0
@@ -69,13 +74,19 @@ class PollingProjectionRunner:
                             stack.enter_context(view.batch())
                     if self.views:
                         self.position = self.views_position()
-                    notifications = self.app.recorder.select_notifications(
-                        start=self.position + 1, limit=self.batch
-                    )
+                    if ahead is not None and ahead[0] == self.position + 1:
+                        _, notifications, decoded = ahead
+                    else:
+                        notifications = self._read(self.position + 1)
+                        decoded = self._decoder(notifications, submit)
+                    ahead = None
                     if not notifications:
                         return done
-                    for notification in notifications:
-                        item = self.decode(notification)
+                    if len(notifications) == self.batch:  # more may follow: start on them
+                        start = notifications[-1].id + 1
+                        following = self._read(start)
+                        ahead = (start, following, self._decoder(following, submit))
+                    for notification, item in zip(notifications, decoded(), strict=True):
                         if item is not None:
                             for projection in self.projections:
                                 projection.process(item, notification.id)
@@ -88,6 +99,17 @@ class PollingProjectionRunner:
             self.applied += applied
             if on_batch is not None:
                 on_batch(self.position)
+
+    def _read(self, start: int) -> list[Notification]:
+        return list(self.app.recorder.select_notifications(start=start, limit=self.batch))
+
+    def _decoder(
+        self, notifications: list[Notification], submit: Any
+    ) -> Callable[[], Sequence[object | None]]:
+        if submit is not None:
+            decoded: Callable[[], Sequence[object | None]] = submit(notifications)
+            return decoded
+        return lambda: [self.decode(n) for n in notifications]
 
     def _run(self) -> None:
         while not self._stop.is_set():
