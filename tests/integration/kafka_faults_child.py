@@ -7,8 +7,8 @@ service has a hook for them.
         N-th position commit, after the broker acknowledged the batch and before the position is
         stored, SIGKILL.
     python -m tests.integration.kafka_faults_child project --group G --die-at-event 200
-        run `hotich project --group G`; while the N-th event is applied (inside the runner's
-        batch transaction, after the last projection wrote it), SIGKILL.
+        run `hotich project --group G`; right after the runner handled the N-th message (every
+        view has written it inside the poll's transactions, none has committed), SIGKILL.
 
 Configuration comes from the environment, as for the commands themselves (HOTICH_HOME,
 HOTICH_KAFKA_BOOTSTRAP, HOTICH_KAFKA_TOPIC).
@@ -61,36 +61,24 @@ def relay(batch: int, die_at_commit: int) -> None:
     print("relayed everything without dying", flush=True)
 
 
-class DieWhileApplying:
-    """A projection that dies right after the inner one applied the N-th event it was given."""
-
-    count = 0
-
-    def __init__(self, inner: Any, die_at: int) -> None:
-        self.inner = inner
-        self.die_at = die_at
-
-    def process(self, envelope: Any, position: int) -> None:
-        self.inner.process(envelope, position)
-        DieWhileApplying.count += 1
-        if DieWhileApplying.count == self.die_at:
-            print(f"applied {self.die_at} events; dying inside the batch", flush=True)
-            die()
-
-
 def project(group: str, die_at_event: int) -> None:
     from infra.cli.main import app
-    from infra.read_store.envelope_models import EnvelopeReadModels
+    from infra.messaging.consumer import KafkaProjectionRunner
 
-    projection_types = EnvelopeReadModels.projection_types
+    handle = KafkaProjectionRunner.handle
+    handled = 0
 
-    def dying(models: EnvelopeReadModels) -> list[tuple[Any, Any]]:
-        pairs: list[tuple[Any, Any]] = list(projection_types(models))
-        view, last = pairs[-1]  # the last one: every view has written the event by then
-        pairs[-1] = (view, lambda v: DieWhileApplying(last(v), die_at_event))
-        return pairs
+    def dying(
+        runner: KafkaProjectionRunner, partition: int, offset: int, key: bytes | None, value: bytes
+    ) -> None:
+        nonlocal handled
+        handle(runner, partition, offset, key, value)  # every view has written it, uncommitted
+        handled += 1
+        if handled == die_at_event:
+            print(f"applied {die_at_event} events; dying inside the batch", flush=True)
+            die()
 
-    EnvelopeReadModels.projection_types = dying  # type: ignore[method-assign,assignment]
+    KafkaProjectionRunner.handle = dying  # type: ignore[method-assign,assignment]
     app(["project", "--group", group])
 
 

@@ -2,8 +2,8 @@
 
 The broker is a dedicated one (kafka.sh with its own HOTICH_KAFKA_DIR and ports 19092/19093),
 started for this module and stopped at its end, because one scenario stops and restarts it and
-the shared broker of the other tests must not move. It never skips: if it cannot start, the
-tests fail.
+the shared broker of the other tests must not move. One pytest session at a time uses it (a lock
+file beside its data). It never skips: if it cannot start, the tests fail.
 
 Each scenario records a few hundred events of a day's work (books catalogued, pages scanned,
 entries keyed, second-keyed, verified, published), breaks something on the way to the views,
@@ -14,6 +14,7 @@ of every view table (tracking positions aside) and the views' answers for every 
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import gc
 import hashlib
 import json
@@ -44,7 +45,7 @@ from domain.actor import Actor, Role
 from domain.record_kind import RecordKind
 from infra.bootstrap import Container, bootstrap, init_home
 from infra.envelope_check import SealedEnvelopes
-from infra.messaging.consumer import KafkaProjectionRunner, Target
+from infra.messaging.consumer import KafkaProjectionRunner, Target, kafka_consumer
 from infra.messaging.positions import SqlPositions
 from infra.messaging.wiring import build_relay
 from infra.projection_runner import PollingProjectionRunner
@@ -53,12 +54,20 @@ from infra.read_store.envelope_models import EnvelopeReadModels
 from infra.settings import Settings
 from infra.store.mapper import SignedEnvelopeMapper
 
+pytestmark = pytest.mark.filterwarnings(
+    # kafka-python 3.0 leaves the socket of a refused connection open (kafka/net/inet.py:
+    # sock_connect raises without closing it): the broker's outage in scenario a refuses the
+    # clients' reconnections; `topic` collects them before the test ends
+    "ignore:Exception ignored in. <socket.socket:pytest.PytestUnraisableExceptionWarning"
+)
+
 ROOT = Path(__file__).resolve().parents[2]
 KAFKA_SH = ROOT / "infra" / "scripts" / "kafka.sh"
 BROKER_DIR = ROOT / ".services" / "kafka-faults"
 PORT, CONTROLLER_PORT = 19092, 19093
 PARTITIONS = 3
 WAIT = 90.0  # seconds: the bound of every wait below (a failure, never a measurement)
+LOCK_WAIT = 600.0  # seconds another session may hold the dedicated broker
 
 CLERK = Actor("clerk.026.1", Role.CLERK)
 CLERK2 = Actor("clerk.026.2", Role.CLERK)
@@ -114,10 +123,28 @@ class FaultBroker:
 
 @pytest.fixture(scope="module")
 def broker() -> Iterator[FaultBroker]:
-    kafka = FaultBroker()
-    kafka.start()
-    yield kafka
-    kafka.stop()
+    """The dedicated broker, for one pytest session at a time: another session running these
+    tests in the same checkout waits for the lock instead of stopping the broker under us."""
+    BROKER_DIR.mkdir(parents=True, exist_ok=True)
+    with (BROKER_DIR / "session.lock").open("w") as lock:
+        deadline = time.monotonic() + LOCK_WAIT
+        while True:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    pytest.fail(
+                        f"another pytest session held {lock.name} for {LOCK_WAIT:.0f}s "
+                        "(it runs the Kafka fault tests on the same dedicated broker)"
+                    )
+                time.sleep(0.5)
+        kafka = FaultBroker()
+        kafka.start()
+        try:
+            yield kafka
+        finally:
+            kafka.stop()
 
 
 @pytest.fixture
@@ -135,6 +162,7 @@ def topic(broker: FaultBroker) -> Iterator[str]:
     broker.ensure_running()
     admin.delete_topics([name, f"{name}.quarantine"])
     admin.close()
+    gc.collect()  # the sockets kafka-python left open, reported in this test (see pytestmark)
 
 
 @pytest.fixture
@@ -379,7 +407,8 @@ def wait_for(condition: Callable[[], bool], what: Callable[[], str], timeout: fl
 
 @dataclass
 class Projector:
-    """The Kafka runner as `hotich project` builds it, on views in ``directory``."""
+    """The Kafka runner as `hotich project` builds it, on views in ``directory``, with the
+    runner's consumer settings (kafka_consumer)."""
 
     runner: KafkaProjectionRunner
     producer: KafkaProducer  # for the quarantine topic
@@ -391,12 +420,8 @@ class Projector:
     @classmethod
     def build(cls, container: Container, directory: Path, group: str) -> Projector:
         settings = container.settings
-        consumer = KafkaConsumer(
-            bootstrap_servers=settings.kafka_bootstrap,
-            group_id=group,
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-        )
+        assert settings.kafka_bootstrap
+        consumer = kafka_consumer(settings.kafka_bootstrap, group)
         producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap, acks="all")
         models = EnvelopeReadModels.open(directory)
         chain = SqlChainLedger(directory / "chain.sqlite")
@@ -511,11 +536,6 @@ def finished(child: subprocess.Popen[str], log: Path) -> tuple[int, str]:
 
 
 # ----- the scenarios -----------------------------------------------------------------------------
-@pytest.mark.filterwarnings(
-    # kafka-python 3.0 leaves the socket of a refused connection open (kafka/net/inet.py:
-    # sock_connect raises without closing it); only this outage refuses connections
-    "ignore:Exception ignored in. <socket.socket:pytest.PytestUnraisableExceptionWarning"
-)
 def test_a_broker_stopped_mid_stream_and_started_again_loses_nothing_and_applies_nothing_twice(
     broker: FaultBroker, container: Container, tmp_path: Path
 ) -> None:
@@ -562,7 +582,6 @@ def test_a_broker_stopped_mid_stream_and_started_again_loses_nothing_and_applies
         relay.close()
         relaying.join(timeout=WAIT)
         projector.close()
-        gc.collect()  # the sockets kafka-python left open, reported here (see the mark above)
     assert not projector.errors, projector.died()
     assert projector.runner.stats.quarantined == 0
     # nothing lost on the broker either: every stored event is on the topic at least once
