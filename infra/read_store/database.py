@@ -33,9 +33,9 @@ from pathlib import Path
 from typing import Any, ClassVar, Protocol, SupportsIndex, overload
 
 import psycopg
-from psycopg import sql
 from psycopg.adapt import Buffer, Dumper
 from psycopg.rows import RowMaker
+from psycopg.sql import SQL, Identifier
 from psycopg.types.numeric import NumericLoader
 from psycopg_pool import ConnectionPool
 
@@ -364,17 +364,17 @@ class PostgresReadDatabase(ReadDatabase):
         self._writer = self._connect_writer()
         with self._lock, self._writer.transaction():
             self._lock_schema()  # two processes creating one schema at once: one waits
-            self._writer.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(self._ident()))
+            self._writer.execute(SQL("CREATE SCHEMA IF NOT EXISTS {}").format(self._ident()))
             self._writer.execute(postgres_schema(_TRACKING)[0].encode())
 
     def __repr__(self) -> str:
         return f"PostgresReadDatabase(schema={self.schema!r})"
 
-    def _ident(self) -> sql.Identifier:
-        return sql.Identifier(self.schema)
+    def _ident(self) -> Identifier:
+        return Identifier(self.schema)
 
     def _set_search_path(self, conn: psycopg.Connection[Any]) -> None:
-        conn.execute(sql.SQL("SET search_path TO {}").format(self._ident()))
+        conn.execute(SQL("SET search_path TO {}").format(self._ident()))
 
     def _connect_writer(self) -> psycopg.Connection[Any]:
         conn = psycopg.connect(self.url, autocommit=True)

@@ -20,7 +20,9 @@ from infra.envelope_check import SealedEnvelopes
 from infra.messaging.consumer import KafkaProjectionRunner, Target
 from infra.messaging.positions import SqlPositions
 from infra.messaging.relay import KafkaRelay
+from infra.read_store.backend import ReadStoreBackend
 from infra.read_store.chain import SqlChainLedger
+from infra.read_store.envelope_models import EnvelopeReadModels
 from infra.read_store.history import SqlHistoryView
 from infra.read_store.portal import SqlPortalView
 from infra.read_store.progress import SqlProgressView
@@ -29,7 +31,7 @@ from infra.store.mapper import SignedEnvelopeMapper
 from projections.district_progress import DistrictProgressProjection
 from projections.portal_records import PortalRecordsProjection
 from projections.record_history import RecordHistoryProjection
-from tests.integration.read_stores import ReadStores
+from tests.integration.read_stores import ReadStores, drop_service_views
 from tests.integration.test_relay_kafka import (
     BIRTH,
     CLERK,
@@ -239,3 +241,71 @@ def test_kafka_fed_views_equal_log_fed_views_and_redelivery_changes_nothing(
     kafka.close()
     admin.delete_topics([topic, f"{topic}.quarantine"])
     admin.close()
+
+
+def test_hotich_project_feeds_the_views_where_the_settings_put_them(
+    container: Container,  # noqa: F811
+    read_store: ReadStores,
+    tmp_path: Path,
+) -> None:
+    """SQLite files in HOTICH_HOME, or the schemas of HOTICH_READ_DATABASE_URL."""
+    from typer.testing import CliRunner
+
+    from infra.cli.main import app as cli
+
+    entry_ids = record_workflow(container)
+    app = container.app
+    assert isinstance(app.mapper, SignedEnvelopeMapper)
+    reference = make_views(tmp_path / "from-log")
+    decode = SealedEnvelopes(app.mapper, container.keyring.public_keys())
+    for notification in app.recorder.select_notifications(start=1, limit=1000):
+        envelope = decode(notification)
+        assert envelope is not None
+        for projection in projections(reference):
+            projection.process(envelope, notification.id)
+
+    topic = f"hotich.test.{uuid.uuid4().hex[:12]}"
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers())
+    admin.create_topics([NewTopic(topic, num_partitions=3, replication_factor=1)])
+    kafka = producer()
+    relay = KafkaRelay(app.recorder, app.mapper, kafka, SqlPositions(container.db), topic=topic)
+    while relay.relay_once():
+        pass
+    kafka.close()
+
+    url = read_store.backend.url
+    if url is not None:
+        drop_service_views(url)
+    env = {
+        "HOTICH_HOME": str(container.settings.home),
+        "HOTICH_KAFKA_BOOTSTRAP": bootstrap_servers(),
+        "HOTICH_KAFKA_TOPIC": topic,
+        "HOTICH_DATABASE_URL": None,
+        "HOTICH_READ_DATABASE_URL": url,
+    }
+    group = f"p-{uuid.uuid4().hex[:8]}"
+    done = CliRunner().invoke(cli, ["project", "--until-idle", "--group", group], env=env)
+    assert done.exit_code == 0, done.output
+    assert "quarantined 0" in done.output
+
+    where = (
+        ReadStoreBackend.postgres(url) if url else ReadStoreBackend.sqlite(container.settings.home)
+    )
+    models = EnvelopeReadModels.open(where)
+    chain = where.database("chain")
+    try:
+        fed = (models.progress, models.portal, models.history)
+        assert snapshot(fed, entry_ids) == snapshot(reference, entry_ids)
+        total = app.recorder.max_notification_id()
+        assert chain.query("SELECT COUNT(*) FROM chain")[0][0] == total
+        if url is None:
+            assert (container.settings.home / "portal.sqlite").exists()
+    finally:
+        models.close()
+        chain.close()
+        for view in reference:
+            view.close()
+        if url is not None:
+            drop_service_views(url)
+        admin.delete_topics([topic])  # nothing was quarantined: no quarantine topic
+        admin.close()
