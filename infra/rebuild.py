@@ -85,25 +85,17 @@ def rebuild_from_log(
     progress: Progress | None = None,
     batch: int = 1000,
 ) -> Rebuilt:
-    """Fill a fresh copy from the notification log up to its head, then switch to it."""
+    """Fill a fresh copy from the notification log up to its head, then switch to it. A
+    ``decode`` that checks in worker processes (``SealedEnvelopes(workers=N)``) checks the next
+    batch while this one is applied."""
 
     def fill(view: Any, _: str) -> tuple[int, int]:
-        quarantined = 0
-
-        def counting(notification: Notification) -> object | None:
-            nonlocal quarantined
-            item = decode(notification)
-            quarantined += item is None
-            return item
-
-        runner = PollingProjectionRunner(
-            app, [copies.projection(view)], decode=counting, batch=batch
-        )
+        runner = PollingProjectionRunner(app, [copies.projection(view)], decode=decode, batch=batch)
         total = app.recorder.max_notification_id() or 0
         done = runner.catch_up(
             on_batch=(lambda position: progress(position, total)) if progress else None
         )
-        return done, quarantined
+        return done, done - runner.applied  # what was not applied was quarantined
 
     return _build(copies, slots, fill)
 

@@ -528,6 +528,10 @@ def projections_rebuild(
             "topic when HOTICH_KAFKA_BOOTSTRAP is set, else log",
         ),
     ] = None,
+    jobs: Annotated[
+        int,
+        typer.Option(min=0, help="worker processes checking seals (from the log); 0: this one"),
+    ] = 1,
 ) -> None:
     """Build a fresh copy of a read model, then switch readers to it while the live one serves."""
     from infra.envelope_check import SealedEnvelopes
@@ -590,14 +594,17 @@ def projections_rebuild(
             else:
                 mapper = container.app.mapper
                 assert isinstance(mapper, SignedEnvelopeMapper)
-                decode = SealedEnvelopes(mapper, keys) if model.from_envelopes else None
-                rebuilt = rebuild_from_log(
-                    container.app,
-                    live.copies(name),
-                    live.slots,
-                    decode or mapper.to_domain_event,
-                    progress=progress,
-                )
+                sealed = SealedEnvelopes(mapper, keys, workers=jobs)
+                try:
+                    rebuilt = rebuild_from_log(
+                        container.app,
+                        live.copies(name),
+                        live.slots,
+                        sealed if model.from_envelopes else mapper.to_domain_event,
+                        progress=progress,
+                    )
+                finally:
+                    sealed.close()
     finally:
         live.close()
         container.close()
