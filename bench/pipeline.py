@@ -192,9 +192,10 @@ def kafka_runner(
     chain: SqlChainLedger,
     keys: PublicKeySet,
     stamps: Stamps,
+    workers: int = 0,
 ) -> KafkaProjectionRunner:
     """A KafkaProjectionRunner wired as `hotich project` wires it (its consumer, quarantine
-    producer, targets and chain ledger), stamping what it committed."""
+    producer, targets and chain ledger), stamping what it committed; ``workers`` check seals."""
     consumer = kafka_consumer(servers, f"bench-{uuid.uuid4().hex[:8]}")
     runner = KafkaProjectionRunner(
         consumer,
@@ -203,12 +204,14 @@ def kafka_runner(
         stamped_targets(models, stamps),
         keys,
         chain,
+        check_workers=workers,
     )
     runner.subscribe()
     return runner
 
 
 def close_runner(runner: KafkaProjectionRunner) -> None:
+    runner.close()
     runner.consumer.close()
     if runner.producer is not None:
         runner.producer.close()
@@ -241,13 +244,13 @@ def stage_relay(
 
 
 def stage_from_kafka(
-    servers: str, topic: str, keys: PublicKeySet, work: Path, total: int
+    servers: str, topic: str, keys: PublicKeySet, work: Path, total: int, workers: int = 0
 ) -> tuple[int, float, float, int]:
     """Applied, seconds to the last commit, run_until_idle wall, quarantined."""
     models = fresh_models(work)
     chain = SqlChainLedger(work / "chain.sqlite")
     stamps = Stamps()
-    runner = kafka_runner(servers, topic, models, chain, keys, stamps)
+    runner = kafka_runner(servers, topic, models, chain, keys, stamps, workers)
     started_mono = time.monotonic()
     started = time.perf_counter()
     runner.run_until_idle()
@@ -513,6 +516,9 @@ def run(
     applied, kafka_s, kafka_wall, quarantined = stage_from_kafka(
         servers, topic, keys, work / "from-kafka", sent
     )
+    applied_w, kafka_w_s, _, kafka_w_q = stage_from_kafka(
+        servers, topic, keys, work / "from-kafka-by-worker", sent, workers=1
+    )
     done, local_s, local_q = stage_in_process(app, mapper, keys, work / "from-log", 0)
     done_w, worker_s, worker_q = stage_in_process(app, mapper, keys, work / "by-worker", 1)
     app.close()
@@ -528,6 +534,11 @@ def run(
         f"  projections from Kafka       {kafka_rate:9,.0f} ev/s  ({kafka_s:6.2f} s to the "
         f"last apply; run_until_idle {kafka_wall:.2f} s)   raw consumer {raw_c:9,.0f} ev/s   "
         f"ratio projected/raw {kafka_rate / raw_c:4.2f}   quarantined {quarantined}"
+    )
+    kafka_w_rate = rate(applied_w, kafka_w_s)
+    print(
+        f"    seals checked by a worker  {kafka_w_rate:9,.0f} ev/s  ({kafka_w_s:6.2f} s)   "
+        f"ratio to the runner's thread {kafka_w_rate / kafka_rate:4.2f}   quarantined {kafka_w_q}"
     )
     print(
         f"  projections in-process       {rate(done, local_s):9,.0f} ev/s  ({local_s:6.2f} s)   "

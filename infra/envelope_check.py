@@ -71,6 +71,7 @@ def envelope_json(mapper: SignedEnvelopeMapper, notification: Notification) -> b
 
 # ----- worker processes -------------------------------------------------------------------------
 _worker: tuple[Cipher | None, Compressor | None, PublicKeySet] | None = None
+Checked = Envelope | str  # the checked envelope, or why it failed
 
 
 def _init_worker(
@@ -80,17 +81,75 @@ def _init_worker(
     _worker = (cipher, compressor, PublicKeySet.from_json(keys))
 
 
-def _check_in_worker(notifications: list[Notification]) -> list[Envelope | str]:
-    """Each notification's checked envelope, or why it failed."""
+def _check_stored_in_worker(notifications: list[Notification]) -> list[Checked]:
     assert _worker is not None
     cipher, compressor, keys = _worker
-    checked: list[Envelope | str] = []
+    checked: list[Checked] = []
     for notification in notifications:
         try:
             checked.append(sealed_json(_opened(notification, cipher, compressor), keys))
         except CHECK_ERRORS as e:
             checked.append(str(e) or type(e).__name__)
     return checked
+
+
+def _check_json_in_worker(values: list[bytes]) -> list[Checked]:
+    assert _worker is not None
+    keys = _worker[2]
+    checked: list[Checked] = []
+    for value in values:
+        try:
+            checked.append(sealed_json(value, keys))
+        except CHECK_ERRORS as e:
+            checked.append(str(e) or type(e).__name__)
+    return checked
+
+
+class CheckingWorkers:
+    """Worker processes that check seals, started on first use and stopped by :meth:`close`
+    (spawned, not forked: the caller may be a server with threads, and their locks, running)."""
+
+    def __init__(
+        self,
+        count: int,
+        keys: PublicKeySet,
+        cipher: Cipher | None = None,
+        compressor: Compressor | None = None,
+    ) -> None:
+        self.count = count
+        self._initargs = (cipher, compressor, keys.to_json())
+        self._pool: ProcessPoolExecutor | None = None
+
+    def submit(
+        self, notifications: Sequence[Notification], chunk: int
+    ) -> Callable[[], list[Checked]]:
+        """Start checking stored notifications, ``chunk`` at a time; the function returned
+        waits for the outcomes, in order."""
+        futures = self._submit(_check_stored_in_worker, notifications, chunk)
+        return lambda: [checked for future in futures for checked in future.result()]
+
+    def submit_json(self, values: Sequence[bytes], chunk: int) -> list[Callable[[], list[Checked]]]:
+        """Start checking envelopes' JSON, ``chunk`` at a time (the first chunks are checked
+        first); one function a chunk waits for its outcomes."""
+        return [future.result for future in self._submit(_check_json_in_worker, values, chunk)]
+
+    def _submit(
+        self, check: Callable[[list[Any]], list[Checked]], items: Sequence[Any], chunk: int
+    ) -> list[Future[list[Checked]]]:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                self.count,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_init_worker,
+                initargs=self._initargs,
+            )
+        pool = self._pool
+        return [pool.submit(check, list(items[i : i + chunk])) for i in range(0, len(items), chunk)]
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
 
 
 @dataclass
@@ -105,7 +164,7 @@ class SealedEnvelopes:
     keys: PublicKeySet
     quarantined: list[tuple[int, str]] = field(default_factory=list)
     workers: int = 0
-    _pool: ProcessPoolExecutor | None = field(default=None, init=False, repr=False)
+    _pool: CheckingWorkers | None = field(default=None, init=False, repr=False)
 
     def __call__(self, notification: Notification) -> Envelope | None:
         try:
@@ -123,39 +182,26 @@ class SealedEnvelopes:
         (None for one quarantined), in order."""
         if self.workers <= 0 or not notifications:
             return lambda: [self(n) for n in notifications]
-        size = -(-len(notifications) // self.workers)
-        chunks = [list(notifications[i : i + size]) for i in range(0, len(notifications), size)]
-        pool = self._start()
-        futures: list[Future[list[Envelope | str]]] = [
-            pool.submit(_check_in_worker, chunk) for chunk in chunks
-        ]
+        if self._pool is None:
+            self._pool = CheckingWorkers(
+                self.workers, self.keys, self.mapper.cipher, self.mapper.compressor
+            )
+        outcomes = self._pool.submit(notifications, -(-len(notifications) // self.workers))
 
         def result() -> list[Envelope | None]:
             envelopes: list[Envelope | None] = []
-            for chunk, future in zip(chunks, futures, strict=True):
-                for notification, checked in zip(chunk, future.result(), strict=True):
-                    if isinstance(checked, str):
-                        self._quarantine(notification, checked)
-                        envelopes.append(None)
-                    else:
-                        envelopes.append(checked)
+            for notification, checked in zip(notifications, outcomes(), strict=True):
+                if isinstance(checked, str):
+                    self._quarantine(notification, checked)
+                    envelopes.append(None)
+                else:
+                    envelopes.append(checked)
             return envelopes
 
         return result
 
-    def _start(self) -> ProcessPoolExecutor:
-        if self._pool is None:
-            # spawn, not fork: the caller may be a server with threads (and their locks) running
-            self._pool = ProcessPoolExecutor(
-                self.workers,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=_init_worker,
-                initargs=(self.mapper.cipher, self.mapper.compressor, self.keys.to_json()),
-            )
-        return self._pool
-
     def close(self) -> None:
         """Stop the worker processes, if any were started."""
         if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
+            self._pool.close()
             self._pool = None

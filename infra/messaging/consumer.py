@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from infra.envelope_check import sealed_json
+from infra.envelope_check import Checked, CheckingWorkers, sealed_json
 from infra.signing.keyring import PublicKeySet
 from infra.store.envelope import EnvelopeError
 from projections.envelope import Envelope
@@ -36,6 +36,7 @@ FETCH_SETTINGS: dict[str, int] = {
     "max_partition_fetch_bytes": 4 * 1024 * 1024,  # ~5,000 envelopes a partition a fetch
 }
 MAX_POLL_RECORDS = 1000  # envelopes a poll: one transaction per view for all of them
+CHECK_CHUNK = 100  # envelopes a checking worker hands back at a time
 
 
 def kafka_consumer(bootstrap: str, group: str, **settings: Any) -> Any:
@@ -93,7 +94,12 @@ class KafkaProjectionRunner:
         targets: Sequence[Target],
         keys: PublicKeySet,
         chain: ChainLedger | None = None,
+        *,
+        check_workers: int = 0,
     ) -> None:
+        """``check_workers``: worker processes that check the seals of a poll's envelopes, a
+        chunk at a time, while this thread applies the chunks already checked (0: this thread
+        checks them); :meth:`close` stops them."""
         self.consumer = consumer
         self.producer = producer
         self.topic = topic
@@ -102,6 +108,7 @@ class KafkaProjectionRunner:
         self.keys = keys
         self.chain = chain
         self.stats = RunnerStats()
+        self._workers = CheckingWorkers(check_workers, keys) if check_workers > 0 else None
         self._streams: dict[int, list[tuple[Any, Projection]]] = {}
         self._generations = self._live_generations()
         self._stop = threading.Event()
@@ -144,15 +151,29 @@ class KafkaProjectionRunner:
         self.consumer.subscribe([self.topic], listener=Seek())
 
     # ----- messages -------------------------------------------------------------------------
-    def _checked(self, value: bytes) -> Envelope:
-        envelope = sealed_json(value, self.keys)
+    def _checked(self, value: bytes, checked: Checked | None) -> Envelope:
+        if checked is None:
+            envelope = sealed_json(value, self.keys)
+        elif isinstance(checked, str):
+            raise EnvelopeError(checked)  # the seal failed in a worker
+        else:
+            envelope = checked
         if self.chain is not None:
             self.chain.accept(envelope)
         return envelope
 
-    def handle(self, partition: int, offset: int, key: bytes | None, value: bytes) -> None:
+    def handle(
+        self,
+        partition: int,
+        offset: int,
+        key: bytes | None,
+        value: bytes,
+        checked: Checked | None = None,
+    ) -> None:
+        """Check the message (``checked``: its seal's outcome, if a worker checked it already),
+        then apply it or quarantine it."""
         try:
-            envelope = self._checked(value)
+            envelope = self._checked(value, checked)
         except (EnvelopeError, ValueError, KeyError, TypeError) as e:
             reason = str(e) or type(e).__name__
             log.error("quarantined %s:%s@%s: %s", self.topic, partition, offset, reason)
@@ -181,6 +202,12 @@ class KafkaProjectionRunner:
     def poll_once(self, timeout_ms: int = 500, max_records: int = MAX_POLL_RECORDS) -> int:
         batches = self.consumer.poll(timeout_ms=timeout_ms, max_records=max_records)
         self.stats.last_poll = time.time()
+        messages = [(tp.partition, m) for tp, polled in batches.items() for m in polled]
+        checking = (
+            self._workers.submit_json([m.value for _, m in messages], CHECK_CHUNK)
+            if self._workers is not None and messages
+            else None
+        )
         handled = 0
         switched = False
         try:
@@ -199,10 +226,19 @@ class KafkaProjectionRunner:
                 generations = self._live_generations()
                 if generations != self._generations:
                     self._generations, switched = generations, True
+                elif checking is None:
+                    for partition, message in messages:
+                        self.handle(partition, message.offset, message.key, message.value)
+                        handled += 1
                 else:
-                    for tp, messages in batches.items():
-                        for message in messages:
-                            self.handle(tp.partition, message.offset, message.key, message.value)
+                    for start, outcomes in zip(
+                        range(0, len(messages), CHECK_CHUNK), checking, strict=True
+                    ):
+                        chunk = messages[start : start + CHECK_CHUNK]
+                        for (partition, message), checked in zip(chunk, outcomes(), strict=True):
+                            self.handle(
+                                partition, message.offset, message.key, message.value, checked
+                            )
                             handled += 1
         except BaseException:
             self._seek_to_views()  # the views rolled the batch back: fetch again from them
@@ -216,37 +252,23 @@ class KafkaProjectionRunner:
             self.consumer.commit()  # for lag figures; the views' positions are the truth
         return handled
 
-    def run_until_idle(
-        self, idle_polls: int = 3, timeout_ms: int = 500, *, join_timeout: float = 60.0
-    ) -> int:
-        """Consume until ``idle_polls`` polls in a row bring nothing (for tests and rebuilds).
-        Polls before the group gave this consumer its partitions do not count as idle (after a
-        crash, the group waits for the lost member's session to expire); TimeoutError if none
-        came within ``join_timeout`` seconds."""
+    def run_until_idle(self, idle_polls: int = 3, timeout_ms: int = 500) -> int:
+        """Consume until ``idle_polls`` polls in a row bring nothing (for tests and rebuilds)."""
         total = idle = 0
-        deadline = time.monotonic() + join_timeout
         while idle < idle_polls:
             handled = self.poll_once(timeout_ms)
             total += handled
-            if handled:
-                idle = 0
-            elif self.consumer.assignment():
-                idle += 1
-            elif time.monotonic() > deadline:
-                raise TimeoutError(
-                    f"{self.topic}: no partitions assigned within {join_timeout:.0f} s"
-                )
+            idle = 0 if handled else idle + 1
         return total
 
-    def run(self, *, retry_after: float = 1.0) -> None:
-        """Poll until stopped. An error (the broker may be down or restarting) is logged and
-        polling goes on: a failed batch was rolled back and sought back to the views."""
+    def run(self) -> None:
         while not self._stop.is_set():
-            try:
-                self.poll_once()
-            except Exception as e:
-                log.warning("projection runner: %s; retrying from the views' positions", e)
-                self._stop.wait(retry_after)
+            self.poll_once()
 
     def stop(self) -> None:
         self._stop.set()
+
+    def close(self) -> None:
+        """Stop the checking workers, if any (the consumer and producer are the caller's)."""
+        if self._workers is not None:
+            self._workers.close()

@@ -1,16 +1,30 @@
-"""The in-process runner with the seal checks in a worker process (``SealedEnvelopes(workers=1)``):
-the next batch is checked while the runner applies the current one, and the views come out as
-when every envelope is checked in the runner's own thread; a tampered stored event is
-quarantined by the worker with its reason, and not applied."""
+"""The runners with the seal checks in a worker process (``SealedEnvelopes(workers=1)``,
+``KafkaProjectionRunner(check_workers=1)``): the views come out as when every envelope is
+checked in the runner's own thread, while the worker checks the next batch (in-process) or the
+next chunk of a poll (Kafka); a tampered event is quarantined by the worker with its reason,
+and not applied."""
 
 from __future__ import annotations
 
+import json
+import uuid
 from pathlib import Path
+
+import pytest
+from kafka.admin import KafkaAdminClient, NewTopic
 
 from infra.bootstrap import Container
 from infra.envelope_check import SealedEnvelopes
+from infra.messaging import consumer as consumer_module
+from infra.messaging.consumer import KafkaProjectionRunner, Target, kafka_consumer
+from infra.messaging.positions import SqlPositions
+from infra.messaging.relay import KafkaRelay
 from infra.projection_runner import PollingProjectionRunner
+from infra.read_store.chain import SqlChainLedger
 from infra.store.mapper import SignedEnvelopeMapper
+from projections.district_progress import DistrictProgressProjection
+from projections.portal_records import PortalRecordsProjection
+from projections.record_history import RecordHistoryProjection
 from tests.integration.raw_store import RawStore
 from tests.integration.test_projections_kafka import (
     make_views,
@@ -18,7 +32,11 @@ from tests.integration.test_projections_kafka import (
     record_workflow,
     snapshot,
 )
-from tests.integration.test_relay_kafka import container  # noqa: F401 - the fixture
+from tests.integration.test_relay_kafka import (
+    bootstrap_servers,
+    container,  # noqa: F401 - the fixture
+    producer,
+)
 
 
 def test_views_checked_by_a_worker_equal_views_checked_in_the_runners_thread(
@@ -86,3 +104,64 @@ def test_a_tampered_event_is_quarantined_by_the_worker_and_not_applied(
     _, _, history = views
     assert 2 not in [item.version for item in history.history(entries[0])]
     assert 1 not in [item.version for item in history.history(entries[1])]
+
+
+def test_kafka_fed_views_checked_by_a_worker_equal_log_fed_views(
+    container: Container,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(consumer_module, "CHECK_CHUNK", 3)  # a poll in many chunks
+    app = container.app
+    assert isinstance(app.mapper, SignedEnvelopeMapper)
+    keys = container.keyring.public_keys()
+    entries = record_workflow(container) + record_workflow(container)
+    from_log = make_views(tmp_path / "from-log")
+    PollingProjectionRunner(
+        app, projections(from_log), decode=SealedEnvelopes(app.mapper, keys)
+    ).catch_up()
+
+    topic = f"hotich.test.{uuid.uuid4().hex[:12]}"
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers())
+    admin.create_topics([NewTopic(topic, num_partitions=3, replication_factor=1)])
+    kafka = producer()
+    relay = KafkaRelay(app.recorder, app.mapper, kafka, SqlPositions(container.db), topic=topic)
+    while relay.relay_once():
+        pass
+    # a forged copy of the last event: its hash fails in the worker
+    last = app.recorder.select_notifications(start=app.recorder.max_notification_id(), limit=1)
+    forged = app.mapper.open_envelope(last[0])
+    forged["actor"]["id"] = "clerk.026.9"
+    kafka.send(topic, value=json.dumps(forged).encode(), key=forged["district"].encode())
+    kafka.flush()
+
+    from_kafka = make_views(tmp_path / "from-kafka")
+    progress, portal, history = from_kafka
+    chain = SqlChainLedger(tmp_path / "chain.sqlite")
+    runner = KafkaProjectionRunner(
+        kafka_consumer(bootstrap_servers(), f"g-{uuid.uuid4().hex[:8]}"),
+        None,
+        topic,
+        [
+            Target(progress, DistrictProgressProjection),
+            Target(portal, PortalRecordsProjection),
+            Target(history, RecordHistoryProjection),
+        ],
+        keys,
+        chain,
+        check_workers=1,
+    )
+    try:
+        runner.subscribe()
+        total = app.recorder.max_notification_id()
+        assert runner.run_until_idle() == total + 1
+    finally:
+        runner.close()
+        runner.consumer.close()
+        kafka.close()
+        admin.delete_topics([topic])
+        admin.close()
+    assert runner.stats.applied == total
+    assert runner.stats.quarantined == 1
+    assert "hash does not match" in runner.stats.quarantine_reasons[0]
+    assert snapshot(from_kafka, entries) == snapshot(from_log, entries)
