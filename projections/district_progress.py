@@ -359,8 +359,7 @@ class DistrictProgressProjection:
         self.view = view
 
     def process(self, envelope: Envelope, position: int) -> None:
-        if position <= self.view.position():
-            return
+        # no asking the view's position first: its save ignores a position at or before its own
         if envelope.aggregate_type == "Register":
             update: ProgressUpdate | None = self._register(envelope)
         elif envelope.aggregate_type == "CivilRecord":

@@ -328,8 +328,7 @@ class PortalRecordsProjection:
         self.view = view
 
     def process(self, envelope: Envelope, position: int) -> None:
-        if position <= self.view.position():
-            return
+        # no asking the view's position first: its save ignores a position at or before its own
         if envelope.aggregate_type == "Register":
             self._register_event(envelope, position)
         elif envelope.aggregate_type == "CivilRecord":

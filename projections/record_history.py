@@ -56,8 +56,7 @@ class RecordHistoryProjection:
         self.view = view
 
     def process(self, envelope: Envelope, position: int) -> None:
-        if position <= self.view.position():
-            return
+        # no asking the view's position first: its save ignores a position at or before its own
         item = None
         if envelope.aggregate_type == "CivilRecord":
             item = HistoryItem(
