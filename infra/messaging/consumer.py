@@ -252,18 +252,37 @@ class KafkaProjectionRunner:
             self.consumer.commit()  # for lag figures; the views' positions are the truth
         return handled
 
-    def run_until_idle(self, idle_polls: int = 3, timeout_ms: int = 500) -> int:
-        """Consume until ``idle_polls`` polls in a row bring nothing (for tests and rebuilds)."""
+    def run_until_idle(
+        self, idle_polls: int = 3, timeout_ms: int = 500, *, join_timeout: float = 60.0
+    ) -> int:
+        """Consume until ``idle_polls`` polls in a row bring nothing (for tests and rebuilds).
+        Polls before the group gave this consumer its partitions do not count as idle (after a
+        crash, the group waits for the lost member's session to expire); TimeoutError if none
+        came within ``join_timeout`` seconds."""
         total = idle = 0
+        deadline = time.monotonic() + join_timeout
         while idle < idle_polls:
             handled = self.poll_once(timeout_ms)
             total += handled
-            idle = 0 if handled else idle + 1
+            if handled:
+                idle = 0
+            elif self.consumer.assignment():
+                idle += 1
+            elif time.monotonic() > deadline:
+                raise TimeoutError(
+                    f"{self.topic}: no partitions assigned within {join_timeout:.0f} s"
+                )
         return total
 
-    def run(self) -> None:
+    def run(self, *, retry_after: float = 1.0) -> None:
+        """Poll until stopped. An error (the broker may be down or restarting) is logged and
+        polling goes on: a failed batch was rolled back and sought back to the views."""
         while not self._stop.is_set():
-            self.poll_once()
+            try:
+                self.poll_once()
+            except Exception as e:
+                log.warning("projection runner: %s; retrying from the views' positions", e)
+                self._stop.wait(retry_after)
 
     def stop(self) -> None:
         self._stop.set()
