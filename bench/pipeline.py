@@ -43,8 +43,10 @@ from infra.messaging.consumer import KafkaProjectionRunner, Target, kafka_consum
 from infra.messaging.positions import SqlPositions
 from infra.messaging.relay import PRODUCER_SETTINGS, KafkaRelay
 from infra.projection_runner import PollingProjectionRunner
+from infra.read_store.backend import ReadStoreBackend
 from infra.read_store.chain import SqlChainLedger
-from infra.read_store.envelope_models import EnvelopeReadModels
+from infra.read_store.live_views import ENVELOPE_MODELS, LiveViews
+from infra.read_store.slots import SqlViewSlots
 from infra.settings import DEFAULT_ADMIN_UNITS
 from infra.signing.keyring import Keyring, PublicKeySet
 from infra.sql import SqlDatabase
@@ -81,9 +83,29 @@ def empty_store(home: Path) -> tuple[Digitisation, SignedEnvelopeMapper, PublicK
 
 
 # ----- views and projections --------------------------------------------------------------------
-def fresh_models(directory: Path) -> EnvelopeReadModels:
-    """Empty envelope read models, opened as `hotich serve` and `hotich project` open them."""
-    return EnvelopeReadModels.open(directory)
+class Models:
+    """The envelope read models as `hotich serve` and `hotich project` open them: LiveViews over
+    SQLite files, each view following its slot in the service database (SwitchingView)."""
+
+    def __init__(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        self.service = SqlDatabase(sqlite_path=directory / "service.sqlite")
+        self.live = LiveViews(ReadStoreBackend.sqlite(directory), SqlViewSlots(self.service))
+
+    def projections(self) -> list[Any]:
+        return self.live.projections(ENVELOPE_MODELS)
+
+    def projection_types(self) -> list[tuple[Any, Any]]:
+        return self.live.projection_types(ENVELOPE_MODELS)
+
+    def close(self) -> None:
+        self.live.close()
+        self.service.close()
+
+
+def fresh_models(directory: Path) -> Models:
+    """Empty envelope read models in ``directory``."""
+    return Models(directory)
 
 
 class Stamps:
@@ -137,7 +159,7 @@ class Noting:
         self.stamps.note(envelope)
 
 
-def stamped_projections(models: EnvelopeReadModels, stamps: Stamps) -> list[Any]:
+def stamped_projections(models: Models, stamps: Stamps) -> list[Any]:
     """The three projections as web.py builds them, stamping what each committed batch applied."""
     (first, first_type), *rest = models.projection_types()
     projections = [first_type(StampedView(first, stamps))]
@@ -146,7 +168,7 @@ def stamped_projections(models: EnvelopeReadModels, stamps: Stamps) -> list[Any]
     return projections
 
 
-def stamped_targets(models: EnvelopeReadModels, stamps: Stamps) -> list[Target]:
+def stamped_targets(models: Models, stamps: Stamps) -> list[Target]:
     """The three targets as `hotich project` builds them, stamping as above."""
     (first, first_type), *rest = models.projection_types()
     *targets, (last, last_type) = [(StampedView(first, stamps), first_type), *rest]
@@ -188,7 +210,7 @@ def new_topics(admin: KafkaAdminClient, created: list[str], label: str) -> str:
 def kafka_runner(
     servers: str,
     topic: str,
-    models: EnvelopeReadModels,
+    models: Models,
     chain: SqlChainLedger,
     keys: PublicKeySet,
     stamps: Stamps,
