@@ -9,6 +9,7 @@ with the same hash (a redelivery) — anything else (a gap, a fork, a forged dup
 from __future__ import annotations
 
 import threading
+from contextlib import AbstractContextManager
 from pathlib import Path
 from uuid import UUID
 
@@ -34,6 +35,10 @@ class SqlChainLedger:
 
     def close(self) -> None:
         self._db.close()
+
+    def batch(self) -> AbstractContextManager[None]:
+        """Many accepts in one transaction (a runner's poll), instead of a commit each."""
+        return self._db.batch()
 
     def _hash(self, aggregate_id: UUID, version: int) -> str | None:
         rows = self._db.query(
