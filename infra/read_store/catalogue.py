@@ -3,13 +3,16 @@ PostgreSQL, infra/read_store/database.py)."""
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
 from dataclasses import asdict, fields
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from infra.read_store.database import ReadDatabase, Row, Writer, open_database, upsert_sql
+from infra.read_store.database import (
+    Row,
+    TrackedView,
+    Writer,
+    upsert_sql,
+)
 from projections.catalogue import EntryRow, RegisterRow
 
 _SCHEMA = """
@@ -59,22 +62,11 @@ def _entries_of(district: str, status: str | None) -> tuple[str, tuple[str, ...]
     return "district=? AND status=?", (district, status)
 
 
-class SqlCatalogueView:
+class SqlCatalogueView(TrackedView):
     """Registers and entries by district; thread-safe for one writer and many readers."""
 
-    def __init__(self, database: ReadDatabase | Path | str) -> None:
-        self._db = open_database(database)
-        self._db.create(_SCHEMA)
-
-    def batch(self) -> AbstractContextManager[None]:
-        """Many saves in one transaction (the runner's batch); readers see all or none of it."""
-        return self._db.batch()
-
-    def close(self) -> None:
-        self._db.close()
-
-    def position(self) -> int:
-        return self._db.position(_VIEW)
+    NAME = _VIEW
+    SCHEMA = _SCHEMA
 
     def save(self, position: int, *, register: RegisterRow | None, entry: EntryRow | None) -> None:
         def apply(db: Writer) -> None:
@@ -83,7 +75,7 @@ class SqlCatalogueView:
             if entry is not None:
                 db.execute(_UPSERT_ENTRY, [_to_db(entry)[c] for c in _ENTRY_COLUMNS])
 
-        self._db.write(_VIEW, position, apply)
+        self._db.write(self._tracking, position, apply)
 
     def get_entry(self, entry_id: UUID) -> EntryRow | None:
         rows = self._db.query("SELECT * FROM entries WHERE id=?", (str(entry_id),))

@@ -21,6 +21,7 @@ Views write their SQL once, as SQLite takes it; ``PostgresReadDatabase`` transla
 
 from __future__ import annotations
 
+import copy
 import sqlite3
 import threading
 import zlib
@@ -30,7 +31,7 @@ from contextlib import AbstractContextManager, closing, contextmanager
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, ClassVar, Protocol, SupportsIndex, overload
+from typing import Any, ClassVar, Protocol, Self, SupportsIndex, overload
 
 import psycopg
 from psycopg.adapt import Buffer, Dumper
@@ -184,6 +185,35 @@ class ReadDatabase(ABC):
 def open_database(where: ReadDatabase | Path | str) -> ReadDatabase:
     """A view's database: as given, or the SQLite file at a path."""
     return where if isinstance(where, ReadDatabase) else SqliteReadDatabase(where)
+
+
+class TrackedView:
+    """What every view has: its tables in a ReadDatabase (created if missing) and its position
+    under its name, or under ``name@stream`` for a copy made by :meth:`for_stream`."""
+
+    NAME: ClassVar[str]  # the tracking row's name
+    SCHEMA: ClassVar[str]  # CREATE TABLE/INDEX IF NOT EXISTS statements
+
+    def __init__(self, database: ReadDatabase | Path | str) -> None:
+        self._db = open_database(database)
+        self._db.create(self.SCHEMA)
+        self._tracking = self.NAME
+
+    def batch(self) -> AbstractContextManager[None]:
+        """Many saves in one transaction (a runner's batch); readers see all or none of it."""
+        return self._db.batch()
+
+    def for_stream(self, stream: str) -> Self:
+        """The same view, with its position kept per stream (e.g. one Kafka partition)."""
+        other = copy.copy(self)
+        other._tracking = f"{self.NAME}@{stream}"
+        return other
+
+    def position(self) -> int:
+        return self._db.position(self._tracking)
+
+    def close(self) -> None:
+        self._db.close()
 
 
 # ----- SQLite ---------------------------------------------------------------------------------

@@ -7,13 +7,10 @@ tracking rows differ.
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
-from contextlib import AbstractContextManager
-from pathlib import Path
 from uuid import UUID
 
-from infra.read_store.database import ReadDatabase, Writer, open_database
+from infra.read_store.database import TrackedView, Writer
 from projections.record_history import HistoryItem
 
 _HISTORY = "record_history"
@@ -26,28 +23,11 @@ CREATE TABLE IF NOT EXISTS record_history (
 """
 
 
-class SqlHistoryView:
+class SqlHistoryView(TrackedView):
     """Every event of every entry, in version order."""
 
-    def __init__(self, database: ReadDatabase | Path | str) -> None:
-        self._db = open_database(database)
-        self._db.create(_HISTORY_SCHEMA)
-        self._tracking = _HISTORY
-
-    def batch(self) -> AbstractContextManager[None]:
-        return self._db.batch()
-
-    def for_stream(self, stream: str) -> SqlHistoryView:
-        """The same view, with its position kept per stream (e.g. one Kafka partition)."""
-        other = copy.copy(self)
-        other._tracking = f"{_HISTORY}@{stream}"
-        return other
-
-    def close(self) -> None:
-        self._db.close()
-
-    def position(self) -> int:
-        return self._db.position(self._tracking)
+    NAME = _HISTORY
+    SCHEMA = _HISTORY_SCHEMA
 
     def save(self, position: int, item: HistoryItem | None) -> None:
         def apply(db: Writer) -> None:

@@ -15,17 +15,19 @@ The portal and the record history (infra/read_store/history.py) may share one da
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import json
 from collections.abc import Sequence
-from contextlib import AbstractContextManager
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 from domain.person_name import accent_key, fold
-from infra.read_store.database import ReadDatabase, Row, Writer, open_database, upsert_sql
+from infra.read_store.database import (
+    Row,
+    TrackedView,
+    Writer,
+    upsert_sql,
+)
 from projections.portal_records import PageScan, PortalRecord, PortalRegister, WorkingEntry
 
 
@@ -263,30 +265,13 @@ def _store_record(db: Writer, record: PortalRecord) -> None:
     )
 
 
-class SqlPortalView:
+class SqlPortalView(TrackedView):
     """The portal's published records, and the working state they are built from."""
 
-    def __init__(self, database: ReadDatabase | Path | str) -> None:
-        self._db = open_database(database)
-        self._db.create(_PORTAL_SCHEMA)
-        self._tracking = _PORTAL
-
-    def batch(self) -> AbstractContextManager[None]:
-        return self._db.batch()
-
-    def for_stream(self, stream: str) -> SqlPortalView:
-        """The same view, with its position kept per stream (e.g. one Kafka partition)."""
-        other = copy.copy(self)
-        other._tracking = f"{_PORTAL}@{stream}"
-        return other
-
-    def close(self) -> None:
-        self._db.close()
+    NAME = _PORTAL
+    SCHEMA = _PORTAL_SCHEMA
 
     # ----- what the projection reads and writes ---------------------------------------------
-    def position(self) -> int:
-        return self._db.position(self._tracking)
-
     def get_register(self, register_id: UUID) -> PortalRegister | None:
         rows = self._db.query("SELECT * FROM portal_registers WHERE id=?", (str(register_id),))
         if not rows:

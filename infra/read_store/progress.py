@@ -9,16 +9,19 @@ a page shows are read in one snapshot.
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import json
 from collections.abc import Iterable
-from contextlib import AbstractContextManager
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from infra.read_store.database import ReadDatabase, Reader, Row, Writer, open_database, upsert_sql
+from infra.read_store.database import (
+    Reader,
+    Row,
+    TrackedView,
+    Writer,
+    upsert_sql,
+)
 from projections.district_progress import (
     DistrictPlanRow,
     DistrictProgress,
@@ -155,30 +158,13 @@ def _apply(db: Writer, update: ProgressUpdate) -> None:
         )
 
 
-class SqlProgressView:
+class SqlProgressView(TrackedView):
     """District progress in a view database; thread-safe for one writer and many readers."""
 
-    def __init__(self, database: ReadDatabase | Path | str) -> None:
-        self._db = open_database(database)
-        self._db.create(_SCHEMA)
-        self._tracking = _VIEW
-
-    def batch(self) -> AbstractContextManager[None]:
-        """Many saves in one transaction (the runner's batch); readers see all or none of it."""
-        return self._db.batch()
-
-    def for_stream(self, stream: str) -> SqlProgressView:
-        """The same view, with its position kept per stream (e.g. one Kafka partition)."""
-        other = copy.copy(self)
-        other._tracking = f"{_VIEW}@{stream}"
-        return other
-
-    def close(self) -> None:
-        self._db.close()
+    NAME = _VIEW
+    SCHEMA = _SCHEMA
 
     # ----- the writer's side (the projection) ---------------------------------------------
-    def position(self) -> int:
-        return self._db.position(self._tracking)
 
     def get_entry(self, entry_id: UUID) -> EntryRow | None:
         rows = self._db.query("SELECT * FROM entries WHERE id=?", (str(entry_id),))
