@@ -41,7 +41,7 @@ from infra.bootstrap import load_admin_units
 from infra.envelope_check import SealedEnvelopes
 from infra.messaging.consumer import KafkaProjectionRunner, Target, kafka_consumer
 from infra.messaging.positions import SqlPositions
-from infra.messaging.relay import PRODUCER_SETTINGS, KafkaRelay
+from infra.messaging.relay import POLL_INTERVAL, PRODUCER_SETTINGS, KafkaRelay
 from infra.projection_runner import PollingProjectionRunner
 from infra.read_store.backend import ReadStoreBackend
 from infra.read_store.chain import SqlChainLedger
@@ -403,7 +403,7 @@ def lag_kafka(
     while not runner.consumer.assignment() and time.monotonic() < joined:
         runner.poll_once(timeout_ms=200)  # join the group before the clock starts
     threads = [
-        threading.Thread(target=relay.run, kwargs={"interval": 0.2}, name="relay", daemon=True),
+        threading.Thread(target=relay.run, name="relay", daemon=True),  # as hotich serve runs it
         threading.Thread(target=runner.run, name="consumer", daemon=True),
     ]
     for t in threads:
@@ -423,7 +423,8 @@ def lag_kafka(
     chain.close()
     models.close()
     app.close()
-    return lag_line("Kafka (relay 0.2 s poll)", appended, stamps.applied, per_second, achieved)
+    label = f"Kafka (relay {POLL_INTERVAL} s poll)"
+    return lag_line(label, appended, stamps.applied, per_second, achieved)
 
 
 def lag_in_process(work: Path, per_second: int, seconds: int, interval: float) -> str:

@@ -22,6 +22,9 @@ from infra.envelope_check import envelope_json
 from infra.store.mapper import SignedEnvelopeMapper
 
 TOPIC = "hotich.events.v1"
+# How often an idle relay looks for new events: a SELECT on the log each time. At 1,000 ev/s
+# offered, the Kafka-fed views' lag p99 went from ~970 ms at 0.2 s to 330-600 ms at 0.05 s.
+POLL_INTERVAL = 0.05
 # The relay's KafkaProducer settings (infra/messaging/wiring.py): idempotent, acknowledged by all
 # in-sync replicas. relay_once flushes after each batch, which sends at once whatever lingers, so
 # a long linger costs no latency: it lets a batch's records leave in a few large requests rather
@@ -107,9 +110,14 @@ class KafkaRelay:
         return len(notifications)
 
     def run(
-        self, *, interval: float = 0.2, on_error: Callable[[Exception], None] | None = None
+        self,
+        *,
+        interval: float = POLL_INTERVAL,
+        on_error: Callable[[Exception], None] | None = None,
     ) -> None:
-        """Relay until stopped; errors are logged and retried from the stored position."""
+        """Relay until stopped, looking for new events every ``interval`` seconds once the log
+        is relayed; errors are logged and retried from the stored position (after ten
+        intervals, at most 5 s)."""
         while not self._stop.is_set():
             try:
                 if self.relay_once():
