@@ -91,6 +91,38 @@ class DistrictPlanRow:
 
 ProgressUpdate = RegisterRow | ScannedPage | EntryRow | DistrictPlanRow
 
+# The cumulative figures the trend follows, each counted on the day (UTC) of the event that
+# first reached it: a book catalogued, a page first scanned, an entry first keyed, second-keyed,
+# verified or published.
+TREND_STAGES = (
+    "registers",
+    "pages_scanned",
+    "entries_keyed",
+    "entries_second_keyed",
+    "entries_verified",
+    "entries_published",
+)
+
+
+@dataclass(frozen=True)
+class DayTally:
+    """How one event moved its district's figures on the day it occurred (the trend's input).
+
+    The view adds a book's or a page's tally only when it stores that book or page for the first
+    time, so a redelivered event is not counted twice."""
+
+    district: str
+    day: dt.date
+    deltas: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    """The figures of ``TREND_STAGES`` as they stood at the end of ``day``."""
+
+    day: dt.date
+    figures: Mapping[str, int]
+
 
 # ----- what the view answers ----------------------------------------------------------------
 
@@ -340,7 +372,9 @@ class ProgressView(Protocol):
 
     def get_district_plan(self, district: str) -> DistrictPlanRow | None: ...
 
-    def save(self, position: int, update: ProgressUpdate | None) -> None: ...
+    def save(
+        self, position: int, update: ProgressUpdate | None, tally: DayTally | None = None
+    ) -> None: ...
 
     def district_progress(self, district: str, today: dt.date) -> DistrictProgress: ...
 
@@ -360,15 +394,22 @@ class DistrictProgressProjection:
 
     def process(self, envelope: Envelope, position: int) -> None:
         # no asking the view's position first: its save ignores a position at or before its own
+        deltas: tuple[tuple[str, int], ...] = ()
         if envelope.aggregate_type == "Register":
             update: ProgressUpdate | None = self._register(envelope)
+            if isinstance(update, RegisterRow):
+                deltas = (("registers", 1),)
+            elif update is not None and envelope.name == "PageScanned":
+                deltas = (("pages_scanned", 1),)
         elif envelope.aggregate_type == "CivilRecord":
-            update = self._entry(envelope)
+            update, deltas = self._entry(envelope)
         elif envelope.aggregate_type == "DigitisationPlan":
             update = self._plan(envelope)
         else:
             update = None
-        self.view.save(position, update)
+        day = envelope.occurred_at.astimezone(dt.UTC).date()
+        tally = DayTally(envelope.district, day, deltas) if deltas else None
+        self.view.save(position, update, tally)
 
     @staticmethod
     def _register(envelope: Envelope) -> RegisterRow | ScannedPage | None:
@@ -390,12 +431,12 @@ class DistrictProgressProjection:
             )
         return None  # FixityChecked and anything newer changes no figure
 
-    def _entry(self, envelope: Envelope) -> EntryRow | None:
+    def _entry(self, envelope: Envelope) -> tuple[EntryRow | None, tuple[tuple[str, int], ...]]:
         row = self.view.get_entry(envelope.aggregate_id)
         if envelope.name == "EntryKeyed":
             if row is not None:
-                return None  # already applied
-            return EntryRow(
+                return None, ()  # already applied
+            new = EntryRow(
                 id=envelope.aggregate_id,
                 register_id=UUID(str(envelope.payload["register_id"])),
                 district=envelope.district,
@@ -404,10 +445,13 @@ class DistrictProgressProjection:
                 ever_published=False,
                 version=envelope.version,
             )
+            return new, entry_deltas(None, new)
         if row is None or envelope.version <= row.version:
-            return None  # keyed before this view began, or already applied
-        row = next_entry_state(row, envelope.name, envelope.payload)
-        return replace(row, version=envelope.version)
+            return None, ()  # keyed before this view began, or already applied
+        new = replace(
+            next_entry_state(row, envelope.name, envelope.payload), version=envelope.version
+        )
+        return new, entry_deltas(row, new)
 
     def _plan(self, envelope: Envelope) -> DistrictPlanRow | None:
         payload = envelope.payload
@@ -418,6 +462,20 @@ class DistrictProgressProjection:
         if envelope.name == "DistrictTargetSet":
             return replace(row, target_date=dt.date.fromisoformat(payload["target_date"]))
         return replace(row, completed_on=dt.date.fromisoformat(payload["completed_on"]))
+
+
+def _entry_figures(row: EntryRow | None) -> tuple[int, int, int, int]:
+    if row is None:
+        return (0, 0, 0, 0)
+    verified = row.status in VERIFIED_STATUSES
+    return (1, int(row.ever_second_keyed), int(verified), int(row.ever_published))
+
+
+def entry_deltas(old: EntryRow | None, new: EntryRow) -> tuple[tuple[str, int], ...]:
+    """How an entry's change moves the trend's entry figures (only the ones that moved)."""
+    stages = ("entries_keyed", "entries_second_keyed", "entries_verified", "entries_published")
+    moved = zip(stages, _entry_figures(old), _entry_figures(new), strict=True)
+    return tuple((stage, b - a) for stage, a, b in moved if b != a)
 
 
 def next_entry_state(row: EntryRow, event: str, payload: Mapping[str, Any]) -> EntryRow:

@@ -23,6 +23,7 @@ from infra.read_store.database import (
     upsert_sql,
 )
 from projections.district_progress import (
+    DayTally,
     DistrictPlanRow,
     DistrictProgress,
     EntryRow,
@@ -31,6 +32,7 @@ from projections.district_progress import (
     ProvinceProgress,
     RegisterRow,
     ScannedPage,
+    TrendPoint,
     assess,
     assess_province,
 )
@@ -53,6 +55,9 @@ CREATE TABLE IF NOT EXISTS entries (
 CREATE INDEX IF NOT EXISTS entries_by_stage ON entries (district, status, second_keyed, published);
 CREATE TABLE IF NOT EXISTS plan (
     district TEXT PRIMARY KEY, target_date TEXT, completed_on TEXT);
+CREATE TABLE IF NOT EXISTS daily (
+    district TEXT NOT NULL, day TEXT NOT NULL, stage TEXT NOT NULL, n INTEGER NOT NULL,
+    PRIMARY KEY (district, day, stage));
 """
 
 _UPSERT_REGISTER = upsert_sql(
@@ -76,6 +81,10 @@ _UPSERT_ENTRY = upsert_sql(
     key=("id",),
 )
 _UPSERT_PLAN = upsert_sql("plan", ("district", "target_date", "completed_on"), key=("district",))
+_ADD_TO_DAY = (
+    "INSERT INTO daily (district, day, stage, n) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT (district, day, stage) DO UPDATE SET n = daily.n + excluded.n"
+)
 _REGISTERS_BY_DISTRICT = (
     "SELECT district, COUNT(*), SUM(page_count), SUM(estimated_entries) FROM registers "
     "{where} GROUP BY district"
@@ -115,6 +124,24 @@ def _plan(row: Row) -> DistrictPlanRow:
         target_date=_date(row["target_date"]),
         completed_on=_date(row["completed_on"]),
     )
+
+
+def _is_new(db: Writer, update: ProgressUpdate) -> bool:
+    """Whether the book or page is not stored yet (its tally then counts); entries are
+    guarded by their version in the projection."""
+    if isinstance(update, RegisterRow):
+        return not db.query("SELECT 1 FROM registers WHERE id=?", (str(update.id),))
+    if isinstance(update, ScannedPage):
+        return not db.query(
+            "SELECT 1 FROM register_pages WHERE register_id=? AND page_number=?",
+            (str(update.register_id), update.page_number),
+        )
+    return True
+
+
+def _tally(db: Writer, tally: DayTally) -> None:
+    for stage, n in tally.deltas:
+        db.execute(_ADD_TO_DAY, (tally.district, tally.day.isoformat(), stage, n))
 
 
 def _apply(db: Writer, update: ProgressUpdate) -> None:
@@ -174,11 +201,16 @@ class SqlProgressView(TrackedView):
         rows = self._db.query("SELECT * FROM plan WHERE district=?", (district,))
         return _plan(rows[0]) if rows else None
 
-    def save(self, position: int, update: ProgressUpdate | None) -> None:
-        """Store ``update`` and ``position`` in one transaction; nothing if already seen."""
+    def save(
+        self, position: int, update: ProgressUpdate | None, tally: DayTally | None = None
+    ) -> None:
+        """Store ``update`` (and the day's ``tally``) and ``position`` in one transaction;
+        nothing if already seen."""
 
         def apply(db: Writer) -> None:
             if update is not None:
+                if tally is not None and _is_new(db, update):
+                    _tally(db, tally)
                 _apply(db, update)
 
         self._db.write(self._tracking, position, apply)
@@ -228,6 +260,32 @@ class SqlProgressView(TrackedView):
         with self._db.snapshot() as conn:
             counts, plans = self._counts(conn, None)
         return assess_province(counts, plans, today, districts)
+
+    def trend(self, districts: Iterable[str] | None = None) -> list[TrendPoint]:
+        """Day by day, the figures of ``TREND_STAGES`` at the end of each day on which one
+        moved (of the ``districts`` given; None: the whole province)."""
+        where = ""
+        params: tuple[str, ...] = ()
+        if districts is not None:
+            codes = tuple(districts)
+            if not codes:
+                return []
+            where = f"WHERE district IN ({', '.join('?' * len(codes))})"
+            params = codes
+        rows = self._db.query(
+            f"SELECT day, stage, SUM(n) FROM daily {where} GROUP BY day, stage ORDER BY day",  # noqa: S608
+            params,
+        )
+        points: list[TrendPoint] = []
+        running: dict[str, int] = {}
+        for day, stage, n in rows:
+            running[stage] = running.get(stage, 0) + int(n)
+            when = dt.date.fromisoformat(day)
+            if points and points[-1].day == when:
+                points[-1] = TrendPoint(when, dict(running))
+            else:
+                points.append(TrendPoint(when, dict(running)))
+        return points
 
     def headline(self, today: dt.date, *, lang: str = "vi", districts: Iterable[str] = ()) -> str:
         """The province's headline for today's plan year, in Vietnamese ("vi") or English."""
