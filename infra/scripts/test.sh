@@ -5,6 +5,9 @@ ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$ROOT"
 BIN="$ROOT/.venv/bin"
 
+# Debian's chromium for the browser tests (Playwright drives it; it never downloads one)
+bash infra/scripts/chromium.sh install
+bash infra/scripts/chromium.sh check
 bash infra/scripts/postgres.sh start
 trap 'bash infra/scripts/kafka.sh stop; bash infra/scripts/s3.sh stop; bash infra/scripts/postgres.sh stop' EXIT
 export HOTICH_TEST_DATABASE_URL="$(bash infra/scripts/postgres.sh url)"
