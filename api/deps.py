@@ -10,7 +10,9 @@ from uuid import UUID
 
 from fastapi import Depends, Request
 
+from api.audit import PortalAudit
 from api.idempotency import IdempotencyStore
+from api.portal import HistoriesReader, PortalQueries
 from api.security import UserStore
 from digitization.application import Digitisation
 from projections.catalogue import EntryRow, RegisterRow
@@ -93,6 +95,12 @@ class Services:
     idempotency: IdempotencyStore
     progress: ProgressReader
     positions: Callable[[], Positions]
+    # the portal (api/routes/portal.py); None: not served by this app
+    portal: PortalQueries | None = None
+    history: HistoriesReader | None = None
+    portal_audit: PortalAudit | None = None
+    # an entry's signed envelopes as stored, versions 1..up_to: (entry_id, up_to) -> envelopes
+    envelopes: Callable[[UUID, int], list[dict[str, Any]]] | None = None
 
 
 def get_services(request: Request) -> Services:

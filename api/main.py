@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from api.deps import Services
 from api.problems import install_problem_handlers
-from api.routes import meta, ops, pages, progress, registers, workflow
+from api.routes import audit, meta, ops, pages, portal, progress, registers, workflow
 
 DESCRIPTION = """
 **hotich** — hồ sơ hộ tịch số hóa. Every step of digitising civil-status books is a signed,
@@ -25,4 +25,6 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(progress.router)
     app.include_router(ops.router)
+    app.include_router(portal.router)
+    app.include_router(audit.router)
     return app

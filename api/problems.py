@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.audit import AuditUnavailableError
 from api.security import AuthenticationError, ForbiddenError
 from api.uploads import UploadFormError
 from digitization.errors import NotFoundError, VersionConflictError
@@ -76,6 +77,13 @@ def _forbidden_error(_: Request, exc: Exception) -> JSONResponse:
     return problem(403, "Forbidden", str(exc), "forbidden")
 
 
+def _audit_unavailable(_: Request, exc: Exception) -> JSONResponse:
+    # no unaudited answer: the read is refused when its audit entry cannot be stored
+    response = problem(503, "Audit unavailable", str(exc), "audit-unavailable")
+    response.headers["Retry-After"] = "5"
+    return response
+
+
 def _scan_error(_: Request, exc: Exception) -> JSONResponse:
     field, rule = getattr(exc, "field", "file"), getattr(exc, "rule", str(exc))
     if isinstance(exc, ScanTooLargeError):
@@ -131,6 +139,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(AuthenticationError, _authentication_error)
     app.add_exception_handler(ForbiddenError, _forbidden_error)
+    app.add_exception_handler(AuditUnavailableError, _audit_unavailable)
     app.add_exception_handler(UnsupportedScanError, _scan_error)
     app.add_exception_handler(ScanTooLargeError, _scan_error)
     app.add_exception_handler(UploadFormError, _form_error)

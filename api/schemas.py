@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 from uuid import UUID
 
@@ -105,4 +106,96 @@ class RegisterPage(BaseModel):
 class EntryPage(BaseModel):
     items: list[EntrySummaryPublic]
     total: int
+    next: str | None = Field(description="cursor for the next page; null on the last page")
+
+
+# ----- the portal (api/routes/portal.py) and its audit (api/routes/audit.py) -----------------
+class ActorPublic(BaseModel):
+    id: str
+    role: str
+
+
+class ProvenanceEventPublic(BaseModel):
+    """One signed event of the record (fetch it in the evidence bundle to check it)."""
+
+    version: int
+    event_type: str = Field(examples=["CivilRecord.EntryPublished"])
+    actor: ActorPublic
+    occurred_at: dt.datetime
+    hash: str = Field(description="SHA-256 (hex) of the event's canonical JSON (RFC 8785)")
+    key_id: str = Field(description="the Ed25519 key that signed the hash (GET /keys)")
+
+
+class ScanPagePublic(BaseModel):
+    page: int
+    sha256: str
+    size: int
+    media_type: str
+    view_url: str | None = Field(description="short-lived link to the scan")
+
+
+class PortalRecordPublic(BaseModel):
+    """A published entry: its last published version, where it is written, its provenance."""
+
+    id: UUID
+    register_id: UUID
+    entry_number: int
+    kind: str
+    district: str
+    commune_code: str
+    book_number: str | None
+    year_from: int | None
+    year_to: int | None
+    subject_name: str | None
+    subject_personal_id: str | None
+    sex: str | None
+    birth_year: int | None
+    birth_month: int | None
+    birth_day: int | None
+    birth_date_lunar: bool
+    other_names: list[str]
+    personal_ids: list[str]
+    fields: dict[str, Any] = Field(description="the published fields the portal may see")
+    published_at: dt.datetime
+    published_version: int
+    publication_count: int = Field(description="more than 1 once a correction was published")
+    pages: list[ScanPagePublic]
+    links_expire_at: dt.datetime = Field(description="when the pages' view links stop working")
+    provenance: list[ProvenanceEventPublic] = Field(
+        description="the entry's events up to the published version, oldest first"
+    )
+
+
+class PortalRecordPage(BaseModel):
+    items: list[PortalRecordPublic]
+    next: str | None = Field(description="cursor for the next page; null on the last page")
+
+
+class EvidenceBundlePublic(BaseModel):
+    """A record with the signed events it rests on and the keys that signed them."""
+
+    format: str = Field(examples=["hotich.evidence/1"])
+    generated_at: dt.datetime
+    record: PortalRecordPublic
+    events: list[dict[str, Any]] = Field(
+        description="the entry's signed event envelopes, versions 1 to the published version, "
+        "as stored"
+    )
+    keys: KeySetPublic
+    how_to_check: str
+
+
+class PortalReadPublic(BaseModel):
+    """One audited portal read or search."""
+
+    request_id: str
+    at: dt.datetime
+    actor: ActorPublic
+    action: str
+    query: dict[str, Any]
+    record_ids: list[UUID]
+
+
+class PortalAuditPage(BaseModel):
+    items: list[PortalReadPublic]
     next: str | None = Field(description="cursor for the next page; null on the last page")

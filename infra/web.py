@@ -11,10 +11,13 @@ from fastapi import FastAPI
 
 from api.deps import CatalogueReader, Positions, ProgressReader, Services
 from api.main import create_app
+from api.portal import HistoriesReader, PortalQueries
 from infra.bootstrap import Container
 from infra.envelope_check import SealedEnvelopes
+from infra.evidence import stored_envelopes
 from infra.messaging.lag import DEFAULT_GROUP, KafkaLagProbe
 from infra.messaging.positions import SqlPositions
+from infra.portal_audit_store import SqlPortalAudit
 from infra.projection_runner import PollingProjectionRunner
 from infra.read_store.backend import ReadStoreBackend
 from infra.read_store.live_views import ENVELOPE_MODELS, LiveViews
@@ -89,6 +92,10 @@ def build_web(
             applied={name: runner.applied for name, runner in fed_by.items()},
             kafka=None if lag is None else lag.consumer_lag(),
         ),
+        portal=cast(PortalQueries, envelope_views["portal"]),
+        history=cast(HistoriesReader, envelope_views["history"]),
+        portal_audit=SqlPortalAudit(container.db),
+        envelopes=lambda entry_id, up_to: stored_envelopes(app, entry_id, up_to),
     )
     api = create_app(services)
 

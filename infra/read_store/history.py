@@ -8,9 +8,10 @@ tracking rows differ.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from uuid import UUID
 
-from infra.read_store.database import TrackedView, Writer
+from infra.read_store.database import Row, TrackedView, Writer
 from projections.record_history import HistoryItem
 
 _HISTORY = "record_history"
@@ -55,16 +56,33 @@ class SqlHistoryView(TrackedView):
         rows = self._db.query(
             "SELECT * FROM record_history WHERE entry_id=? ORDER BY version", (str(entry_id),)
         )
-        return [
-            HistoryItem(
-                entry_id=UUID(r["entry_id"]),
-                version=r["version"],
-                event_type=r["event_type"],
-                actor_id=r["actor_id"],
-                actor_role=r["actor_role"],
-                occurred_at=dt.datetime.fromisoformat(r["occurred_at"]),
-                hash=r["hash"],
-                key_id=r["key_id"],
-            )
-            for r in rows
-        ]
+        return [_item(r) for r in rows]
+
+    def histories(self, entry_ids: Sequence[UUID]) -> dict[UUID, list[HistoryItem]]:
+        """The history of each entry (empty for one with none), in one SELECT."""
+        found: dict[UUID, list[HistoryItem]] = {i: [] for i in entry_ids}
+        if not found:
+            return found
+        marks = ",".join("?" * len(found))
+        rows = self._db.query(
+            f"SELECT * FROM record_history WHERE entry_id IN ({marks}) "  # noqa: S608
+            "ORDER BY entry_id, version",
+            [str(i) for i in found],
+        )
+        for r in rows:
+            item = _item(r)
+            found[item.entry_id].append(item)
+        return found
+
+
+def _item(r: Row) -> HistoryItem:
+    return HistoryItem(
+        entry_id=UUID(r["entry_id"]),
+        version=r["version"],
+        event_type=r["event_type"],
+        actor_id=r["actor_id"],
+        actor_role=r["actor_role"],
+        occurred_at=dt.datetime.fromisoformat(r["occurred_at"]),
+        hash=r["hash"],
+        key_id=r["key_id"],
+    )

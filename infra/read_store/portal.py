@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
+from api.portal import IdHit, IdKey, NameHit, NameKey, RecordFilter
 from domain.person_name import accent_key, fold
 from infra.read_store.database import (
     Row,
@@ -152,6 +153,74 @@ _SEARCH = (
     "GROUP BY entry_id) AS m JOIN portal_records AS p ON p.id = m.entry_id "
     "ORDER BY m.rank, p.search_key, p.register_id, p.entry_number LIMIT :limit"
 )
+
+# Paged search (search_by_name_page): the same tiers and ranks, each tier leaving out the
+# records a better tier holds (a name of theirs matches it), so every record is in one tier
+# only and the pages of a search never repeat a record. The highest rank of each tier:
+_TIER_LAST_RANK = (3, 5, 9)
+_BETTER_TIER = (
+    None,
+    "NOT EXISTS (SELECT 1 FROM portal_names AS e WHERE e.entry_id = m.entry_id "
+    "AND e.folded = :folded)",
+    "NOT EXISTS (SELECT 1 FROM portal_names AS e WHERE e.entry_id = m.entry_id "
+    "AND e.folded >= :folded AND e.folded < :upper)",
+)
+_SEARCH_PAGE = (
+    "SELECT m.rank AS hit_rank, p.* FROM (SELECT entry_id, MIN({rank}) AS rank "
+    "FROM portal_names WHERE {where} GROUP BY entry_id) AS m "
+    "JOIN portal_records AS p ON p.id = m.entry_id WHERE {conditions} "
+    "ORDER BY m.rank, COALESCE(p.search_key, ''), p.register_id, p.entry_number LIMIT :limit"
+)
+_AFTER_NAME = (
+    "(m.rank > :after_rank OR (m.rank = :after_rank AND "
+    "(COALESCE(p.search_key, ''), p.register_id, p.entry_number) > "
+    "(:after_key, :after_register, :after_number)))"
+)
+_ID_PAGE = (
+    "SELECT i.is_subject AS hit_subject, p.* FROM portal_personal_ids AS i "
+    "JOIN portal_records AS p ON p.id = i.entry_id WHERE {conditions} "
+    "ORDER BY i.is_subject DESC, p.register_id, p.entry_number LIMIT :limit"
+)
+_AFTER_ID = (
+    "(i.is_subject < :after_subject OR (i.is_subject = :after_subject AND "
+    "(p.register_id, p.entry_number) > (:after_register, :after_number)))"
+)
+
+
+def _filter_sql(where: RecordFilter) -> tuple[list[str], dict[str, Any]]:
+    """SQL conditions on ``p`` (portal_records) for a filter, and their parameters."""
+    conditions: list[str] = []
+    params: dict[str, Any] = {}
+    columns = (
+        ("birth_year", "p.birth_year", where.birth_year),
+        ("birth_month", "p.birth_month", where.birth_month),
+        ("birth_day", "p.birth_day", where.birth_day),
+        (
+            "birth_lunar",
+            "p.birth_date_lunar",
+            None if where.birth_lunar is None else int(where.birth_lunar),
+        ),
+        ("sex", "p.sex", where.sex),
+        ("kind", "p.kind", where.kind),
+        ("district", "p.district", where.district),
+        ("commune", "p.commune_code", where.commune),
+    )
+    for name, column, value in columns:
+        if value is not None:
+            conditions.append(f"{column} = :{name}")
+            params[name] = value
+    if where.districts is not None:  # the caller's districts; none: nothing
+        scope = {f"scope{i}": d for i, d in enumerate(sorted(where.districts))}
+        marks = ", ".join(f":{name}" for name in scope)
+        conditions.append(f"p.district IN ({marks})" if scope else "1 = 0")
+        params.update(scope)
+    return conditions, params
+
+
+def _name_key(row: Row) -> NameKey:
+    return NameKey(
+        int(row["hit_rank"]), row["search_key"] or "", row["register_id"], row["entry_number"]
+    )
 
 
 def _scan_json(scan: PageScan) -> dict[str, Any]:
@@ -410,3 +479,65 @@ class SqlPortalView(TrackedView):
             if len(found) >= limit:
                 break
         return list(found.values())[:limit]
+
+    # ----- paged queries of the portal's API (api/portal.py) --------------------------------
+    def find_by_personal_id_page(
+        self, personal_id: str, *, where: RecordFilter, after: IdKey | None, limit: int
+    ) -> list[IdHit]:
+        """Published records holding the ID, in the order of ``find_by_personal_id``, after
+        ``after``, filtered; at most ``limit``."""
+        pid = "".join(personal_id.split())
+        if len(pid) != 12 or not pid.isascii() or not pid.isdigit() or limit < 1:
+            return []
+        conditions, params = _filter_sql(where)
+        conditions.insert(0, "i.personal_id = :pid")
+        params.update(pid=pid, limit=limit)
+        if after is not None:
+            conditions.append(_AFTER_ID)
+            params.update(
+                after_subject=after.is_subject,
+                after_register=after.register_id,
+                after_number=after.entry_number,
+            )
+        rows = self._db.query(_ID_PAGE.format(conditions=" AND ".join(conditions)), params)
+        return [
+            IdHit(IdKey(int(r["hit_subject"]), r["register_id"], r["entry_number"]), _record(r))
+            for r in rows
+        ]
+
+    def search_by_name_page(
+        self, query: str, *, where: RecordFilter, after: NameKey | None, limit: int
+    ) -> list[NameHit]:
+        """Published records by name, ranked as ``search_by_name`` ranks them, after
+        ``after``, filtered; at most ``limit``. A tier is asked only while the page is not
+        full (the "contains" tier reads every name)."""
+        folded = fold(query)
+        if not folded or limit < 1:
+            return []
+        filters, params = _filter_sql(where)
+        params.update(folded=folded, accent=accent_key(query), upper=folded + _UPPER)
+        if after is not None:
+            params.update(
+                after_rank=after.rank,
+                after_key=after.name_key,
+                after_register=after.register_id,
+                after_number=after.entry_number,
+            )
+        hits: list[NameHit] = []
+        tiers = zip(_SEARCH_TIERS, _TIER_LAST_RANK, _BETTER_TIER, strict=True)
+        for (rank, matches), last_rank, better in tiers:
+            if after is not None and after.rank > last_rank:
+                continue  # the cursor is past this tier
+            conditions = list(filters)
+            if better is not None:
+                conditions.append(better)
+            if after is not None:
+                conditions.append(_AFTER_NAME)
+            sql = _SEARCH_PAGE.format(
+                rank=rank, where=matches, conditions=" AND ".join(conditions) or "1 = 1"
+            )
+            params["limit"] = limit - len(hits)
+            hits += [NameHit(_name_key(r), _record(r)) for r in self._db.query(sql, params)]
+            if len(hits) >= limit:
+                break
+        return hits

@@ -1,0 +1,69 @@
+"""Admins: who read or searched what on the portal, and which records they were given."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Query
+from starlette.exceptions import HTTPException
+
+from api.audit import AuditFilter, AuditKey
+from api.cursor import decode_cursor, encode_cursor, fingerprint
+from api.deps import ServicesDep
+from api.portal import MAX_PAGE
+from api.schemas import ActorPublic, PortalAuditPage, PortalReadPublic
+from api.security import CurrentUser, Permission, require
+from domain.errors import InvalidValueError
+
+router = APIRouter(prefix="/audit", tags=["audit"])
+
+When = Annotated[
+    dt.datetime | None,
+    Query(description="ISO 8601; without a zone: UTC"),
+]
+
+
+def _utc(moment: dt.datetime | None) -> dt.datetime | None:
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=dt.UTC)
+
+
+@router.get("/portal", response_model=PortalAuditPage)
+def list_portal_reads(
+    user: CurrentUser,
+    services: ServicesDep,
+    actor: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    since: When = None,
+    until: When = None,
+    record: Annotated[UUID | None, Query(description="reads that returned this record")] = None,
+    cursor: Annotated[str | None, Query(max_length=1000)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+) -> PortalAuditPage:
+    """The portal's reads and searches, newest first (since inclusive, until exclusive)."""
+    require(user, Permission.ADMIN)
+    if services.portal_audit is None:
+        raise HTTPException(503, "the portal audit is not served by this instance")
+    where = AuditFilter(actor=actor, since=_utc(since), until=_utc(until), record=record)
+    if where.since and where.until and where.until <= where.since:
+        raise InvalidValueError("until", "must be later than since")
+    digest = fingerprint(vars(where))
+    after = AuditKey(*decode_cursor(cursor, digest, (str, str))) if cursor else None
+    found = services.portal_audit.list_reads(where, after=after, limit=limit + 1)
+    page = found[:limit]
+    return PortalAuditPage(
+        items=[
+            PortalReadPublic(
+                request_id=read.request_id,
+                at=read.at,
+                actor=ActorPublic(id=read.actor_id, role=read.actor_role),
+                action=read.action,
+                query=read.query,
+                record_ids=list(read.record_ids),
+            )
+            for _, read in page
+        ],
+        next=encode_cursor(digest, page[-1][0]) if len(found) > limit else None,
+    )

@@ -1,0 +1,237 @@
+"""The portal API's paged queries on the portal view, and its audit trail, on SQLite and on the
+real PostgreSQL server: pages in the ranked order with no record twice, filters, scopes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from uuid import UUID
+
+import psycopg
+import pytest
+
+from api.audit import AuditFilter, AuditKey, AuditUnavailableError, PortalRead
+from api.portal import IdKey, NameKey, RecordFilter
+from domain.record_kind import RecordKind
+from infra.portal_audit_store import SqlPortalAudit
+from infra.sql import SqlDatabase
+from tests.integration.conftest import postgres_url
+from tests.integration.read_stores import ReadStores
+from tests.integration.test_portal_records import KEYER, MY_ID, PO, PO_ID, World, birth
+
+EVERYONE = RecordFilter()
+
+
+@pytest.fixture
+def world(tmp_path: Path, read_store: ReadStores) -> Iterator[World]:
+    w = World(tmp_path, read_store)
+    yield w
+    w.close()
+
+
+def search_pages(
+    world: World, query: str, limit: int, where: RecordFilter = EVERYONE
+) -> list[UUID]:
+    found: list[UUID] = []
+    after: NameKey | None = None
+    while True:
+        hits = world.portal.search_by_name_page(query, where=where, after=after, limit=limit)
+        found += [h.record.id for h in hits]
+        if len(hits) < limit:
+            return found
+        after = hits[-1].key
+
+
+def ranking_world(world: World) -> dict[str, UUID]:
+    """The ranking test's records (see test_portal_records), and one to leave out."""
+    return {
+        "contains_subject": world.publish_new(1, birth("Sùng Lò Văn Hoà", year=1990, sex="nam")),
+        "prefix_other": world.publish_new(
+            2, birth("Lò Thị Mai", **{"father.full_name": "Lò Văn Hoàng Anh"})
+        ),
+        "prefix_subject": world.publish_new(3, birth("Lò Văn Hoàng", year=1990, sex="nam")),
+        "folded_exact": world.publish_new(4, birth("Lò Văn Hóa", year=1990, sex="nam")),
+        "accent_exact": world.publish_new(5, birth("Lò Văn Hoà", year=1990, sex="nam")),
+        "exact_other": world.publish_new(
+            6, birth("Lò Thị Phương", **{"father.full_name": "Lò Văn Hoà"})
+        ),
+        "mid_word": world.publish_new(7, birth("Vàng Thị Plò Văn Hoa")),
+        # a subject named like the query and a father named as a prefix of it: one tier only
+        "both": world.publish_new(
+            8, birth("Lò Văn Hoa", year=1992, sex="nam", **{"father.full_name": "Lò Văn Hoàn"})
+        ),
+    }
+
+
+def test_pages_of_a_name_search_follow_its_ranking_with_no_record_twice(world: World) -> None:
+    ranking_world(world)
+    for query in ("Lò Văn Hòa", "lo van hoa", "lo van", "van hoa", "LÒ"):
+        ranked = [r.id for r in world.portal.search_by_name(query, limit=100)]
+        assert len(ranked) == len(set(ranked)) > 2, query
+        for limit in (1, 2, 3, 100):
+            assert search_pages(world, query, limit) == ranked, (query, limit)
+
+
+def test_a_name_search_key_tells_the_rank_and_order(world: World) -> None:
+    ids = ranking_world(world)
+    hits = world.portal.search_by_name_page("Lò Văn Hòa", where=EVERYONE, after=None, limit=100)
+    keys = [h.key for h in hits]
+    assert keys == sorted(keys)
+    by_id = {h.record.id: h.key for h in hits}
+    assert by_id[ids["accent_exact"]].rank == 0
+    assert by_id[ids["exact_other"]].rank == 1
+    assert by_id[ids["folded_exact"]].rank == 2
+    assert by_id[ids["both"]].rank == 2  # its subject's name matches better than its father's
+    assert by_id[ids["prefix_subject"]].rank == 4
+    assert by_id[ids["mid_word"]].rank == 8  # inside a word of the subject's name
+    assert by_id[ids["accent_exact"]].name_key == "lo van hoa"
+
+
+def test_name_search_filters_apply_before_paging(world: World) -> None:
+    ids = ranking_world(world)
+    other_book = world.app.catalogue_register(
+        actor=KEYER,
+        commune_code="00721",
+        kind=RecordKind.BIRTH,
+        year_from=1990,
+        year_to=1992,
+        book_number="02",
+        page_count=5,
+        estimated_entries=5,
+    ).id
+    world.register, book = other_book, world.register
+    elsewhere = world.publish_new(1, birth("Lò Văn Hoà", year=1990, sex="nam"))
+    world.register = book
+
+    def found(**conditions: object) -> list[UUID]:
+        return search_pages(world, "lo van hoa", 2, RecordFilter(**conditions))  # type: ignore[arg-type]
+
+    men_1990 = found(birth_year=1990, sex="male")
+    assert ids["both"] not in men_1990  # born 1992
+    assert ids["mid_word"] not in men_1990  # a woman
+    assert set(men_1990) == {
+        ids["folded_exact"],
+        ids["accent_exact"],
+        ids["prefix_subject"],
+        ids["contains_subject"],
+        elsewhere,
+    }
+    assert found(commune="00721") == [elsewhere]
+    assert elsewhere not in found(commune="00718")
+    assert found(birth_year=1990, birth_month=1) == []  # "1990" gives no month
+    assert found(kind="death") == []
+    assert found(district="027") == []
+    assert found(districts=frozenset()) == []
+    assert set(found(districts=frozenset({"026", "027"}))) == set(found())
+
+
+def test_pages_of_a_personal_id_hold_the_holders_records_first(world: World) -> None:
+    child = world.publish_new(2, PO, pages=[2])
+    mother = world.publish_new(
+        1, birth("Vừ Thị Mỷ", year=1968, **{"child.personal_id": MY_ID}), pages=[1]
+    )
+    later_child = world.publish_new(
+        3, {**PO, "child.personal_id": "", "child.full_name": "Giàng Mí"}
+    )
+    assert later_child != child
+    pages: list[UUID] = []
+    after: IdKey | None = None
+    while True:
+        hits = world.portal.find_by_personal_id_page(MY_ID, where=EVERYONE, after=after, limit=1)
+        if not hits:
+            break
+        pages += [h.record.id for h in hits]
+        after = hits[-1].key
+    assert pages == [mother, child, later_child]
+    assert [r.id for r in world.portal.find_by_personal_id(MY_ID)] == pages
+    scoped = RecordFilter(districts=frozenset({"027"}))
+    assert world.portal.find_by_personal_id_page(MY_ID, where=scoped, after=None, limit=9) == []
+    assert world.portal.find_by_personal_id_page("12", where=EVERYONE, after=None, limit=9) == []
+    hits = world.portal.find_by_personal_id_page(PO_ID, where=EVERYONE, after=None, limit=9)
+    assert [(h.key.is_subject, h.record.id) for h in hits] == [(1, child)]
+
+
+def test_histories_of_many_entries_in_one_query(world: World) -> None:
+    first = world.publish_new(1, PO)
+    second = world.publish_new(2, birth("Lò Thị Mai"))
+    missing = uuid.uuid4()
+    found = world.history.histories([first, second, missing])
+    assert found[first] == world.history.history(first)
+    assert found[second] == world.history.history(second)
+    assert found[missing] == []
+    assert [i.name for i in found[second]][-1] == "EntryPublished"
+
+
+# ----- the audit trail --------------------------------------------------------------------------
+@pytest.fixture
+def audit_db(backend: str, tmp_path: Path) -> Iterator[SqlDatabase]:
+    if backend == "postgres":
+        url = postgres_url()
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("DROP TABLE IF EXISTS hotich_portal_audit")
+        db = SqlDatabase(postgres_url=url)
+    else:
+        db = SqlDatabase(sqlite_path=tmp_path / "service.sqlite")
+    yield db
+    db.close()
+
+
+T0 = dt.datetime(2026, 11, 28, 2, 0, tzinfo=dt.UTC)
+A, B, C = (uuid.uuid5(uuid.NAMESPACE_URL, n) for n in "abc")
+
+
+def read(n: int, actor: str, records: tuple[UUID, ...], **query: object) -> PortalRead:
+    return PortalRead(
+        request_id=f"r{n:03d}",
+        at=T0 + dt.timedelta(seconds=n),
+        actor_id=actor,
+        actor_role="portal",
+        action="search_by_name",
+        query=dict(query),
+        record_ids=records,
+    )
+
+
+def test_the_audit_keeps_who_when_what_and_which_records(audit_db: SqlDatabase) -> None:
+    audit = SqlPortalAudit(audit_db)
+    reads = [
+        read(1, "portal.dvc", (A, B), q="Lò Văn Hòa", limit=2),
+        read(2, "portal.huyen", (), personal_id="002090004711"),
+        read(3, "portal.dvc", (B,), entry_id=str(B)),
+        read(4, "portal.dvc", (C, A, B), q="giang"),
+    ]
+    for r in reads:
+        audit.record(r)
+
+    def listed(where: AuditFilter = AuditFilter(), limit: int = 10) -> list[PortalRead]:  # noqa: B008
+        out: list[PortalRead] = []
+        after: AuditKey | None = None
+        while True:
+            page = audit.list_reads(where, after=after, limit=limit)
+            out += [r for _, r in page]
+            if len(page) < limit:
+                return out
+            after = page[-1][0]
+
+    assert listed() == reads[::-1]
+    assert listed(limit=1) == reads[::-1]
+    assert listed(AuditFilter(actor="portal.huyen")) == [reads[1]]
+    assert listed(AuditFilter(record=B), limit=2) == [reads[3], reads[2], reads[0]]
+    assert listed(AuditFilter(record=C)) == [reads[3]]
+    window = AuditFilter(since=T0 + dt.timedelta(seconds=2), until=T0 + dt.timedelta(seconds=4))
+    assert listed(window) == [reads[2], reads[1]]
+    naive = AuditFilter(since=(T0 + dt.timedelta(seconds=4)).replace(tzinfo=None))
+    assert listed(naive) == [reads[3]]
+    assert listed()[0].query == {"q": "giang"}
+    assert listed()[-1].at == T0 + dt.timedelta(seconds=1)
+
+
+def test_an_audit_that_cannot_be_written_says_so(audit_db: SqlDatabase) -> None:
+    audit = SqlPortalAudit(audit_db)
+    audit_db.execute("DROP TABLE hotich_portal_audit")
+    with pytest.raises(AuditUnavailableError, match="could not be written"):
+        audit.record(read(1, "portal.dvc", (A,)))
+    with pytest.raises(AuditUnavailableError, match="could not be read"):
+        audit.list_reads(AuditFilter(), after=None, limit=5)
