@@ -32,7 +32,13 @@ USERS: dict[str, tuple[Role, list[str]]] = {
     "portal.dvc": (Role.PORTAL, ["*"]),
     "admin.tinh": (Role.ADMIN, ["*"]),
 }
-PG_TABLES = ("digitisation_events", "hotich_users", "hotich_tokens", "hotich_idempotency")
+PG_TABLES = (
+    "digitisation_events",
+    "hotich_users",
+    "hotich_tokens",
+    "hotich_idempotency",
+    "hotich_portal_audit",
+)
 
 
 @dataclass
