@@ -130,9 +130,11 @@ def _validation_error(_: Request, exc: Exception) -> JSONResponse:
 
 def _http_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    return problem(
+    response = problem(
         exc.status_code, str(exc.detail), str(exc.detail), "http-" + str(exc.status_code)
     )
+    response.headers.update(exc.headers or {})  # e.g. Allow on 405 (RFC 9110)
+    return response
 
 
 def install_problem_handlers(app: FastAPI) -> None:
