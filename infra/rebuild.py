@@ -114,20 +114,14 @@ def rebuild_from_topic(
     """Fill a fresh copy from offset 0 of every partition of ``topic`` up to the end offsets
     seen at the start (checking every envelope's seal and chain, as `hotich project` does),
     then switch to it. Nothing is sent to the quarantine topic: the live consumer did that."""
-    from kafka import KafkaConsumer
     from kafka.admin import KafkaAdminClient
 
-    from infra.messaging.consumer import KafkaProjectionRunner, Target
+    from infra.messaging.consumer import KafkaProjectionRunner, Target, kafka_consumer
     from infra.read_store.chain import SqlChainLedger
 
     def fill(view: Any, generation: str) -> tuple[int, int]:
         group = f"hotich-rebuild-{generation}"
-        consumer = KafkaConsumer(
-            bootstrap_servers=bootstrap,
-            group_id=group,
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-        )
+        consumer = kafka_consumer(bootstrap, group)
         with tempfile.TemporaryDirectory(prefix="hotich-rebuild-") as scratch:
             chain = SqlChainLedger(Path(scratch) / "chain.sqlite")
             runner = KafkaProjectionRunner(

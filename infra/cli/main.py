@@ -422,9 +422,9 @@ def project(
     ] = None,
 ) -> None:
     """Feed the read models from Kafka (HOTICH_KAFKA_BOOTSTRAP) as a consumer group."""
-    from kafka import KafkaConsumer, KafkaProducer
+    from kafka import KafkaProducer
 
-    from infra.messaging.consumer import KafkaProjectionRunner, Target
+    from infra.messaging.consumer import KafkaProjectionRunner, Target, kafka_consumer
     from infra.read_store.backend import ReadStoreBackend
     from infra.read_store.chain import SqlChainLedger
     from infra.read_store.live_views import ENVELOPE_MODELS, LiveViews
@@ -437,12 +437,7 @@ def project(
     settings.home.mkdir(parents=True, exist_ok=True)
     read_store = ReadStoreBackend.from_settings(settings)
     keys = Keyring(settings.keys_dir).public_keys()
-    consumer = KafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap,
-        group_id=group,
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
-    )
+    consumer = kafka_consumer(settings.kafka_bootstrap, group)
     producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap, acks="all")
     service_db = service_database(settings)
     models = LiveViews(read_store, SqlViewSlots(service_db))  # follows rebuilt copies
