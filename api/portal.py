@@ -5,7 +5,7 @@ after the last key seen (the API wraps it in an opaque cursor). The order is tot
 
 * by personal ID: records about the holder first, then by book and entry number;
 * by name: the match's rank (see ``SqlPortalView.search_by_name``), the subject's folded name,
-  book and entry number.
+  book and entry number; the read model says where the next page starts (``NamePage``).
 
 Filters and the caller's district scope are applied by the read model, so pages stay full.
 """
@@ -60,6 +60,16 @@ class NameHit(NamedTuple):
     record: PortalRecord
 
 
+class NamePage(NamedTuple):
+    """A page of a name search, and where the next one starts (None: this is the last).
+
+    A page may hold fewer than ``limit`` records and still have a next one: names that only
+    hold the query inside them are read when asked for (they need every name read)."""
+
+    hits: list[NameHit]
+    next: NameKey | None
+
+
 class IdHit(NamedTuple):
     key: IdKey
     record: PortalRecord
@@ -80,7 +90,7 @@ class PortalQueries(Protocol):
 
     def search_by_name_page(
         self, query: str, *, where: RecordFilter, after: NameKey | None, limit: int
-    ) -> list[NameHit]: ...
+    ) -> NamePage: ...
 
 
 class HistoriesReader(Protocol):

@@ -168,7 +168,10 @@ class PortalRecordPublic(BaseModel):
 
 class PortalRecordPage(BaseModel):
     items: list[PortalRecordPublic]
-    next: str | None = Field(description="cursor for the next page; null on the last page")
+    next: str | None = Field(
+        description="cursor for the next page; null on the last page. A name search's page "
+        "may be short and still have a next one (names holding the query inside them)"
+    )
 
 
 class EvidenceBundlePublic(BaseModel):

@@ -256,9 +256,8 @@ def search_by_name(
     selection = {**vars(where), "districts": None, "folded": folded, "accent": accent_key(q)}
     digest = fingerprint(selection)
     after = NameKey(*decode_cursor(cursor, digest, (int, str, str, int))) if cursor else None
-    hits = portal.search_by_name_page(q, where=where, after=after, limit=limit + 1)
-    page = hits[:limit]
-    records = [h.record for h in page]
+    found = portal.search_by_name_page(q, where=where, after=after, limit=limit)
+    records = [h.record for h in found.hits]
     query = {
         "q": q,
         "birth_year": birth_year,
@@ -273,7 +272,7 @@ def search_by_name(
     _audit(audit, user, "search_by_name", query, records)
     return PortalRecordPage(
         items=_public(services, records, history),
-        next=encode_cursor(digest, page[-1].key) if len(hits) > limit else None,
+        next=encode_cursor(digest, found.next) if found.next is not None else None,
     )
 
 

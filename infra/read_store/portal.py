@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from api.portal import IdHit, IdKey, NameHit, NameKey, RecordFilter
+from api.portal import IdHit, IdKey, NameHit, NameKey, NamePage, RecordFilter
 from domain.person_name import accent_key, fold
 from infra.read_store.database import (
     Row,
@@ -158,6 +158,9 @@ _SEARCH = (
 # records a better tier holds (a name of theirs matches it), so every record is in one tier
 # only and the pages of a search never repeat a record. The highest rank of each tier:
 _TIER_LAST_RANK = (3, 5, 9)
+# The first key of the "inside a name" tier: a page that stops before it goes on from there.
+_INSIDE_TIER = 2
+_INSIDE_NAMES = NameKey(6, "", "", 0)
 _BETTER_TIER = (
     None,
     "NOT EXISTS (SELECT 1 FROM portal_names AS e WHERE e.entry_id = m.entry_id "
@@ -507,13 +510,18 @@ class SqlPortalView(TrackedView):
 
     def search_by_name_page(
         self, query: str, *, where: RecordFilter, after: NameKey | None, limit: int
-    ) -> list[NameHit]:
+    ) -> NamePage:
         """Published records by name, ranked as ``search_by_name`` ranks them, after
-        ``after``, filtered; at most ``limit``. A tier is asked only while the page is not
-        full (the "contains" tier reads every name)."""
+        ``after``, filtered; at most ``limit``.
+
+        The "inside a name" tier reads every name (no index serves it): once the better tiers
+        gave this page a match, the page ends there and its ``next`` starts at that tier, so
+        a search whose name is found costs index reads only, and the broader matches are read
+        when the next page is asked for.
+        """
         folded = fold(query)
         if not folded or limit < 1:
-            return []
+            return NamePage([], None)
         filters, params = _filter_sql(where)
         params.update(folded=folded, accent=accent_key(query), upper=folded + _UPPER)
         if after is not None:
@@ -525,9 +533,11 @@ class SqlPortalView(TrackedView):
             )
         hits: list[NameHit] = []
         tiers = zip(_SEARCH_TIERS, _TIER_LAST_RANK, _BETTER_TIER, strict=True)
-        for (rank, matches), last_rank, better in tiers:
+        for tier, ((rank, matches), last_rank, better) in enumerate(tiers):
             if after is not None and after.rank > last_rank:
                 continue  # the cursor is past this tier
+            if tier == _INSIDE_TIER and hits:
+                return NamePage(hits, _INSIDE_NAMES)
             conditions = list(filters)
             if better is not None:
                 conditions.append(better)
@@ -536,8 +546,8 @@ class SqlPortalView(TrackedView):
             sql = _SEARCH_PAGE.format(
                 rank=rank, where=matches, conditions=" AND ".join(conditions) or "1 = 1"
             )
-            params["limit"] = limit - len(hits)
+            params["limit"] = limit + 1 - len(hits)  # one more: is there a next page?
             hits += [NameHit(_name_key(r), _record(r)) for r in self._db.query(sql, params)]
-            if len(hits) >= limit:
-                break
-        return hits
+            if len(hits) > limit:
+                return NamePage(hits[:limit], hits[limit - 1].key)
+        return NamePage(hits, None)

@@ -34,14 +34,22 @@ def world(tmp_path: Path, read_store: ReadStores) -> Iterator[World]:
 def search_pages(
     world: World, query: str, limit: int, where: RecordFilter = EVERYONE
 ) -> list[UUID]:
-    found: list[UUID] = []
+    return [r for page in search_page_ids(world, query, limit, where) for r in page]
+
+
+def search_page_ids(
+    world: World, query: str, limit: int, where: RecordFilter = EVERYONE
+) -> list[list[UUID]]:
+    pages: list[list[UUID]] = []
     after: NameKey | None = None
     while True:
-        hits = world.portal.search_by_name_page(query, where=where, after=after, limit=limit)
-        found += [h.record.id for h in hits]
-        if len(hits) < limit:
-            return found
-        after = hits[-1].key
+        page = world.portal.search_by_name_page(query, where=where, after=after, limit=limit)
+        assert len(page.hits) <= limit
+        pages.append([h.record.id for h in page.hits])
+        if page.next is None:
+            return pages
+        assert after is None or page.next > after
+        after = page.next
 
 
 def ranking_world(world: World) -> dict[str, UUID]:
@@ -76,7 +84,12 @@ def test_pages_of_a_name_search_follow_its_ranking_with_no_record_twice(world: W
 
 def test_a_name_search_key_tells_the_rank_and_order(world: World) -> None:
     ids = ranking_world(world)
-    hits = world.portal.search_by_name_page("Lò Văn Hòa", where=EVERYONE, after=None, limit=100)
+    first = world.portal.search_by_name_page("Lò Văn Hòa", where=EVERYONE, after=None, limit=100)
+    rest = world.portal.search_by_name_page(
+        "Lò Văn Hòa", where=EVERYONE, after=first.next, limit=100
+    )
+    assert rest.next is None
+    hits = first.hits + rest.hits
     keys = [h.key for h in hits]
     assert keys == sorted(keys)
     by_id = {h.record.id: h.key for h in hits}
@@ -87,6 +100,24 @@ def test_a_name_search_key_tells_the_rank_and_order(world: World) -> None:
     assert by_id[ids["prefix_subject"]].rank == 4
     assert by_id[ids["mid_word"]].rank == 8  # inside a word of the subject's name
     assert by_id[ids["accent_exact"]].name_key == "lo van hoa"
+
+
+def test_names_holding_the_query_inside_wait_for_the_next_page(world: World) -> None:
+    """Only they need every name read: a search whose name is found reads indexes only."""
+    ids = ranking_world(world)
+    inside = [ids["contains_subject"], ids["mid_word"]]
+    pages = search_page_ids(world, "Lò Văn Hòa", 100)
+    assert len(pages) == 2
+    assert pages[1] == inside
+    assert inside[0] not in pages[0]
+    # with nothing better, they fill the first page
+    assert search_page_ids(world, "van hoa", 100) == [
+        [r.id for r in world.portal.search_by_name("van hoa", limit=100)]
+    ]
+    # a full page of better matches ends before them, and the next page starts with them
+    full = search_page_ids(world, "Lò Văn Hòa", 6)
+    assert [len(p) for p in full] == [6, 2]  # the 6 better ones, then those inside
+    assert search_pages(world, "Lò Văn Hòa", 6) == search_pages(world, "Lò Văn Hòa", 100)
 
 
 def test_name_search_filters_apply_before_paging(world: World) -> None:

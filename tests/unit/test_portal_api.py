@@ -16,7 +16,7 @@ from api.audit import AuditFilter, AuditKey, AuditUnavailableError, PortalRead
 from api.cursor import decode_cursor, encode_cursor, fingerprint
 from api.deps import Positions, Services
 from api.main import create_app
-from api.portal import IdHit, IdKey, NameHit, NameKey, RecordFilter
+from api.portal import IdHit, IdKey, NameHit, NameKey, NamePage, RecordFilter
 from api.security import User
 from domain.actor import Role
 from domain.errors import InvalidValueError
@@ -123,13 +123,14 @@ class FakePortal:
 
     def search_by_name_page(
         self, query: str, *, where: RecordFilter, after: NameKey | None, limit: int
-    ) -> list[NameHit]:
+    ) -> NamePage:
         hits = sorted(
             NameHit(NameKey(0, r.search_key or "", str(r.register_id), r.entry_number), r)
             for r in self.records
             if r.search_key == fold(query) and self._visible(r, where)
         )
-        return [h for h in hits if after is None or h.key > after][:limit]
+        hits = [h for h in hits if after is None or h.key > after]
+        return NamePage(hits[:limit], hits[limit - 1].key if len(hits) > limit else None)
 
 
 class FakeHistory:
