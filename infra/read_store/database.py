@@ -90,6 +90,7 @@ class ReadDatabase(ABC):
     def __init__(self) -> None:
         self._lock = threading.RLock()  # the writer connection's
         self._batch_owner: int | None = None
+        self._positions: dict[str, int] = {}  # the batch's new positions, stored at its end
 
     # ----- what each engine provides --------------------------------------------------------
     @abstractmethod
@@ -138,8 +139,11 @@ class ReadDatabase(ABC):
                 self._batch_owner = threading.get_ident()
                 try:
                     yield
+                    if self._positions:  # once per view, not once per write
+                        self._writer_executemany(_SET_POSITION, list(self._positions.items()))
                 finally:
                     self._batch_owner = None
+                    self._positions = {}
 
     # ----- reads ----------------------------------------------------------------------------
     def query(self, sql: str, params: Params = ()) -> list[Row]:
@@ -161,6 +165,8 @@ class ReadDatabase(ABC):
                 yield reader
 
     def position(self, view: str) -> int:
+        if self.in_batch() and view in self._positions:
+            return self._positions[view]
         rows = self.query(_POSITION, (view,))
         return int(rows[0][0]) if rows else 0
 
@@ -176,10 +182,11 @@ class ReadDatabase(ABC):
     def write(self, view: str, position: int, apply: Callable[[Writer], None]) -> None:
         """Run ``apply`` and store ``position`` in one transaction, unless already past it."""
         with self.batch():
-            if position <= self._locked_position(view):
+            known = self._positions.get(view)
+            if position <= (self._locked_position(view) if known is None else known):
                 return
             apply(self)
-            self._writer_execute(_SET_POSITION, (view, position))
+            self._positions[view] = position  # stored when the batch ends, in its transaction
 
 
 def open_database(where: ReadDatabase | Path | str) -> ReadDatabase:
