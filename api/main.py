@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from api.deps import Services
 from api.problems import install_problem_handlers
 from api.routes import audit, meta, ops, pages, portal, progress, registers, workflow
+from api.web import install_web
 
 DESCRIPTION = """
 **hotich** — hồ sơ hộ tịch số hóa. Every step of digitising civil-status books is a signed,
@@ -16,7 +17,10 @@ Errors are RFC 9457 problem details (`application/problem+json`).
 
 
 def create_app(services: Services) -> FastAPI:
-    app = FastAPI(title="hotich", version="0.1.0", description=DESCRIPTION)
+    # /docs is served by install_web from hotich's own Swagger UI copy (no CDN); no /redoc
+    app = FastAPI(
+        title="hotich", version="0.1.0", description=DESCRIPTION, docs_url=None, redoc_url=None
+    )
     app.state.services = services
     install_problem_handlers(app)
     app.include_router(meta.router)
@@ -27,4 +31,5 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(ops.router)
     app.include_router(portal.router)
     app.include_router(audit.router)
+    install_web(app)  # the pages at /ui, assets at /static, /docs
     return app

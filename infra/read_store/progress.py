@@ -261,6 +261,53 @@ class SqlProgressView(TrackedView):
             counts, plans = self._counts(conn, None)
         return assess_province(counts, plans, today, districts)
 
+    def register_progress(self, district: str) -> list[tuple[RegisterRow, ProgressCounts]]:
+        """Each book of a district with its own figures (a drill-down: communes, books)."""
+        with self._db.snapshot() as conn:
+            registers = conn.query(
+                "SELECT * FROM registers WHERE district=? ORDER BY commune_code, id", (district,)
+            )
+            pages = {
+                register_id: int(n)
+                for register_id, n in conn.query(
+                    "SELECT register_id, COUNT(*) FROM register_pages WHERE district=? "
+                    "GROUP BY register_id",
+                    (district,),
+                )
+            }
+            entries = conn.query(
+                "SELECT register_id, status, second_keyed, published, COUNT(*) FROM entries "
+                "WHERE district=? GROUP BY register_id, status, second_keyed, published",
+                (district,),
+            )
+        figures: dict[str, dict[str, Any]] = {}
+        for register_id, status, second_keyed, published, n in entries:
+            f = figures.setdefault(register_id, {"entries_by_status": {}})
+            f["entries_by_status"][status] = f["entries_by_status"].get(status, 0) + n
+            f["entries_second_keyed"] = f.get("entries_second_keyed", 0) + (
+                n if second_keyed else 0
+            )
+            f["entries_published"] = f.get("entries_published", 0) + (n if published else 0)
+        books = []
+        for row in registers:
+            book = RegisterRow(
+                id=UUID(row["id"]),
+                district=row["district"],
+                commune_code=row["commune_code"],
+                kind=row["kind"],
+                page_count=int(row["page_count"]),
+                estimated_entries=int(row["estimated_entries"]),
+            )
+            counts = ProgressCounts(
+                registers=1,
+                pages_expected=book.page_count,
+                pages_scanned=pages.get(row["id"], 0),
+                entries_expected=book.estimated_entries,
+                **figures.get(row["id"], {}),
+            )
+            books.append((book, counts))
+        return books
+
     def trend(self, districts: Iterable[str] | None = None) -> list[TrendPoint]:
         """Day by day, the figures of ``TREND_STAGES`` at the end of each day on which one
         moved (of the ``districts`` given; None: the whole province)."""

@@ -20,6 +20,7 @@ from projections.district_progress import (
     TREND_STAGES,
     DistrictProgressProjection,
     EntryRow,
+    ProgressCounts,
     entry_deltas,
 )
 from projections.envelope import Envelope
@@ -120,3 +121,20 @@ def test_entry_deltas_count_first_reaching_each_stage() -> None:
     assert entry_deltas(corrected, dataclasses.replace(corrected, status="verified")) == ()
     published = dataclasses.replace(verified, status="published", ever_published=True)
     assert entry_deltas(verified, published) == (("entries_published", 1),)
+
+
+def test_each_books_figures_add_up_to_its_districts(
+    view: SqlProgressView, demo_envelopes: list[tuple[Envelope, int]]
+) -> None:
+    projection = DistrictProgressProjection(view)
+    with view.batch():
+        for envelope, position in demo_envelopes:
+            projection.process(envelope, position)
+    district = view.district_progress("026", TODAY)
+    books = view.register_progress("026")
+    assert len(books) == district.registers == 9
+    assert {b.commune_code for b, _ in books}
+    assert all(b.district == "026" for b, _ in books)
+    total = sum((counts for _, counts in books), ProgressCounts())
+    assert total == district.counts
+    assert view.register_progress("999") == []

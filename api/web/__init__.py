@@ -1,0 +1,115 @@
+"""The web pages: the managers' dashboard and the clerks' and verifiers' data-entry pages.
+
+Server-rendered Jinja2 templates with a little JavaScript (htmx for partial refresh and the
+upload form, a few lines of plain JS for the scan viewer and keyboard shortcuts); charts are
+SVG drawn on the server. Every asset is served by hotich from ``static/`` (``/static/…``),
+including Swagger UI for ``/docs``: nothing is fetched from the internet at run time.
+
+The pages are a sub-application mounted at ``/ui`` (outside the OpenAPI schema, with HTML
+error pages of their own); handlers are thin and call the same use cases as the JSON API.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from api.security import ForbiddenError
+from api.web.routes import dashboard, signin
+from api.web.session import PREFIX, PageForbiddenError, SignInRequiredError, signin_url
+from api.web.templating import render
+from digitization.errors import NotFoundError
+from domain.errors import DomainError
+
+STATIC = Path(__file__).parent / "static"
+SWAGGER = "/static/vendor/swagger-ui"
+
+
+def _sign_in(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, SignInRequiredError)
+    target = signin_url(exc.next_url)
+    if request.headers.get("hx-request"):  # htmx: the whole page goes to the sign-in form
+        return Response(status_code=401, headers={"HX-Redirect": target})
+    return RedirectResponse(target, status_code=303)
+
+
+def _forbidden(request: Request, exc: Exception) -> Response:
+    csrf = isinstance(exc, PageForbiddenError) and exc.csrf
+    return render(
+        request,
+        "error.html",
+        status=403,
+        message_key="error.csrf" if csrf else "error.forbidden",
+        detail=str(exc),
+    )
+
+
+def _not_found(request: Request, exc: Exception) -> Response:
+    return render(request, "error.html", status=404, message_key="error.not_found")
+
+
+def _domain(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, DomainError)
+    if isinstance(exc, NotFoundError):
+        return _not_found(request, exc)
+    return render(request, "error.html", status=400, domain_error=exc)
+
+
+def _invalid(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    detail = "; ".join(
+        ".".join(str(p) for p in e["loc"][1:]) + ": " + str(e["msg"]) for e in exc.errors()
+    )
+    return render(
+        request, "error.html", status=422, message_key="error.invalid_request", detail=detail
+    )
+
+
+def _http(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 404:
+        return _not_found(request, exc)
+    return render(request, "error.html", status=exc.status_code, detail=str(exc.detail))
+
+
+def web_app() -> FastAPI:
+    """The pages under /ui, with HTML error pages (the API keeps problem+json)."""
+    pages = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    pages.include_router(signin.router)
+    pages.include_router(dashboard.router)
+    pages.add_exception_handler(SignInRequiredError, _sign_in)
+    pages.add_exception_handler(ForbiddenError, _forbidden)
+    pages.add_exception_handler(DomainError, _domain)
+    pages.add_exception_handler(RequestValidationError, _invalid)
+    pages.add_exception_handler(StarletteHTTPException, _http)
+    return pages
+
+
+def install_web(app: FastAPI) -> None:
+    """Mount the pages at /ui and the assets at /static, and serve /docs from local assets."""
+    pages = web_app()
+    pages.state.services = app.state.services
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.mount(PREFIX, pages, name="ui")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        """Swagger UI for the OpenAPI schema, from hotich's own copy of swagger-ui-dist."""
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title=f"{app.title} — API",
+            swagger_js_url=f"{SWAGGER}/swagger-ui-bundle.js",
+            swagger_css_url=f"{SWAGGER}/swagger-ui.css",
+            swagger_favicon_url="/static/favicon.svg",
+            swagger_ui_parameters={"validatorUrl": None},
+        )
+
+    @app.get("/ui", include_in_schema=False)
+    def ui_root() -> RedirectResponse:
+        return RedirectResponse(f"{PREFIX}/dashboard", status_code=303)

@@ -1,0 +1,1 @@
+"""The web pages' routers: sign-in, the dashboard, data entry."""
