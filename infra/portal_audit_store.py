@@ -2,8 +2,18 @@
 
 One row per record an answer returned (``seq`` 0, 1, ...), or one row with no record for an
 answer that returned none; the rows of one request share its id, time, actor and query, and are
-written by one ``INSERT`` (one transaction): a request is audited whole or not at all. Indexes
-serve the admin's questions: by time, by actor, by record.
+written in one transaction: a request is audited whole or not at all. Indexes serve the
+admin's questions: by time, by actor, by record.
+
+Every portal answer waits for its audit rows to be committed, so the write must be cheap:
+
+* PostgreSQL: one multi-row ``INSERT`` on a pooled connection (the server commits concurrent
+  transactions together);
+* SQLite: one connection of its own, in WAL mode with durable commits (``synchronous=FULL``),
+  commits the rows of every request waiting at that moment in one transaction (group commit);
+  each request returns once the transaction holding its rows committed. WAL is a property of
+  the file, so the service database's other tables use it too (a commit in the default
+  rollback journal costs ~12 ms here, in WAL ~1.5 ms).
 """
 
 from __future__ import annotations
@@ -11,6 +21,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 from uuid import UUID
 
 import psycopg
@@ -38,11 +52,86 @@ def _at(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).isoformat(timespec="microseconds")
 
 
+def _insert(rows: int) -> str:
+    marks = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?)"] * rows)
+    return f"INSERT INTO {_TABLE} ({_COLUMNS}) VALUES {marks}"  # noqa: S608
+
+
+class _Waiting:
+    """One request's rows, waiting for a transaction to commit them."""
+
+    def __init__(self, params: list[Any], rows: int) -> None:
+        self.params = params
+        self.rows = rows
+        self.done = False
+        self.error: BaseException | None = None
+
+
+class _SqliteGroupWriter:
+    """Writes the audit rows of concurrent requests in one transaction (see the docstring)."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._conn: sqlite3.Connection | None = None
+        self._waiting: list[_Waiting] = []
+        self._waiting_lock = threading.Lock()
+        self._write_lock = threading.Lock()  # held by the request committing for all
+
+    def write(self, params: list[Any], rows: int) -> None:
+        mine = _Waiting(params, rows)
+        with self._waiting_lock:
+            self._waiting.append(mine)
+        with self._write_lock:
+            if not mine.done:  # nobody committed it while this request waited: commit them all
+                with self._waiting_lock:
+                    group, self._waiting = self._waiting, []
+                self._commit(group)
+        if mine.error is not None:
+            raise mine.error
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            conn = sqlite3.connect(
+                self._path, check_same_thread=False, isolation_level=None, timeout=30
+            )
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=FULL")
+            self._conn = conn
+        return self._conn
+
+    def _commit(self, group: Sequence[_Waiting]) -> None:
+        try:
+            conn = self._connection()
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                for waiting in group:
+                    conn.execute(_insert(waiting.rows), waiting.params)
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        except _STORE_ERRORS as e:
+            for waiting in group:
+                waiting.error = e
+        finally:
+            for waiting in group:
+                waiting.done = True
+
+    def close(self) -> None:
+        with self._write_lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+
 class SqlPortalAudit:
     def __init__(self, db: SqlDatabase) -> None:
         self._db = db
         for statement in _SCHEMA:
             db.execute(statement)
+        path = db.sqlite_path
+        self._sqlite = _SqliteGroupWriter(path) if path is not None else None
 
     def record(self, read: PortalRead) -> None:
         at = _at(read.at)
@@ -50,14 +139,19 @@ class SqlPortalAudit:
         head = (read.request_id, at, read.actor_id, read.actor_role, read.action, query)
         ids: list[str | None] = [str(i) for i in read.record_ids] or [None]
         rows = [(head[0], seq, *head[1:], record_id) for seq, record_id in enumerate(ids)]
-        marks = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?)"] * len(rows))
+        params = [value for row in rows for value in row]
         try:
-            self._db.execute(
-                f"INSERT INTO {_TABLE} ({_COLUMNS}) VALUES {marks}",  # noqa: S608
-                [value for row in rows for value in row],
-            )
+            if self._sqlite is not None:
+                self._sqlite.write(params, len(rows))
+            else:
+                self._db.execute(_insert(len(rows)), params)
         except _STORE_ERRORS as e:
             raise AuditUnavailableError(f"the portal audit could not be written: {e}") from e
+
+    def close(self) -> None:
+        """Close the SQLite writer's connection (it opens again if written to)."""
+        if self._sqlite is not None:
+            self._sqlite.close()
 
     def list_reads(
         self, where: AuditFilter, *, after: AuditKey | None, limit: int

@@ -74,6 +74,7 @@ def build_web(
         if settings.kafka_bootstrap
         else None
     )
+    audit = SqlPortalAudit(container.db)  # every portal read, in the service database
     services = Services(
         app=app,
         catalogue=cast(CatalogueReader, catalogue),  # a SwitchingView: the live copy's methods
@@ -94,7 +95,7 @@ def build_web(
         ),
         portal=cast(PortalQueries, envelope_views["portal"]),
         history=cast(HistoriesReader, envelope_views["history"]),
-        portal_audit=SqlPortalAudit(container.db),
+        portal_audit=audit,
         envelopes=lambda entry_id, up_to: stored_envelopes(app, entry_id, up_to),
     )
     api = create_app(services)
@@ -111,6 +112,7 @@ def build_web(
                 runner.stop()
             if lag is not None:
                 lag.close()
+            audit.close()
 
     api.router.lifespan_context = lifespan
     return Web(api=api, live=live, runners=runners, sealed=sealed)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from uuid import UUID
 
@@ -259,10 +260,34 @@ def test_the_audit_keeps_who_when_what_and_which_records(audit_db: SqlDatabase) 
     assert listed()[-1].at == T0 + dt.timedelta(seconds=1)
 
 
+def test_concurrent_reads_are_all_audited(audit_db: SqlDatabase) -> None:
+    audit = SqlPortalAudit(audit_db)
+
+    def record(n: int) -> None:
+        audit.record(read(n, f"portal.{n % 3}", (A, B) if n % 2 else (C,)))
+
+    with ThreadPoolExecutor(16) as pool:
+        list(pool.map(record, range(300)))
+    found = audit.list_reads(AuditFilter(), after=None, limit=1000)
+    assert [r.request_id for _, r in found] == [f"r{n:03d}" for n in reversed(range(300))]
+    assert len(audit.list_reads(AuditFilter(record=B), after=None, limit=1000)) == 150
+    assert all(r.record_ids == ((A, B) if int(r.request_id[1:]) % 2 else (C,)) for _, r in found)
+    audit.close()
+    if audit_db.sqlite_path is not None:  # the group writer's journal: WAL, on the file
+        assert audit_db.execute("PRAGMA journal_mode") == [("wal",)]
+
+
 def test_an_audit_that_cannot_be_written_says_so(audit_db: SqlDatabase) -> None:
     audit = SqlPortalAudit(audit_db)
+    audit.record(read(1, "portal.dvc", (A,)))
     audit_db.execute("DROP TABLE hotich_portal_audit")
     with pytest.raises(AuditUnavailableError, match="could not be written"):
         audit.record(read(1, "portal.dvc", (A,)))
     with pytest.raises(AuditUnavailableError, match="could not be read"):
         audit.list_reads(AuditFilter(), after=None, limit=5)
+    SqlPortalAudit(audit_db)  # the table again
+    audit.record(read(2, "portal.dvc", (A,)))
+    assert [r.request_id for _, r in audit.list_reads(AuditFilter(), after=None, limit=5)] == [
+        "r002"
+    ]
+    audit.close()
