@@ -292,7 +292,10 @@ class LocalDirBlobStore:
         """Whether a link made by ``presigned_get`` is genuine and not yet expired."""
         if self.link_secret is None or expires < self._now().timestamp():
             return False
-        return hmac.compare_digest(self._link_signature(key, expires), signature)
+        # as bytes: compare_digest refuses str with non-ASCII characters (TypeError)
+        return hmac.compare_digest(
+            self._link_signature(key, expires).encode(), signature.encode("utf-8", "replace")
+        )
 
     def retention(self, key: str) -> Retention | None:
         """GOVERNANCE retention until the recorded date; None when absent or not retained."""

@@ -15,3 +15,11 @@ def test_a_method_the_path_lacks_is_405_naming_the_allowed_ones(demo: DemoServer
     assert response.headers["content-type"] == PROBLEM_JSON
     assert response.headers["allow"] == "GET"
     assert response.json()["status"] == 405
+
+
+def test_a_view_link_with_a_non_ascii_signature_is_refused_not_a_500(demo: DemoServer) -> None:
+    with demo.client(None) as api:
+        response = api.get("/scans/cò", params={"expires": 4_102_444_800, "signature": "$cè"})
+
+    assert response.status_code == 403
+    assert response.headers["content-type"] == PROBLEM_JSON
