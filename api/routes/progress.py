@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field
 
 from api.deps import ServicesDep
 from api.security import CurrentUser, Permission, require
@@ -14,8 +15,20 @@ from projections.district_progress import DistrictProgress, ProvinceProgress
 
 router = APIRouter(tags=["progress"])
 
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_date(value: object) -> object:
+    """Only a calendar date: pydantic alone reads `today=0` as Unix time 0 (1970-01-01)."""
+    if isinstance(value, str) and not ISO_DATE.fullmatch(value):
+        raise ValueError("must be a date like 2023-11-30")
+    return value
+
+
 Today = Annotated[
-    dt.date | None, Query(description="the day to judge the plan against; default: today (UTC)")
+    dt.date | None,
+    BeforeValidator(_iso_date),
+    Query(description="the day to judge the plan against; default: today (UTC)"),
 ]
 
 

@@ -23,3 +23,14 @@ def test_a_view_link_with_a_non_ascii_signature_is_refused_not_a_500(demo: DemoS
 
     assert response.status_code == 403
     assert response.headers["content-type"] == PROBLEM_JSON
+
+
+def test_progress_takes_a_calendar_date_not_a_unix_time(demo: DemoServer) -> None:
+    with demo.client("manager.tinh") as api:
+        refused = api.get("/progress", params={"today": "0"})
+        judged = api.get("/progress", params={"today": "2023-12-01"})
+
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["field"] == "today"
+    assert judged.status_code == 200
+    assert judged.json()["today"] == "2023-12-01"
