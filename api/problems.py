@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from api.audit import AuditUnavailableError
 from api.security import AuthenticationError, ForbiddenError
@@ -128,13 +129,30 @@ def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     return problem(422, "Invalid request", detail, "invalid-request", errors=errors)
 
 
-def _http_error(_: Request, exc: Exception) -> JSONResponse:
+def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     response = problem(
         exc.status_code, str(exc.detail), str(exc.detail), "http-" + str(exc.status_code)
     )
     response.headers.update(exc.headers or {})  # e.g. Allow on 405 (RFC 9110)
+    if exc.status_code == 405:  # Starlette names only the first route of the path's methods
+        response.headers["Allow"] = ", ".join(sorted(_allowed_methods(request)))
     return response
+
+
+HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def _allowed_methods(request: Request) -> set[str]:
+    """Every method some route of the app answers in full at this request's path."""
+    routes = request.app.router.routes
+    return {
+        method
+        for method in HTTP_METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes
+        )
+    }
 
 
 def install_problem_handlers(app: FastAPI) -> None:

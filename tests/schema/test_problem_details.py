@@ -17,6 +17,14 @@ def test_a_method_the_path_lacks_is_405_naming_the_allowed_ones(demo: DemoServer
     assert response.json()["status"] == 405
 
 
+def test_405_names_every_method_of_the_path_not_only_the_first_routes(demo: DemoServer) -> None:
+    with demo.client("clerk.026.1") as api:
+        response = api.options("/registers/1f398359-d245-45e2-9b43-71b3290b4a75/pages")
+
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET, POST"
+
+
 def test_a_view_link_with_a_non_ascii_signature_is_refused_not_a_500(demo: DemoServer) -> None:
     with demo.client(None) as api:
         response = api.get("/scans/cò", params={"expires": 4_102_444_800, "signature": "$cè"})
