@@ -42,3 +42,12 @@ def test_progress_takes_a_calendar_date_not_a_unix_time(demo: DemoServer) -> Non
     assert refused.json()["errors"][0]["field"] == "today"
     assert judged.status_code == 200
     assert judged.json()["today"] == "2023-12-01"
+
+
+def test_the_schema_declares_the_bearer_token(demo: DemoServer) -> None:
+    with demo.client(None) as api:
+        document = api.get("/openapi.json").json()
+
+    assert document["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
+    assert document["paths"]["/entries/{entry_id}"]["get"]["security"] == [{"HTTPBearer": []}]
+    assert "security" not in document["paths"]["/healthz"]["get"]
