@@ -155,7 +155,70 @@ def _allowed_methods(request: Request) -> set[str]:
     }
 
 
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "Problem",
+    "description": "RFC 9457 problem details; `errors` names each field and the rule it broke",
+    "type": "object",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string", "format": "uri"},
+        "title": {"type": "string"},
+        "status": {"type": "integer", "minimum": 400, "maximum": 599},
+        "detail": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["field", "rule"],
+                "properties": {"field": {"type": "string"}, "rule": {"type": "string"}},
+            },
+        },
+    },
+}
+# Answers every operation may give, by what it declares.
+AUTH_PROBLEMS = {
+    "401": "no valid bearer token",
+    "403": "the user's role or districts do not allow this",
+}
+NOT_FOUND = "no such resource"
+UNPARSEABLE = "the body could not be parsed (e.g. not UTF-8)"
+
+
+def document_problems(openapi: dict[str, Any]) -> dict[str, Any]:
+    """Make the OpenAPI document say what the handlers above answer: every 4xx/5xx response is
+    problem+json (FastAPI documents its 422 as application/json), an operation that takes a
+    bearer token may answer 401 and 403, one with a path parameter 404, one with a body 400."""
+    schemas = openapi.setdefault("components", {}).setdefault("schemas", {})
+    schemas["Problem"] = PROBLEM_SCHEMA
+    content = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    for path, item in openapi.get("paths", {}).items():
+        for operation in item.values():
+            responses = operation.setdefault("responses", {})
+            if operation.get("security"):
+                for status, description in AUTH_PROBLEMS.items():
+                    responses.setdefault(status, {"description": description})
+            if "{" in path:
+                responses.setdefault("404", {"description": NOT_FOUND})
+            if "requestBody" in operation:
+                responses.setdefault("400", {"description": UNPARSEABLE})
+            for status, response in responses.items():
+                if status[0] in "45":
+                    response["content"] = content
+    for unused in ("HTTPValidationError", "ValidationError"):  # FastAPI's 422 body, not ours
+        schemas.pop(unused, None)
+    return openapi
+
+
 def install_problem_handlers(app: FastAPI) -> None:
+    build_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        document = build_openapi()  # built once and cached by FastAPI
+        if "Problem" not in document.get("components", {}).get("schemas", {}):
+            document_problems(document)
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(AuthenticationError, _authentication_error)
     app.add_exception_handler(ForbiddenError, _forbidden_error)

@@ -217,7 +217,12 @@ def list_pages(register_id: UUID, user: CurrentUser, services: ServicesDep) -> l
     ]
 
 
-@router.get("/scans/{key:path}", response_class=StreamingResponse, include_in_schema=True)
+@router.get(
+    "/scans/{key:path}",
+    response_class=StreamingResponse,
+    include_in_schema=True,
+    responses={403: {"description": "the link is not valid or has expired"}},
+)
 def view_scan(key: str, expires: int, signature: str, services: ServicesDep) -> StreamingResponse:
     """A scanned page by the short-lived link from the page listing (embedded blob store)."""
     blobs = services.app.blobs

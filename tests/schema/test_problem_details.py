@@ -51,3 +51,20 @@ def test_the_schema_declares_the_bearer_token(demo: DemoServer) -> None:
     assert document["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
     assert document["paths"]["/entries/{entry_id}"]["get"]["security"] == [{"HTTPBearer": []}]
     assert "security" not in document["paths"]["/healthz"]["get"]
+
+
+def test_the_schema_documents_the_problems_each_operation_may_answer(demo: DemoServer) -> None:
+    with demo.client(None) as api:
+        document = api.get("/openapi.json").json()
+
+    assert document["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
+    entry = document["paths"]["/entries/{entry_id}"]["get"]
+    assert entry["security"] == [{"HTTPBearer": []}]
+    assert {"401", "403", "404", "422"} <= set(entry["responses"])
+    assert "400" in document["paths"]["/registers"]["post"]["responses"]
+    assert "403" in document["paths"]["/scans/{key}"]["get"]["responses"]
+    for item in document["paths"].values():
+        for operation in item.values():
+            for status, response in operation["responses"].items():
+                if status[0] in "45":
+                    assert list(response["content"]) == [PROBLEM_JSON], (status, operation)
