@@ -30,6 +30,12 @@ def encode_cursor(query_fingerprint: str, key: Sequence[Any]) -> str:
     return base64.urlsafe_b64encode(text.encode()).decode("ascii").rstrip("=")
 
 
+def _is(value: Any, kind: type) -> bool:
+    if type(value) is not kind:  # exact: a bool is no int here
+        return False
+    return not isinstance(value, int) or -(2**53) < value < 2**53  # what both databases hold
+
+
 def decode_cursor(cursor: str, query_fingerprint: str, types: Sequence[type]) -> list[Any]:
     """The key in ``cursor``, whose items have ``types``; InvalidValueError if it is not a
     cursor, or one of another query."""
@@ -41,10 +47,7 @@ def decode_cursor(cursor: str, query_fingerprint: str, types: Sequence[type]) ->
     if (
         not isinstance(values, list)
         or len(values) != len(types) + 1
-        or not all(
-            type(v) is t  # exact: a bool is no int here
-            for v, t in zip(values[1:], types, strict=True)
-        )
+        or not all(_is(v, t) for v, t in zip(values[1:], types, strict=True))
     ):
         raise InvalidValueError(FIELD, "is not a cursor this API gave out")
     if values[0] != query_fingerprint:

@@ -20,22 +20,44 @@ from domain.errors import InvalidValueError
 router = APIRouter(prefix="/audit", tags=["audit"])
 
 When = Annotated[
-    dt.datetime | None,
-    Query(description="ISO 8601; without a zone: UTC"),
+    str | None,
+    Query(
+        max_length=40,
+        pattern=r"^\d{4}-\d{2}-\d{2}",
+        description="ISO 8601 (2026-11-28, 2026-11-28T09:30:00+07:00); without a zone: UTC",
+        examples=["2026-11-28T02:00:00Z"],
+    ),
 ]
 
 
-def _utc(moment: dt.datetime | None) -> dt.datetime | None:
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=dt.UTC)
+def _utc(text: str | None, field: str) -> dt.datetime | None:
+    if text is None:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(text)
+        return (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).astimezone(dt.UTC)
+    except ValueError:
+        raise InvalidValueError(field, "must be an ISO 8601 date or time") from None
+    except OverflowError:
+        raise InvalidValueError(
+            field, "must be a time between the years 1 and 9999 in UTC"
+        ) from None
 
 
-@router.get("/portal", response_model=PortalAuditPage)
+@router.get(
+    "/portal",
+    response_model=PortalAuditPage,
+    responses={503: {"description": "the audit trail could not be read"}},
+)
 def list_portal_reads(
     user: CurrentUser,
     services: ServicesDep,
-    actor: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    actor: Annotated[
+        str | None,
+        Query(
+            min_length=1, max_length=100, pattern=r"^[^\s\x00-\x1f\x7f]+$", description="user id"
+        ),
+    ] = None,
     since: When = None,
     until: When = None,
     record: Annotated[UUID | None, Query(description="reads that returned this record")] = None,
@@ -46,7 +68,9 @@ def list_portal_reads(
     require(user, Permission.ADMIN)
     if services.portal_audit is None:
         raise HTTPException(503, "the portal audit is not served by this instance")
-    where = AuditFilter(actor=actor, since=_utc(since), until=_utc(until), record=record)
+    where = AuditFilter(
+        actor=actor, since=_utc(since, "since"), until=_utc(until, "until"), record=record
+    )
     if where.since and where.until and where.until <= where.since:
         raise InvalidValueError("until", "must be later than since")
     digest = fingerprint(vars(where))

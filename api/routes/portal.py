@@ -56,6 +56,10 @@ HOW_TO_CHECK = (
     "'Checking an evidence bundle')."
 )
 
+AUDITED: dict[int | str, dict[str, Any]] = {
+    503: {"description": "the read could not be audited, so it is not answered"}
+}
+NO_CONTROL_CHARACTERS = r"^[^\x00-\x1f\x7f]*$"
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description="records per page")]
 Cursor = Annotated[
     str | None, Query(max_length=1000, description="`next` of the previous page, as given")
@@ -178,7 +182,7 @@ def _one(
 
 
 # ----- lookups --------------------------------------------------------------------------------
-@router.get("/records", response_model=PortalRecordPage)
+@router.get("/records", response_model=PortalRecordPage, responses=AUDITED)
 def find_by_personal_id(
     user: CurrentUser,
     services: ServicesDep,
@@ -206,7 +210,7 @@ def find_by_personal_id(
     )
 
 
-@router.get("/records/search", response_model=PortalRecordPage)
+@router.get("/records/search", response_model=PortalRecordPage, responses=AUDITED)
 def search_by_name(
     user: CurrentUser,
     services: ServicesDep,
@@ -215,6 +219,7 @@ def search_by_name(
         Query(
             min_length=1,
             max_length=120,
+            pattern=NO_CONTROL_CHARACTERS,
             description="a name or part of one; case, diacritics, NFC/NFD and tone-mark "
             "placement (hoà/hòa) do not matter",
         ),
@@ -276,7 +281,11 @@ def search_by_name(
     )
 
 
-@router.get("/registers/{register_id}/entries/{entry_number}", response_model=PortalRecordPublic)
+@router.get(
+    "/registers/{register_id}/entries/{entry_number}",
+    response_model=PortalRecordPublic,
+    responses=AUDITED,
+)
 def get_by_register_and_number(
     register_id: UUID,
     entry_number: Annotated[int, Path(ge=1, le=1_000_000)],
@@ -291,7 +300,7 @@ def get_by_register_and_number(
     return _one(user, services, "get_by_register_and_number", query, record)
 
 
-@router.get("/records/{entry_id}", response_model=PortalRecordPublic)
+@router.get("/records/{entry_id}", response_model=PortalRecordPublic, responses=AUDITED)
 def get_record(entry_id: UUID, user: CurrentUser, services: ServicesDep) -> PortalRecordPublic:
     """One published record by its entry id."""
     require(user, Permission.PORTAL_READ)
@@ -301,7 +310,7 @@ def get_record(entry_id: UUID, user: CurrentUser, services: ServicesDep) -> Port
 
 
 # ----- evidence -------------------------------------------------------------------------------
-@router.get("/records/{entry_id}/evidence", response_model=EvidenceBundlePublic)
+@router.get("/records/{entry_id}/evidence", response_model=EvidenceBundlePublic, responses=AUDITED)
 def get_evidence(entry_id: UUID, user: CurrentUser, services: ServicesDep) -> EvidenceBundlePublic:
     """A self-contained bundle: the record, its signed events as stored, and the public keys
     that signed them; anyone can check it without hotich (docs/check_evidence.py)."""

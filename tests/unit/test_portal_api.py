@@ -249,7 +249,14 @@ def test_a_cursor_gives_back_its_key_for_the_same_query_only() -> None:
     with pytest.raises(InvalidValueError, match="belongs to another query") as other:
         decode_cursor(cursor, fingerprint({"q": "vu thi my"}), (int, str, str, int))
     assert other.value.field == "cursor"
-    for broken in ("%%%", "bm90IGpzb24", encode_cursor(digest, [True, "x", "y", 1])):
+    for broken in (
+        "%%%",
+        "bm90IGpzb24",
+        "ção",
+        encode_cursor(digest, [True, "x", "y", 1]),
+        encode_cursor(digest, [10**30, "x", "y", 1]),
+        encode_cursor(digest, [1, "x", "y"]),
+    ):
         with pytest.raises(InvalidValueError, match="not a cursor"):
             decode_cursor(broken, digest, (int, str, str, int))
 
@@ -330,6 +337,8 @@ def test_filters_reach_the_read_model_parsed(portal: Portal) -> None:
         ({"q": "giang", "kind": "baptism"}, "kind"),
         ({"q": "giang", "district": "26"}, "district"),
         ({"q": "giang", "commune": "718"}, "commune"),
+        ({"q": "giang\x00"}, "q"),  # PostgreSQL cannot hold NUL in text
+        ({"q": "x" * 121}, "q"),
         ({}, "q"),
     ],
 )
@@ -431,6 +440,17 @@ def test_admins_page_through_the_audit_and_others_may_not(portal: Portal) -> Non
     assert [i["action"] for i in mine["items"]] == ["search_by_name"]
     for user in ("portal", "manager"):
         assert portal.get("/audit/portal", user=user).status_code == 403
+    for params, field in (
+        ({"actor": "portal\x00"}, "actor"),
+        ({"actor": "two words"}, "actor"),
+        ({"since": "0001-01-01T00:00:00+05:00"}, "since"),
+        ({"until": "0.5"}, "until"),  # a number is no time here
+        ({"until": "2026-13-01"}, "until"),
+        ({"record": "not-a-uuid"}, "record"),
+    ):
+        response = portal.get("/audit/portal", user="admin", **params)
+        assert response.status_code == 422, params
+        assert [f for f, _ in errors(response)] == [field]
     backwards = portal.get(
         "/audit/portal", user="admin", since="2026-11-28T00:00:00", until="2026-11-27T00:00:00"
     )
