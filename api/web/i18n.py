@@ -407,7 +407,8 @@ class Translator:
         return text.format(**values) if values else text
 
     def label(self, path: str) -> str:
-        return vietnamese_label(path) if self.lang == "vi" else english_label(path)
+        label = vietnamese_label(path) if self.lang == "vi" else english_label(path)
+        return label[:1].upper() + label[1:]
 
     def kind(self, kind: str) -> str:
         record_kind = RecordKind(kind)
@@ -440,9 +441,9 @@ class Translator:
 
     def field_error(self, error: InvalidValueError) -> str:
         """ "Ngày sinh (child.birth_date): phải là ngày như …" — the field and the rule."""
-        label = self.label(error.field) if self.lang == "en" else None
-        if label is None:
-            label = error.label_vi or vietnamese_label(error.field)
+        label = self.label(error.field)
+        if self.lang == "vi" and error.label_vi:
+            label = error.label_vi[:1].upper() + error.label_vi[1:]
         return self("err.field", label=label, field=error.field, rule=self.rule(error.rule))
 
     def error(self, error: DomainError) -> str:

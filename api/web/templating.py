@@ -3,6 +3,7 @@ token in every context, and the language remembered in a cookie when ``?lang=`` 
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -17,6 +18,7 @@ from api.web.session import LANG_COOKIE, PREFIX, csrf_token, session_token
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 TEMPLATES.env.globals["PREFIX"] = PREFIX
+TEMPLATES.env.filters["asdict"] = dataclasses.asdict
 
 
 def translator(request: Request) -> Translator:

@@ -48,6 +48,15 @@ class Site:
             yield client
 
 
+@contextmanager
+def signed_in(base_url: str, token: str) -> Iterator[httpx.Client]:
+    """A browser-like client signed in with ``token`` through the sign-in form."""
+    with httpx.Client(base_url=base_url, timeout=60) as client:
+        response = client.post("/ui/signin", data={"token": token, "next": "/ui/"})
+        assert response.status_code == 303, response.text
+        yield client
+
+
 def add_users(container: Container, users: dict[str, tuple[Role, list[str]]]) -> dict[str, str]:
     tokens = {}
     for user_id, (role, districts) in users.items():
