@@ -319,6 +319,11 @@ _RULES_VI: list[tuple[re.Pattern[str], str]] = [
         (r"^must settle at least one discrepancy$", "phải đối chiếu ít nhất một trường"),
         (r"^is not a field of .*$", "không phải là trường của loại bản ghi này"),
         (
+            r"^content is not JPEG, PNG, TIFF or PDF.*$",
+            "không phải ảnh JPEG, PNG, TIFF hoặc PDF (xét theo nội dung, không theo tên tệp)",
+        ),
+        (r"^.*exceeds the limit of (?P<n>\d+).*$", "quá lớn: vượt giới hạn {n} ({rule})"),
+        (
             r"^(?:gives|file|names the same page).*$|^'.*' is not a page number$",
             "số trang không khớp với các tệp ({rule})",
         ),

@@ -123,6 +123,7 @@ def test_a_page_uploaded_from_the_browser_then_keyed_checked_and_published(stack
         )
         assert not_a_scan.status_code == 415
         assert 'id="upload-error"' in not_a_scan.text
+        assert "không phải ảnh JPEG, PNG, TIFF hoặc PDF" in not_a_scan.text
 
         form = clerk.get(f"/ui/registers/{book}/entry")
         assert 'id="key-form"' in form.text

@@ -94,3 +94,10 @@ def test_workflow_refusals_are_translated() -> None:
     assert "reload" in EN.error(VersionConflictError("entry", "e", 3, 4))
     unknown = InvalidValueError("x", "a rule nobody translated")
     assert "a rule nobody translated" in VI.error(unknown)
+
+
+def test_upload_refusals_are_translated() -> None:
+    assert "vượt giới hạn 10" in VI.rule("the upload exceeds the limit of 10 bytes")
+    assert VI.rule("content is not JPEG, PNG, TIFF or PDF (the file name is not used)").startswith(
+        "không phải ảnh JPEG"
+    )
