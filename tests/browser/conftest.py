@@ -1,9 +1,10 @@
 """Real Chromium (Debian's /usr/bin/chromium, never a downloaded browser) driven by Playwright,
 against hotich serving the demo on the embedded default.
 
-Every test gets a fresh browser context and page. The page may talk to the server under test
-only: every request it makes is recorded, any other host is refused, and the test fails if one
-was attempted; an uncaught JavaScript error fails it too. Screenshots go to
+Every test gets a fresh browser context and page (``open_page`` opens more, each in a context
+of its own: one signed-in user each). Pages may talk to the server under test only: every
+request they make is recorded, any other host is refused, and the test fails if one was
+attempted; an uncaught JavaScript error fails it too. Screenshots go to
 ``test-artifacts/screenshots/`` (a failing test leaves ``<test>-failed.png``).
 """
 
@@ -17,7 +18,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 
 from tests.demo_stack import DemoServer, serve_demo
@@ -113,28 +114,40 @@ def traffic() -> Traffic:
 
 
 @pytest.fixture
-def context(browser: Browser, traffic: Traffic) -> Iterator[BrowserContext]:
-    context = browser.new_context(viewport=VIEWPORT, locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh")
-    context.set_default_timeout(15_000)
-    context.on("request", lambda request: traffic.requests.append(request.url))
-    context.route(lambda url: not is_local(url), lambda route: route.abort("blockedbyclient"))
-    yield context
-    context.close()
+def open_page(
+    browser: Browser, traffic: Traffic, request: pytest.FixtureRequest
+) -> Iterator[Callable[[], Page]]:
+    """Open a page in a context of its own (its own cookies: one signed-in user each). All of
+    them are recorded alike; a failed test saves a screenshot of each."""
+    pages: list[Page] = []
+
+    def open_one() -> Page:
+        context = browser.new_context(
+            viewport=VIEWPORT, locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh"
+        )
+        context.set_default_timeout(15_000)
+        context.on("request", lambda r: traffic.requests.append(r.url))
+        context.route(lambda url: not is_local(url), lambda route: route.abort("blockedbyclient"))
+        page = context.new_page()
+        page.on("pageerror", lambda error: traffic.page_errors.append(str(error)))
+        pages.append(page)
+        return page
+
+    yield open_one
+    call = getattr(request.node, "report_call", None)
+    for number, page in enumerate(pages, start=1):
+        if call is not None and call.failed:
+            suffix = "" if len(pages) == 1 else f"-{number}"
+            shot = save_screenshot(page, f"{request.node.name}-failed{suffix}")
+            print(f"screenshot of the failure: {shot}")
+        page.context.close()
+    assert traffic.non_local == [], f"the page asked for non-local URLs: {traffic.non_local}"
+    assert traffic.page_errors == [], f"uncaught JavaScript errors: {traffic.page_errors}"
 
 
 @pytest.fixture
-def page(
-    context: BrowserContext, traffic: Traffic, request: pytest.FixtureRequest
-) -> Iterator[Page]:
-    page = context.new_page()
-    page.on("pageerror", lambda error: traffic.page_errors.append(str(error)))
-    yield page
-    call = getattr(request.node, "report_call", None)
-    if call is not None and call.failed:
-        shot = save_screenshot(page, f"{request.node.name}-failed")
-        print(f"screenshot of the failure: {shot}")
-    assert traffic.non_local == [], f"the page asked for non-local URLs: {traffic.non_local}"
-    assert traffic.page_errors == [], f"uncaught JavaScript errors: {traffic.page_errors}"
+def page(open_page: Callable[[], Page]) -> Page:
+    return open_page()
 
 
 def save_screenshot(page: Page, name: str) -> Path:
@@ -146,11 +159,12 @@ def save_screenshot(page: Page, name: str) -> Path:
 
 
 @pytest.fixture
-def screenshot(page: Page, request: pytest.FixtureRequest) -> Callable[[str], Path]:
-    """Save the page as ``<test>-<step>.png`` under test-artifacts/screenshots/."""
+def screenshot(page: Page, request: pytest.FixtureRequest) -> Callable[..., Path]:
+    """Save a page (the test's first by default) as ``<test>-<step>.png`` under
+    test-artifacts/screenshots/."""
 
-    def take(step: str) -> Path:
-        path = save_screenshot(page, f"{request.node.name}-{step}")
+    def take(step: str, of: Page = page) -> Path:
+        path = save_screenshot(of, f"{request.node.name}-{step}")
         print(f"screenshot: {path}")
         return path
 

@@ -11,7 +11,7 @@ from tests.demo_stack import DemoServer
 
 
 def test_openapi_page_renders_every_operation_from_local_assets(
-    demo: DemoServer, page: Page, screenshot: Callable[[str], Path]
+    demo: DemoServer, page: Page, screenshot: Callable[..., Path]
 ) -> None:
     page.goto(f"{demo.base_url}/docs")
 

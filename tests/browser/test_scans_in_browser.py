@@ -23,7 +23,7 @@ def a_scanned_book(demo: DemoServer, user: str) -> tuple[str, list[dict[str, obj
 
 
 def test_clerk_opens_a_scanned_page_by_its_view_link(
-    demo: DemoServer, page: Page, screenshot: Callable[[str], Path]
+    demo: DemoServer, page: Page, screenshot: Callable[..., Path]
 ) -> None:
     _, pages = a_scanned_book(demo, "clerk.026.1")
     first = pages[0]
