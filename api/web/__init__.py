@@ -19,6 +19,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.security import ForbiddenError
 from api.web.routes import dashboard, entry, signin
@@ -28,6 +29,38 @@ from digitization.errors import NotFoundError
 from domain.errors import DomainError
 
 STATIC = Path(__file__).parent / "static"
+# Scripts, styles and requests only from hotich itself (no inline script; htmx's eval is off);
+# scan images may come from the S3 server's short-lived links.
+SECURITY_HEADERS = [
+    (
+        b"content-security-policy",
+        b"default-src 'self'; img-src 'self' data: http: https:; object-src 'none'; "
+        b"base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    ),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+]
+
+
+class SecurityHeaders:
+    """Adds SECURITY_HEADERS to every response of the pages (plain ASGI: uploads stream)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
 SWAGGER = "/static/vendor/swagger-ui"
 
 
@@ -89,6 +122,7 @@ def web_app() -> FastAPI:
     pages.add_exception_handler(DomainError, _domain)
     pages.add_exception_handler(RequestValidationError, _invalid)
     pages.add_exception_handler(StarletteHTTPException, _http)
+    pages.add_middleware(SecurityHeaders)
     return pages
 
 

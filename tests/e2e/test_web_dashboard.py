@@ -280,6 +280,9 @@ def test_docs_and_pages_load_every_asset_from_hotich_itself(
             for asset in assets:
                 if asset.startswith("/static/"):
                     assert anyone.get(asset).status_code == 200, asset
+        csp = manager.get("/ui/dashboard").headers["content-security-policy"]
+        assert "default-src 'self'" in csp
+        assert "frame-ancestors 'none'" in csp
         assert "/static/vendor/swagger-ui/swagger-ui-bundle.js" in docs.text
         assert "cdn" not in docs.text
         htmx = anyone.get("/static/vendor/htmx/htmx.min.js")
