@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, cast
 from uuid import UUID, uuid5
 
@@ -214,12 +215,17 @@ class Portal:
         self.api: FastAPI = create_app(services)
 
     def get(self, path: str, user: str = "portal", **params: Any) -> httpx.Response:
+        """One request to the app in this process, no server, on a thread of its own (so it
+        works while another test's event loop runs in this thread, as Playwright's does)."""
+
         async def request() -> httpx.Response:
             transport = httpx.ASGITransport(app=self.api)
             async with httpx.AsyncClient(transport=transport, base_url="http://hotich") as c:
-                return await c.get(path, params=params, headers={"Authorization": f"Bearer {user}"})
+                headers = {"Authorization": f"Bearer {user}"}
+                return await c.get(path, params=params, headers=headers)
 
-        return asyncio.run(request())
+        with ThreadPoolExecutor(1) as thread:
+            return thread.submit(asyncio.run, request()).result()
 
 
 @pytest.fixture
