@@ -39,7 +39,9 @@ def test_manager_sees_the_headline_and_drills_into_a_district(
     communes.first.click()
     expect(page.locator("#commune-name")).to_be_visible()
     books = page.get_by_test_id("open-book")
-    expect(books).to_have_count(3)  # a birth, a death and a marriage book
+    expect(books.first).to_be_visible()
+    kinds = {book.get_attribute("data-kind") for book in page.locator("#books article").all()}
+    assert {"birth", "death", "marriage"} <= kinds  # the demo's three books (others may follow)
     screenshot("commune")
 
     books.first.click()
