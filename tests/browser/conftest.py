@@ -83,13 +83,15 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
         yield server
 
 
-@pytest.fixture(scope="session")
+# package scope: Playwright's sync API runs an event loop in the main thread while it is open;
+# closing it once the browser tests are done leaves asyncio.run() usable by the tests after them
+@pytest.fixture(scope="package")
 def playwright() -> Iterator[Playwright]:
     with sync_playwright() as p:
         yield p
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     if not os.access(CHROMIUM, os.X_OK):
         pytest.fail(f"{CHROMIUM} not found: run `make test` (infra/scripts/chromium.sh install)")
