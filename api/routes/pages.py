@@ -133,7 +133,7 @@ async def upload_pages(
         if not form.files:
             raise UploadFormError("files", "at least one file is required")
         reasons = form.fields.get("rescan_reason", [])
-        reason = reasons[0] if reasons else None
+        reason = (reasons[0].strip() or None) if reasons else None  # a blank field: no reason
         infos = [  # content first: a file that is no scan gets 415
             inspect_scan(
                 received.writer.path,
