@@ -15,3 +15,4 @@ export HOTICH_BENCH_DATABASE_URL HOTICH_BENCH_KAFKA
 "$ROOT/.venv/bin/python" -m bench.append "$@"
 "$ROOT/.venv/bin/python" -m bench.upload
 "$ROOT/.venv/bin/python" -m bench.pipeline
+"$ROOT/.venv/bin/python" -m bench.portal
