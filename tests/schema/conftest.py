@@ -9,7 +9,7 @@ import pytest
 from tests.demo_stack import DemoServer, serve_demo
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
     with serve_demo(tmp_path_factory, "schema") as server:
         yield server
