@@ -34,19 +34,21 @@ Figures are printed, never asserted. Targets of the issue (2-core machine): ID l
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import datetime as dt
 import hashlib
+import http.client
 import json
 import os
 import platform
+import queue
 import random
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unicodedata
 import uuid
@@ -55,7 +57,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import httpx
 import psycopg
@@ -100,6 +102,7 @@ PORTAL_USER = "portal.bench"
 SAMPLES = 4_000  # personal IDs and names kept for the queries
 MISSING_IDS = 0.05  # share of ID lookups for IDs no record holds
 PAGE = 20  # the API's default page size
+SEQUENTIAL = 200  # requests of the one-at-a-time pass
 
 
 # ----- synthetic books and entries ------------------------------------------------------------
@@ -745,45 +748,66 @@ class Run:
         return (len(self.latencies) + self.errors) / self.seconds
 
 
-async def _drive(url: str, token: str, queries: list[Query], rate: float) -> Run:
-    """Open loop: query i is sent at start + i / rate, whatever the answers before it do."""
-    limits = httpx.Limits(max_connections=256, max_keepalive_connections=256)
+def drive(url: str, token: str, queries: list[Query], rate: float, workers: int) -> Run:
+    """Open loop: query i is due at start + i / rate, whatever the answers before it do.
+    ``workers`` threads, each on its own keep-alive connection, take the due queries in order;
+    when all are busy a query waits, and its latency (from when it was due) shows it."""
+    host, port = urlsplit(url).hostname or "127.0.0.1", urlsplit(url).port or 80
     headers = {"Authorization": f"Bearer {token}"}
+    due: queue.Queue[tuple[float, Query] | None] = queue.Queue()
     latencies: list[float] = []
     errors: list[str] = []
-    async with httpx.AsyncClient(
-        base_url=url, headers=headers, limits=limits, timeout=60
-    ) as client:
-        loop = asyncio.get_running_loop()
 
-        async def one(query: Query, scheduled: float) -> None:
+    def work() -> None:
+        conn = http.client.HTTPConnection(host, port, timeout=120)
+        while (item := due.get()) is not None:
+            scheduled, query = item
             try:
-                response = await client.get(query.path, params=query.params)
-            except httpx.HTTPError as e:
+                conn.request("GET", f"{query.path}?{urlencode(query.params)}", headers=headers)
+                response = conn.getresponse()
+                body = response.read()
+            except (OSError, http.client.HTTPException) as e:
                 errors.append(f"{type(e).__name__}: {e}")
-                return
-            if response.status_code != 200:
-                errors.append(f"HTTP {response.status_code}: {response.text[:200]}")
-                return
-            latencies.append(loop.time() - scheduled)
+                conn.close()
+                conn = http.client.HTTPConnection(host, port, timeout=120)
+                continue
+            if response.status != 200:
+                errors.append(f"HTTP {response.status}: {body[:200]!r}")
+            else:
+                latencies.append(time.perf_counter() - scheduled)
+        conn.close()
 
-        tasks = []
-        start = loop.time() + 0.1
-        for i, query in enumerate(queries):
-            scheduled = start + i / rate
-            delay = scheduled - loop.time()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(one(query, scheduled)))
-        await asyncio.gather(*tasks)
-        seconds = loop.time() - start
+    threads = [threading.Thread(target=work, daemon=True) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    start = time.perf_counter() + 0.1
+    for i, query in enumerate(queries):
+        scheduled = start + i / rate
+        delay = scheduled - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
+        due.put((scheduled, query))
+    for _ in threads:
+        due.put(None)
+    for thread in threads:
+        thread.join()
     if errors:
         print(f"    first error: {errors[0]}", flush=True)
-    return Run(latencies, len(errors), seconds)
+    return Run(latencies, len(errors), time.perf_counter() - start)
 
 
-def drive(url: str, token: str, queries: list[Query], rate: float) -> Run:
-    return asyncio.run(_drive(url, token, queries, rate))
+def sequential(url: str, token: str, queries: list[Query]) -> list[float]:
+    """One request at a time (closed loop): what a request costs the server alone, seconds."""
+    headers = {"Authorization": f"Bearer {token}"}
+    latencies: list[float] = []
+    with httpx.Client(base_url=url, headers=headers, timeout=60) as client:
+        for query in queries:
+            started = time.perf_counter()
+            response = client.get(query.path, params=query.params)
+            latencies.append(time.perf_counter() - started)
+            if response.status_code != 200:
+                raise BenchError(f"{query.path} {query.params}: HTTP {response.status_code}")
+    return latencies
 
 
 def check_answers(url: str, token: str, queries: dict[str, list[Query]]) -> None:
@@ -855,13 +879,23 @@ def bench_backend(store: SqliteStore | PostgresStore, args: argparse.Namespace, 
         server.start()
         token = server.portal_token()
         check_answers(server.url, token, queries)
-        drive(server.url, token, queries["id"][: int(args.rate)], args.rate)  # warm-up
-        drive(server.url, token, queries["name"][: int(args.rate)], args.rate)
+        drive(
+            server.url, token, queries["id"][: int(args.rate)], args.rate, args.workers
+        )  # warm-up
+        drive(server.url, token, queries["name"][: int(args.rate)], args.rate, args.workers)
+        runs_of = ("id", "name")
         labels = {
             "id": "ID lookup   GET /portal/records?personal_id=",
             "name": "name search GET /portal/records/search?q=",
         }
-        runs = {kind: drive(server.url, token, queries[kind], args.rate) for kind in ("id", "name")}
+        alone = {
+            kind: sequential(server.url, token, queries[kind][:SEQUENTIAL]) for kind in runs_of
+        }
+        floor = sequential(server.url, token, [Query("id", "/healthz", {}, "")] * SEQUENTIAL)
+        runs = {
+            kind: drive(server.url, token, queries[kind], args.rate, args.workers)
+            for kind in runs_of
+        }
     except BenchError as e:
         print(f"portal bench failed: {e}\n--- server log ---\n{server.tail()}", file=sys.stderr)
         raise SystemExit(1) from None
@@ -870,7 +904,8 @@ def bench_backend(store: SqliteStore | PostgresStore, args: argparse.Namespace, 
     baselines = {kind: direct(store.backend(), queries[kind]) for kind in ("id", "name")}
     print(
         f"  {store.label}: {args.entries:,} published entries; open loop at {args.rate:,.0f} "
-        f"req/s for {args.seconds:,.0f} s per query kind; latency from the scheduled send time",
+        f"req/s for {args.seconds:,.0f} s per query kind; latency from the scheduled send time; "
+        f"{args.workers} connections",
         flush=True,
     )
     for kind, run in runs.items():
@@ -890,6 +925,13 @@ def bench_backend(store: SqliteStore | PostgresStore, args: argparse.Namespace, 
             f"{p50 / b50:5.1f}, p99 {p99 / b99:5.1f}",
             flush=True,
         )
+        one = alone[kind]
+        print(
+            f"    {'  API alone, one request at a time':47} {len(one) / sum(one):6.0f} req/s,"
+            f"        p50 {pct(one, 50):6.1f} ms, p99 {pct(one, 99):6.1f} ms "
+            f"(GET /healthz: p50 {pct(floor, 50):.1f} ms)",
+            flush=True,
+        )
         verdict = "within" if p99 <= target else "over"
         summary.append(f"{kind} p99 {p99:.1f} ms ({verdict} {target:.0f})")
     return f"portal {store.label} {args.entries:,} entries at {args.rate:.0f} req/s: " + "; ".join(
@@ -903,6 +945,7 @@ def main() -> None:
     parser.add_argument("--backends", default="sqlite,postgres", help="sqlite, postgres or both")
     parser.add_argument("--rate", type=float, default=200.0, help="offered requests/s")
     parser.add_argument("--seconds", type=float, default=20.0, help="per query kind")
+    parser.add_argument("--workers", type=int, default=32, help="concurrent connections")
     parser.add_argument("--batch", type=int, default=20_000, help="events per fill transaction")
     parser.add_argument("--per-book", type=int, default=250, help="entries per book")
     parser.add_argument("--refill", action="store_true", help="fill again, ignoring the cache")
@@ -918,8 +961,8 @@ def main() -> None:
     print(
         f"portal bench: machine {len(os.sched_getaffinity(0))} CPUs (nproc), "
         f"{platform.machine()}, Python {platform.python_version()}; hotich: one `hotich serve` "
-        "child process, its load generator (httpx, asyncio) in this process; other work on the "
-        "machine makes figures noisy",
+        "child process, its load generator (threads on keep-alive connections) in this process; "
+        "other work on the machine makes figures noisy",
         flush=True,
     )
     key = fill_key(args.entries, args.per_book)
