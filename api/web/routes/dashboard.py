@@ -73,15 +73,7 @@ def dashboard_page(
     request: Request, user: WebUser, services: ServicesDep, today: Today = None, year: Year = None
 ) -> HTMLResponse:
     """The province's progress; the figures refresh themselves every few seconds."""
-    board = _board(services, user, today, year)
-    t = translator(request)
-    return render(
-        request,
-        "dashboard.html",
-        user=user,
-        query=_query(board, today, t.lang),
-        **_context(board, today),
-    )
+    return _render_board(request, user, services, today, year, "dashboard.html")
 
 
 @router.get("/dashboard/figures", response_class=HTMLResponse)
@@ -89,13 +81,23 @@ def dashboard_figures(
     request: Request, user: WebUser, services: ServicesDep, today: Today = None, year: Year = None
 ) -> HTMLResponse:
     """The figures part of the dashboard (what the page polls)."""
+    return _render_board(request, user, services, today, year, "_figures.html")
+
+
+def _render_board(
+    request: Request,
+    user: WebUser,
+    services: ServicesDep,
+    today: dt.date | None,
+    year: int | None,
+    template: str,
+) -> HTMLResponse:
     board = _board(services, user, today, year)
-    t = translator(request)
     return render(
         request,
-        "_figures.html",
+        template,
         user=user,
-        query=_query(board, today, t.lang),
+        query=_query(board, today, translator(request).lang),
         **_context(board, today),
     )
 
