@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from projections.district_progress import TrendPoint
+from projections.district_progress import TREND_STAGES, TrendPoint
 
 BAR_X = 150  # where bars start (labels to the left)
 BAR_WIDTH = 150
@@ -53,13 +53,7 @@ def stage_chart(stages: dict[str, int], most_registers: int) -> StageChart:
     return StageChart(bars=bars, height=len(rows) * ROW_HEIGHT)
 
 
-TREND_SERIES = (
-    "pages_scanned",
-    "entries_keyed",
-    "entries_second_keyed",
-    "entries_verified",
-    "entries_published",
-)
+TREND_SERIES = tuple(s for s in TREND_STAGES if s != "registers")  # books: the first column
 
 
 @dataclass(frozen=True)
