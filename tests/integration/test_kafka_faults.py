@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
-import gc
 import hashlib
 import json
 import os
@@ -53,13 +52,6 @@ from infra.read_store.chain import SqlChainLedger
 from infra.read_store.envelope_models import EnvelopeReadModels
 from infra.settings import Settings
 from infra.store.mapper import SignedEnvelopeMapper
-
-pytestmark = pytest.mark.filterwarnings(
-    # kafka-python 3.0 leaves the socket of a refused connection open (kafka/net/inet.py:
-    # sock_connect raises without closing it): the broker's outage in scenario a refuses the
-    # clients' reconnections; `topic` collects them before the test ends
-    "ignore:Exception ignored in. <socket.socket:pytest.PytestUnraisableExceptionWarning"
-)
 
 ROOT = Path(__file__).resolve().parents[2]
 KAFKA_SH = ROOT / "infra" / "scripts" / "kafka.sh"
@@ -159,10 +151,11 @@ def topic(broker: FaultBroker) -> Iterator[str]:
         ]
     )
     yield name
+    admin.close()
     broker.ensure_running()
+    admin = KafkaAdminClient(bootstrap_servers=broker.bootstrap)  # the old one's node is in backoff
     admin.delete_topics([name, f"{name}.quarantine"])
     admin.close()
-    gc.collect()  # the sockets kafka-python left open, reported in this test (see pytestmark)
 
 
 @pytest.fixture
