@@ -37,7 +37,6 @@ Figures are printed, never asserted. Targets of the issue (2-core machine): ID l
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
 import hashlib
 import http.client
@@ -49,7 +48,6 @@ import random
 import re
 import shutil
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import threading
@@ -68,7 +66,7 @@ import psycopg
 from psycopg import sql
 
 from api.portal import RecordFilter
-from bench.upload import SERVE, USERS_ADD, BenchError, free_port
+from bench.upload import BenchError, Server
 from domain.entry_fields import validate_fields
 from domain.person_name import fold
 from domain.personal_id import PersonalId
@@ -699,81 +697,6 @@ def make_queries(samples: Samples, count: int, seed: int = SEED) -> dict[str, li
     return {"id": ids, "name": names}
 
 
-# ----- the server -----------------------------------------------------------------------------
-@dataclass
-class Server:
-    """`hotich serve` in a child process, its home in ``work``."""
-
-    work: Path
-    extra_env: dict[str, str]
-    port: int = field(default_factory=free_port)
-    process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def log(self) -> Path:
-        return self.work / "server.log"
-
-    @property
-    def env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("HOTICH_")}
-        env.update(HOTICH_HOME=str(self.work / "home"), HOTICH_DEMO="false", **self.extra_env)
-        return env
-
-    def start(self, timeout: float = 120) -> None:
-        with self.log.open("ab") as log:
-            self.process = subprocess.Popen(
-                [*SERVE, "--host", "127.0.0.1", "--port", str(self.port)],
-                cwd=ROOT,
-                env=self.env,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise BenchError(f"hotich serve exited ({self.process.returncode}):\n{self.tail()}")
-            with contextlib.suppress(httpx.TransportError):
-                if httpx.get(f"{self.url}/healthz", timeout=2).status_code == 200:
-                    return
-            time.sleep(0.2)
-        raise BenchError(f"hotich serve not answering after {timeout:.0f} s:\n{self.tail()}")
-
-    def portal_token(self) -> str:
-        out = subprocess.run(
-            [*USERS_ADD, PORTAL_USER, "--role", "portal", "--districts", "*", "--name", "Cổng DVC"],
-            cwd=ROOT,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        lines = out.stdout.strip().splitlines()
-        if out.returncode != 0 or not lines:
-            raise BenchError(f"users add: exit {out.returncode}: {out.stderr[-500:]}")
-        return lines[-1].strip()
-
-    def tail(self, lines: int = 20) -> str:
-        with contextlib.suppress(OSError):
-            return "\n".join(self.log.read_text("utf-8", "replace").splitlines()[-lines:])
-        return "(no server log)"
-
-    def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=10)
-
-
 # ----- load -----------------------------------------------------------------------------------
 @dataclass
 class Run:
@@ -911,12 +834,11 @@ def pct(values: list[float], p: float) -> float:
 def bench_backend(store: SqliteStore | PostgresStore, args: argparse.Namespace, work: Path) -> str:
     samples = store.prepare(args)
     queries = make_queries(samples, int(args.rate * args.seconds))
-    server = Server(work, {})
-    server.extra_env = store.server_env(work / "home")
+    server = Server(work, store.server_env(work / "home"))
     summary: list[str] = []
     try:
         server.start()
-        token = server.portal_token()
+        token = server.add_user(PORTAL_USER, "portal", districts="*", name="Cổng DVC")
         check_answers(server.url, token, queries)
         drive(
             server.url, token, queries["id"][: int(args.rate)], args.rate, args.workers

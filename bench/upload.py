@@ -189,13 +189,10 @@ def write_big_tiff(path: Path, size: int) -> tuple[int, int]:
 # ----- the server -----------------------------------------------------------------------------
 @dataclass
 class Server:
-    """`hotich serve` in a child process with its own data directory and bucket."""
+    """`hotich serve` in a child process, its home in ``work`` (bench/portal.py uses it too)."""
 
     work: Path
-    s3: S3
-    bucket: str
-    max_upload_bytes: int
-    max_pixels: int
+    extra_env: dict[str, str]  # HOTICH_* settings beyond the home
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
 
@@ -210,16 +207,7 @@ class Server:
     @property
     def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("HOTICH_")}
-        env.update(
-            HOTICH_HOME=str(self.work / "home"),
-            HOTICH_DEMO="false",
-            HOTICH_S3_ENDPOINT=self.s3.endpoint,
-            HOTICH_S3_ACCESS_KEY=self.s3.access_key,
-            HOTICH_S3_SECRET_KEY=self.s3.secret_key,
-            HOTICH_S3_BUCKET=self.bucket,
-            HOTICH_MAX_UPLOAD_BYTES=str(self.max_upload_bytes),
-            HOTICH_MAX_PIXELS=str(self.max_pixels),
-        )
+        env.update(HOTICH_HOME=str(self.work / "home"), HOTICH_DEMO="false", **self.extra_env)
         return env
 
     @property
@@ -227,7 +215,7 @@ class Server:
         assert self.process is not None
         return self.process.pid
 
-    def start(self, timeout: float = 60) -> None:
+    def start(self, timeout: float = 120) -> None:
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
                 [*SERVE, "--host", "127.0.0.1", "--port", str(self.port)],
@@ -248,10 +236,21 @@ class Server:
             time.sleep(0.2)
         raise BenchError(f"hotich serve not answering after {timeout:.0f} s:\n{self.tail()}")
 
-    def add_user(self, user_id: str, role: str) -> str:
+    def add_user(
+        self, user_id: str, role: str, *, districts: str = "026", name: str | None = None
+    ) -> str:
         """`hotich users add`; returns the token (the last line it prints)."""
         out = subprocess.run(
-            [*USERS_ADD, user_id, "--role", role, "--districts", "026", "--name", user_id],
+            [
+                *USERS_ADD,
+                user_id,
+                "--role",
+                role,
+                "--districts",
+                districts,
+                "--name",
+                name or user_id,
+            ],
             cwd=ROOT,
             env=self.env,
             capture_output=True,
@@ -655,14 +654,19 @@ def main() -> None:
         big_size = write_big_tiff(big_path, big_bytes)
         server_dir = work / "server"
         server_dir.mkdir()
+        bucket = fresh_name("hotich")
         server = Server(
             server_dir,
-            s3,
-            bucket=fresh_name("hotich"),
-            max_upload_bytes=max(1 << 30, 2 * big_path.stat().st_size),
-            max_pixels=max(DEFAULT_MAX_PIXELS, 2 * big_size[0] * big_size[1]),
+            {
+                "HOTICH_S3_ENDPOINT": s3.endpoint,
+                "HOTICH_S3_ACCESS_KEY": s3.access_key,
+                "HOTICH_S3_SECRET_KEY": s3.secret_key,
+                "HOTICH_S3_BUCKET": bucket,
+                "HOTICH_MAX_UPLOAD_BYTES": str(max(1 << 30, 2 * big_path.stat().st_size)),
+                "HOTICH_MAX_PIXELS": str(max(DEFAULT_MAX_PIXELS, 2 * big_size[0] * big_size[1])),
+            },
         )
-        buckets.append(server.bucket)  # hotich serve creates it
+        buckets.append(bucket)  # hotich serve creates it
         try:
             server.start()
             tokens = {
