@@ -108,13 +108,7 @@ def export_csv(
 ) -> Response:
     """The dashboard's figures as CSV (UTF-8)."""
     board = _board(services, user, today, year)
-    body = exports.to_csv(board, translator(request))
-    name = f"hotich-tien-do-{board.today.isoformat()}.csv"
-    return Response(
-        body,
-        media_type=exports.CSV_TYPE,
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return _download(board, exports.to_csv(board, translator(request)), "csv", exports.CSV_TYPE)
 
 
 @router.get("/dashboard/export.xlsx")
@@ -124,10 +118,14 @@ def export_xlsx(
     """The dashboard's figures as an Excel workbook."""
     board = _board(services, user, today, year)
     body = exports.to_xlsx(board, translator(request))
-    name = f"hotich-tien-do-{board.today.isoformat()}.xlsx"
+    return _download(board, body, "xlsx", exports.XLSX_TYPE)
+
+
+def _download(board: Dashboard, body: bytes | str, extension: str, media_type: str) -> Response:
+    name = f"hotich-tien-do-{board.today.isoformat()}.{extension}"
     return Response(
         body,
-        media_type=exports.XLSX_TYPE,
+        media_type=media_type,
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 
