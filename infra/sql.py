@@ -2,18 +2,33 @@
 
 Statements use ``?`` placeholders; they are rewritten to ``%s`` for psycopg. PostgreSQL
 connections come from a small pool (opened on first use), so a request does not log in anew.
+On SQLite each thread keeps a connection of its own (opened on its first statement), so
+statements of concurrent requests neither wait for one another in Python nor open the file
+and read its schema anew; SQLite's own locking orders the writes.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import threading
+import weakref
 from collections.abc import Sequence
 from contextlib import closing
 from pathlib import Path
 from typing import Any
 
 from psycopg_pool import ConnectionPool
+
+
+class _ThreadConnection:
+    """One thread's SQLite connection; closed when the thread ends or the database closes."""
+
+    def __init__(self, conn: sqlite3.Connection, generation: int) -> None:
+        self.conn = conn
+        self.generation = generation
+
+    def __del__(self) -> None:  # the thread ended (its locals went) or close() dropped it
+        self.conn.close()
 
 
 class SqlDatabase:
@@ -26,6 +41,9 @@ class SqlDatabase:
         self.postgres_url = postgres_url
         self._lock = threading.Lock()
         self._pool: ConnectionPool | None = None
+        self._local = threading.local()
+        self._sqlite: weakref.WeakSet[_ThreadConnection] = weakref.WeakSet()  # live threads'
+        self._generation = 0  # close() starts a new one: threads then connect again
 
     def _postgres(self) -> ConnectionPool:
         with self._lock:
@@ -40,19 +58,36 @@ class SqlDatabase:
                 )
             return self._pool
 
+    def _sqlite_connection(self) -> sqlite3.Connection:
+        mine: _ThreadConnection | None = getattr(self._local, "conn", None)
+        if mine is not None and mine.generation == self._generation:
+            return mine.conn
+        assert self.sqlite_path is not None
+        conn = sqlite3.connect(self.sqlite_path, timeout=30, check_same_thread=False)
+        with self._lock:
+            mine = _ThreadConnection(conn, self._generation)
+            self._sqlite.add(mine)
+            self._local.conn = mine
+        return conn
+
     def close(self) -> None:
         if self._pool is not None:
             self._pool.close()
             self._pool = None
+        with self._lock:
+            self._generation += 1
+            for mine in list(self._sqlite):
+                mine.conn.close()  # this thread's and others': each connects again if used
+            self._sqlite.clear()
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         if self.postgres_url is not None:
             with self._postgres().connection() as conn:
                 cursor = conn.execute(sql.replace("?", "%s").encode(), params)
                 return list(cursor.fetchall()) if cursor.description else []
-        assert self.sqlite_path is not None
-        with self._lock, closing(sqlite3.connect(self.sqlite_path, timeout=30)) as db, db:
-            return list(db.execute(sql, params).fetchall())
+        db = self._sqlite_connection()
+        with db, closing(db.execute(sql, params)) as rows:  # commits, or rolls back
+            return list(rows.fetchall())
 
     @property
     def is_postgres(self) -> bool:
