@@ -103,7 +103,8 @@ class Services:
     envelopes: Callable[[UUID, int], list[dict[str, Any]]] | None = None
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
+    """The app's services (async: nothing blocks, so FastAPI runs it without a thread hop)."""
     services: Services = request.app.state.services
     return services
 

@@ -10,7 +10,9 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Path, Query
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException
+from starlette.responses import Response
 
 from api.audit import PortalAudit, PortalRead
 from api.cursor import decode_cursor, encode_cursor, fingerprint
@@ -67,6 +69,13 @@ Cursor = Annotated[
 
 
 # ----- what every handler shares ------------------------------------------------------------
+def _answer(model: BaseModel) -> Response:
+    """The answer as JSON, serialised once: the model was validated when it was built, so
+    FastAPI's second validation (in a thread of its own) and encoding are not needed. The
+    route's ``response_model`` still documents it."""
+    return Response(model.model_dump_json(), media_type="application/json")
+
+
 def _portal(services: Services) -> tuple[PortalQueries, HistoriesReader, PortalAudit]:
     if services.portal is None or services.history is None or services.portal_audit is None:
         raise HTTPException(503, "the portal is not served by this instance")
@@ -191,7 +200,7 @@ def find_by_personal_id(
     ],
     cursor: Cursor = None,
     limit: Limit = 20,
-) -> PortalRecordPage:
+) -> Response:
     """Published records holding a personal ID: records about its holder first."""
     require(user, Permission.PORTAL_READ)
     portal, history, audit = _portal(services)
@@ -204,9 +213,11 @@ def find_by_personal_id(
     records = [h.record for h in page]
     query = {"personal_id": pid, "cursor": cursor, "limit": limit}
     _audit(audit, user, "find_by_personal_id", query, records)
-    return PortalRecordPage(
-        items=_public(services, records, history),
-        next=encode_cursor(digest, page[-1].key) if len(hits) > limit else None,
+    return _answer(
+        PortalRecordPage(
+            items=_public(services, records, history),
+            next=encode_cursor(digest, page[-1].key) if len(hits) > limit else None,
+        )
     )
 
 
@@ -235,7 +246,7 @@ def search_by_name(
     commune: Annotated[str | None, Query(pattern=r"^\d{5}$")] = None,
     cursor: Cursor = None,
     limit: Limit = 20,
-) -> PortalRecordPage:
+) -> Response:
     """Published records by name, best match first, with optional filters."""
     require(user, Permission.PORTAL_READ)
     if district is not None:
@@ -275,9 +286,11 @@ def search_by_name(
         "limit": limit,
     }
     _audit(audit, user, "search_by_name", query, records)
-    return PortalRecordPage(
-        items=_public(services, records, history),
-        next=encode_cursor(digest, found.next) if found.next is not None else None,
+    return _answer(
+        PortalRecordPage(
+            items=_public(services, records, history),
+            next=encode_cursor(digest, found.next) if found.next is not None else None,
+        )
     )
 
 
@@ -291,22 +304,22 @@ def get_by_register_and_number(
     entry_number: Annotated[int, Path(ge=1, le=1_000_000)],
     user: CurrentUser,
     services: ServicesDep,
-) -> PortalRecordPublic:
+) -> Response:
     """One published record by its book and entry number (số đăng ký)."""
     require(user, Permission.PORTAL_READ)
     portal, _, _ = _portal(services)
     record = portal.get_by_register_and_number(register_id, entry_number)
     query = {"register_id": str(register_id), "entry_number": entry_number}
-    return _one(user, services, "get_by_register_and_number", query, record)
+    return _answer(_one(user, services, "get_by_register_and_number", query, record))
 
 
 @router.get("/records/{entry_id}", response_model=PortalRecordPublic, responses=AUDITED)
-def get_record(entry_id: UUID, user: CurrentUser, services: ServicesDep) -> PortalRecordPublic:
+def get_record(entry_id: UUID, user: CurrentUser, services: ServicesDep) -> Response:
     """One published record by its entry id."""
     require(user, Permission.PORTAL_READ)
     portal, _, _ = _portal(services)
     record = portal.get_record(entry_id)
-    return _one(user, services, "get_record", {"entry_id": str(entry_id)}, record)
+    return _answer(_one(user, services, "get_record", {"entry_id": str(entry_id)}, record))
 
 
 # ----- evidence -------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ MAX_KEY_BYTES = 1024  # the S3 limit
 MAX_SEGMENT_BYTES = 255  # a file name on common file systems
 MAX_PRESIGN_EXPIRY = timedelta(days=7)  # the SigV4 limit, applied by every adapter
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _COPY_CHUNK = 1 << 20
 
 
@@ -56,7 +57,7 @@ def check_key(key: str) -> str:
         problem = "contains a backslash"
     elif ".." in key:
         problem = "contains '..'"
-    elif any(ord(c) < 32 or ord(c) == 127 for c in key):
+    elif _CONTROL.search(key):
         problem = "contains a control character"
     elif len(key.encode("utf-8", "surrogatepass")) > MAX_KEY_BYTES:
         problem = f"is longer than {MAX_KEY_BYTES} bytes"
