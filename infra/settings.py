@@ -35,6 +35,13 @@ class Settings(BaseSettings):
     admin_units_csv: Path = Field(DEFAULT_ADMIN_UNITS, description="GSO administrative units CSV")
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
+    workers: int = Field(
+        1,
+        ge=1,
+        le=64,
+        description="HTTP worker processes of `hotich serve` (the API is stateless; one process "
+        "feeds the in-process views)",
+    )
     demo: bool = Field(True, description="load the demo into an empty store when serving")
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     # scanned pages: a local directory by default, an S3/MinIO bucket when an endpoint is set

@@ -1,4 +1,11 @@
-"""Wire the HTTP API: the application, the read models and their in-process runners."""
+"""Wire the HTTP API: the application, the read models and their in-process runners.
+
+`hotich serve` runs it in one process by default. With ``--workers N`` (HOTICH_WORKERS) the
+serving process feeds the views (``build_web(...).start_runners()``, and the relay when Kafka
+is configured) and N worker processes, each built by :func:`worker_app`, answer HTTP on the
+same socket without runners: the API keeps no state of its own between requests (the stores,
+views, users and audit are in the databases), so any worker can answer any request.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +19,7 @@ from fastapi import FastAPI
 from api.deps import CatalogueReader, Positions, ProgressReader, Services
 from api.main import create_app
 from api.portal import HistoriesReader, PortalQueries
-from infra.bootstrap import Container
+from infra.bootstrap import Container, bootstrap
 from infra.envelope_check import SealedEnvelopes
 from infra.evidence import stored_envelopes
 from infra.messaging.lag import DEFAULT_GROUP, KafkaLagProbe
@@ -22,6 +29,7 @@ from infra.projection_runner import PollingProjectionRunner
 from infra.read_store.backend import ReadStoreBackend
 from infra.read_store.live_views import ENVELOPE_MODELS, LiveViews
 from infra.read_store.slots import SqlViewSlots, SwitchingView
+from infra.settings import Settings
 from infra.store.mapper import SignedEnvelopeMapper
 
 
@@ -36,36 +44,55 @@ class Web:
     def catalogue(self) -> SwitchingView:
         return self.live.view("catalogue")
 
+    def start_runners(self) -> None:
+        """Bring the views up to the log's head, then follow it in the runners' threads."""
+        for runner in self.runners:
+            runner.catch_up()
+            runner.start()
+
+    def stop_runners(self) -> None:
+        for runner in self.runners:
+            runner.stop()
+
     def close(self) -> None:
         """Close the read models (after the server, and so its runners, stopped)."""
         self.live.close()
 
 
 def build_web(
-    container: Container, *, poll_interval: float = 0.5, feed_envelope_views: bool = True
+    container: Container,
+    *,
+    poll_interval: float = 0.5,
+    feed_envelope_views: bool = True,
+    run_projections: bool = True,
 ) -> Web:
     """The API with its read models fed in-process from the notification log (the embedded
     default; with Kafka, `hotich project` feeds the same projections). Runners start and stop
-    with the app. Every view follows the copy a rebuild switched in (`hotich projections
-    rebuild`)."""
+    with the app, unless ``run_projections`` is false (a worker of `hotich serve --workers`:
+    another process feeds the views). Every view follows the copy a rebuild switched in
+    (`hotich projections rebuild`)."""
     app = container.app
     assert isinstance(app.mapper, SignedEnvelopeMapper)
     sealed = SealedEnvelopes(app.mapper, container.keyring.public_keys())
     live = LiveViews(ReadStoreBackend.from_settings(container.settings), SqlViewSlots(container.db))
     catalogue = live.view("catalogue")
     envelope_views = live.views(ENVELOPE_MODELS)
-    runners = [
-        PollingProjectionRunner(app, live.projections(["catalogue"]), interval=poll_interval),
-    ]
+    runners: list[PollingProjectionRunner] = []
     views: dict[str, Any] = {"catalogue": catalogue}
-    fed_by = {"catalogue": runners[0]}  # which in-process runner feeds each view
+    fed_by: dict[str, PollingProjectionRunner] = {}  # which in-process runner feeds each view
+    if run_projections:
+        runners.append(
+            PollingProjectionRunner(app, live.projections(["catalogue"]), interval=poll_interval)
+        )
+        fed_by["catalogue"] = runners[-1]
     if feed_envelope_views:  # else `hotich project` feeds them from Kafka
+        views.update(envelope_views)
+    if feed_envelope_views and run_projections:
         runners.append(
             PollingProjectionRunner(
                 app, live.projections(ENVELOPE_MODELS), decode=sealed, interval=poll_interval
             )
         )
-        views.update(envelope_views)
         fed_by.update(dict.fromkeys(envelope_views, runners[-1]))
     positions = SqlPositions(container.db)
     settings = container.settings
@@ -99,20 +126,44 @@ def build_web(
         envelopes=lambda entry_id, up_to: stored_envelopes(app, entry_id, up_to),
     )
     api = create_app(services)
+    web = Web(api=api, live=live, runners=runners, sealed=sealed)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        for runner in runners:
-            runner.catch_up()
-            runner.start()
+        web.start_runners()
         try:
             yield
         finally:
-            for runner in runners:
-                runner.stop()
+            web.stop_runners()
             if lag is not None:
                 lag.close()
             audit.close()
 
     api.router.lifespan_context = lifespan
-    return Web(api=api, live=live, runners=runners, sealed=sealed)
+    return web
+
+
+def worker_app() -> FastAPI:
+    """One HTTP worker of `hotich serve --workers N` (uvicorn's app factory, run in each
+    worker process): the API on the configured stores, without runners; it closes its stores
+    when the worker stops."""
+    settings = Settings()  # the serving process's environment, inherited
+    container = bootstrap(settings)
+    web = build_web(
+        container,
+        feed_envelope_views=settings.kafka_bootstrap is None,
+        run_projections=False,
+    )
+    serving = web.api.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        try:
+            async with serving(app):
+                yield
+        finally:
+            web.close()
+            container.close()
+
+    web.api.router.lifespan_context = lifespan
+    return web.api

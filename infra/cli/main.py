@@ -100,8 +100,15 @@ def _start_relay(container: Container) -> Any:
 def serve(
     host: Annotated[str | None, typer.Option(help="listen address (HOTICH_HOST)")] = None,
     port: Annotated[int | None, typer.Option(help="listen port (HOTICH_PORT)")] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, max=64, help="HTTP worker processes (HOTICH_WORKERS; default 1)"),
+    ] = None,
 ) -> None:
-    """Serve the HTTP API; loads the demo into an empty store unless HOTICH_DEMO=false."""
+    """Serve the HTTP API; loads the demo into an empty store unless HOTICH_DEMO=false.
+
+    With more than one worker, this process feeds the views (and relays to Kafka when it is
+    configured) while the worker processes answer HTTP on the same socket."""
     import uvicorn
 
     from infra.demo.load import load_demo
@@ -118,16 +125,28 @@ def serve(
     kafka = settings.kafka_bootstrap is not None
     web = build_web(container, feed_envelope_views=not kafka)
     relay_worker = _start_relay(container) if kafka else None
+    processes = workers or settings.workers
+    host, port = host or settings.host, port or settings.port
     try:
-        uvicorn.run(
-            web.api,
-            host=host or settings.host,
-            port=port or settings.port,
-            log_level=settings.log_level,
-        )
+        if processes == 1:
+            uvicorn.run(web.api, host=host, port=port, log_level=settings.log_level)
+        else:
+            web.start_runners()  # the workers only answer; this process feeds the views
+            try:
+                uvicorn.run(
+                    "infra.web:worker_app",
+                    factory=True,
+                    workers=processes,
+                    host=host,
+                    port=port,
+                    log_level=settings.log_level,
+                )
+            finally:
+                web.stop_runners()
     finally:
         if relay_worker is not None:
             relay_worker.close()
+        web.close()
         container.close()
 
 

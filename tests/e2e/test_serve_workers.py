@@ -1,0 +1,157 @@
+"""`hotich serve --workers 2`: two HTTP worker processes on one socket, fed by the serving
+process's runners, on the embedded default (SQLite, local blobs)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from api.audit import AuditFilter
+from domain.actor import Actor, Role
+from domain.record_kind import RecordKind
+from infra.bootstrap import Container, bootstrap, init_home
+from infra.portal_audit_store import SqlPortalAudit
+from infra.settings import Settings
+from tests.e2e.server import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+KEYER = Actor("clerk.026.1", Role.CLERK)
+SECOND_KEYER = Actor("clerk.026.2", Role.CLERK)
+VERIFIER = Actor("verifier.026.1", Role.VERIFIER)
+
+
+@dataclass
+class Served:
+    url: str
+    process: subprocess.Popen[bytes]
+    container: Container  # the same home, opened by the test to record events
+    token: str
+
+    def client(self) -> httpx.Client:
+        return httpx.Client(
+            base_url=self.url, headers={"Authorization": f"Bearer {self.token}"}, timeout=30
+        )
+
+
+def _workers(pid: int) -> set[int]:
+    """The processes ``pid`` spawned to run code of its own (not multiprocessing's trackers)."""
+    found = set()
+    for status in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(status.read_text().rsplit(")", 1)[1].split()[1])
+            command = (status.parent / "cmdline").read_bytes()
+        except OSError:
+            continue  # it ended meanwhile
+        if parent == pid and b"spawn_main" in command:
+            found.add(int(status.parent.name))
+    return found
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    home = tmp_path_factory.mktemp("workers")
+    settings = Settings(home=home, demo=False)
+    init_home(settings)
+    container = bootstrap(settings)
+    container.users.add_user(
+        "portal.dvc", name="Cổng DVC", role=Role.PORTAL, districts=["*"], created_by="test"
+    )
+    token = container.users.issue_token("portal.dvc")
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HOTICH_")}
+    env.update(HOTICH_HOME=str(home), HOTICH_DEMO="false", HOTICH_LOG_LEVEL="warning")
+    log = (home / "serve.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "infra.cli.main", "serve", "--workers", "2", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                break
+        except httpx.TransportError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(
+                f"hotich serve --workers 2 did not start: {(home / 'serve.log').read_text()}"
+            )
+        time.sleep(0.1)
+    try:
+        yield Served(url, process, container, token)
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+        container.close()
+
+
+def test_serve_runs_the_asked_number_of_http_workers(served: Served) -> None:
+    deadline = time.monotonic() + 20
+    while len(_workers(served.process.pid)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)  # uvicorn starts them one after the other
+    assert len(_workers(served.process.pid)) == 2
+
+
+def test_an_entry_published_meanwhile_reaches_the_portal_through_the_workers(
+    served: Served,
+) -> None:
+    app = served.container.app
+    register = app.catalogue_register(
+        actor=KEYER,
+        commune_code="00718",
+        kind=RecordKind.BIRTH,
+        year_from=1990,
+        year_to=1992,
+        book_number="07",
+        page_count=5,
+        estimated_entries=5,
+    )
+    fields = {
+        "child.full_name": "Giàng Thị Mỷ",
+        "child.sex": "nữ",
+        "child.birth_date": "12/03/1991",
+        "registration_date": "01/04/1991",
+    }
+    entry = app.key_entry(
+        actor=KEYER, register_id=register.id, entry_number=1, pages=[1], fields=fields
+    )
+    app.second_key_entry(actor=SECOND_KEYER, entry_id=entry.id, fields=fields)
+    app.verify_entry(actor=VERIFIER, entry_id=entry.id)
+    app.publish_entry(actor=VERIFIER, entry_id=entry.id)
+
+    def search(_: int) -> list[str]:
+        with served.client() as client:
+            answer = client.get("/portal/records/search", params={"q": "giang thi my"})
+            assert answer.status_code == 200, answer.text
+            return [item["id"] for item in answer.json()["items"]]
+
+    deadline = time.monotonic() + 20  # the serving process's runner projects it
+    while search(0) != [str(entry.id)]:
+        assert time.monotonic() < deadline, "the published entry did not reach the portal"
+        time.sleep(0.1)
+    with ThreadPoolExecutor(8) as pool:  # answered by both workers, each audited once
+        answers = list(pool.map(search, range(40)))
+    assert answers == [[str(entry.id)]] * 40
+    audit = SqlPortalAudit(served.container.db)
+    reads = audit.list_reads(AuditFilter(record=entry.id), after=None, limit=1000)
+    assert len(reads) == 41
+    assert {r.actor_id for _, r in reads} == {"portal.dvc"}
