@@ -14,9 +14,10 @@ Views write their SQL once, as SQLite takes it; ``PostgresReadDatabase`` transla
 * ``SqliteReadDatabase``: one file in WAL mode; each reading thread has its own read-only
   connection; ``:memory:`` serves everything from the one connection.
 * ``PostgresReadDatabase``: one schema per view database (its tables are found through the
-  connections' ``search_path``); one writer connection and a small pool of read-only,
-  repeatable-read connections. ``write`` locks the view's tracking row, so processes feeding
-  the same view (or the same stream of it) take turns, as SQLite's writers do.
+  connections' ``search_path``); one writer connection and a small pool of read-only
+  connections (one SELECT in autocommit, several in a repeatable-read transaction).
+  ``write`` locks the view's tracking row, so processes feeding the same view (or the same
+  stream of it) take turns, as SQLite's writers do.
 """
 
 from __future__ import annotations
@@ -115,6 +116,10 @@ class ReadDatabase(ABC):
     def _read(self) -> AbstractContextManager[Reader]:
         """A read transaction on a reader connection."""
 
+    def _read_one(self) -> AbstractContextManager[Reader]:
+        """A reader connection for one SELECT (a statement sees one state by itself)."""
+        return self._read()
+
     @abstractmethod
     def create(self, schema: str) -> None:
         """Create the view's tables and indexes (``CREATE ... IF NOT EXISTS`` statements)."""
@@ -151,7 +156,7 @@ class ReadDatabase(ABC):
         if self.in_batch():
             with self._lock:
                 return self._writer_query(sql, params)
-        with self._read() as reader:
+        with self._read_one() as reader:
             return reader.query(sql, params)
 
     @contextmanager
@@ -194,17 +199,55 @@ def open_database(where: ReadDatabase | Path | str) -> ReadDatabase:
     return where if isinstance(where, ReadDatabase) else SqliteReadDatabase(where)
 
 
+_SCHEMA_VERSIONS = (
+    "CREATE TABLE IF NOT EXISTS view_schemas (view TEXT PRIMARY KEY, version INTEGER NOT NULL)"
+)
+
+
+class ViewSchemaError(RuntimeError):
+    """A view's tables were made by a hotich whose tables differ: the view must be rebuilt."""
+
+
 class TrackedView:
     """What every view has: its tables in a ReadDatabase (created if missing) and its position
-    under its name, or under ``name@stream`` for a copy made by :meth:`for_stream`."""
+    under its name, or under ``name@stream`` for a copy made by :meth:`for_stream`.
+
+    The database also keeps the version of the tables it holds (``view_schemas``): a copy
+    made with other tables is refused (ViewSchemaError) rather than read wrongly; `hotich
+    projections rebuild` makes a fresh copy with this version's tables.
+    """
 
     NAME: ClassVar[str]  # the tracking row's name
     SCHEMA: ClassVar[str]  # CREATE TABLE/INDEX IF NOT EXISTS statements
+    SCHEMA_VERSION: ClassVar[int] = 1  # bumped when SCHEMA changes the tables of a filled view
 
     def __init__(self, database: ReadDatabase | Path | str) -> None:
         self._db = open_database(database)
+        self._check_schema_version()
         self._db.create(self.SCHEMA)
         self._tracking = self.NAME
+
+    def _check_schema_version(self) -> None:
+        self._db.create(_SCHEMA_VERSIONS)
+        rows = self._db.query("SELECT version FROM view_schemas WHERE view = ?", (self.NAME,))
+        if rows:
+            found = int(rows[0][0])
+        elif self._db.query(
+            "SELECT 1 FROM tracking WHERE view = ? OR view LIKE ?", (self.NAME, f"{self.NAME}@%")
+        ):
+            found = 1  # filled before versions were kept
+        else:  # a new copy: its tables are this version's
+            self._db.execute(
+                "INSERT INTO view_schemas (view, version) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                (self.NAME, self.SCHEMA_VERSION),
+            )
+            return
+        if found != self.SCHEMA_VERSION:
+            raise ViewSchemaError(
+                f"the {self.NAME} tables in {self._db!r} are of version {found}, this hotich "
+                f"reads version {self.SCHEMA_VERSION}: rebuild the read model "
+                "(`hotich projections rebuild NAME`) to make a copy it reads"
+            )
 
     def batch(self) -> AbstractContextManager[None]:
         """Many saves in one transaction (a runner's batch); readers see all or none of it."""
@@ -224,6 +267,10 @@ class TrackedView:
 
 
 # ----- SQLite ---------------------------------------------------------------------------------
+_READER_MMAP_BYTES = 1 << 30  # at most this much of the file mapped (address space, not memory)
+_WRITER_CACHE_KIB = 64 * 1024
+
+
 class _SqliteReader:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
@@ -245,6 +292,9 @@ class SqliteReadDatabase(ReadDatabase):
             # Durable commits (synchronous=FULL, SQLite's default): a chain ledger must keep
             # every hash it accepted before the views it guards store their positions.
             self._writer.execute("PRAGMA journal_mode=WAL")
+            # the writer's page cache: a batch's index pages stay in it (SQLite's default 2 MB
+            # is a fraction of a province's name indexes)
+            self._writer.execute(f"PRAGMA cache_size=-{_WRITER_CACHE_KIB}")
         self._writer.execute(_TRACKING)
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
@@ -287,6 +337,8 @@ class SqliteReadDatabase(ReadDatabase):
         if conn is None:
             conn = self._connect()
             conn.execute("PRAGMA query_only=ON")
+            # pages read from the OS's cache in place, not copied in by a read() call each
+            conn.execute(f"PRAGMA mmap_size={_READER_MMAP_BYTES}")
             self._local.conn = conn
             with self._readers_lock:
                 self._readers.append(conn)
@@ -420,9 +472,12 @@ class PostgresReadDatabase(ReadDatabase):
         return conn
 
     def _configure_reader(self, conn: psycopg.Connection[Any]) -> None:
+        """Readers run a single SELECT in autocommit (one round trip: no BEGIN, no COMMIT)
+        and several in a repeatable-read transaction (``snapshot``); read only either way."""
         _adapt(conn)
+        conn.autocommit = True
         self._set_search_path(conn)
-        conn.commit()
+        conn.execute("SET default_transaction_read_only = on")
         conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
         conn.read_only = True
 
@@ -479,6 +534,11 @@ class PostgresReadDatabase(ReadDatabase):
 
     @contextmanager
     def _read(self) -> Iterator[Reader]:
+        with self._reader_pool().connection() as conn, conn.transaction():
+            yield _PgReader(conn)
+
+    @contextmanager
+    def _read_one(self) -> Iterator[Reader]:
         with self._reader_pool().connection() as conn:
             yield _PgReader(conn)
 

@@ -63,21 +63,22 @@ class SqlHistoryView(TrackedView):
         found: dict[UUID, list[HistoryItem]] = {i: [] for i in entry_ids}
         if not found:
             return found
-        marks = ",".join("?" * len(found))
+        asked = {str(i): i for i in found}  # each row's entry, without parsing its id again
+        marks = ",".join("?" * len(asked))
         rows = self._db.query(
             f"SELECT * FROM record_history WHERE entry_id IN ({marks}) "  # noqa: S608
             "ORDER BY entry_id, version",
-            [str(i) for i in found],
+            list(asked),
         )
         for r in rows:
-            item = _item(r)
-            found[item.entry_id].append(item)
+            entry_id = asked[r["entry_id"]]
+            found[entry_id].append(_item(r, entry_id))
         return found
 
 
-def _item(r: Row) -> HistoryItem:
+def _item(r: Row, entry_id: UUID | None = None) -> HistoryItem:
     return HistoryItem(
-        entry_id=UUID(r["entry_id"]),
+        entry_id=UUID(r["entry_id"]) if entry_id is None else entry_id,
         version=r["version"],
         event_type=r["event_type"],
         actor_id=r["actor_id"],

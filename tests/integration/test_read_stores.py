@@ -13,7 +13,7 @@ import pytest
 
 from infra.read_store.backend import ReadStoreBackend
 from infra.read_store.catalogue import SqlCatalogueView
-from infra.read_store.database import ReadDatabase, Writer
+from infra.read_store.database import ReadDatabase, TrackedView, ViewSchemaError, Writer
 from infra.read_store.envelope_models import EnvelopeReadModels
 from projections.catalogue import EntryRow, RegisterRow
 from tests.integration.conftest import postgres_url
@@ -184,3 +184,31 @@ def test_the_catalogue_lists_a_districts_books_and_entries(read_store: ReadStore
     assert view.count_entries("026", status="verified") == 1
     assert view.count_entries("027", status=None) == 0
     view.close()
+
+
+class _Books(TrackedView):
+    NAME = "books"
+    SCHEMA = "CREATE TABLE IF NOT EXISTS books (id INTEGER PRIMARY KEY, title TEXT NOT NULL)"
+    SCHEMA_VERSION = 2
+
+
+def test_a_view_refuses_tables_of_another_version_and_says_to_rebuild(
+    read_store: ReadStores,
+) -> None:
+    db = read_store.database("books")
+    _Books(db)
+    _Books(db)  # its own version: opened again
+    db.execute("UPDATE view_schemas SET version = 1 WHERE view = 'books'")
+    with pytest.raises(ViewSchemaError, match=r"version 1, this hotich reads version 2.*rebuild"):
+        _Books(db)
+    # filled before versions were kept: version 1
+    db.execute("DELETE FROM view_schemas")
+    db.write("books", 7, lambda writer: None)
+    with pytest.raises(ViewSchemaError, match="version 1"):
+        _Books(db)
+    # a copy never fed is this version's
+    other = read_store.database("books__20261202t000000")
+    _Books(other)
+    assert [tuple(r) for r in other.query("SELECT view, version FROM view_schemas")] == [
+        ("books", 2)
+    ]
