@@ -4,8 +4,9 @@ Both lookups page by keyset: each record comes with its sort key, and the next p
 after the last key seen (the API wraps it in an opaque cursor). The order is total and stable:
 
 * by personal ID: records about the holder first, then by book and entry number;
-* by name: the match's rank (see ``SqlPortalView.search_by_name``), the subject's folded name,
-  book and entry number; the read model says where the next page starts (``NamePage``).
+* by name: the match's rank (see ``projections.portal_records``), the folded name that matched,
+  the subject's folded name, book and entry number; the read model says where the next page
+  starts (``NamePage``).
 
 Filters and the caller's district scope are applied by the read model, so pages stay full.
 """
@@ -42,6 +43,7 @@ class NameKey(NamedTuple):
     """Where a record sits in a name search's order."""
 
     rank: int
+    matched: str  # the folded name of the record's that matched (its best match)
     name_key: str  # the subject's folded name ("" when the record has no subject name)
     register_id: str
     entry_number: int

@@ -31,7 +31,8 @@ a marriage) are searchable as well; the declarant is not. Every searchable name 
 placement hoà/hòa and NFC/NFD ignored).
 
 **Ranking** of :meth:`PortalReader.search_by_name` (best first; in each tier the subject's
-name before another person's, then by the subject's folded name, book and entry number):
+name before another person's, then by the folded name that matched, the subject's folded name,
+book and entry number):
 
 1. exact folded match whose accent key also matches (the query was typed with its diacritics);
 2. exact folded match (diacritics differ or were not typed);
@@ -39,7 +40,8 @@ name before another person's, then by the subject's folded name, book and entry 
 4. the query is inside the name, at the start of a word, then anywhere.
 
 (An accent-key match is always a folded match too, so "exact folded first, then accent-key
-exact" is one tier split in two: a query typed with the right diacritics ranks first.)
+exact" is one tier split in two: a query typed with the right diacritics ranks first.) A record
+naming several persons who match comes once, at its best match.
 """
 
 from __future__ import annotations

@@ -271,7 +271,7 @@ def search_by_name(
     )
     selection = {**vars(where), "districts": None, "folded": folded, "accent": accent_key(q)}
     digest = fingerprint(selection)
-    after = NameKey(*decode_cursor(cursor, digest, (int, str, str, int))) if cursor else None
+    after = NameKey(*decode_cursor(cursor, digest, (int, str, str, str, int))) if cursor else None
     found = portal.search_by_name_page(q, where=where, after=after, limit=limit)
     records = [h.record for h in found.hits]
     query = {

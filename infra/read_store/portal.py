@@ -5,9 +5,11 @@ each save and its position in one transaction, and many readers, who see whole s
 read is a single SELECT.
 
 Portal lookups use indexes: personal IDs (``portal_personal_ids``, keyed by ID), names
-(``portal_names`` by folded name, for exact and prefix matches) and ``(register_id,
-entry_number)``. A "contains" search reads the names table; it runs only when the exact and
-prefix matches did not fill the page of results.
+(``portal_names``) and ``(register_id, entry_number)``. Each searchable name carries its
+record's sort keys (the subject's folded name, book, entry number), and its two indexes hold
+them in the order a search answers, so a page of exact or prefix matches reads about as many
+index entries as it returns, however common the name (see ``_STEPS``). A "contains" search
+reads the names table; it runs only when the exact and prefix matches did not fill the page.
 
 The portal and the record history (infra/read_store/history.py) may share one database
 (their tables and tracking rows differ).
@@ -18,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -39,6 +42,8 @@ def _json(value: Any) -> str:
 # ----- portal records -----------------------------------------------------------------------
 
 _PORTAL = "portal_records"
+# portal_names' two indexes end with its key (entry_id, seq): SQLite's indexes of a WITHOUT
+# ROWID table hold it anyway, and PostgreSQL can then answer a search step from the index alone.
 _PORTAL_SCHEMA = """
 CREATE TABLE IF NOT EXISTS portal_registers (
     id TEXT PRIMARY KEY, district TEXT NOT NULL, commune_code TEXT NOT NULL, kind TEXT NOT NULL,
@@ -66,10 +71,13 @@ CREATE UNIQUE INDEX IF NOT EXISTS portal_records_by_number
     ON portal_records (register_id, entry_number);
 CREATE INDEX IF NOT EXISTS portal_records_by_birth ON portal_records (birth_year, kind);
 CREATE TABLE IF NOT EXISTS portal_names (
-    entry_id TEXT NOT NULL, folded TEXT NOT NULL, accent TEXT NOT NULL,
-    is_subject INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS portal_names_by_folded ON portal_names (folded, is_subject);
-CREATE INDEX IF NOT EXISTS portal_names_by_entry ON portal_names (entry_id);
+    entry_id TEXT NOT NULL, seq INTEGER NOT NULL, folded TEXT NOT NULL, accent TEXT NOT NULL,
+    is_subject INTEGER NOT NULL, subject_key TEXT NOT NULL, register_id TEXT NOT NULL,
+    entry_number INTEGER NOT NULL, PRIMARY KEY (entry_id, seq)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS portal_names_by_accent_order
+    ON portal_names (accent, is_subject, subject_key, register_id, entry_number, entry_id, seq);
+CREATE INDEX IF NOT EXISTS portal_names_by_folded_order ON portal_names
+    (is_subject, folded, subject_key, register_id, entry_number, accent, entry_id, seq);
 CREATE TABLE IF NOT EXISTS portal_personal_ids (
     personal_id TEXT NOT NULL, entry_id TEXT NOT NULL, is_subject INTEGER NOT NULL,
     PRIMARY KEY (personal_id, entry_id)) WITHOUT ROWID;
@@ -137,48 +145,99 @@ _UPSERT_WORKING = upsert_sql(
 )
 _SELECT_RECORDS = "SELECT p.* FROM portal_records AS p"
 
-# Search tiers, best first: (rank of a matching name, which names match). A subject's name
-# ranks before another person's name of the same tier (``1 - is_subject``).
+# ----- name search ------------------------------------------------------------------------
+# The rank of a name ``n`` for a query (NULL: no match), best first; the subject's name ranks
+# before another person's of the same kind of match (``1 - is_subject``):
+# 0/1 the same name with the same accents; 2/3 the same name folded; 4/5 a name starting with
+# the query; 6/7 the query at the start of a later word; 8/9 anywhere else inside.
 _UPPER = "\U0010ffff"  # sorts after every character: "abc" <= x < "abc" + _UPPER is a prefix
-_SEARCH_TIERS = (
-    ("CASE WHEN accent = :accent THEN 0 ELSE 2 END + 1 - is_subject", "folded = :folded"),
-    ("4 + 1 - is_subject", "folded > :folded AND folded < :upper"),
-    (
-        "CASE WHEN instr(' ' || folded, ' ' || :folded) > 0 THEN 6 ELSE 8 END + 1 - is_subject",
-        "instr(folded, :folded) > 1",
-    ),
+
+
+def _rank(n: str) -> str:
+    return (
+        f"(CASE WHEN {n}.folded = :folded THEN CASE WHEN {n}.accent = :accent THEN 0 ELSE 2 END "
+        f"WHEN {n}.folded > :folded AND {n}.folded < :upper THEN 4 "
+        f"WHEN instr(' ' || {n}.folded, ' ' || :folded) > 0 THEN 6 "
+        f"WHEN instr({n}.folded, :folded) > 1 THEN 8 END + 1 - {n}.is_subject)"
+    )
+
+
+@dataclass(frozen=True)
+class _Step:
+    """One rank (or, inside names, ranks 6-9) of a name search, as one ordered query.
+
+    A record is answered once, at its best name: ``(rank, folded name, seq)``, least first;
+    each step leaves out a name when another name of its record is better. The order in a
+    step is (folded name that matched, the subject's folded name, book, entry number): the
+    order of an index for every step but the last, so a step reads what it answers.
+    """
+
+    rank: int  # the step's rank (the first of them for the inside step)
+    last_rank: int
+    matches: str  # which names of ``n`` the step answers
+    order: tuple[str, ...]  # its order after the rank, as columns of ``n``
+    better_possible: bool = True  # False: no other name of a record can rank before these
+
+    @property
+    def rank_sql(self) -> str:
+        return str(self.rank) if self.rank == self.last_rank else _rank("n")
+
+    @property
+    def matched_sql(self) -> str:
+        return ":folded" if "n.folded" not in self.order else "n.folded"
+
+
+_EXACT_ORDER = ("n.subject_key", "n.register_id", "n.entry_number")  # folded = the query
+_ORDER = ("n.folded", *_EXACT_ORDER)
+_STEPS = (
+    # the same accents: index portal_names_by_accent_order
+    _Step(0, 0, "n.accent = :accent AND n.is_subject = 1", _EXACT_ORDER, better_possible=False),
+    _Step(1, 1, "n.accent = :accent AND n.is_subject = 0", _EXACT_ORDER),
+    # the same name folded, other accents; then prefixes: index portal_names_by_folded_order
+    _Step(2, 2, "n.is_subject = 1 AND n.folded = :folded AND n.accent <> :accent", _EXACT_ORDER),
+    _Step(3, 3, "n.is_subject = 0 AND n.folded = :folded AND n.accent <> :accent", _EXACT_ORDER),
+    _Step(4, 4, "n.is_subject = 1 AND n.folded > :folded AND n.folded < :upper", _ORDER),
+    _Step(5, 5, "n.is_subject = 0 AND n.folded > :folded AND n.folded < :upper", _ORDER),
+    # inside a name: every name is read (no index serves it)
+    _Step(6, 9, "instr(n.folded, :folded) > 1", _ORDER),
 )
-_SEARCH = (
-    "SELECT p.* FROM (SELECT entry_id, MIN({rank}) AS rank FROM portal_names WHERE {where} "
-    "GROUP BY entry_id) AS m JOIN portal_records AS p ON p.id = m.entry_id "
-    "ORDER BY m.rank, p.search_key, p.register_id, p.entry_number LIMIT :limit"
+_INSIDE_STEP = 6  # its first rank: a page that stops before it goes on from there
+_INSIDE_NAMES = NameKey(_INSIDE_STEP, "", "", "", 0)
+_BETTER_NAME = (
+    "NOT EXISTS (SELECT 1 FROM portal_names AS e WHERE e.entry_id = n.entry_id "  # noqa: S608
+    f"AND e.seq <> n.seq AND ({_rank('e')}, e.folded, e.seq) < ({{rank}}, {{matched}}, n.seq))"
+)
+_SEARCH_STEP = (
+    "SELECT {rank} AS hit_rank, {matched} AS hit_name, p.* FROM portal_names AS n "
+    "CROSS JOIN portal_records AS p WHERE p.id = n.entry_id AND {conditions} "
+    "ORDER BY {order} LIMIT :limit"
 )
 
-# Paged search (search_by_name_page): the same tiers and ranks, each tier leaving out the
-# records a better tier holds (a name of theirs matches it), so every record is in one tier
-# only and the pages of a search never repeat a record. The highest rank of each tier:
-_TIER_LAST_RANK = (3, 5, 9)
-# The first key of the "inside a name" tier: a page that stops before it goes on from there.
-_INSIDE_TIER = 2
-_INSIDE_NAMES = NameKey(6, "", "", 0)
-_BETTER_TIER = (
-    None,
-    "NOT EXISTS (SELECT 1 FROM portal_names AS e WHERE e.entry_id = m.entry_id "
-    "AND e.folded = :folded)",
-    "NOT EXISTS (SELECT 1 FROM portal_names AS e WHERE e.entry_id = m.entry_id "
-    "AND e.folded >= :folded AND e.folded < :upper)",
-)
-_SEARCH_PAGE = (
-    "SELECT m.rank AS hit_rank, p.* FROM (SELECT entry_id, MIN({rank}) AS rank "
-    "FROM portal_names WHERE {where} GROUP BY entry_id) AS m "
-    "JOIN portal_records AS p ON p.id = m.entry_id WHERE {conditions} "
-    "ORDER BY m.rank, COALESCE(p.search_key, ''), p.register_id, p.entry_number LIMIT :limit"
-)
-_AFTER_NAME = (
-    "(m.rank > :after_rank OR (m.rank = :after_rank AND "
-    "(COALESCE(p.search_key, ''), p.register_id, p.entry_number) > "
-    "(:after_key, :after_register, :after_number)))"
-)
+
+def _step_sql(step: _Step, filters: list[str], after: NameKey | None) -> str:
+    """The query of one step: its names, at their best, filtered, after ``after``."""
+    rank = step.rank_sql
+    conditions = [step.matches, *filters]
+    if step.better_possible:
+        conditions.append(_BETTER_NAME.format(rank=rank, matched=step.matched_sql))
+    order = list(step.order)
+    if step.rank != step.last_rank:
+        order.insert(0, rank)
+    if after is not None and after.rank >= step.rank:
+        after_values = [":after_name", ":after_key", ":after_register", ":after_number"]
+        if step.order is _EXACT_ORDER:
+            after_values.pop(0)
+        if step.rank != step.last_rank:
+            after_values.insert(0, ":after_rank")
+        conditions.append(f"({', '.join(order)}) > ({', '.join(after_values)})")
+    return _SEARCH_STEP.format(
+        rank=rank,
+        matched=step.matched_sql,
+        conditions=" AND ".join(conditions),
+        order=", ".join(order),
+    )
+
+
 _ID_PAGE = (
     "SELECT i.is_subject AS hit_subject, p.* FROM portal_personal_ids AS i "
     "JOIN portal_records AS p ON p.id = i.entry_id WHERE {conditions} "
@@ -222,7 +281,11 @@ def _filter_sql(where: RecordFilter) -> tuple[list[str], dict[str, Any]]:
 
 def _name_key(row: Row) -> NameKey:
     return NameKey(
-        int(row["hit_rank"]), row["search_key"] or "", row["register_id"], row["entry_number"]
+        int(row["hit_rank"]),
+        row["hit_name"],
+        row["search_key"] or "",
+        row["register_id"],
+        row["entry_number"],
     )
 
 
@@ -322,8 +385,21 @@ def _store_record(db: Writer, record: PortalRecord) -> None:
     for table in ("portal_names", "portal_personal_ids", "portal_pages"):
         db.execute(f"DELETE FROM {table} WHERE entry_id=?", (entry_id,))  # noqa: S608
     db.executemany(
-        "INSERT INTO portal_names (entry_id, folded, accent, is_subject) VALUES (?, ?, ?, ?)",
-        [(entry_id, n.folded, n.accent, int(n.is_subject)) for n in record.search_names],
+        "INSERT INTO portal_names (entry_id, seq, folded, accent, is_subject, subject_key, "
+        "register_id, entry_number) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                entry_id,
+                seq,
+                n.folded,
+                n.accent,
+                int(n.is_subject),
+                record.search_key or "",
+                str(record.register_id),
+                record.entry_number,
+            )
+            for seq, n in enumerate(record.search_names)
+        ],
     )
     db.executemany(
         "INSERT INTO portal_personal_ids (personal_id, entry_id, is_subject) VALUES (?, ?, ?) "
@@ -342,6 +418,7 @@ class SqlPortalView(TrackedView):
 
     NAME = _PORTAL
     SCHEMA = _PORTAL_SCHEMA
+    SCHEMA_VERSION = 2  # 2: portal_names holds each record's sort keys
 
     # ----- what the projection reads and writes ---------------------------------------------
     def get_register(self, register_id: UUID) -> PortalRegister | None:
@@ -461,27 +538,19 @@ class SqlPortalView(TrackedView):
         return [_record(r) for r in rows]
 
     def search_by_name(self, query: str, limit: int = 20) -> list[PortalRecord]:
-        """Published records by name, best match first (see projections.portal_records)."""
-        folded = fold(query)
-        if not folded or limit < 1:
-            return []
-        params = {
-            "folded": folded,
-            "accent": accent_key(query),
-            "upper": folded + _UPPER,
-            "limit": limit,
-        }
-        found: dict[UUID, PortalRecord] = {}
-        for rank, where in _SEARCH_TIERS:
-            # ask for as many more as were found already: they may match this tier too
-            params["limit"] = limit + len(found)
-            for row in self._db.query(_SEARCH.format(rank=rank, where=where), params):
-                record = _record(row)
-                if record.id not in found:
-                    found[record.id] = record
-            if len(found) >= limit:
+        """Published records by name, best match first (see projections.portal_records): the
+        pages of ``search_by_name_page`` until ``limit`` records."""
+        found: list[PortalRecord] = []
+        after: NameKey | None = None
+        while len(found) < limit:
+            page = self.search_by_name_page(
+                query, where=RecordFilter(), after=after, limit=limit - len(found)
+            )
+            found += [h.record for h in page.hits]
+            if page.next is None:
                 break
-        return list(found.values())[:limit]
+            after = page.next
+        return found
 
     # ----- paged queries of the portal's API (api/portal.py) --------------------------------
     def find_by_personal_id_page(
@@ -514,10 +583,10 @@ class SqlPortalView(TrackedView):
         """Published records by name, ranked as ``search_by_name`` ranks them, after
         ``after``, filtered; at most ``limit``.
 
-        The "inside a name" tier reads every name (no index serves it): once the better tiers
-        gave this page a match, the page ends there and its ``next`` starts at that tier, so
-        a search whose name is found costs index reads only, and the broader matches are read
-        when the next page is asked for.
+        The steps run in rank order, each asked for what the page still lacks (and one more:
+        is there a next page?). Names holding the query inside are read only on a page of
+        their own: once the better steps gave this page a match, the page ends there and its
+        ``next`` starts at that step, so a search whose name is found costs index reads only.
         """
         folded = fold(query)
         if not folded or limit < 1:
@@ -527,26 +596,19 @@ class SqlPortalView(TrackedView):
         if after is not None:
             params.update(
                 after_rank=after.rank,
+                after_name=after.matched,
                 after_key=after.name_key,
                 after_register=after.register_id,
                 after_number=after.entry_number,
             )
         hits: list[NameHit] = []
-        tiers = zip(_SEARCH_TIERS, _TIER_LAST_RANK, _BETTER_TIER, strict=True)
-        for tier, ((rank, matches), last_rank, better) in enumerate(tiers):
-            if after is not None and after.rank > last_rank:
-                continue  # the cursor is past this tier
-            if tier == _INSIDE_TIER and hits:
+        for step in _STEPS:
+            if after is not None and after.rank > step.last_rank:
+                continue  # the cursor is past this step
+            if step.rank == _INSIDE_STEP and hits:
                 return NamePage(hits, _INSIDE_NAMES)
-            conditions = list(filters)
-            if better is not None:
-                conditions.append(better)
-            if after is not None:
-                conditions.append(_AFTER_NAME)
-            sql = _SEARCH_PAGE.format(
-                rank=rank, where=matches, conditions=" AND ".join(conditions) or "1 = 1"
-            )
-            params["limit"] = limit + 1 - len(hits)  # one more: is there a next page?
+            params["limit"] = limit + 1 - len(hits)
+            sql = _step_sql(step, filters, after)
             hits += [NameHit(_name_key(r), _record(r)) for r in self._db.query(sql, params)]
             if len(hits) > limit:
                 return NamePage(hits[:limit], hits[limit - 1].key)

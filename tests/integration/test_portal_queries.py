@@ -17,6 +17,8 @@ from api.audit import AuditFilter, AuditKey, AuditUnavailableError, PortalRead
 from api.portal import IdKey, NameKey, RecordFilter
 from domain.record_kind import RecordKind
 from infra.portal_audit_store import SqlPortalAudit
+from infra.read_store.database import PostgresReadDatabase
+from infra.read_store.portal import _STEPS, _step_sql
 from infra.sql import SqlDatabase
 from tests.integration.conftest import postgres_url
 from tests.integration.read_stores import ReadStores
@@ -119,6 +121,90 @@ def test_names_holding_the_query_inside_wait_for_the_next_page(world: World) -> 
     full = search_page_ids(world, "Lò Văn Hòa", 6)
     assert [len(p) for p in full] == [6, 2]  # the 6 better ones, then those inside
     assert search_pages(world, "Lò Văn Hòa", 6) == search_pages(world, "Lò Văn Hòa", 100)
+
+
+def test_a_record_naming_the_query_more_than_once_is_answered_once(world: World) -> None:
+    twice = world.publish_new(
+        1,
+        birth(
+            "Vàng Thị Ly",
+            **{"father.full_name": "Vàng A Páo", "mother.full_name": "Vàng A Páo"},
+        ),
+    )
+    subject_and_father = world.publish_new(
+        2, birth("Vàng A Páo", sex="nam", **{"father.full_name": "Vàng A Páo Đăng"})
+    )
+    once = world.publish_new(3, birth("Vàng A Páo Sử", sex="nam"))
+    for query in ("Vàng A Páo", "vang a pao", "VÀNG A"):
+        pages = search_page_ids(world, query, 1)
+        found = [r for page in pages for r in page]
+        assert sorted(found) == sorted([twice, subject_and_father, once]), query
+    # at its best name: the subject's exact name, then a parent's, then a longer name
+    assert search_pages(world, "Vàng A Páo", 1) == [subject_and_father, twice, once]
+
+
+def test_names_starting_with_the_query_come_in_the_order_of_the_name_that_matched(
+    world: World,
+) -> None:
+    tu = world.publish_new(1, birth("Lò Thị Ánh", **{"father.full_name": "Lò Văn Tú"}))
+    binh = world.publish_new(2, birth("Lò Thị Bích", **{"father.full_name": "Lò Văn Bình"}))
+    subject = world.publish_new(3, birth("Lò Văn Sáng", sex="nam"))
+    # the subject's own name first; then the fathers by their names (Bình before Tú), not by
+    # their children's names (Ánh before Bích)
+    assert search_pages(world, "lò văn", 1) == [subject, binh, tu]
+    keys = [
+        h.key
+        for h in world.portal.search_by_name_page(
+            "lò văn", where=EVERYONE, after=None, limit=9
+        ).hits
+    ]
+    assert [(k.rank, k.matched) for k in keys] == [
+        (4, "lo van sang"),
+        (5, "lo van binh"),
+        (5, "lo van tu"),
+    ]
+
+
+def test_each_search_step_reads_an_index_in_its_own_order(
+    world: World, read_store: ReadStores
+) -> None:
+    """A page of exact or prefix matches reads about as many index entries as it answers,
+    however many records hold the name: no step but the one inside names sorts."""
+    ranking_world(world)
+    params = {
+        "folded": "lo van hoa",
+        "accent": "lò văn hoà",
+        "upper": "lo van hoa\U0010ffff",
+        "limit": 21,
+        "after_rank": 4,
+        "after_name": "lo van hoang",
+        "after_key": "lo van hoang",
+        "after_register": str(world.register),
+        "after_number": 3,
+    }
+    after = NameKey(4, "lo van hoang", "lo van hoang", str(world.register), 3)
+    for step in _STEPS:
+        for cursor in (None, after):
+            sql = _step_sql(step, [], cursor)
+            plan = explain(read_store, world, sql, params)
+            if step.rank == step.last_rank:
+                assert "sort" not in plan.lower(), (step, plan)
+            else:  # inside names: every name read, matches sorted
+                assert "sort" in plan.lower() or "b-tree" in plan.lower(), plan
+
+
+def explain(read_store: ReadStores, world: World, sql: str, params: dict[str, object]) -> str:
+    """The query plan, with what a sort costs made plain (``USE TEMP B-TREE FOR ORDER BY`` on
+    SQLite; a ``Sort`` node on PostgreSQL, asked to prefer an index to a scan of the table)."""
+    db = world.portal._db  # the plan of the view's own statements
+    if read_store.kind == "sqlite":
+        rows = db.query(f"EXPLAIN QUERY PLAN {sql}", params)
+        return "\n".join(str(r[3]).replace("TEMP B-TREE", "sort b-tree") for r in rows)
+    assert isinstance(db, PostgresReadDatabase)
+    with db.snapshot() as reader:
+        reader.query("SELECT set_config('enable_seqscan', 'off', true)")
+        reader.query("SELECT set_config('enable_bitmapscan', 'off', true)")
+        return "\n".join(str(r[0]) for r in reader.query(f"EXPLAIN {sql}", params))
 
 
 def test_name_search_filters_apply_before_paging(world: World) -> None:

@@ -126,7 +126,9 @@ class FakePortal:
         self, query: str, *, where: RecordFilter, after: NameKey | None, limit: int
     ) -> NamePage:
         hits = sorted(
-            NameHit(NameKey(0, r.search_key or "", str(r.register_id), r.entry_number), r)
+            NameHit(
+                NameKey(0, fold(query), r.search_key or "", str(r.register_id), r.entry_number), r
+            )
             for r in self.records
             if r.search_key == fold(query) and self._visible(r, where)
         )
