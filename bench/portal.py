@@ -18,7 +18,8 @@ same queries asked of the read store directly.
    ``HOTICH_BENCH_DATABASE_URL``'s, keyed by the size and a hash of the code that makes the rows.
 2. **API.** `hotich serve` runs as a child process (HOTICH_DEMO=false; the views on SQLite files,
    or on PostgreSQL through HOTICH_READ_DATABASE_URL; the portal audit in the service database
-   as always), with a portal user of every district. Requests are sent open-loop at
+   as always) with ``--server-workers`` HTTP worker processes (HOTICH_WORKERS; one per CPU by
+   default), and a portal user of every district. Requests are sent open-loop at
    ``--rate`` requests/s (each at its scheduled time, latency measured from that time, so
    queueing shows), for ``--seconds``: first ID lookups (``GET /portal/records?personal_id=``,
    5 % IDs that no record holds), then name searches (``GET /portal/records/search?q=``: names
@@ -612,6 +613,10 @@ class PostgresStore:
                             out.write_row(row)
                             rows += 1
             source.close()
+        with psycopg.connect(self.url, autocommit=True) as conn:  # as autovacuum would have
+            for name in ("portal", "history"):
+                conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(name)))
+                conn.execute("VACUUM (ANALYZE)")
         print(
             f"fill (PostgreSQL): {rows:,} rows the projections wrote on SQLite copied into the "
             f"views' tables in {time.perf_counter() - started:,.0f} s (--pg-fill copy; "
@@ -834,7 +839,9 @@ def pct(values: list[float], p: float) -> float:
 def bench_backend(store: SqliteStore | PostgresStore, args: argparse.Namespace, work: Path) -> str:
     samples = store.prepare(args)
     queries = make_queries(samples, int(args.rate * args.seconds))
-    server = Server(work, store.server_env(work / "home"))
+    server = Server(
+        work, {**store.server_env(work / "home"), "HOTICH_WORKERS": str(args.server_workers)}
+    )
     summary: list[str] = []
     try:
         server.start()
@@ -907,6 +914,12 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=200.0, help="offered requests/s")
     parser.add_argument("--seconds", type=float, default=20.0, help="per query kind")
     parser.add_argument("--workers", type=int, default=32, help="concurrent connections")
+    parser.add_argument(
+        "--server-workers",
+        type=int,
+        default=len(os.sched_getaffinity(0)),
+        help="HTTP worker processes of hotich serve (HOTICH_WORKERS; default: one per CPU)",
+    )
     parser.add_argument("--batch", type=int, default=20_000, help="events per fill transaction")
     parser.add_argument("--per-book", type=int, default=250, help="entries per book")
     parser.add_argument(
@@ -928,9 +941,10 @@ def main() -> None:
         sys.exit("HOTICH_BENCH_DATABASE_URL not set: run `make bench`, or --backends sqlite")
     print(
         f"portal bench: machine {len(os.sched_getaffinity(0))} CPUs (nproc), "
-        f"{platform.machine()}, Python {platform.python_version()}; hotich: one `hotich serve` "
-        "child process, its load generator (threads on keep-alive connections) in this process; "
-        "other work on the machine makes figures noisy",
+        f"{platform.machine()}, Python {platform.python_version()}; hotich: `hotich serve` "
+        f"with {args.server_workers} HTTP worker process(es) (HOTICH_WORKERS) beside the one "
+        "that feeds the views; the load generator (threads on keep-alive connections) in this "
+        "process; other work on the machine makes figures noisy",
         flush=True,
     )
     key = fill_key(args.entries, args.per_book)
