@@ -1,19 +1,23 @@
 """SqlPortalAudit: the portal's audit trail, in the service database (SQLite or PostgreSQL).
 
-One row per record an answer returned (``seq`` 0, 1, ...), or one row with no record for an
-answer that returned none; the rows of one request share its id, time, actor and query, and are
-written in one transaction: a request is audited whole or not at all. Indexes serve the
-admin's questions: by time, by actor, by record.
+One row per answered request in ``hotich_portal_reads`` (who, when, the action, its parameters
+and the ids of the records it returned, in the answer's order), and one row per returned
+record in ``hotich_portal_read_records`` (the record, when, which request), written in one
+transaction: a request is audited whole or not at all. Indexes serve the admin's questions:
+by time and by actor (the reads), by record (the read records, clustered by record on SQLite).
 
 Every portal answer waits for its audit rows to be committed, so the write must be cheap:
 
-* PostgreSQL: one multi-row ``INSERT`` on a pooled connection (the server commits concurrent
-  transactions together);
+* PostgreSQL: one statement (the request's row and its records' rows) on a pooled connection
+  (the server commits concurrent transactions together);
 * SQLite: one connection of its own, in WAL mode with durable commits (``synchronous=FULL``),
   commits the rows of every request waiting at that moment in one transaction (group commit);
   each request returns once the transaction holding its rows committed. WAL is a property of
   the file, so the service database's other tables use it too (a commit in the default
   rollback journal costs ~12 ms here, in WAL ~1.5 ms).
+
+The first layout (``hotich_portal_audit``: one row per returned record, each repeating the
+request) is moved into these tables when found, then kept as ``hotich_portal_audit_v1``.
 """
 
 from __future__ import annotations
@@ -32,17 +36,31 @@ import psycopg
 from api.audit import AuditFilter, AuditKey, AuditUnavailableError, PortalRead
 from infra.sql import SqlDatabase
 
-_TABLE = "hotich_portal_audit"
-_SCHEMA = (
-    f"CREATE TABLE IF NOT EXISTS {_TABLE} (request_id TEXT NOT NULL, seq INTEGER NOT NULL, "
-    "at TEXT NOT NULL, actor_id TEXT NOT NULL, actor_role TEXT NOT NULL, action TEXT NOT NULL, "
-    "query TEXT NOT NULL, record_id TEXT, PRIMARY KEY (request_id, seq))",
-    f"CREATE INDEX IF NOT EXISTS {_TABLE}_by_time ON {_TABLE} (at, request_id)",
-    f"CREATE INDEX IF NOT EXISTS {_TABLE}_by_actor ON {_TABLE} (actor_id, at)",
-    f"CREATE INDEX IF NOT EXISTS {_TABLE}_by_record ON {_TABLE} (record_id, at)",
-)
-_COLUMNS = "request_id, seq, at, actor_id, actor_role, action, query, record_id"
+_READS = "hotich_portal_reads"
+_RECORDS = "hotich_portal_read_records"
+_V1 = "hotich_portal_audit"
+
+
+def _schema(sqlite: bool) -> tuple[str, ...]:
+    clustered = " WITHOUT ROWID" if sqlite else ""
+    return (
+        f"CREATE TABLE IF NOT EXISTS {_READS} (request_id TEXT PRIMARY KEY, at TEXT NOT NULL, "
+        "actor_id TEXT NOT NULL, actor_role TEXT NOT NULL, action TEXT NOT NULL, "
+        "query TEXT NOT NULL, record_ids TEXT NOT NULL)",
+        f"CREATE INDEX IF NOT EXISTS {_READS}_by_time ON {_READS} (at, request_id)",
+        f"CREATE INDEX IF NOT EXISTS {_READS}_by_actor ON {_READS} (actor_id, at, request_id)",
+        f"CREATE TABLE IF NOT EXISTS {_RECORDS} (record_id TEXT NOT NULL, at TEXT NOT NULL, "
+        f"request_id TEXT NOT NULL, PRIMARY KEY (record_id, at, request_id)){clustered}",
+    )
+
+
+_READ_COLUMNS = "request_id, at, actor_id, actor_role, action, query, record_ids"
+_INSERT_READ = f"INSERT INTO {_READS} ({_READ_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)"  # noqa: S608
 _STORE_ERRORS = (sqlite3.Error, psycopg.Error, OSError)
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
 def _at(moment: dt.datetime) -> str:
@@ -52,16 +70,35 @@ def _at(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).isoformat(timespec="microseconds")
 
 
-def _insert(rows: int) -> str:
-    marks = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?)"] * rows)
-    return f"INSERT INTO {_TABLE} ({_COLUMNS}) VALUES {marks}"  # noqa: S608
+def _insert_records(rows: int) -> str:
+    marks = ", ".join(["(?, ?, ?)"] * rows)
+    return f"INSERT INTO {_RECORDS} (record_id, at, request_id) VALUES {marks}"  # noqa: S608
+
+
+class _Rows:
+    """One request's rows: its read, and one row per record it returned."""
+
+    def __init__(self, read: PortalRead) -> None:
+        at = _at(read.at)
+        ids = [str(i) for i in read.record_ids]
+        self.read = (
+            read.request_id,
+            at,
+            read.actor_id,
+            read.actor_role,
+            read.action,
+            _json(read.query),
+            _json(ids),
+        )
+        distinct = list(dict.fromkeys(ids))  # an answer holds a record once; its index row once
+        self.records = [value for i in distinct for value in (i, at, read.request_id)]
+        self.record_count = len(distinct)
 
 
 class _Waiting:
     """One request's rows, waiting for a transaction to commit them."""
 
-    def __init__(self, params: list[Any], rows: int) -> None:
-        self.params = params
+    def __init__(self, rows: _Rows) -> None:
         self.rows = rows
         self.done = False
         self.error: BaseException | None = None
@@ -77,8 +114,8 @@ class _SqliteGroupWriter:
         self._waiting_lock = threading.Lock()
         self._write_lock = threading.Lock()  # held by the request committing for all
 
-    def write(self, params: list[Any], rows: int) -> None:
-        mine = _Waiting(params, rows)
+    def write(self, rows: _Rows) -> None:
+        mine = _Waiting(rows)
         with self._waiting_lock:
             self._waiting.append(mine)
         with self._write_lock:
@@ -105,7 +142,11 @@ class _SqliteGroupWriter:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 for waiting in group:
-                    conn.execute(_insert(waiting.rows), waiting.params)
+                    conn.execute(_INSERT_READ, waiting.rows.read)
+                    if waiting.rows.record_count:
+                        conn.execute(
+                            _insert_records(waiting.rows.record_count), waiting.rows.records
+                        )
                 conn.execute("COMMIT")
             except BaseException:
                 if conn.in_transaction:
@@ -128,23 +169,26 @@ class _SqliteGroupWriter:
 class SqlPortalAudit:
     def __init__(self, db: SqlDatabase) -> None:
         self._db = db
-        for statement in _SCHEMA:
+        for statement in _schema(sqlite=not db.is_postgres):
             db.execute(statement)
         path = db.sqlite_path
         self._sqlite = _SqliteGroupWriter(path) if path is not None else None
+        if self._table_exists(_V1):
+            self._move_first_layout()
 
     def record(self, read: PortalRead) -> None:
-        at = _at(read.at)
-        query = json.dumps(read.query, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-        head = (read.request_id, at, read.actor_id, read.actor_role, read.action, query)
-        ids: list[str | None] = [str(i) for i in read.record_ids] or [None]
-        rows = [(head[0], seq, *head[1:], record_id) for seq, record_id in enumerate(ids)]
-        params = [value for row in rows for value in row]
+        rows = _Rows(read)
         try:
             if self._sqlite is not None:
-                self._sqlite.write(params, len(rows))
+                self._sqlite.write(rows)
+            elif rows.record_count:  # one statement: both tables or neither
+                self._db.execute(
+                    f"WITH r AS ({_INSERT_READ} RETURNING request_id) "
+                    + _insert_records(rows.record_count),
+                    [*rows.read, *rows.records],
+                )
             else:
-                self._db.execute(_insert(len(rows)), params)
+                self._db.execute(_INSERT_READ, rows.read)
         except _STORE_ERRORS as e:
             raise AuditUnavailableError(f"the portal audit could not be written: {e}") from e
 
@@ -156,56 +200,91 @@ class SqlPortalAudit:
     def list_reads(
         self, where: AuditFilter, *, after: AuditKey | None, limit: int
     ) -> list[tuple[AuditKey, PortalRead]]:
-        # one row per request: the row of the asked record, or the request's first row
-        clauses: list[str] = ["record_id = ?" if where.record is not None else "seq = 0"]
-        params: list[object] = [str(where.record)] if where.record is not None else []
+        # by record: its index rows, newest first; else the reads themselves
+        table = f"{_RECORDS} AS x JOIN {_READS} AS r ON r.request_id = x.request_id"
+        keyed = "x" if where.record is not None else "r"
+        clauses: list[str] = []
+        params: list[object] = []
+        if where.record is not None:
+            clauses.append("x.record_id = ?")
+            params.append(str(where.record))
+        else:
+            table = f"{_READS} AS r"
         if where.actor is not None:
-            clauses.append("actor_id = ?")
+            clauses.append("r.actor_id = ?")
             params.append(where.actor)
         if where.since is not None:
-            clauses.append("at >= ?")
+            clauses.append(f"{keyed}.at >= ?")
             params.append(_at(where.since))
         if where.until is not None:
-            clauses.append("at < ?")
+            clauses.append(f"{keyed}.at < ?")
             params.append(_at(where.until))
         if after is not None:
-            clauses.append("(at < ? OR (at = ? AND request_id < ?))")
+            clauses.append(f"({keyed}.at < ? OR ({keyed}.at = ? AND {keyed}.request_id < ?))")
             params += [after.at, after.at, after.request_id]
+        columns = ", ".join(f"r.{c.strip()}" for c in _READ_COLUMNS.split(","))
         try:
-            heads = self._db.execute(
-                f"SELECT request_id, at FROM {_TABLE} WHERE {' AND '.join(clauses)} "  # noqa: S608
-                "ORDER BY at DESC, request_id DESC LIMIT ?",
-                [*params, limit],
-            )
-            if not heads:
-                return []
-            marks = ", ".join("?" * len(heads))
             rows = self._db.execute(
-                f"SELECT {_COLUMNS} FROM {_TABLE} WHERE request_id IN ({marks}) "  # noqa: S608
-                "ORDER BY request_id, seq",
-                [h[0] for h in heads],
+                f"SELECT {columns} FROM {table} WHERE {' AND '.join(clauses) or '1 = 1'} "  # noqa: S608
+                f"ORDER BY {keyed}.at DESC, {keyed}.request_id DESC LIMIT ?",
+                [*params, limit],
             )
         except _STORE_ERRORS as e:
             raise AuditUnavailableError(f"the portal audit could not be read: {e}") from e
-        by_request: dict[str, list[tuple[object, ...]]] = {}
-        for row in rows:
-            by_request.setdefault(str(row[0]), []).append(tuple(row))
-        reads = []
-        for request_id, at in heads:
-            group = by_request[str(request_id)]
-            _, _, _, actor_id, actor_role, action, query, _ = group[0]
-            reads.append(
-                (
-                    AuditKey(str(at), str(request_id)),
-                    PortalRead(
-                        request_id=str(request_id),
-                        at=dt.datetime.fromisoformat(str(at)),
-                        actor_id=str(actor_id),
-                        actor_role=str(actor_role),
-                        action=str(action),
-                        query=json.loads(str(query)),
-                        record_ids=tuple(UUID(str(r[7])) for r in group if r[7] is not None),
-                    ),
-                )
+        return [
+            (
+                AuditKey(str(at), str(request_id)),
+                PortalRead(
+                    request_id=str(request_id),
+                    at=dt.datetime.fromisoformat(str(at)),
+                    actor_id=str(actor_id),
+                    actor_role=str(actor_role),
+                    action=str(action),
+                    query=json.loads(str(query)),
+                    record_ids=tuple(UUID(i) for i in json.loads(str(record_ids))),
+                ),
             )
-        return reads
+            for request_id, at, actor_id, actor_role, action, query, record_ids in rows
+        ]
+
+    # ----- the first layout -----------------------------------------------------------------
+    def _table_exists(self, name: str) -> bool:
+        if self._db.is_postgres:
+            return self._db.execute("SELECT to_regclass(?)", [name])[0][0] is not None
+        return bool(
+            self._db.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [name]
+            )
+        )
+
+    def _move_first_layout(self) -> None:
+        """Copy the first layout's requests into these tables (again if interrupted: a request
+        already copied is left as it is), then keep the old table under another name."""
+        done = ""
+        while True:
+            rows = self._db.execute(
+                f"SELECT request_id, seq, at, actor_id, actor_role, action, query, record_id "  # noqa: S608
+                f"FROM {_V1} WHERE request_id IN (SELECT DISTINCT request_id FROM {_V1} "
+                "WHERE request_id > ? ORDER BY request_id LIMIT 500) ORDER BY request_id, seq",
+                [done],
+            )
+            if not rows:
+                break
+            requests: dict[str, list[tuple[Any, ...]]] = {}
+            for row in rows:
+                requests.setdefault(str(row[0]), []).append(tuple(row))
+            for request_id, group in requests.items():
+                _, _, at, actor_id, actor_role, action, query, _ = group[0]
+                ids = [str(r[7]) for r in group if r[7] is not None]
+                self._db.execute(
+                    f"{_INSERT_READ} ON CONFLICT (request_id) DO NOTHING",
+                    [request_id, at, actor_id, actor_role, action, query, _json(ids)],
+                )
+                for record_id in dict.fromkeys(ids):
+                    self._db.execute(
+                        f"INSERT INTO {_RECORDS} (record_id, at, request_id) VALUES (?, ?, ?) "  # noqa: S608
+                        "ON CONFLICT DO NOTHING",
+                        [record_id, at, request_id],
+                    )
+                done = request_id
+        self._db.execute(f"ALTER TABLE {_V1} RENAME TO {_V1}_v1")

@@ -37,7 +37,10 @@ PG_TABLES = (
     "hotich_users",
     "hotich_tokens",
     "hotich_idempotency",
+    "hotich_portal_reads",
+    "hotich_portal_read_records",
     "hotich_portal_audit",
+    "hotich_portal_audit_v1",
 )
 
 

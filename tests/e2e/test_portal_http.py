@@ -488,7 +488,7 @@ def test_the_checker_needs_nothing_but_python_and_cryptography() -> None:
 # ----- no answer without its audit --------------------------------------------------------------
 def test_a_read_that_cannot_be_audited_is_refused(book: Book) -> None:
     db = book.stack.container.db
-    db.execute("ALTER TABLE hotich_portal_audit RENAME TO hotich_portal_audit_away")
+    db.execute("ALTER TABLE hotich_portal_reads RENAME TO hotich_portal_reads_away")
     try:
         with book.client() as portal:
             for path, params in (
@@ -503,7 +503,7 @@ def test_a_read_that_cannot_be_audited_is_refused(book: Book) -> None:
                 assert response.json()["type"].endswith("/audit-unavailable")
                 assert "Nguyễn" not in response.text
     finally:
-        db.execute("ALTER TABLE hotich_portal_audit_away RENAME TO hotich_portal_audit")
+        db.execute("ALTER TABLE hotich_portal_reads_away RENAME TO hotich_portal_reads")
     SqlPortalAudit(db)
     with book.client() as portal:
         assert portal.get(f"/portal/records/{book.entries['hoa']}").status_code == 200

@@ -4,6 +4,7 @@ real PostgreSQL server: pages in the ranked order with no record twice, filters,
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -288,7 +289,10 @@ def audit_db(backend: str, tmp_path: Path) -> Iterator[SqlDatabase]:
     if backend == "postgres":
         url = postgres_url()
         with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute("DROP TABLE IF EXISTS hotich_portal_audit")
+            for table in AUDIT_TABLES:
+                conn.execute(
+                    psycopg.sql.SQL("DROP TABLE IF EXISTS {}").format(psycopg.sql.Identifier(table))
+                )
         db = SqlDatabase(postgres_url=url)
     else:
         db = SqlDatabase(sqlite_path=tmp_path / "service.sqlite")
@@ -296,6 +300,12 @@ def audit_db(backend: str, tmp_path: Path) -> Iterator[SqlDatabase]:
     db.close()
 
 
+AUDIT_TABLES = (
+    "hotich_portal_reads",
+    "hotich_portal_read_records",
+    "hotich_portal_audit",
+    "hotich_portal_audit_v1",
+)
 T0 = dt.datetime(2026, 11, 28, 2, 0, tzinfo=dt.UTC)
 A, B, C = (uuid.uuid5(uuid.NAMESPACE_URL, n) for n in "abc")
 
@@ -366,7 +376,7 @@ def test_concurrent_reads_are_all_audited(audit_db: SqlDatabase) -> None:
 def test_an_audit_that_cannot_be_written_says_so(audit_db: SqlDatabase) -> None:
     audit = SqlPortalAudit(audit_db)
     audit.record(read(1, "portal.dvc", (A,)))
-    audit_db.execute("DROP TABLE hotich_portal_audit")
+    audit_db.execute("DROP TABLE hotich_portal_reads")
     with pytest.raises(AuditUnavailableError, match="could not be written"):
         audit.record(read(1, "portal.dvc", (A,)))
     with pytest.raises(AuditUnavailableError, match="could not be read"):
@@ -377,3 +387,45 @@ def test_an_audit_that_cannot_be_written_says_so(audit_db: SqlDatabase) -> None:
         "r002"
     ]
     audit.close()
+
+
+def test_an_audit_kept_in_the_first_layout_is_moved_whole(audit_db: SqlDatabase) -> None:
+    """The first layout: one row per returned record, each repeating its request."""
+    audit_db.execute(
+        "CREATE TABLE hotich_portal_audit (request_id TEXT NOT NULL, seq INTEGER NOT NULL, "
+        "at TEXT NOT NULL, actor_id TEXT NOT NULL, actor_role TEXT NOT NULL, "
+        "action TEXT NOT NULL, query TEXT NOT NULL, record_id TEXT, "
+        "PRIMARY KEY (request_id, seq))"
+    )
+    reads = [
+        read(1, "portal.dvc", (A, B, C), q="Lò Văn Hòa"),
+        read(2, "portal.huyen", (), personal_id="002090004711"),
+        read(3, "portal.dvc", (B,), entry_id=str(B)),
+    ]
+    for r in reads:
+        for seq, record in enumerate(r.record_ids or (None,)):
+            audit_db.execute(
+                "INSERT INTO hotich_portal_audit VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    r.request_id,
+                    seq,
+                    r.at.isoformat(timespec="microseconds"),
+                    r.actor_id,
+                    r.actor_role,
+                    r.action,
+                    json.dumps(r.query, ensure_ascii=False),
+                    None if record is None else str(record),
+                ),
+            )
+    audit = SqlPortalAudit(audit_db)
+    assert [r for _, r in audit.list_reads(AuditFilter(), after=None, limit=10)] == reads[::-1]
+    assert [
+        r.request_id for _, r in audit.list_reads(AuditFilter(record=B), after=None, limit=9)
+    ] == ["r003", "r001"]
+    # the old table is kept aside, and opening the audit again moves nothing twice
+    assert len(audit_db.execute("SELECT * FROM hotich_portal_audit_v1")) == 5
+    audit.record(read(4, "portal.dvc", (C,)))
+    audit.close()
+    again = SqlPortalAudit(audit_db)
+    assert len(again.list_reads(AuditFilter(), after=None, limit=10)) == 4
+    again.close()
