@@ -42,6 +42,13 @@ class Settings(BaseSettings):
         description="HTTP worker processes of `hotich serve` (the API is stateless; one process "
         "feeds the in-process views)",
     )
+    threads: int = Field(
+        4,
+        ge=1,
+        le=256,
+        description="threads per HTTP process for the handlers' blocking work (database reads "
+        "and writes); more threads than cores contend for Python's lock",
+    )
     demo: bool = Field(True, description="load the demo into an empty store when serving")
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     # scanned pages: a local directory by default, an S3/MinIO bucket when an endpoint is set

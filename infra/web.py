@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, cast
 
+import anyio.to_thread
 from fastapi import FastAPI
 
 from api.deps import CatalogueReader, Positions, ProgressReader, Services
@@ -128,8 +129,12 @@ def build_web(
     api = create_app(services)
     web = Web(api=api, live=live, runners=runners, sealed=sealed)
 
+    threads = container.settings.threads
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # the handlers' blocking work runs on at most this many threads (anyio's default: 40)
+        anyio.to_thread.current_default_thread_limiter().total_tokens = threads
         web.start_runners()
         try:
             yield
