@@ -18,6 +18,7 @@ from api.cursor import decode_cursor, encode_cursor, fingerprint
 from api.deps import Positions, Services
 from api.main import create_app
 from api.portal import IdHit, IdKey, NameHit, NameKey, NamePage, RecordFilter
+from api.schemas import PortalRecordPage, PortalRecordPublic
 from api.security import User
 from domain.actor import Role
 from domain.errors import InvalidValueError
@@ -401,6 +402,26 @@ def test_a_record_carries_its_provenance_up_to_the_published_version_and_links(
     missing = portal.get(f"/portal/registers/{BOOK}/entries/99")
     assert missing.status_code == 404
     assert missing.json()["detail"] == f"no published record with id 99 in register {BOOK}"
+
+
+def test_every_answer_is_what_its_response_model_writes(portal: Portal) -> None:
+    """Answers are built as dicts and encoded as they are: each must be exactly what the
+    documented model (api/schemas.py) gives when it validates and writes it again."""
+    answers = {
+        PortalRecordPage: [
+            portal.get("/portal/records/search", q="Giàng Seo Pó", limit=2),
+            portal.get("/portal/records", personal_id=PID),
+        ],
+        PortalRecordPublic: [
+            portal.get(f"/portal/registers/{BOOK}/entries/3"),
+            portal.get(f"/portal/records/{record(2, 'Vừ Thị Mỷ').id}"),
+        ],
+    }
+    for model, responses in answers.items():
+        for response in responses:
+            assert response.status_code == 200, response.text
+            assert response.headers["content-type"] == "application/json"
+            assert model.model_validate_json(response.content).model_dump_json() == response.text
 
 
 # ----- audit ----------------------------------------------------------------------------------
