@@ -131,16 +131,18 @@ def serve(
         if processes == 1:
             uvicorn.run(web.api, host=host, port=port, log_level=settings.log_level)
         else:
+            from infra.http_workers import serve_workers
+
             web.start_runners()  # the workers only answer; this process feeds the views
             try:
-                uvicorn.run(
+                config = uvicorn.Config(
                     "infra.web:worker_app",
                     factory=True,
-                    workers=processes,
                     host=host,
                     port=port,
                     log_level=settings.log_level,
                 )
+                serve_workers(config, processes)
             finally:
                 web.stop_runners()
     finally:

@@ -1,10 +1,11 @@
-"""`hotich serve --workers 2`: two HTTP worker processes on one socket, fed by the serving
+"""`hotich serve --workers 2`: two HTTP worker processes on one port, fed by the serving
 process's runners, on the embedded default (SQLite, local blobs)."""
 
 from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -105,10 +106,51 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
 
 
 def test_serve_runs_the_asked_number_of_http_workers(served: Served) -> None:
-    deadline = time.monotonic() + 20
-    while len(_workers(served.process.pid)) < 2 and time.monotonic() < deadline:
-        time.sleep(0.1)  # uvicorn starts them one after the other
+    port = int(served.url.rsplit(":", 1)[1])
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:  # they start one after the other
+        listening = _held(_workers(served.process.pid), port, state="0A")
+        if len(listening) == 2 and all(listening.values()):
+            break
+        time.sleep(0.1)
     assert len(_workers(served.process.pid)) == 2
+    assert list(_held(_workers(served.process.pid), port, state="0A").values()) == [1, 1]
+
+
+def _held(pids: set[int], port: int, state: str = "01") -> dict[int, int]:
+    """The sockets of ``port`` in ``state`` (01: established, 0A: listening) each process
+    holds."""
+    sockets = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[3] == state and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                sockets.add(f"socket:[{fields[9]}]")
+    return {
+        pid: sum(os.readlink(fd) in sockets for fd in Path(f"/proc/{pid}/fd").iterdir())
+        for pid in pids
+    }
+
+
+def test_connections_opened_at_once_spread_over_the_workers(served: Served) -> None:
+    """A client opening its pool of keep-alive connections at once (a portal gateway) gets
+    both workers: each listens on a socket of its own, and the kernel hands each connection
+    to one of them."""
+    port = int(served.url.rsplit(":", 1)[1])
+    burst = [socket.create_connection(("127.0.0.1", port)) for _ in range(64)]
+    try:
+        for conn in burst:  # each answers on the connection it was given, kept open
+            conn.sendall(b"GET /healthz HTTP/1.1\r\nHost: hotich\r\n\r\n")
+        for conn in burst:
+            assert conn.recv(65536).startswith(b"HTTP/1.1 200 ")
+        held = _held(_workers(served.process.pid), port)
+        assert len(held) == 2
+        assert sum(held.values()) == 64
+        # hashed over two sockets: fewer than 16 of 64 on one has a chance of 1 in 40,000
+        assert min(held.values()) >= 16, held
+    finally:
+        for conn in burst:
+            conn.close()
 
 
 def test_an_entry_published_meanwhile_reaches_the_portal_through_the_workers(
