@@ -763,6 +763,31 @@ def drive(url: str, token: str, queries: list[Query], rate: float, workers: int)
     return Run(latencies, len(errors), time.perf_counter() - start)
 
 
+def connections_per_worker(server_pid: int, port: int) -> list[int]:
+    """How many of the load's open connections each HTTP worker of the server holds (uvicorn
+    spreads them as the kernel hands them out; each stays with its worker while kept alive)."""
+    established = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as f:
+            for line in f.readlines()[1:]:
+                fields = line.split()
+                if fields[3] == "01" and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                    established.add(fields[9])  # the socket's inode
+    counts: dict[int, int] = {}
+    for proc in Path("/proc").iterdir():
+        try:
+            parent = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            if parent != server_pid and int(proc.name) != server_pid:
+                continue
+            sockets = [os.readlink(fd) for fd in (proc / "fd").iterdir()]
+        except (OSError, ValueError):
+            continue
+        held = sum(1 for link in sockets if link[8:-1] in established)  # "socket:[inode]"
+        if held:
+            counts[int(proc.name)] = held
+    return sorted(counts.values(), reverse=True)
+
+
 def sequential(url: str, token: str, queries: list[Query]) -> list[float]:
     """One request at a time (closed loop): what a request costs the server alone, seconds."""
     headers = {"Authorization": f"Bearer {token}"}
@@ -860,10 +885,17 @@ def bench_backend(store: SqliteStore | PostgresStore, args: argparse.Namespace, 
             kind: sequential(server.url, token, queries[kind][:SEQUENTIAL]) for kind in runs_of
         }
         floor = sequential(server.url, token, [Query("id", "/healthz", {}, "")] * SEQUENTIAL)
-        runs = {
-            kind: drive(server.url, token, queries[kind], args.rate, args.workers)
-            for kind in runs_of
-        }
+        runs: dict[str, Run] = {}
+        split: dict[str, list[int]] = {}  # open connections per worker, 2 s into each run
+
+        def count(kind: str) -> None:
+            split[kind] = connections_per_worker(server.pid, server.port)
+
+        for kind in runs_of:
+            watch = threading.Timer(2.0, count, (kind,))
+            watch.start()
+            runs[kind] = drive(server.url, token, queries[kind], args.rate, args.workers)
+            watch.join()
     except BenchError as e:
         print(f"portal bench failed: {e}\n--- server log ---\n{server.tail()}", file=sys.stderr)
         raise SystemExit(1) from None
@@ -881,10 +913,12 @@ def bench_backend(store: SqliteStore | PostgresStore, args: argparse.Namespace, 
         p50, p99 = pct(run.latencies, 50), pct(run.latencies, 99)
         b50, b99 = pct(base, 50), pct(base, 99)
         target = TARGETS_MS[kind]
+        held = "/".join(str(n) for n in split.get(kind, [])) or "?"
         print(
             f"    {labels[kind]:47} {run.rate:6.1f} req/s achieved, p50 {p50:6.1f} ms, "
             f"p99 {p99:6.1f} ms (target p99 <= {target:.0f} ms), max "
-            f"{max(run.latencies, default=0) * 1000:6.1f} ms, errors {run.errors}",
+            f"{max(run.latencies, default=0) * 1000:6.1f} ms, errors {run.errors}; "
+            f"connections per worker {held}",
             flush=True,
         )
         print(
