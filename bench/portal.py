@@ -764,28 +764,30 @@ def drive(url: str, token: str, queries: list[Query], rate: float, workers: int)
 
 
 def connections_per_worker(server_pid: int, port: int) -> list[int]:
-    """How many of the load's open connections each HTTP worker of the server holds (uvicorn
-    spreads them as the kernel hands them out; each stays with its worker while kept alive)."""
+    """How many of the load's open connections each HTTP worker of the server holds, most
+    first (the serving process itself when it has no worker processes)."""
     established = set()
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         with open(table) as f:
             for line in f.readlines()[1:]:
                 fields = line.split()
                 if fields[3] == "01" and int(fields[1].rsplit(":", 1)[1], 16) == port:
-                    established.add(fields[9])  # the socket's inode
-    counts: dict[int, int] = {}
+                    established.add(f"socket:[{fields[9]}]")
+    workers = []
     for proc in Path("/proc").iterdir():
         try:
             parent = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            if parent != server_pid and int(proc.name) != server_pid:
-                continue
-            sockets = [os.readlink(fd) for fd in (proc / "fd").iterdir()]
+            if parent == server_pid and b"spawn_main" in (proc / "cmdline").read_bytes():
+                workers.append(proc)
         except (OSError, ValueError):
-            continue
-        held = sum(1 for link in sockets if link[8:-1] in established)  # "socket:[inode]"
-        if held:
-            counts[int(proc.name)] = held
-    return sorted(counts.values(), reverse=True)
+            continue  # not a process, or it ended meanwhile
+    counts = []
+    for proc in workers or [Path(f"/proc/{server_pid}")]:
+        try:
+            counts.append(sum(os.readlink(fd) in established for fd in (proc / "fd").iterdir()))
+        except OSError:
+            counts.append(0)
+    return sorted(counts, reverse=True)
 
 
 def sequential(url: str, token: str, queries: list[Query]) -> list[float]:
