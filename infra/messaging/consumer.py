@@ -112,6 +112,7 @@ class KafkaProjectionRunner:
         self._streams: dict[int, list[tuple[Any, Projection]]] = {}
         self._generations = self._live_generations()
         self._stop = threading.Event()
+        self._handed: list[int] = []  # partitions of the messages applied in the open batch
 
     # ----- partitions -----------------------------------------------------------------------
     def _for_partition(self, partition: int) -> list[tuple[Any, Projection]]:
@@ -195,9 +196,15 @@ class KafkaProjectionRunner:
             return
         for _, projection in self._for_partition(partition):
             projection.process(envelope, offset + 1)
-        self.stats.applied += 1
+        self._handed.append(partition)
+
+    def _count_committed(self) -> None:
+        """The poll's batch committed: what it handed to the projections is applied."""
         applied = self.stats.applied_by_partition
-        applied[partition] = applied.get(partition, 0) + 1
+        for partition in self._handed:
+            applied[partition] = applied.get(partition, 0) + 1
+        self.stats.applied += len(self._handed)
+        self._handed.clear()
 
     def poll_once(self, timeout_ms: int = 500, max_records: int = MAX_POLL_RECORDS) -> int:
         batches = self.consumer.poll(timeout_ms=timeout_ms, max_records=max_records)
@@ -210,6 +217,7 @@ class KafkaProjectionRunner:
         )
         handled = 0
         switched = False
+        self._handed.clear()
         try:
             with contextlib.ExitStack() as stack:  # one transaction per view for the whole poll
                 for target in self.targets:
@@ -241,8 +249,10 @@ class KafkaProjectionRunner:
                             )
                             handled += 1
         except BaseException:
+            self._handed.clear()  # rolled back: applied once they are handled again
             self._seek_to_views()  # the views rolled the batch back: fetch again from them
             raise
+        self._count_committed()
         if switched:
             log.info("a view switched to a rebuilt copy; resuming from its positions")
             self._seek_to_views()

@@ -132,7 +132,8 @@ def test_project_workers_of_one_group_share_the_partitions_and_build_the_same_vi
     served = ReadStores("sqlite", ReadStoreBackend.sqlite(settings.home))
     for name in ("progress", "portal", "history"):
         built = {t: rows for t, rows in served.dump(name).items() if t != "tracking"}
-        assert built == {t: r for t, r in stores.dump(name).items() if t != "tracking"}, name
+        clean_rows = {t: r for t, r in stores.dump(name).items() if t != "tracking"}
+        assert built == clean_rows, (name, outputs)  # the workers' logs say why, if not
     admin.delete_topics([topic])
     admin.close()
     container.close()
