@@ -169,13 +169,14 @@ class _Step:
     A record is answered once, at its best name: ``(rank, folded name, seq)``, least first;
     each step leaves out a name when another name of its record is better. The order in a
     step is (folded name that matched, the subject's folded name, book, entry number): the
-    order of an index for every step but the last, so a step reads what it answers.
+    order of an index for every step but the last, so a step reads what it answers. In the
+    exact steps the folded name that matched is the query's.
     """
 
     rank: int  # the step's rank (the first of them for the inside step)
     last_rank: int
     matches: str  # which names of ``n`` the step answers
-    order: tuple[str, ...]  # its order after the rank, as columns of ``n``
+    exact: bool  # the names match the query's folded name exactly
     better_possible: bool = True  # False: no other name of a record can rank before these
 
     @property
@@ -184,22 +185,27 @@ class _Step:
 
     @property
     def matched_sql(self) -> str:
-        return ":folded" if "n.folded" not in self.order else "n.folded"
+        return ":folded" if self.exact else "n.folded"
 
 
-_EXACT_ORDER = ("n.subject_key", "n.register_id", "n.entry_number")  # folded = the query
-_ORDER = ("n.folded", *_EXACT_ORDER)
+# the order of a step's names, and the cursor's parameter each is compared with
+_ORDER = (
+    ("n.folded", ":after_name"),
+    ("n.subject_key", ":after_key"),
+    ("n.register_id", ":after_register"),
+    ("n.entry_number", ":after_number"),
+)
 _STEPS = (
     # the same accents: index portal_names_by_accent_order
-    _Step(0, 0, "n.accent = :accent AND n.is_subject = 1", _EXACT_ORDER, better_possible=False),
-    _Step(1, 1, "n.accent = :accent AND n.is_subject = 0", _EXACT_ORDER),
+    _Step(0, 0, "n.accent = :accent AND n.is_subject = 1", exact=True, better_possible=False),
+    _Step(1, 1, "n.accent = :accent AND n.is_subject = 0", exact=True),
     # the same name folded, other accents; then prefixes: index portal_names_by_folded_order
-    _Step(2, 2, "n.is_subject = 1 AND n.folded = :folded AND n.accent <> :accent", _EXACT_ORDER),
-    _Step(3, 3, "n.is_subject = 0 AND n.folded = :folded AND n.accent <> :accent", _EXACT_ORDER),
-    _Step(4, 4, "n.is_subject = 1 AND n.folded > :folded AND n.folded < :upper", _ORDER),
-    _Step(5, 5, "n.is_subject = 0 AND n.folded > :folded AND n.folded < :upper", _ORDER),
+    _Step(2, 2, "n.is_subject = 1 AND n.folded = :folded AND n.accent <> :accent", exact=True),
+    _Step(3, 3, "n.is_subject = 0 AND n.folded = :folded AND n.accent <> :accent", exact=True),
+    _Step(4, 4, "n.is_subject = 1 AND n.folded > :folded AND n.folded < :upper", exact=False),
+    _Step(5, 5, "n.is_subject = 0 AND n.folded > :folded AND n.folded < :upper", exact=False),
     # inside a name: every name is read (no index serves it)
-    _Step(6, 9, "instr(n.folded, :folded) > 1", _ORDER),
+    _Step(6, 9, "instr(n.folded, :folded) > 1", exact=False),
 )
 _INSIDE_STEP = 6  # its first rank: a page that stops before it goes on from there
 _INSIDE_NAMES = NameKey(_INSIDE_STEP, "", "", "", 0)
@@ -220,21 +226,14 @@ def _step_sql(step: _Step, filters: list[str], after: NameKey | None) -> str:
     conditions = [step.matches, *filters]
     if step.better_possible:
         conditions.append(_BETTER_NAME.format(rank=rank, matched=step.matched_sql))
-    order = list(step.order)
+    order = list(_ORDER[1:] if step.exact else _ORDER)  # exact: one folded name, the query's
     if step.rank != step.last_rank:
-        order.insert(0, rank)
+        order.insert(0, (rank, ":after_rank"))
+    columns = ", ".join(column for column, _ in order)
     if after is not None and after.rank >= step.rank:
-        after_values = [":after_name", ":after_key", ":after_register", ":after_number"]
-        if step.order is _EXACT_ORDER:
-            after_values.pop(0)
-        if step.rank != step.last_rank:
-            after_values.insert(0, ":after_rank")
-        conditions.append(f"({', '.join(order)}) > ({', '.join(after_values)})")
+        conditions.append(f"({columns}) > ({', '.join(value for _, value in order)})")
     return _SEARCH_STEP.format(
-        rank=rank,
-        matched=step.matched_sql,
-        conditions=" AND ".join(conditions),
-        order=", ".join(order),
+        rank=rank, matched=step.matched_sql, conditions=" AND ".join(conditions), order=columns
     )
 
 
