@@ -54,8 +54,9 @@ def _schema(sqlite: bool) -> tuple[str, ...]:
     )
 
 
-_READ_COLUMNS = "request_id, at, actor_id, actor_role, action, query, record_ids"
-_INSERT_READ = f"INSERT INTO {_READS} ({_READ_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)"  # noqa: S608
+_READ_COLUMNS = ("request_id", "at", "actor_id", "actor_role", "action", "query", "record_ids")
+_INSERT_READ = f"INSERT INTO {_READS} ({', '.join(_READ_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?, ?)"  # noqa: S608
+_SELECT_READS = f"SELECT {', '.join(f'r.{c}' for c in _READ_COLUMNS)} FROM "  # noqa: S608
 _STORE_ERRORS = (sqlite3.Error, psycopg.Error, OSError)
 
 
@@ -200,16 +201,15 @@ class SqlPortalAudit:
     def list_reads(
         self, where: AuditFilter, *, after: AuditKey | None, limit: int
     ) -> list[tuple[AuditKey, PortalRead]]:
-        # by record: its index rows, newest first; else the reads themselves
-        table = f"{_RECORDS} AS x JOIN {_READS} AS r ON r.request_id = x.request_id"
-        keyed = "x" if where.record is not None else "r"
+        # by record: its index rows (x), newest first; else the reads (r) themselves
         clauses: list[str] = []
         params: list[object] = []
         if where.record is not None:
+            table, keyed = f"{_RECORDS} AS x JOIN {_READS} AS r ON r.request_id = x.request_id", "x"
             clauses.append("x.record_id = ?")
             params.append(str(where.record))
         else:
-            table = f"{_READS} AS r"
+            table, keyed = f"{_READS} AS r", "r"
         if where.actor is not None:
             clauses.append("r.actor_id = ?")
             params.append(where.actor)
@@ -222,10 +222,9 @@ class SqlPortalAudit:
         if after is not None:
             clauses.append(f"({keyed}.at < ? OR ({keyed}.at = ? AND {keyed}.request_id < ?))")
             params += [after.at, after.at, after.request_id]
-        columns = ", ".join(f"r.{c.strip()}" for c in _READ_COLUMNS.split(","))
         try:
             rows = self._db.execute(
-                f"SELECT {columns} FROM {table} WHERE {' AND '.join(clauses) or '1 = 1'} "  # noqa: S608
+                f"{_SELECT_READS}{table} WHERE {' AND '.join(clauses) or '1 = 1'} "
                 f"ORDER BY {keyed}.at DESC, {keyed}.request_id DESC LIMIT ?",
                 [*params, limit],
             )
@@ -282,9 +281,7 @@ class SqlPortalAudit:
                 )
                 for record_id in dict.fromkeys(ids):
                     self._db.execute(
-                        f"INSERT INTO {_RECORDS} (record_id, at, request_id) VALUES (?, ?, ?) "  # noqa: S608
-                        "ON CONFLICT DO NOTHING",
-                        [record_id, at, request_id],
+                        f"{_insert_records(1)} ON CONFLICT DO NOTHING", [record_id, at, request_id]
                     )
                 done = request_id
         self._db.execute(f"ALTER TABLE {_V1} RENAME TO {_V1}_v1")
