@@ -75,6 +75,7 @@ from domain.record_kind import RecordKind
 from domain.sex import Sex
 from infra.bootstrap import load_admin_units
 from infra.demo.names import NameGenerator, SyntheticPerson
+from infra.http_workers import sockets_held, worker_pids
 from infra.read_store.backend import ReadStoreBackend
 from infra.read_store.history import SqlHistoryView
 from infra.read_store.portal import SqlPortalView
@@ -766,28 +767,8 @@ def drive(url: str, token: str, queries: list[Query], rate: float, workers: int)
 def connections_per_worker(server_pid: int, port: int) -> list[int]:
     """How many of the load's open connections each HTTP worker of the server holds, most
     first (the serving process itself when it has no worker processes)."""
-    established = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        with open(table) as f:
-            for line in f.readlines()[1:]:
-                fields = line.split()
-                if fields[3] == "01" and int(fields[1].rsplit(":", 1)[1], 16) == port:
-                    established.add(f"socket:[{fields[9]}]")
-    workers = []
-    for proc in Path("/proc").iterdir():
-        try:
-            parent = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            if parent == server_pid and b"spawn_main" in (proc / "cmdline").read_bytes():
-                workers.append(proc)
-        except (OSError, ValueError):
-            continue  # not a process, or it ended meanwhile
-    counts = []
-    for proc in workers or [Path(f"/proc/{server_pid}")]:
-        try:
-            counts.append(sum(os.readlink(fd) in established for fd in (proc / "fd").iterdir()))
-        except OSError:
-            counts.append(0)
-    return sorted(counts, reverse=True)
+    workers = worker_pids(server_pid) or [server_pid]
+    return sorted(sockets_held(workers, port).values(), reverse=True)
 
 
 def sequential(url: str, token: str, queries: list[Query]) -> list[float]:

@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import signal
 import socket
 import threading
 import time
 from multiprocessing.process import BaseProcess
+from pathlib import Path
 from types import FrameType
 
 import uvicorn
@@ -89,3 +91,38 @@ def serve_workers(config: uvicorn.Config, workers: int) -> None:
         holder.close()
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+
+
+# ----- what the workers hold (read from /proc: for tests and the portal benchmark) -----------
+ESTABLISHED, LISTENING = "01", "0A"  # TCP states as /proc/net/tcp writes them
+
+
+def worker_pids(serving_pid: int) -> list[int]:
+    """The HTTP workers ``serve_workers`` started in process ``serving_pid`` (the processes it
+    spawned to run code of its own, not multiprocessing's helpers)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            parent = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            if parent == serving_pid and b"spawn_main" in (proc / "cmdline").read_bytes():
+                found.append(int(proc.name))
+        except (OSError, ValueError):
+            continue  # not a process, or it ended meanwhile
+    return sorted(found)
+
+
+def sockets_held(pids: list[int], port: int, state: str = ESTABLISHED) -> dict[int, int]:
+    """How many TCP sockets of local ``port`` in ``state`` each of the processes holds."""
+    sockets = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[3] == state and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                sockets.add(f"socket:[{fields[9]}]")
+    held = {}
+    for pid in pids:
+        try:
+            held[pid] = sum(os.readlink(fd) in sockets for fd in Path(f"/proc/{pid}/fd").iterdir())
+        except OSError:
+            held[pid] = 0  # it ended meanwhile
+    return held

@@ -21,6 +21,7 @@ from api.audit import AuditFilter
 from domain.actor import Actor, Role
 from domain.record_kind import RecordKind
 from infra.bootstrap import Container, bootstrap, init_home
+from infra.http_workers import LISTENING, sockets_held, worker_pids
 from infra.portal_audit_store import SqlPortalAudit
 from infra.settings import Settings
 from tests.e2e.server import free_port
@@ -42,20 +43,6 @@ class Served:
         return httpx.Client(
             base_url=self.url, headers={"Authorization": f"Bearer {self.token}"}, timeout=30
         )
-
-
-def _workers(pid: int) -> set[int]:
-    """The processes ``pid`` spawned to run code of its own (not multiprocessing's trackers)."""
-    found = set()
-    for status in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            parent = int(status.read_text().rsplit(")", 1)[1].split()[1])
-            command = (status.parent / "cmdline").read_bytes()
-        except OSError:
-            continue  # it ended meanwhile
-        if parent == pid and b"spawn_main" in command:
-            found.add(int(status.parent.name))
-    return found
 
 
 @pytest.fixture(scope="module")
@@ -109,27 +96,12 @@ def test_serve_runs_the_asked_number_of_http_workers(served: Served) -> None:
     port = int(served.url.rsplit(":", 1)[1])
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:  # they start one after the other
-        listening = _held(_workers(served.process.pid), port, state="0A")
+        listening = sockets_held(worker_pids(served.process.pid), port, LISTENING)
         if len(listening) == 2 and all(listening.values()):
             break
         time.sleep(0.1)
-    assert len(_workers(served.process.pid)) == 2
-    assert list(_held(_workers(served.process.pid), port, state="0A").values()) == [1, 1]
-
-
-def _held(pids: set[int], port: int, state: str = "01") -> dict[int, int]:
-    """The sockets of ``port`` in ``state`` (01: established, 0A: listening) each process
-    holds."""
-    sockets = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        for line in Path(table).read_text().splitlines()[1:]:
-            fields = line.split()
-            if fields[3] == state and int(fields[1].rsplit(":", 1)[1], 16) == port:
-                sockets.add(f"socket:[{fields[9]}]")
-    return {
-        pid: sum(os.readlink(fd) in sockets for fd in Path(f"/proc/{pid}/fd").iterdir())
-        for pid in pids
-    }
+    assert len(worker_pids(served.process.pid)) == 2
+    assert list(sockets_held(worker_pids(served.process.pid), port, LISTENING).values()) == [1, 1]
 
 
 def test_connections_opened_at_once_spread_over_the_workers(served: Served) -> None:
@@ -143,7 +115,7 @@ def test_connections_opened_at_once_spread_over_the_workers(served: Served) -> N
             conn.sendall(b"GET /healthz HTTP/1.1\r\nHost: hotich\r\n\r\n")
         for conn in burst:
             assert conn.recv(65536).startswith(b"HTTP/1.1 200 ")
-        held = _held(_workers(served.process.pid), port)
+        held = sockets_held(worker_pids(served.process.pid), port)
         assert len(held) == 2
         assert sum(held.values()) == 64
         # hashed over two sockets: fewer than 16 of 64 on one has a chance of 1 in 40,000
