@@ -28,6 +28,7 @@ import httpx
 import pytest
 from PIL import Image
 
+from digitization.application import Digitisation
 from domain.actor import Actor, Role
 from domain.civil_record import CorrectionKind
 from domain.record_kind import RecordKind
@@ -55,6 +56,19 @@ def birth(name: str, **more: Any) -> dict[str, Any]:
         "registration_date": "01/04/1991",
         **more,
     }
+
+
+def publish(
+    app: Digitisation, register: UUID, number: int, fields: dict[str, Any], pages: list[int]
+) -> UUID:
+    """Entry ``number`` of the book keyed, keyed again alike, verified and published."""
+    entry_id = app.key_entry(
+        actor=KEYER, register_id=register, entry_number=number, pages=pages, fields=fields
+    ).id
+    app.second_key_entry(actor=SECOND_KEYER, entry_id=entry_id, fields=fields)
+    app.verify_entry(actor=VERIFIER, entry_id=entry_id)
+    app.publish_entry(actor=VERIFIER, entry_id=entry_id)
+    return entry_id
 
 
 PO = {
@@ -86,12 +100,7 @@ class Book:
         return entry.id
 
     def publish_new(self, number: int, fields: dict[str, Any], pages: list[int]) -> UUID:
-        app = self.stack.container.app
-        entry_id = self.key(number, fields, pages)
-        app.second_key_entry(actor=SECOND_KEYER, entry_id=entry_id, fields=fields)
-        app.verify_entry(actor=VERIFIER, entry_id=entry_id)
-        app.publish_entry(actor=VERIFIER, entry_id=entry_id)
-        return entry_id
+        return publish(self.stack.container.app, self.register, number, fields, pages)
 
     def envelopes(self, entry_id: UUID) -> list[dict[str, Any]]:
         app = self.stack.container.app

@@ -18,18 +18,16 @@ import httpx
 import pytest
 
 from api.audit import AuditFilter
-from domain.actor import Actor, Role
+from domain.actor import Role
 from domain.record_kind import RecordKind
 from infra.bootstrap import Container, bootstrap, init_home
 from infra.http_workers import LISTENING, sockets_held, worker_pids
 from infra.portal_audit_store import SqlPortalAudit
 from infra.settings import Settings
 from tests.e2e.server import free_port
+from tests.e2e.test_portal_http import KEYER, birth, publish
 
 ROOT = Path(__file__).resolve().parents[2]
-KEYER = Actor("clerk.026.1", Role.CLERK)
-SECOND_KEYER = Actor("clerk.026.2", Role.CLERK)
-VERIFIER = Actor("verifier.026.1", Role.VERIFIER)
 
 
 @dataclass
@@ -139,18 +137,7 @@ def test_an_entry_published_meanwhile_reaches_the_portal_through_the_workers(
         page_count=5,
         estimated_entries=5,
     )
-    fields = {
-        "child.full_name": "Giàng Thị Mỷ",
-        "child.sex": "nữ",
-        "child.birth_date": "12/03/1991",
-        "registration_date": "01/04/1991",
-    }
-    entry = app.key_entry(
-        actor=KEYER, register_id=register.id, entry_number=1, pages=[1], fields=fields
-    )
-    app.second_key_entry(actor=SECOND_KEYER, entry_id=entry.id, fields=fields)
-    app.verify_entry(actor=VERIFIER, entry_id=entry.id)
-    app.publish_entry(actor=VERIFIER, entry_id=entry.id)
+    entry_id = publish(app, register.id, 1, birth("Giàng Thị Mỷ"), [1])
 
     def search(_: int) -> list[str]:
         with served.client() as client:
@@ -159,13 +146,13 @@ def test_an_entry_published_meanwhile_reaches_the_portal_through_the_workers(
             return [item["id"] for item in answer.json()["items"]]
 
     deadline = time.monotonic() + 20  # the serving process's runner projects it
-    while search(0) != [str(entry.id)]:
+    while search(0) != [str(entry_id)]:
         assert time.monotonic() < deadline, "the published entry did not reach the portal"
         time.sleep(0.1)
     with ThreadPoolExecutor(8) as pool:  # answered by both workers, each audited once
         answers = list(pool.map(search, range(40)))
-    assert answers == [[str(entry.id)]] * 40
+    assert answers == [[str(entry_id)]] * 40
     audit = SqlPortalAudit(served.container.db)
-    reads = audit.list_reads(AuditFilter(record=entry.id), after=None, limit=1000)
+    reads = audit.list_reads(AuditFilter(record=entry_id), after=None, limit=1000)
     assert len(reads) == 41
     assert {r.actor_id for _, r in reads} == {"portal.dvc"}
