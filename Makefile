@@ -21,7 +21,7 @@ run: setup
 
 ## test: set up, start PostgreSQL, lint, type-check and run the whole suite
 test: setup
-	bash infra/scripts/test.sh
+	bash services/test.sh
 
 lint: setup
 	$(BIN)/ruff check .
@@ -30,7 +30,7 @@ lint: setup
 
 ## bench: benchmarks (figures and ratios; never pass/fail on timings)
 bench: setup
-	bash infra/scripts/bench.sh
+	bash services/bench.sh
 
 demo: setup
 	$(BIN)/hotich demo

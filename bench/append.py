@@ -26,12 +26,12 @@ from uuid import NAMESPACE_URL, uuid5
 import psycopg
 from eventsourcing.cryptography import AESCipher
 
+from bootstrap.container import load_admin_units
+from bootstrap.settings import DEFAULT_ADMIN_UNITS
 from digitization.application import Digitisation
 from domain.actor import Actor, Role
 from domain.civil_record import CivilRecord
 from domain.record_kind import RecordKind
-from infra.bootstrap import load_admin_units
-from infra.settings import DEFAULT_ADMIN_UNITS
 from infra.signing.keyring import Keyring
 from infra.store.scan import scan_sqlite
 from infra.store.sealing import SignedSealing
@@ -213,7 +213,7 @@ def verify_cli(home: Path, jobs: int) -> None:
     env.pop("HOTICH_DATABASE_URL", None)
     started = time.perf_counter()
     out = subprocess.run(
-        [sys.executable, "-m", "infra.cli.main", "verify", "--no-progress", "--jobs", str(jobs)],
+        [sys.executable, "-m", "cli.main", "verify", "--no-progress", "--jobs", str(jobs)],
         env=env,
         capture_output=True,
         text=True,

@@ -36,21 +36,21 @@ from kafka import KafkaProducer
 from kafka.admin import KafkaAdminClient, NewTopic
 
 from bench.append import build_signed_sqlite, env_for, workload
+from bootstrap.container import load_admin_units
+from bootstrap.settings import DEFAULT_ADMIN_UNITS
 from digitization.application import Digitisation
-from infra.bootstrap import load_admin_units
-from infra.envelope_check import SealedEnvelopes
 from infra.messaging.consumer import KafkaProjectionRunner, Target, kafka_consumer
 from infra.messaging.positions import SqlPositions
 from infra.messaging.relay import POLL_INTERVAL, PRODUCER_SETTINGS, KafkaRelay
-from infra.projection_runner import PollingProjectionRunner
 from infra.read_store.backend import ReadStoreBackend
 from infra.read_store.chain import SqlChainLedger
 from infra.read_store.live_views import ENVELOPE_MODELS, LiveViews
+from infra.read_store.log_runner import PollingProjectionRunner
 from infra.read_store.slots import SqlViewSlots
-from infra.settings import DEFAULT_ADMIN_UNITS
+from infra.service_db.database import SqlDatabase
 from infra.signing.keyring import Keyring, PublicKeySet
-from infra.sql import SqlDatabase
 from infra.store.mapper import SignedEnvelopeMapper
+from infra.store.seal_checks import SealChecker
 from infra.store.sealing import SignedSealing
 from projections.envelope import Envelope
 
@@ -184,14 +184,14 @@ def bootstrap() -> str:
     if not servers:
         sys.exit(
             "HOTICH_BENCH_KAFKA is not set (host:port of the broker): run "
-            "`bash infra/scripts/kafka.sh start` and export "
-            "HOTICH_BENCH_KAFKA=$(bash infra/scripts/kafka.sh bootstrap)"
+            "`bash services/kafka.sh start` and export "
+            "HOTICH_BENCH_KAFKA=$(bash services/kafka.sh bootstrap)"
         )
     return servers
 
 
 def relay_producer(servers: str) -> KafkaProducer:
-    """The relay's producer as infra/messaging/wiring.py configures it."""
+    """The relay's producer as bootstrap/relay.py configures it."""
     return KafkaProducer(bootstrap_servers=servers, **PRODUCER_SETTINGS)
 
 
@@ -288,10 +288,10 @@ def stage_from_kafka(
 def stage_in_process(
     app: Digitisation, mapper: SignedEnvelopeMapper, keys: PublicKeySet, work: Path, workers: int
 ) -> tuple[int, float, int]:
-    """The three views fed from the log as `hotich serve` feeds them (infra/web.py), the seals
+    """The three views fed from the log as `hotich serve` feeds them (bootstrap/web.py), the seals
     checked in ``workers`` worker processes (0: in the runner's thread, as `hotich serve`)."""
     models = fresh_models(work)
-    decode = SealedEnvelopes(mapper, keys, workers=workers)
+    decode = SealChecker(mapper, keys, workers=workers)
     runner = PollingProjectionRunner(app, models.projections(), decode=decode)
     started = time.perf_counter()
     done = runner.catch_up()
@@ -433,10 +433,10 @@ def lag_in_process(work: Path, per_second: int, seconds: int, interval: float) -
     models = fresh_models(work / "views")
     appended: dict[Key, float] = {}
     stamps = Stamps()
-    runner = PollingProjectionRunner(  # as infra/web.py builds it
+    runner = PollingProjectionRunner(  # as bootstrap/web.py builds it
         app,
         stamped_projections(models, stamps),
-        decode=SealedEnvelopes(mapper, keys),
+        decode=SealChecker(mapper, keys),
         interval=interval,
     )
     runner.start()

@@ -68,18 +68,18 @@ from psycopg import sql
 
 from api.portal import RecordFilter
 from bench.upload import BenchError, Server
+from bootstrap.container import load_admin_units
+from bootstrap.settings import DEFAULT_ADMIN_UNITS
+from cli.http_workers import sockets_held, worker_pids
 from domain.entry_fields import validate_fields
 from domain.person_name import fold
 from domain.personal_id import PersonalId
 from domain.record_kind import RecordKind
 from domain.sex import Sex
-from infra.bootstrap import load_admin_units
 from infra.demo.names import NameGenerator, SyntheticPerson
-from infra.http_workers import sockets_held, worker_pids
 from infra.read_store.backend import ReadStoreBackend
 from infra.read_store.history import SqlHistoryView
 from infra.read_store.portal import SqlPortalView
-from infra.settings import DEFAULT_ADMIN_UNITS
 from projections.envelope import Envelope
 from projections.portal_records import PortalRecordsProjection
 from projections.record_history import RecordHistoryProjection

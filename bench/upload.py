@@ -1,7 +1,7 @@
 """Upload benchmark: scanned pages through hotich's HTTP API against the bare S3 client.
 
 A real hotich server runs as a child process (`hotich serve`, SQLite event store with AES-GCM at
-rest, scans in the S3 server of `infra/scripts/s3.sh`), as users run it. Three measurements:
+rest, scans in the S3 server of `services/s3.sh`), as users run it. Three measurements:
 
 1. upload throughput: the same synthetic pages through POST /registers/{id}/pages, one file per
    request and 10 per request, against `Minio.fput_object` of the same files into a bucket with
@@ -11,7 +11,7 @@ rest, scans in the S3 server of `infra/scripts/s3.sh`), as users run it. Three m
 3. the server's memory (VmRSS sampled from /proc) while one big TIFF uploads.
 
 Timings are printed, never asserted. Needs the S3 server's HOTICH_TEST_S3_* settings
-(`bash infra/scripts/s3.sh env`, exported by `make bench`).
+(`bash services/s3.sh env`, exported by `make bench`).
 
     python -m bench.upload [--pages 200] [--page-kb 500] [--big-mb 500] [--keying 300]
 """
@@ -51,11 +51,11 @@ ROOT = Path(__file__).resolve().parents[1]
 S3_SCRIPT = ROOT / "infra" / "scripts" / "s3.sh"
 VERSITYGW = ROOT / ".services" / "bin" / "versitygw"
 S3_ENV = ("HOTICH_TEST_S3_ENDPOINT", "HOTICH_TEST_S3_ACCESS_KEY", "HOTICH_TEST_S3_SECRET_KEY")
-# `python -m infra.cli.main users …` does not reach the users commands: the module's
+# `python -m cli.main users …` does not reach the users commands: the module's
 # `if __name__ == "__main__": app()` runs before they are registered. The console script
 # (`hotich`) imports the whole module first; so does this.
-SERVE = (sys.executable, "-m", "infra.cli.main", "serve")
-USERS_ADD = (sys.executable, "-c", "from infra.cli.main import app; app()", "users", "add")
+SERVE = (sys.executable, "-m", "cli.main", "serve")
+USERS_ADD = (sys.executable, "-c", "from cli.main import app; app()", "users", "add")
 
 KB = 1_000
 MB = 1_000_000
@@ -89,8 +89,8 @@ def s3_from_env() -> S3:
     missing = [name for name in S3_ENV if not os.environ.get(name)]
     if missing:
         sys.exit(
-            f"{', '.join(missing)} not set: run `make bench`, or `bash infra/scripts/s3.sh start` "
-            "then `eval \"$(bash infra/scripts/s3.sh env | sed 's/^/export /')\"`"
+            f"{', '.join(missing)} not set: run `make bench`, or `bash services/s3.sh start` "
+            "then `eval \"$(bash services/s3.sh env | sed 's/^/export /')\"`"
         )
     return S3(*(os.environ[name] for name in S3_ENV))
 
@@ -102,7 +102,7 @@ def describe_s3(s3: S3) -> str:
     )
     port = s3.endpoint.rsplit(":", 1)[-1]
     if status.returncode != 0 or f"127.0.0.1:{port}," not in status.stdout:
-        return f"an S3 server at {s3.endpoint} (not the one infra/scripts/s3.sh started)"
+        return f"an S3 server at {s3.endpoint} (not the one services/s3.sh started)"
     version = "version unknown"
     with contextlib.suppress(OSError):
         # Go embeds the module versions in the binary (what `go version -m` prints).
@@ -111,7 +111,7 @@ def describe_s3(s3: S3) -> str:
         )
         if found:
             version = found.group(1).decode()
-    return f"versitygw {version} (infra/scripts/s3.sh, posix backend) at {s3.endpoint}"
+    return f"versitygw {version} (services/s3.sh, posix backend) at {s3.endpoint}"
 
 
 def fresh_name(what: str) -> str:

@@ -17,11 +17,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from bootstrap.container import Container, bootstrap, init_home
+from bootstrap.settings import Settings
+from bootstrap.web import build_web
 from domain.actor import Role
-from infra.bootstrap import Container, bootstrap, init_home
 from infra.demo.load import DEMO_USERS, load_demo
-from infra.settings import Settings
-from infra.web import build_web
 from tests.e2e.server import serve_in_thread
 
 USERS: tuple[tuple[str, str, Role, list[str]], ...] = (

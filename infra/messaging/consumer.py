@@ -20,9 +20,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from infra.envelope_check import Checked, CheckingWorkers, sealed_json
 from infra.signing.keyring import PublicKeySet
 from infra.store.envelope import EnvelopeError
+from infra.store.seal_checks import Checked, SealCheckWorkers, sealed_json
 from projections.envelope import Envelope
 
 log = logging.getLogger(__name__)
@@ -108,7 +108,7 @@ class KafkaProjectionRunner:
         self.keys = keys
         self.chain = chain
         self.stats = RunnerStats()
-        self._workers = CheckingWorkers(check_workers, keys) if check_workers > 0 else None
+        self._workers = SealCheckWorkers(check_workers, keys) if check_workers > 0 else None
         self._streams: dict[int, list[tuple[Any, Projection]]] = {}
         self._generations = self._live_generations()
         self._stop = threading.Event()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from infra.sql import SqlDatabase
+from infra.service_db.database import SqlDatabase
 
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS hotich_positions (name TEXT PRIMARY KEY, position BIGINT NOT NULL)"

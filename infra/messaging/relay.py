@@ -18,14 +18,14 @@ from typing import Any, Protocol
 
 from eventsourcing.persistence import ApplicationRecorder, MapperDeserialisationError
 
-from infra.envelope_check import envelope_json
 from infra.store.mapper import SignedEnvelopeMapper
+from infra.store.seal_checks import envelope_json
 
 TOPIC = "hotich.events.v1"
 # How often an idle relay looks for new events: a SELECT on the log each time. At 1,000 ev/s
 # offered, the Kafka-fed views' lag p99 went from ~970 ms at 0.2 s to 330-600 ms at 0.05 s.
 POLL_INTERVAL = 0.05
-# The relay's KafkaProducer settings (infra/messaging/wiring.py): idempotent, acknowledged by all
+# The relay's KafkaProducer settings (bootstrap/relay.py): idempotent, acknowledged by all
 # in-sync replicas. relay_once flushes after each batch, which sends at once whatever lingers, so
 # a long linger costs no latency: it lets a batch's records leave in a few large requests rather
 # than in many small ones raced by the sender thread (8,100 -> 14,000 ev/s relayed, 117 -> 63 µs

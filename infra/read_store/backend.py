@@ -21,8 +21,8 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
+from bootstrap.settings import Settings
 from infra.read_store.database import PostgresReadDatabase, ReadDatabase, SqliteReadDatabase
-from infra.settings import Settings
 
 _NAME = re.compile(r"[a-z0-9_]+")
 RESERVED_NAMES = frozenset({"events", "service", "public", "information_schema"})

@@ -20,8 +20,8 @@ from infra.read_store.database import ReadDatabase
 from infra.read_store.history import SqlHistoryView
 from infra.read_store.portal import SqlPortalView
 from infra.read_store.progress import SqlProgressView
+from infra.read_store.rebuild import ViewCopies
 from infra.read_store.slots import SqlViewSlots, SwitchingView
-from infra.rebuild import ViewCopies
 from projections.catalogue import CatalogueProjection
 from projections.district_progress import DistrictProgressProjection
 from projections.portal_records import PortalRecordsProjection

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from infra.sql import SqlDatabase
+from infra.service_db.database import SqlDatabase
 
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS hotich_view_slots (name TEXT PRIMARY KEY, "

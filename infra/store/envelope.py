@@ -22,8 +22,8 @@ import hashlib
 import json
 from typing import Any
 
-from infra.canonical_json import CanonicalJsonError, canonical_json
 from infra.signing.keyring import ALGORITHM, EventSigner, PublicKeySet
+from infra.store.canonical_json import CanonicalJsonError, canonical_json
 
 SPEC = "hotich.event/1"
 SEALED_FIELDS = ("hash", "signature")

@@ -94,7 +94,7 @@ def playwright() -> Iterator[Playwright]:
 @pytest.fixture(scope="package")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     if not os.access(CHROMIUM, os.X_OK):
-        pytest.fail(f"{CHROMIUM} not found: run `make test` (infra/scripts/chromium.sh install)")
+        pytest.fail(f"{CHROMIUM} not found: run `make test` (services/chromium.sh install)")
     try:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,

@@ -12,10 +12,10 @@ from pathlib import Path
 import httpx
 import psycopg
 
+from bootstrap.container import Container, bootstrap, init_home
+from bootstrap.settings import Settings
+from bootstrap.web import build_web
 from domain.actor import Role
-from infra.bootstrap import Container, bootstrap, init_home
-from infra.settings import Settings
-from infra.web import build_web
 from tests.e2e.server import serve_in_thread
 from tests.integration.read_stores import drop_service_views
 from tests.integration.s3 import fresh_bucket_name, s3_server

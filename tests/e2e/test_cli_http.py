@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 from typer.testing import CliRunner
 
-from infra.cli.main import app as cli
+from cli.main import app as cli
 from tests.e2e.stack import Stack, running_stack
 
 
@@ -110,7 +110,7 @@ def test_upload_retries_a_lost_connection_and_records_each_page_once(
         return real_request(self, method, url, **kwargs)
 
     monkeypatch.setattr(httpx.Client, "request", flaky)
-    monkeypatch.setattr("infra.cli.client.time.sleep", lambda _: None)
+    monkeypatch.setattr("cli.client.time.sleep", lambda _: None)
     code, output = run(stack, "clerk.026.1", "upload", str(folder), "--register", register_id)
     assert code == 0, output
     register = stack.container.app.get_register(UUID(register_id))

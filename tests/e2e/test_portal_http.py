@@ -32,7 +32,7 @@ from digitization.application import Digitisation
 from domain.actor import Actor, Role
 from domain.civil_record import CorrectionKind
 from domain.record_kind import RecordKind
-from infra.portal_audit_store import SqlPortalAudit
+from infra.service_db.portal_audit import SqlPortalAudit
 from infra.store.mapper import SignedEnvelopeMapper
 from tests.e2e.stack import Stack, running_stack
 

@@ -18,12 +18,12 @@ import httpx
 import pytest
 
 from api.audit import AuditFilter
+from bootstrap.container import Container, bootstrap, init_home
+from bootstrap.settings import Settings
+from cli.http_workers import LISTENING, sockets_held, worker_pids
 from domain.actor import Role
 from domain.record_kind import RecordKind
-from infra.bootstrap import Container, bootstrap, init_home
-from infra.http_workers import LISTENING, sockets_held, worker_pids
-from infra.portal_audit_store import SqlPortalAudit
-from infra.settings import Settings
+from infra.service_db.portal_audit import SqlPortalAudit
 from tests.e2e.server import free_port
 from tests.e2e.test_portal_http import KEYER, birth, publish
 
@@ -58,7 +58,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     env.update(HOTICH_HOME=str(home), HOTICH_DEMO="false", HOTICH_LOG_LEVEL="warning")
     log = (home / "serve.log").open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "infra.cli.main", "serve", "--workers", "2", "--port", str(port)],
+        [sys.executable, "-m", "cli.main", "serve", "--workers", "2", "--port", str(port)],
         cwd=ROOT,
         env=env,
         stdout=log,

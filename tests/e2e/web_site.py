@@ -9,11 +9,11 @@ from pathlib import Path
 
 import httpx
 
+from bootstrap.container import Container, bootstrap, init_home
+from bootstrap.settings import Settings
+from bootstrap.web import build_web
 from domain.actor import Role
-from infra.bootstrap import Container, bootstrap, init_home
 from infra.demo.load import load_demo
-from infra.settings import Settings
-from infra.web import build_web
 from tests.e2e.server import serve_in_thread
 
 WEB_USERS: dict[str, tuple[Role, list[str]]] = {

@@ -9,8 +9,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from infra.bootstrap import Container, bootstrap, init_home
-from infra.settings import Settings, get_settings
+from bootstrap.container import Container, bootstrap, init_home
+from bootstrap.settings import Settings, get_settings
 from infra.store.scan import POSTGRES_EVENTS_TABLE
 from tests.integration.read_stores import KINDS, ReadStores, drop_service_views, read_stores
 

@@ -48,9 +48,9 @@ class DieBeforeStoring:
 
 
 def relay(batch: int, die_at_commit: int) -> None:
-    from infra.bootstrap import bootstrap
-    from infra.messaging.wiring import build_relay
-    from infra.settings import get_settings
+    from bootstrap.container import bootstrap
+    from bootstrap.relay import build_relay
+    from bootstrap.settings import get_settings
 
     container = bootstrap(get_settings(), sign=False)
     worker = build_relay(container)
@@ -62,7 +62,7 @@ def relay(batch: int, die_at_commit: int) -> None:
 
 
 def project(group: str, die_at_event: int) -> None:
-    from infra.cli.main import app
+    from cli.main import app
     from infra.messaging.consumer import KafkaProjectionRunner
 
     handle = KafkaProjectionRunner.handle

@@ -8,7 +8,7 @@ from uuid import UUID
 
 import psycopg
 
-from infra.settings import Settings
+from bootstrap.settings import Settings
 from infra.store.scan import POSTGRES_EVENTS_TABLE, SQLITE_EVENTS_TABLE
 
 

@@ -1,4 +1,4 @@
-"""The test S3 server (versitygw, started by ``make test`` through infra/scripts/s3.sh)."""
+"""The test S3 server (versitygw, started by ``make test`` through services/s3.sh)."""
 
 from __future__ import annotations
 
@@ -26,8 +26,8 @@ def s3_server() -> S3Server:
     if missing:
         pytest.fail(
             f"{', '.join(missing)} not set: run the suite with `make test`, which starts the S3 "
-            "server (the S3 tests never skip). By hand: `bash infra/scripts/s3.sh start` then "
-            "`eval $(bash infra/scripts/s3.sh env | sed 's/^/export /')`"
+            "server (the S3 tests never skip). By hand: `bash services/s3.sh start` then "
+            "`eval $(bash services/s3.sh env | sed 's/^/export /')`"
         )
     return S3Server(
         endpoint=os.environ["HOTICH_TEST_S3_ENDPOINT"],

@@ -10,8 +10,8 @@ from pathlib import Path
 import jsonschema
 from kafka.admin import KafkaAdminClient, NewTopic
 
+from bootstrap.container import Container
 from domain.actor import Actor, Role
-from infra.bootstrap import Container
 from infra.messaging.positions import SqlPositions
 from infra.messaging.relay import KafkaRelay
 from tests.integration.test_relay_kafka import (

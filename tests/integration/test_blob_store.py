@@ -1,6 +1,6 @@
 """One behaviour suite for every BlobStore: a local directory, a real S3 server, the fake.
 
-The S3 server is the versitygw started by ``make test`` (infra/scripts/s3.sh); each test gets
+The S3 server is the versitygw started by ``make test`` (services/s3.sh); each test gets
 fresh buckets on it, created with object lock.
 """
 

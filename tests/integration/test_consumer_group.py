@@ -14,15 +14,15 @@ from pathlib import Path
 
 from kafka.admin import KafkaAdminClient
 
-from infra.bootstrap import bootstrap, init_home
+from bootstrap.container import bootstrap, init_home
+from bootstrap.relay import build_relay
+from bootstrap.settings import Settings
 from infra.demo.load import load_demo
-from infra.envelope_check import SealedEnvelopes
-from infra.messaging.wiring import build_relay
-from infra.projection_runner import PollingProjectionRunner
 from infra.read_store.backend import ReadStoreBackend
 from infra.read_store.envelope_models import EnvelopeReadModels
-from infra.settings import Settings
+from infra.read_store.log_runner import PollingProjectionRunner
 from infra.store.mapper import SignedEnvelopeMapper
+from infra.store.seal_checks import SealChecker
 from tests.integration.read_stores import ReadStores
 from tests.integration.test_relay_kafka import bootstrap_servers
 
@@ -73,7 +73,7 @@ def test_project_workers_of_one_group_share_the_partitions_and_build_the_same_vi
             [
                 sys.executable,
                 "-m",
-                "infra.cli.main",
+                "cli.main",
                 "project",
                 "--group",
                 group,
@@ -126,7 +126,7 @@ def test_project_workers_of_one_group_share_the_partitions_and_build_the_same_vi
     assert isinstance(app.mapper, SignedEnvelopeMapper)
     stores = ReadStores("sqlite", ReadStoreBackend.sqlite(tmp_path / "clean"))
     clean = EnvelopeReadModels.open(tmp_path / "clean")
-    sealed = SealedEnvelopes(app.mapper, container.keyring.public_keys())
+    sealed = SealChecker(app.mapper, container.keyring.public_keys())
     PollingProjectionRunner(app, clean.projections(), decode=sealed).catch_up()
     clean.close()
     served = ReadStores("sqlite", ReadStoreBackend.sqlite(settings.home))

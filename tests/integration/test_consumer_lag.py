@@ -17,15 +17,15 @@ import httpx
 import pytest
 from kafka.admin import KafkaAdminClient, NewTopic
 
+from bootstrap.container import Container, bootstrap, init_home
+from bootstrap.settings import Settings
+from bootstrap.web import build_web
 from domain.actor import Role
-from infra.bootstrap import Container, bootstrap, init_home
 from infra.messaging.lag import KafkaLagProbe
 from infra.messaging.positions import SqlPositions
 from infra.messaging.relay import KafkaRelay
 from infra.read_store.chain import SqlChainLedger
-from infra.settings import Settings
 from infra.store.mapper import SignedEnvelopeMapper
-from infra.web import build_web
 from tests.integration.test_projections_kafka import make_views, runner
 from tests.integration.test_relay_kafka import (
     bootstrap_servers,

@@ -39,19 +39,19 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import KafkaAdminClient, NewTopic
 from PIL import Image
 
+from bootstrap.container import Container, bootstrap, init_home
+from bootstrap.relay import build_relay
+from bootstrap.settings import Settings
 from digitization.application import Digitisation
 from domain.actor import Actor, Role
 from domain.record_kind import RecordKind
-from infra.bootstrap import Container, bootstrap, init_home
-from infra.envelope_check import SealedEnvelopes
 from infra.messaging.consumer import KafkaProjectionRunner, Target, kafka_consumer
 from infra.messaging.positions import SqlPositions
-from infra.messaging.wiring import build_relay
-from infra.projection_runner import PollingProjectionRunner
 from infra.read_store.chain import SqlChainLedger
 from infra.read_store.envelope_models import EnvelopeReadModels
-from infra.settings import Settings
+from infra.read_store.log_runner import PollingProjectionRunner
 from infra.store.mapper import SignedEnvelopeMapper
+from infra.store.seal_checks import SealChecker
 
 ROOT = Path(__file__).resolve().parents[2]
 KAFKA_SH = ROOT / "infra" / "scripts" / "kafka.sh"
@@ -348,7 +348,7 @@ class Rebuild:
             runner = PollingProjectionRunner(
                 app,
                 models.projections(),
-                decode=SealedEnvelopes(app.mapper, container.keyring.public_keys()),
+                decode=SealChecker(app.mapper, container.keyring.public_keys()),
             )
             assert runner.catch_up() == log_head(app)
         finally:
@@ -624,7 +624,7 @@ def test_b_relay_killed_between_acknowledgement_and_position_commit_resends_and_
         # the relay restarts (`hotich relay --once`): from the stored position, it sends the
         # acknowledged batch again
         log = tmp_path / "relay-restarted.log"
-        code, output = finished(spawn(container, log, "infra.cli.main", "relay", "--once"), log)
+        code, output = finished(spawn(container, log, "cli.main", "relay", "--once"), log)
         assert code == 0, output
         assert f"relayed {total - batch} events; position {total}" in output
 
@@ -701,7 +701,7 @@ def test_c_projection_worker_killed_mid_batch_resumes_from_its_views(
     # partitions until its session expires): it resumes from the views' positions
     log = tmp_path / "project-restarted.log"
     child = spawn(
-        container, log, "infra.cli.main", "project", "--group", f"faults-{uuid.uuid4().hex[:8]}"
+        container, log, "cli.main", "project", "--group", f"faults-{uuid.uuid4().hex[:8]}"
     )
     try:
         wait_for(

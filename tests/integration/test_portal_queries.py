@@ -17,10 +17,10 @@ import pytest
 from api.audit import AuditFilter, AuditKey, AuditUnavailableError, PortalRead
 from api.portal import IdKey, NameKey, RecordFilter
 from domain.record_kind import RecordKind
-from infra.portal_audit_store import SqlPortalAudit
 from infra.read_store.database import PostgresReadDatabase
 from infra.read_store.portal import _STEPS, _step_sql
-from infra.sql import SqlDatabase
+from infra.service_db.database import SqlDatabase
+from infra.service_db.portal_audit import SqlPortalAudit
 from tests.integration.conftest import postgres_url
 from tests.integration.read_stores import ReadStores
 from tests.integration.test_portal_records import KEYER, MY_ID, PO, PO_ID, World, birth

@@ -20,6 +20,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from PIL import Image
 
+from bootstrap.container import load_admin_units
+from bootstrap.settings import DEFAULT_ADMIN_UNITS
 from digitization.application import Digitisation
 from domain.actor import Actor, Role
 from domain.civil_record import CorrectionKind
@@ -27,10 +29,8 @@ from domain.personal_id import PersonalId
 from domain.record_kind import RecordKind
 from domain.sex import Sex
 from infra.blobs.memory import InMemoryBlobStore
-from infra.bootstrap import load_admin_units
 from infra.read_store.history import SqlHistoryView
 from infra.read_store.portal import SqlPortalView
-from infra.settings import DEFAULT_ADMIN_UNITS
 from infra.signing.keyring import EventSigner, key_id_of
 from infra.store.sealing import SignedSealing
 from projections.envelope import Envelope

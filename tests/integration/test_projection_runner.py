@@ -1,4 +1,4 @@
-"""The runners with the seal checks in a worker process (``SealedEnvelopes(workers=1)``,
+"""The runners with the seal checks in a worker process (``SealChecker(workers=1)``,
 ``KafkaProjectionRunner(check_workers=1)``): the views come out as when every envelope is
 checked in the runner's own thread, while the worker checks the next batch (in-process) or the
 next chunk of a poll (Kafka); a tampered event is quarantined by the worker with its reason,
@@ -13,15 +13,15 @@ from pathlib import Path
 import pytest
 from kafka.admin import KafkaAdminClient, NewTopic
 
-from infra.bootstrap import Container
-from infra.envelope_check import SealedEnvelopes
+from bootstrap.container import Container
 from infra.messaging import consumer as consumer_module
 from infra.messaging.consumer import KafkaProjectionRunner, Target, kafka_consumer
 from infra.messaging.positions import SqlPositions
 from infra.messaging.relay import KafkaRelay
-from infra.projection_runner import PollingProjectionRunner
 from infra.read_store.chain import SqlChainLedger
+from infra.read_store.log_runner import PollingProjectionRunner
 from infra.store.mapper import SignedEnvelopeMapper
+from infra.store.seal_checks import SealChecker
 from projections.district_progress import DistrictProgressProjection
 from projections.portal_records import PortalRecordsProjection
 from projections.record_history import RecordHistoryProjection
@@ -49,10 +49,10 @@ def test_views_checked_by_a_worker_equal_views_checked_in_the_runners_thread(
     entries = record_workflow(container) + record_workflow(container)
     in_thread = make_views(tmp_path / "in-thread")
     reference = PollingProjectionRunner(
-        app, projections(in_thread), decode=SealedEnvelopes(app.mapper, keys), batch=7
+        app, projections(in_thread), decode=SealChecker(app.mapper, keys), batch=7
     )
     reference.catch_up()
-    checked = SealedEnvelopes(app.mapper, keys, workers=1)
+    checked = SealChecker(app.mapper, keys, workers=1)
     try:
         by_worker = make_views(tmp_path / "by-worker")
         runner = PollingProjectionRunner(app, projections(by_worker), decode=checked, batch=7)
@@ -88,7 +88,7 @@ def test_a_tampered_event_is_quarantined_by_the_worker_and_not_applied(
     _, state = raw.row(entries[1], 1)
     raw.set_state(entries[1], 1, state[:-1] + bytes([state[-1] ^ 1]))
 
-    checked = SealedEnvelopes(app.mapper, container.keyring.public_keys(), workers=1)
+    checked = SealChecker(app.mapper, container.keyring.public_keys(), workers=1)
     try:
         views = make_views(tmp_path)
         runner = PollingProjectionRunner(app, projections(views), decode=checked, batch=5)
@@ -118,7 +118,7 @@ def test_kafka_fed_views_checked_by_a_worker_equal_log_fed_views(
     entries = record_workflow(container) + record_workflow(container)
     from_log = make_views(tmp_path / "from-log")
     PollingProjectionRunner(
-        app, projections(from_log), decode=SealedEnvelopes(app.mapper, keys)
+        app, projections(from_log), decode=SealChecker(app.mapper, keys)
     ).catch_up()
 
     topic = f"hotich.test.{uuid.uuid4().hex[:12]}"

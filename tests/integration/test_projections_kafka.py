@@ -13,10 +13,9 @@ from typing import Any
 from kafka import KafkaConsumer
 from kafka.admin import KafkaAdminClient, NewTopic
 
+from bootstrap.container import Container
 from domain.actor import Actor, Role
 from domain.record_kind import RecordKind
-from infra.bootstrap import Container
-from infra.envelope_check import SealedEnvelopes
 from infra.messaging.consumer import KafkaProjectionRunner, Target
 from infra.messaging.positions import SqlPositions
 from infra.messaging.relay import KafkaRelay
@@ -28,6 +27,7 @@ from infra.read_store.portal import SqlPortalView
 from infra.read_store.progress import SqlProgressView
 from infra.store.envelope import seal
 from infra.store.mapper import SignedEnvelopeMapper
+from infra.store.seal_checks import SealChecker
 from projections.district_progress import DistrictProgressProjection
 from projections.portal_records import PortalRecordsProjection
 from projections.record_history import RecordHistoryProjection
@@ -146,7 +146,7 @@ def test_kafka_fed_views_equal_log_fed_views_and_redelivery_changes_nothing(
 
     # the reference: the same projections fed in-process from the notification log
     reference = make_views(read_store, "from_log_")
-    decode = SealedEnvelopes(app.mapper, container.keyring.public_keys())
+    decode = SealChecker(app.mapper, container.keyring.public_keys())
     for notification in app.recorder.select_notifications(start=1, limit=total):
         envelope = decode(notification)
         assert envelope is not None
@@ -251,13 +251,13 @@ def test_hotich_project_feeds_the_views_where_the_settings_put_them(
     """SQLite files in HOTICH_HOME, or the schemas of HOTICH_READ_DATABASE_URL."""
     from typer.testing import CliRunner
 
-    from infra.cli.main import app as cli
+    from cli.main import app as cli
 
     entry_ids = record_workflow(container)
     app = container.app
     assert isinstance(app.mapper, SignedEnvelopeMapper)
     reference = make_views(tmp_path / "from-log")
-    decode = SealedEnvelopes(app.mapper, container.keyring.public_keys())
+    decode = SealChecker(app.mapper, container.keyring.public_keys())
     for notification in app.recorder.select_notifications(start=1, limit=1000):
         envelope = decode(notification)
         assert envelope is not None

@@ -12,22 +12,22 @@ from typing import Any
 from kafka import KafkaConsumer
 from kafka.admin import KafkaAdminClient, NewTopic
 
-from infra.bootstrap import Container, bootstrap
-from infra.envelope_check import SealedEnvelopes
+from bootstrap.container import Container, bootstrap
+from bootstrap.settings import Settings
+from bootstrap.web import build_web
 from infra.messaging.consumer import KafkaProjectionRunner, Target
 from infra.messaging.positions import SqlPositions
 from infra.messaging.relay import KafkaRelay
-from infra.projection_runner import PollingProjectionRunner
 from infra.read_store.backend import ReadStoreBackend
 from infra.read_store.chain import SqlChainLedger
 from infra.read_store.history import SqlHistoryView
+from infra.read_store.log_runner import PollingProjectionRunner
 from infra.read_store.portal import SqlPortalView
 from infra.read_store.progress import SqlProgressView
+from infra.read_store.rebuild import ViewCopies, rebuild_from_log, rebuild_from_topic
 from infra.read_store.slots import SqlViewSlots, SwitchingView
-from infra.rebuild import ViewCopies, rebuild_from_log, rebuild_from_topic
-from infra.settings import Settings
 from infra.store.mapper import SignedEnvelopeMapper
-from infra.web import build_web
+from infra.store.seal_checks import SealChecker
 from projections.district_progress import DistrictProgressProjection
 from projections.portal_records import PortalRecordsProjection
 from projections.record_history import RecordHistoryProjection
@@ -85,7 +85,7 @@ def test_a_rebuilt_view_equals_the_incremental_one_and_readers_switch_without_do
 ) -> None:
     app = container.app
     assert isinstance(app.mapper, SignedEnvelopeMapper)
-    sealed = SealedEnvelopes(app.mapper, container.keyring.public_keys())
+    sealed = SealChecker(app.mapper, container.keyring.public_keys())
     slots = SqlViewSlots(container.db)
     views = live_views(tmp_path, slots)
     runner = PollingProjectionRunner(
@@ -200,7 +200,7 @@ def test_a_view_fed_from_kafka_is_rebuilt_from_offset_0_and_the_consumer_follows
     clean_dir = tmp_path / "clean"
     clean_dir.mkdir()
     clean = SqlHistoryView(clean_dir / "history.sqlite")
-    sealed = SealedEnvelopes(app.mapper, keys)
+    sealed = SealChecker(app.mapper, keys)
     PollingProjectionRunner(app, [RecordHistoryProjection(clean)], decode=sealed).catch_up()
     clean.close()
     assert dump(clean_dir / "history.sqlite") == dump(tmp_path / f"{generation}.sqlite")
@@ -222,7 +222,7 @@ def test_hotich_projections_rebuild_moves_a_serving_api_to_the_new_copy(
     """On SQLite files and on PostgreSQL schemas (the views follow the event store)."""
     from typer.testing import CliRunner
 
-    from infra.cli.main import app as cli
+    from cli.main import app as cli
 
     served = bootstrap(settings)
     entries = record_workflow(served) + record_workflow(served)
@@ -257,7 +257,7 @@ def test_hotich_projections_rebuild_moves_a_serving_api_to_the_new_copy(
     stores = ReadStores(backend, ReadStoreBackend.from_settings(settings))
     clean = SqlPortalView(stores.database("clean_portal"))
     assert isinstance(served.app.mapper, SignedEnvelopeMapper)
-    sealed = SealedEnvelopes(served.app.mapper, served.keyring.public_keys())
+    sealed = SealChecker(served.app.mapper, served.keyring.public_keys())
     PollingProjectionRunner(served.app, [PortalRecordsProjection(clean)], decode=sealed).catch_up()
     without_positions = {"tracking"}
 

@@ -12,12 +12,12 @@ import pytest
 from kafka import KafkaConsumer, KafkaProducer
 from kafka.admin import KafkaAdminClient, NewTopic
 
+from bootstrap.container import Container, bootstrap, init_home
+from bootstrap.settings import Settings
 from domain.actor import Actor, Role
 from domain.record_kind import RecordKind
-from infra.bootstrap import Container, bootstrap, init_home
 from infra.messaging.positions import SqlPositions
 from infra.messaging.relay import KafkaRelay
-from infra.settings import Settings
 from infra.store.envelope import check_seal
 
 CLERK = Actor("clerk.026.1", Role.CLERK)
@@ -163,7 +163,7 @@ def test_the_position_does_not_move_when_the_broker_does_not_acknowledge(
 def test_hotich_relay_once_publishes_the_store_and_resumes(container: Container) -> None:
     from typer.testing import CliRunner
 
-    from infra.cli.main import app as cli
+    from cli.main import app as cli
 
     record_some(container, books=2)
     total = container.app.recorder.max_notification_id()

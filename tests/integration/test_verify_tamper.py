@@ -14,11 +14,11 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from typer.testing import CliRunner
 
+from bootstrap.container import Container
+from bootstrap.settings import Settings
+from cli.main import app as cli
 from domain.actor import Actor, Role
 from domain.record_kind import RecordKind
-from infra.bootstrap import Container
-from infra.cli.main import app as cli
-from infra.settings import Settings
 from infra.signing.keyring import EventSigner
 from infra.store.envelope import seal
 from infra.store.verify import reading_mapper

@@ -19,9 +19,9 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis import Case, CheckContext, Response
 
-from infra.bootstrap import bootstrap, init_home
-from infra.settings import Settings
-from infra.web import build_web
+from bootstrap.container import bootstrap, init_home
+from bootstrap.settings import Settings
+from bootstrap.web import build_web
 from tests.demo_stack import DemoServer
 
 # Demo users, one for each role; None: no token at all.

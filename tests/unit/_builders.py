@@ -16,7 +16,9 @@ from domain.admin_units import AdminUnits
 from domain.civil_record import CivilRecord, CorrectionKind, EntryStatus
 from domain.record_kind import RecordKind
 
-HA_GIANG_CSV = Path(__file__).resolve().parents[2] / "infra" / "data" / "ha-giang-admin-units.csv"
+HA_GIANG_CSV = (
+    Path(__file__).resolve().parents[2] / "bootstrap" / "data" / "ha-giang-admin-units.csv"
+)
 
 # Xã Má Lé is a commune of Huyện Đồng Văn (district 026) in the GSO list.
 MA_LE = "00718"

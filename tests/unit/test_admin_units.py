@@ -10,7 +10,9 @@ import pytest
 from domain.admin_units import AdminLevel, AdminUnit, AdminUnits
 from domain.errors import InvalidValueError
 
-HA_GIANG_CSV = Path(__file__).resolve().parents[2] / "infra" / "data" / "ha-giang-admin-units.csv"
+HA_GIANG_CSV = (
+    Path(__file__).resolve().parents[2] / "bootstrap" / "data" / "ha-giang-admin-units.csv"
+)
 HA_GIANG_DISTRICT_CODES = ["024", *(f"0{n}" for n in range(26, 36))]
 
 

@@ -14,7 +14,7 @@ import rfc8785
 from hypothesis import given
 from hypothesis import strategies as st
 
-from infra.canonical_json import CanonicalJsonError, canonical_json
+from infra.store.canonical_json import CanonicalJsonError, canonical_json
 
 MAX_SAFE = 2**53 - 1
 

@@ -24,8 +24,8 @@ from hypothesis import strategies as st
 from domain.actor import Actor, Role
 from domain.record_kind import RecordKind
 from domain.register import Register
-from infra.canonical_json import canonical_json
 from infra.signing.keyring import ALGORITHM, Keyring, PublicKeySet
+from infra.store.canonical_json import canonical_json
 from infra.store.envelope import (
     SPEC,
     EnvelopeError,

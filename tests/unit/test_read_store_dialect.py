@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from bootstrap.settings import Settings
 from infra.read_store.backend import ReadStoreBackend
 from infra.read_store.database import upsert_sql
 from infra.read_store.dialect import postgres_schema, postgres_statement
-from infra.settings import Settings
 
 EVENTS = "postgresql://hotich:secret@db.example:5432/hotich"
 VIEWS = "postgresql://hotich:secret@replica.example:5432/views"

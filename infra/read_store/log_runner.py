@@ -59,7 +59,7 @@ class PollingProjectionRunner:
         switched to a rebuilt copy (see infra/read_store/slots.py) is fed from that copy's
         position. ``on_batch`` gets the position reached after each batch.
 
-        A decoder with ``submit`` (SealedEnvelopes) decodes the next batch while this one is
+        A decoder with ``submit`` (SealChecker) decodes the next batch while this one is
         applied; that read-ahead is used only if the next batch starts where the views are.
         """
         submit = getattr(self.decode, "submit", None)

@@ -14,13 +14,13 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from bootstrap.container import Container, bootstrap, init_home, load_admin_units, service_database
+from bootstrap.settings import Settings
+from cli.client import ApiError
+from cli.entries import entries_app, open_client, registers_app
 from domain.actor import Role
 from domain.errors import DomainError
-from infra.auth.user_store import SqlUserStore
-from infra.bootstrap import Container, bootstrap, init_home, load_admin_units, service_database
-from infra.cli.client import ApiError
-from infra.cli.entries import entries_app, open_client, registers_app
-from infra.settings import Settings
+from infra.service_db.users import SqlUserStore
 from infra.signing.keyring import Keyring, KeyringError, PublicKeySet
 from infra.store.scan import scan_postgres, scan_sqlite
 from infra.store.verify import verify_store
@@ -87,7 +87,7 @@ def _start_relay(container: Container) -> Any:
     read models then, in their own processes."""
     import threading
 
-    from infra.messaging.wiring import build_relay
+    from bootstrap.relay import build_relay
 
     worker = build_relay(container)
     threading.Thread(target=worker.run, name="relay", daemon=True).start()
@@ -111,8 +111,8 @@ def serve(
     configured) while the worker processes answer HTTP on the same socket."""
     import uvicorn
 
+    from bootstrap.web import build_web
     from infra.demo.load import load_demo
-    from infra.web import build_web
 
     settings = _settings()
     init_home(settings, encrypt=settings.database_url is None)
@@ -131,12 +131,12 @@ def serve(
         if processes == 1:
             uvicorn.run(web.api, host=host, port=port, log_level=settings.log_level)
         else:
-            from infra.http_workers import serve_workers
+            from cli.http_workers import serve_workers
 
             web.start_runners()  # the workers only answer; this process feeds the views
             try:
                 config = uvicorn.Config(
-                    "infra.web:worker_app",
+                    "bootstrap.web:worker_app",
                     factory=True,
                     host=host,
                     port=port,
@@ -350,7 +350,7 @@ def upload(
     batch: Annotated[int, typer.Option(min=1, max=50, help="files per request")] = 8,
 ) -> None:
     """Upload a folder of scanned pages; a rerun skips what is stored (resume)."""
-    from infra.cli.upload import upload_folder
+    from cli.upload import upload_folder
 
     client = open_client(api, token)
     try:
@@ -407,7 +407,7 @@ def relay(
     once: Annotated[bool, typer.Option(help="relay what is stored, then exit")] = False,
 ) -> None:
     """Publish the stored event log to Kafka (HOTICH_KAFKA_BOOTSTRAP), from the last position."""
-    from infra.messaging.wiring import build_relay
+    from bootstrap.relay import build_relay
 
     settings = _settings()
     if not settings.kafka_bootstrap:
@@ -550,12 +550,12 @@ def projections_rebuild(
     ] = 1,
 ) -> None:
     """Build a fresh copy of a read model, then switch readers to it while the live one serves."""
-    from infra.envelope_check import SealedEnvelopes
     from infra.read_store.backend import ReadStoreBackend
     from infra.read_store.live_views import LiveViews, read_model
+    from infra.read_store.rebuild import Rebuilt, rebuild_from_log, rebuild_from_topic
     from infra.read_store.slots import SqlViewSlots
-    from infra.rebuild import Rebuilt, rebuild_from_log, rebuild_from_topic
     from infra.store.mapper import SignedEnvelopeMapper
+    from infra.store.seal_checks import SealChecker
 
     settings = _settings()
     try:
@@ -610,7 +610,7 @@ def projections_rebuild(
             else:
                 mapper = container.app.mapper
                 assert isinstance(mapper, SignedEnvelopeMapper)
-                sealed = SealedEnvelopes(mapper, keys, workers=jobs)
+                sealed = SealChecker(mapper, keys, workers=jobs)
                 try:
                     rebuilt = rebuild_from_log(
                         container.app,

@@ -6,7 +6,7 @@ import datetime as dt
 import json
 
 from api.idempotency import StoredAnswer
-from infra.sql import SqlDatabase
+from infra.service_db.database import SqlDatabase
 
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS hotich_idempotency (user_id TEXT NOT NULL, key TEXT NOT NULL, "

@@ -13,7 +13,7 @@
 # ${HOTICH_PG_PORT:-55432}. HOTICH_PG_FAST=1 turns off fsync & co. (throwaway test data only).
 set -euo pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)"
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 PORT="${HOTICH_PG_PORT:-55432}"
 PG_OS_USER=postgres
 DB_ROLE=hotich
@@ -230,14 +230,14 @@ init_cluster() {
         rm -rf "$DATA"
         die "initdb failed"
     fi
-    printf "\n# Settings written by infra/scripts/postgres.sh at each start\ninclude_if_exists = 'hotich.conf'\n" \
+    printf "\n# Settings written by services/postgres.sh at each start\ninclude_if_exists = 'hotich.conf'\n" \
         >>"$DATA/postgresql.conf"
 }
 
 write_runtime_conf() {
     local conf="$DATA/hotich.conf"
     {
-        echo "# Rewritten by infra/scripts/postgres.sh at each start; edits are lost."
+        echo "# Rewritten by services/postgres.sh at each start; edits are lost."
         echo "listen_addresses = '127.0.0.1'"
         echo "port = $PORT"
         echo "unix_socket_directories = $(conf_quote "$SOCKDIR")"

@@ -34,7 +34,7 @@ from uuid import UUID
 import psycopg
 
 from api.audit import AuditFilter, AuditKey, AuditUnavailableError, PortalRead
-from infra.sql import SqlDatabase
+from infra.service_db.database import SqlDatabase
 
 _READS = "hotich_portal_reads"
 _RECORDS = "hotich_portal_read_records"

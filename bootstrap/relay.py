@@ -6,7 +6,7 @@ from kafka import KafkaProducer
 from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
-from infra.bootstrap import Container
+from bootstrap.container import Container
 from infra.messaging.positions import SqlPositions
 from infra.messaging.relay import PRODUCER_SETTINGS, KafkaRelay
 from infra.store.mapper import SignedEnvelopeMapper

@@ -15,7 +15,7 @@ from typing import Any
 from api.security import ALL_DISTRICTS, User
 from domain.actor import Role
 from domain.errors import InvalidValueError
-from infra.sql import SqlDatabase
+from infra.service_db.database import SqlDatabase
 
 TOKEN_PREFIX = "hotich_"  # noqa: S105 - a prefix that marks tokens, not a secret
 

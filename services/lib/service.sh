@@ -1,4 +1,4 @@
-# Shared by infra/scripts/{s3,kafka}.sh: messages, the lock, process liveness, stop and status
+# Shared by services/{s3,kafka}.sh: messages, the lock, process liveness, stop and status
 # of a server that `start` launched. Source it after setting:
 #   SERVICE_NAME  name in messages (e.g. s3.sh)       LABEL     the server's name (e.g. Kafka)
 #   BASE          state directory (lock, marker)      PIDFILE   PORTFILE  MARKER  DATA

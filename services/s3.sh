@@ -13,7 +13,7 @@
 # ${HOTICH_S3_PORT:-7070}. The data is throwaway: every `start` begins with empty directories.
 set -euo pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)"
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 PORT="${HOTICH_S3_PORT:-7070}"
 ACCESS_KEY=hotich-test
 SECRET_KEY=hotich-test-secret
@@ -37,8 +37,8 @@ SERVICE_NAME=s3.sh
 LABEL=versitygw
 STOP_TIMEOUT=10
 LOCK_TIMEOUT=120
-# shellcheck source=infra/scripts/lib/service.sh
-. "$ROOT/infra/scripts/lib/service.sh"
+# shellcheck source=services/lib/service.sh
+. "$ROOT/services/lib/service.sh"
 is_live() { is_live_process "$1" versitygw; }
 
 case "$PORT" in

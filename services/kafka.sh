@@ -9,7 +9,7 @@
 #   kafka.sh bootstrap            print the bootstrap servers (host:port)
 #
 # One node is both broker and controller (process.roles=broker,controller, node.id=1, a
-# single-voter dynamic quorum). The jars come from infra/kafka/pom.xml, fetched once into
+# single-voter dynamic quorum). The jars come from services/kafka/pom.xml, fetched once into
 # $ROOT/.services/kafka/libs and shared by every broker of the checkout. The broker listens on
 # 127.0.0.1 only: clients on ${HOTICH_KAFKA_PORT:-9092}, the controller on
 # ${HOTICH_KAFKA_CONTROLLER_PORT:-9093}. Config, data, log, pid and marker live under
@@ -22,7 +22,7 @@
 # formatted with (the quorum's voter record holds it).
 set -euo pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)"
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 PORT="${HOTICH_KAFKA_PORT:-9092}"
 CONTROLLER_PORT="${HOTICH_KAFKA_CONTROLLER_PORT:-9093}"
 NODE_ID=1
@@ -30,7 +30,7 @@ START_TIMEOUT=60
 STOP_TIMEOUT=30
 JAVA_OPTS=(-Xms256m -Xmx512m -XX:+UseG1GC -Djava.awt.headless=true)
 
-POM="$ROOT/infra/kafka/pom.xml"
+POM="$ROOT/services/kafka/pom.xml"
 LIBS_HOME="$ROOT/.services/kafka"   # the jars, shared by every HOTICH_KAFKA_DIR
 LIBS="$LIBS_HOME/libs"
 BASE="${HOTICH_KAFKA_DIR:-$ROOT/.services/kafka}"
@@ -49,8 +49,8 @@ FORMATTED_PORT="$BASE/controller-port"   # the controller port the data dir was 
 SERVICE_NAME=kafka.sh
 LABEL=Kafka
 LOCK_TIMEOUT=180
-# shellcheck source=infra/scripts/lib/service.sh
-. "$ROOT/infra/scripts/lib/service.sh"
+# shellcheck source=services/lib/service.sh
+. "$ROOT/services/lib/service.sh"
 
 check_port() {   # NAME VALUE -> prints the normalised port or dies
     case "$2" in
@@ -151,7 +151,7 @@ random_cluster_id() {
 
 write_config() {
     cat >"$CONF" <<EOF
-# Written by infra/scripts/kafka.sh at each start; edits are lost.
+# Written by services/kafka.sh at each start; edits are lost.
 # One combined broker+controller node in KRaft mode, single-voter dynamic quorum.
 process.roles=broker,controller
 node.id=$NODE_ID
@@ -177,7 +177,7 @@ auto.create.topics.enable=false
 group.initial.rebalance.delay.ms=0
 EOF
     cat >"$LOG4J_CONF" <<'EOF'
-# Written by infra/scripts/kafka.sh at each start; edits are lost.
+# Written by services/kafka.sh at each start; edits are lost.
 # Everything to stdout, which kafka.sh sends to log/kafka.log beside this file.
 status = warn
 name = hotich-kafka

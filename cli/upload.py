@@ -11,7 +11,7 @@ from uuid import UUID
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 
-from infra.cli.client import ApiError, HotichClient
+from cli.client import ApiError, HotichClient
 
 CHUNK = 1 << 20
 DEFAULT_BATCH = 8

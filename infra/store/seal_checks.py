@@ -5,7 +5,7 @@ so one bad event does not stop the views). Chain continuity per aggregate is che
 `hotich verify` and by the Kafka consumers (infra/messaging/consumer.py).
 
 The check costs about 130 µs an event, most of it the Ed25519 verification, which holds the
-GIL: :class:`SealedEnvelopes` can run it in worker processes (``workers``) on a batch of
+GIL: :class:`SealChecker` can run it in worker processes (``workers``) on a batch of
 notifications while the caller applies the previous one.
 """
 
@@ -105,7 +105,7 @@ def _check_json_in_worker(values: list[bytes]) -> list[Checked]:
     return checked
 
 
-class CheckingWorkers:
+class SealCheckWorkers:
     """Worker processes that check seals, started on first use and stopped by :meth:`close`
     (spawned, not forked: the caller may be a server with threads, and their locks, running)."""
 
@@ -153,7 +153,7 @@ class CheckingWorkers:
 
 
 @dataclass
-class SealedEnvelopes:
+class SealChecker:
     """Decodes notifications into checked envelopes; counts what it quarantines.
 
     With ``workers`` > 0, :meth:`submit` checks batches in that many worker processes (started
@@ -164,7 +164,7 @@ class SealedEnvelopes:
     keys: PublicKeySet
     quarantined: list[tuple[int, str]] = field(default_factory=list)
     workers: int = 0
-    _pool: CheckingWorkers | None = field(default=None, init=False, repr=False)
+    _pool: SealCheckWorkers | None = field(default=None, init=False, repr=False)
 
     def __call__(self, notification: Notification) -> Envelope | None:
         try:
@@ -183,7 +183,7 @@ class SealedEnvelopes:
         if self.workers <= 0 or not notifications:
             return lambda: [self(n) for n in notifications]
         if self._pool is None:
-            self._pool = CheckingWorkers(
+            self._pool = SealCheckWorkers(
                 self.workers, self.keys, self.mapper.cipher, self.mapper.compressor
             )
         outcomes = self._pool.submit(notifications, -(-len(notifications) // self.workers))

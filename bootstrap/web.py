@@ -20,18 +20,18 @@ from fastapi import FastAPI
 from api.deps import CatalogueReader, Positions, ProgressReader, Services
 from api.main import create_app
 from api.portal import HistoriesReader, PortalQueries
-from infra.bootstrap import Container, bootstrap
-from infra.envelope_check import SealedEnvelopes
-from infra.evidence import stored_envelopes
+from bootstrap.container import Container, bootstrap
+from bootstrap.settings import Settings
 from infra.messaging.lag import DEFAULT_GROUP, KafkaLagProbe
 from infra.messaging.positions import SqlPositions
-from infra.portal_audit_store import SqlPortalAudit
-from infra.projection_runner import PollingProjectionRunner
 from infra.read_store.backend import ReadStoreBackend
 from infra.read_store.live_views import ENVELOPE_MODELS, LiveViews
+from infra.read_store.log_runner import PollingProjectionRunner
 from infra.read_store.slots import SqlViewSlots, SwitchingView
-from infra.settings import Settings
+from infra.service_db.portal_audit import SqlPortalAudit
+from infra.store.evidence import stored_envelopes
 from infra.store.mapper import SignedEnvelopeMapper
+from infra.store.seal_checks import SealChecker
 
 
 @dataclass
@@ -39,7 +39,7 @@ class Web:
     api: FastAPI
     live: LiveViews
     runners: list[PollingProjectionRunner]
-    sealed: SealedEnvelopes
+    sealed: SealChecker
 
     @property
     def catalogue(self) -> SwitchingView:
@@ -74,7 +74,7 @@ def build_web(
     (`hotich projections rebuild`)."""
     app = container.app
     assert isinstance(app.mapper, SignedEnvelopeMapper)
-    sealed = SealedEnvelopes(app.mapper, container.keyring.public_keys())
+    sealed = SealChecker(app.mapper, container.keyring.public_keys())
     live = LiveViews(ReadStoreBackend.from_settings(container.settings), SqlViewSlots(container.db))
     catalogue = live.view("catalogue")
     envelope_views = live.views(ENVELOPE_MODELS)

@@ -23,7 +23,7 @@ from uuid import UUID
 from eventsourcing.application import Application
 from eventsourcing.persistence import Notification
 
-from infra.projection_runner import PollingProjectionRunner
+from infra.read_store.log_runner import PollingProjectionRunner
 from infra.read_store.slots import SqlViewSlots, Switch, new_generation
 from infra.signing.keyring import PublicKeySet
 
@@ -86,7 +86,7 @@ def rebuild_from_log(
     batch: int = 1000,
 ) -> Rebuilt:
     """Fill a fresh copy from the notification log up to its head, then switch to it. A
-    ``decode`` that checks in worker processes (``SealedEnvelopes(workers=N)``) checks the next
+    ``decode`` that checks in worker processes (``SealChecker(workers=N)``) checks the next
     batch while this one is applied."""
 
     def fill(view: Any, _: str) -> tuple[int, int]:

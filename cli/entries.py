@@ -12,9 +12,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from cli.client import ApiError, HotichClient
 from domain.civil_record import CorrectionKind
 from domain.record_kind import RecordKind
-from infra.cli.client import ApiError, HotichClient
 
 console = Console()
 err = Console(stderr=True, soft_wrap=True)

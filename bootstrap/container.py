@@ -11,16 +11,16 @@ from pathlib import Path
 
 from eventsourcing.cryptography import AESCipher
 
+from bootstrap.settings import Settings
 from digitization.application import Digitisation, ScanLimits
 from digitization.ports import BlobStore
 from domain.admin_units import AdminUnits
-from infra.auth.user_store import SqlUserStore
 from infra.blobs.local import LocalDirBlobStore
 from infra.blobs.minio import MinioBlobStore
-from infra.idempotency_store import SqlIdempotencyStore
-from infra.settings import Settings
+from infra.service_db.database import SqlDatabase
+from infra.service_db.idempotency import SqlIdempotencyStore
+from infra.service_db.users import SqlUserStore
 from infra.signing.keyring import Keyring
-from infra.sql import SqlDatabase
 from infra.store.sealing import SignedSealing
 
 

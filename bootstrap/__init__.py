@@ -1,0 +1,1 @@
+"""The composition root: builds what each process of hotich needs from settings."""

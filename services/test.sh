@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# make test: start the services the suite needs, lint, type-check, run every test, stop what we started.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$ROOT"
+BIN="$ROOT/.venv/bin"
+
+# Debian's chromium for the browser tests (Playwright drives it; it never downloads one)
+bash services/chromium.sh install
+bash services/chromium.sh check
+bash services/postgres.sh start
+trap 'bash services/kafka.sh stop; bash services/s3.sh stop; bash services/postgres.sh stop' EXIT
+export HOTICH_TEST_DATABASE_URL="$(bash services/postgres.sh url)"
+bash services/s3.sh start
+while IFS= read -r line; do export "${line?}"; done < <(bash services/s3.sh env)
+bash services/kafka.sh start
+HOTICH_TEST_KAFKA="$(bash services/kafka.sh bootstrap)"
+export HOTICH_TEST_KAFKA
+
+echo "== ruff"
+"$BIN/ruff" check .
+"$BIN/ruff" format --check .
+echo "== mypy"
+"$BIN/mypy"
+echo "== pytest"
+"$BIN/python" -m pytest -p no:cacheprovider "$@"
