@@ -10,11 +10,11 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from api.audit import AuditUnavailableError
-from api.security import AuthenticationError, ForbiddenError
+from api.security import AuthenticationError
 from api.uploads import UploadFormError
 from digitization.errors import NotFoundError, VersionConflictError
 from digitization.media import ScanTooLargeError, UnsupportedScanError
+from domain.access import ForbiddenError
 from domain.errors import (
     DomainError,
     DuplicateEntryNumberError,
@@ -23,6 +23,7 @@ from domain.errors import (
     NotAllowedError,
     RuleViolationError,
 )
+from projections.portal_audit import AuditUnavailableError
 
 PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "https://hotich.example/problems/"
@@ -60,6 +61,8 @@ def _domain_error(_: Request | None, exc: Exception) -> JSONResponse:
         )
     if isinstance(exc, DuplicateEntryNumberError | DuplicateRegisterError):
         return problem(409, "Already exists", exc.message, "already-exists", rule=exc.rule)
+    if isinstance(exc, ForbiddenError):
+        return problem(403, "Forbidden", exc.message, "forbidden")
     if isinstance(exc, NotAllowedError):
         return problem(403, "Not allowed", exc.message, "not-allowed", rule=exc.rule)
     if isinstance(exc, RuleViolationError):

@@ -7,18 +7,24 @@ hint), never used as a path.
 
 from __future__ import annotations
 
-import re
+import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from uuid import UUID
 
 from fastapi import Request
+from fastapi.concurrency import run_in_threadpool
 from python_multipart import MultipartParser
 from python_multipart.multipart import parse_options_header
 
+from digitization.application import Digitisation, ReceivedScan
 from digitization.media import HashingWriter, ScanTooLargeError, UnsupportedScanError
+from domain.access import Permission, User
 
 MAX_FIELD_BYTES = 64 * 1024
-_DIGITS = re.compile(r"(\d+)")
+MAX_FILES = 200
 
 
 class UploadFormError(ValueError):
@@ -46,12 +52,16 @@ class ReceivedForm:
         for f in self.files:
             f.writer.discard()
 
+    def first(self, name: str) -> str | None:
+        """The first value of a form field, if it was sent."""
+        values = self.fields.get(name)
+        return values[0] if values else None
 
-def page_number_from_label(label: str) -> int | None:
-    """The last run of digits in the file name's stem: '0012.tif' and 'trang-12.jpg' give 12."""
-    stem = label.rsplit("/", 1)[-1].rsplit("\\", 1)[-1].rsplit(".", 1)[0]
-    runs = _DIGITS.findall(stem)
-    return int(runs[-1]) if runs else None
+    def received_scans(self) -> list[ReceivedScan]:
+        """The files as the upload use case takes them (received whole and hashed)."""
+        return [
+            ReceivedScan(f.label, f.writer.path, f.writer.size, f.writer.sha256) for f in self.files
+        ]
 
 
 async def receive_form(
@@ -143,3 +153,16 @@ async def receive_form(
         form.discard()
         raise UploadFormError("body", f"is not a valid multipart form ({e})") from e
     return form
+
+
+@asynccontextmanager
+async def received_upload(
+    request: Request, app: Digitisation, user: User, register_id: UUID
+) -> AsyncIterator[ReceivedForm]:
+    """The upload's form, received into temp files (removed afterwards) once the user was
+    found allowed to upload to the book: no byte of a refused user's body is kept."""
+    await run_in_threadpool(app.get_register, register_id, actor=user, purpose=Permission.UPLOAD)
+    with tempfile.TemporaryDirectory(prefix="hotich-upload-") as tmp:
+        yield await receive_form(
+            request, Path(tmp), max_bytes=app.scan_limits.max_bytes, max_files=MAX_FILES
+        )

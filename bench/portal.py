@@ -66,7 +66,6 @@ import httpx
 import psycopg
 from psycopg import sql
 
-from api.portal import RecordFilter
 from bench.upload import BenchError, Server
 from bootstrap.container import load_admin_units
 from bootstrap.settings import DEFAULT_ADMIN_UNITS
@@ -81,6 +80,7 @@ from infra.read_store.backend import ReadStoreBackend
 from infra.read_store.history import SqlHistoryView
 from infra.read_store.portal import SqlPortalView
 from projections.envelope import Envelope
+from projections.portal_queries import RecordFilter
 from projections.portal_records import PortalRecordsProjection
 from projections.record_history import RecordHistoryProjection
 

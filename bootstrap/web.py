@@ -17,11 +17,11 @@ from typing import Any, cast
 import anyio.to_thread
 from fastapi import FastAPI
 
-from api.deps import CatalogueReader, Positions, ProgressReader, Services
+from api.deps import Services
 from api.main import create_app
-from api.portal import HistoriesReader, PortalQueries
 from bootstrap.container import Container, bootstrap
 from bootstrap.settings import Settings
+from digitization.idempotency import Once
 from infra.messaging.lag import DEFAULT_GROUP, KafkaLagProbe
 from infra.messaging.positions import SqlPositions
 from infra.read_store.backend import ReadStoreBackend
@@ -32,6 +32,9 @@ from infra.service_db.portal_audit import SqlPortalAudit
 from infra.store.evidence import stored_envelopes
 from infra.store.mapper import SignedEnvelopeMapper
 from infra.store.seal_checks import SealChecker
+from projections.portal_queries import HistoriesReader, PortalQueries
+from projections.positions import Positions
+from projections.readers import CatalogueReader, ProgressReader
 
 
 @dataclass
@@ -111,7 +114,7 @@ def build_web(
             "current": container.keyring.current_key_id,
         },
         users=container.users,
-        idempotency=container.idempotency,
+        once=Once(container.idempotency),
         progress=cast(ProgressReader, envelope_views["progress"]),
         positions=lambda: Positions(
             log_head=app.recorder.max_notification_id() or 0,

@@ -41,6 +41,7 @@ __all__ = [
     "ScanError",
     "ScanFormat",
     "ScanInfo",
+    "ScanLimits",
     "ScanTooLargeError",
     "UnsupportedScanError",
     "inspect_scan",
@@ -296,6 +297,14 @@ def _count_pages(handle: BinaryIO) -> int:
         carry = buffer[max(0, safe) :]
     count += sum(1 for _ in _PDF_PAGE.finditer(carry))
     return max(count, 1)
+
+
+@dataclass(frozen=True)
+class ScanLimits:
+    """Refuse uploads above these (HTTP 413)."""
+
+    max_bytes: int = 1 << 30
+    max_pixels: int = 250_000_000
 
 
 # --- upload streaming -----------------------------------------------------------------------

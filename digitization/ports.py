@@ -16,6 +16,8 @@ from eventsourcing.persistence import (
     Mapper,
 )
 
+from domain.access import User
+
 
 class EventSealing(Protocol):
     """How events are sealed (hashed, chained, signed) on their way into the store."""
@@ -82,3 +84,9 @@ class BlobStore(Protocol):
     def delete(self, key: str) -> None:
         """Delete the object (raises ObjectLockedError while it is retained)."""
         ...
+
+
+class UserStore(Protocol):
+    """Users and their hashed bearer tokens."""
+
+    def authenticate(self, token: str) -> User | None: ...

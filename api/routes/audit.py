@@ -9,13 +9,14 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 from starlette.exceptions import HTTPException
 
-from api.audit import AuditFilter, AuditKey
 from api.cursor import decode_cursor, encode_cursor, fingerprint
 from api.deps import ServicesDep
-from api.portal import MAX_PAGE
 from api.schemas import ActorPublic, PortalAuditPage, PortalReadPublic
-from api.security import CurrentUser, Permission, require
+from api.security import CurrentUser
+from domain.access import Permission, require
 from domain.errors import InvalidValueError
+from projections.portal_audit import AuditFilter, AuditKey
+from projections.portal_queries import MAX_PAGE
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 

@@ -10,8 +10,10 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from pydantic import BaseModel, Field
 
-from api.deps import ConsumerLag, ServicesDep
-from api.security import CurrentUser, Permission, require
+from api.deps import ServicesDep
+from api.security import CurrentUser
+from domain.access import Permission, require
+from projections.positions import ConsumerLag
 
 router = APIRouter(tags=["operations"])
 

@@ -2,29 +2,24 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-import json
-import tempfile
-from pathlib import Path
 from uuid import UUID
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel
 
 from api.deps import ServicesDep
-from api.idempotency import idempotent
-from api.problems import domain_problem
-from api.security import CurrentUser, ForbiddenError, Permission, require
-from api.uploads import ReceivedForm, UploadFormError, page_number_from_label, receive_form
-from digitization.application import IncomingScan
+from api.routes.workflow import run_command
+from api.security import CurrentUser
+from api.uploads import received_upload
+from digitization.application import PageUpload, ReceivedScan
 from digitization.errors import NotFoundError
-from digitization.media import inspect_scan
-from domain.errors import DomainError, InvalidValueError
+from domain.access import ForbiddenError
 
 router = APIRouter(tags=["scanned pages"])
-MAX_FILES = 200
 VIEW_LINK_TTL = dt.timedelta(minutes=10)
 
 
@@ -52,31 +47,6 @@ class PagePublic(BaseModel):
     media_type: str
     object_key: str
     view_url: str | None
-
-
-def _page_numbers(form: ReceivedForm) -> list[int]:
-    given = [p for value in form.fields.get("pages", []) for p in value.replace(",", " ").split()]
-    if given and len(given) != len(form.files):
-        raise InvalidValueError(
-            "pages", f"gives {len(given)} page numbers for {len(form.files)} files"
-        )
-    numbers: list[int] = []
-    for i, received in enumerate(form.files):
-        if given:
-            if not given[i].isdigit():
-                raise InvalidValueError("pages", f"{given[i]!r} is not a page number")
-            numbers.append(int(given[i]))
-            continue
-        number = page_number_from_label(received.label)
-        if number is None:
-            raise InvalidValueError(
-                "pages",
-                f"file {received.label!r}: give page numbers, or name files by page (0012.tif)",
-            )
-        numbers.append(number)
-    if len(set(numbers)) != len(numbers):
-        raise InvalidValueError("pages", "names the same page twice in one upload")
-    return numbers
 
 
 @router.post(
@@ -117,103 +87,57 @@ def _page_numbers(form: ReceivedForm) -> list[int]:
 )
 async def upload_pages(
     register_id: UUID, request: Request, user: CurrentUser, services: ServicesDep
-) -> JSONResponse:
+) -> Response:
     """Upload one or many scanned pages of a book (multipart: files, optional pages, rescan_reason).
 
     All files are checked first; if one is refused, nothing is stored or recorded.
     """
-    require(user, Permission.UPLOAD)
     app = services.app
-    register = await run_in_threadpool(app.get_register, register_id)
-    require(user, Permission.UPLOAD, register.district)
-    with tempfile.TemporaryDirectory(prefix="hotich-upload-") as tmp:
-        form = await receive_form(
-            request, Path(tmp), max_bytes=app.scan_limits.max_bytes, max_files=MAX_FILES
-        )
-        if not form.files:
-            raise UploadFormError("files", "at least one file is required")
-        reasons = form.fields.get("rescan_reason", [])
-        reason = (reasons[0].strip() or None) if reasons else None  # a blank field: no reason
-        infos = [  # content first: a file that is no scan gets 415
-            inspect_scan(
-                received.writer.path,
-                max_pixels=app.scan_limits.max_pixels,
-                field=f"files[{received.label}]",
-            )
-            for received in form.files
-        ]
-        numbers = _page_numbers(form)
-        for received, number in zip(form.files, numbers, strict=True):
-            register.is_new_scan(
-                page_number=number, sha256=received.writer.sha256, rescan_reason=reason
-            )
-        payload = json.dumps(
-            [
-                str(register_id),
-                reason,
-                [[n, f.writer.sha256] for f, n in zip(form.files, numbers, strict=True)],
-            ]
-        )
+    async with received_upload(request, app, user, register_id) as form:
+        files = form.received_scans()
+        pages, reason = form.first("pages"), form.first("rescan_reason")
 
-        def run() -> JSONResponse:
-            scans = [
-                IncomingScan(
-                    page_number=number,
-                    path=received.writer.path,
-                    size=received.writer.size,
-                    sha256=received.writer.sha256,
-                    info=info,
-                )
-                for received, number, info in zip(form.files, numbers, infos, strict=True)
-            ]
-            try:
-                uploads = app.upload_pages(
-                    actor=user.actor, register_id=register_id, scans=scans, rescan_reason=reason
-                )
-            except DomainError as e:
-                return domain_problem(e)
-            results = [(f.label, u) for f, u in zip(form.files, uploads, strict=True)]
-            version = max((r.register_version for _, r in results), default=register.version)
-            report = UploadReport(
-                register_id=register_id,
-                register_version=version,
-                pages=[
-                    PageUploadPublic(
-                        file=label,
-                        page=r.page_number,
-                        sha256=r.sha256,
-                        size=r.size,
-                        media_type=r.media_type,
-                        object_key=r.object_key,
-                        recorded=r.recorded,
-                        stored=r.stored,
-                    )
-                    for label, r in results
-                ],
+        def action() -> JSONResponse:
+            uploads = app.upload_scans(
+                actor=user, register_id=register_id, files=files, pages=pages, rescan_reason=reason
             )
-            status = 201 if any(r.recorded for _, r in results) else 200
-            return JSONResponse(report.model_dump(mode="json"), status_code=status)
+            return upload_report(register_id, files, uploads)
 
-        return await run_in_threadpool(idempotent, request, user.id, payload, run)
+        payload = [str(register_id), reason, pages, [[f.label, f.sha256] for f in files]]
+        return await run_in_threadpool(run_command, request, services, user, payload, action)
+
+
+def upload_report(
+    register_id: UUID, files: list[ReceivedScan], uploads: list[PageUpload]
+) -> JSONResponse:
+    report = UploadReport(
+        register_id=register_id,
+        register_version=max(u.register_version for u in uploads),
+        pages=[
+            PageUploadPublic(
+                file=f.label,
+                page=u.page_number,
+                sha256=u.sha256,
+                size=u.size,
+                media_type=u.media_type,
+                object_key=u.object_key,
+                recorded=u.recorded,
+                stored=u.stored,
+            )
+            for f, u in zip(files, uploads, strict=True)
+        ],
+    )
+    status = 201 if any(u.recorded for u in uploads) else 200
+    return JSONResponse(report.model_dump(mode="json"), status_code=status)
 
 
 @router.get("/registers/{register_id}/pages", response_model=list[PagePublic])
 def list_pages(register_id: UUID, user: CurrentUser, services: ServicesDep) -> list[PagePublic]:
     """A book's scanned pages with their digests and short-lived view links."""
-    require(user, Permission.READ)
-    register = services.app.get_register(register_id)
-    require(user, Permission.READ, register.district)
-    blobs = services.app.blobs
+    register = services.app.get_register(register_id, actor=user)
     return [
-        PagePublic(
-            page=number,
-            sha256=page["sha256"],
-            size=page["size"],
-            media_type=page["media_type"],
-            object_key=page["object_key"],
-            view_url=blobs.presigned_get(page["object_key"], VIEW_LINK_TTL) if blobs else None,
-        )
-        for number, page in sorted(register.pages.items())
+        PagePublic(**dataclasses.asdict(link))
+        for link in services.app.page_links(register, VIEW_LINK_TTL)
     ]
 
 

@@ -14,17 +14,8 @@ from fastapi import APIRouter, Path, Query
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
-from api.audit import PortalAudit, PortalRead
 from api.cursor import decode_cursor, encode_cursor, fingerprint
 from api.deps import Services, ServicesDep
-from api.portal import (
-    MAX_PAGE,
-    HistoriesReader,
-    IdKey,
-    NameKey,
-    PortalQueries,
-    RecordFilter,
-)
 from api.routes.pages import VIEW_LINK_TTL
 from api.schemas import (
     EvidenceBundlePublic,
@@ -32,14 +23,24 @@ from api.schemas import (
     PortalRecordPage,
     PortalRecordPublic,
 )
-from api.security import ALL_DISTRICTS, CurrentUser, Permission, User, require
+from api.security import CurrentUser
 from digitization.errors import NotFoundError
+from domain.access import ALL_DISTRICTS, Permission, User, require, require_in_district
 from domain.errors import InvalidValueError
 from domain.partial_date import PartialDate
 from domain.person_name import accent_key, fold
 from domain.personal_id import PersonalId
 from domain.record_kind import RecordKind
 from domain.sex import Sex
+from projections.portal_audit import PortalAudit, PortalRead
+from projections.portal_queries import (
+    MAX_PAGE,
+    HistoriesReader,
+    IdKey,
+    NameKey,
+    PortalQueries,
+    RecordFilter,
+)
 from projections.portal_records import PortalRecord
 from projections.record_history import HistoryItem
 
@@ -185,7 +186,7 @@ def _one(
     outside the scope."""
     _, history, audit = _portal(services)
     if record is not None:
-        require(user, Permission.PORTAL_READ, record.district)
+        require_in_district(user, Permission.PORTAL_READ, record.district)
     _audit(audit, user, action, query, [record] if record is not None else [])
     if record is None:
         ident = query.get("entry_id") or (
@@ -255,7 +256,7 @@ def search_by_name(
     """Published records by name, best match first, with optional filters."""
     require(user, Permission.PORTAL_READ)
     if district is not None:
-        require(user, Permission.PORTAL_READ, district)
+        require_in_district(user, Permission.PORTAL_READ, district)
     portal, history, audit = _portal(services)
     folded = fold(q)
     if not any(c.isalnum() for c in folded):

@@ -10,7 +10,8 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, BeforeValidator, Field
 
 from api.deps import ServicesDep
-from api.security import CurrentUser, Permission, require
+from api.security import CurrentUser
+from domain.access import Permission, require, require_in_district
 from projections.district_progress import DistrictProgress, ProvinceProgress
 
 router = APIRouter(tags=["progress"])
@@ -148,6 +149,6 @@ def district_progress(
 ) -> DistrictProgressPublic:
     """One district's stages, completion and plan status."""
     unit = services.app.units.district(district, field="district")
-    require(user, Permission.READ, district)
+    require_in_district(user, Permission.READ, district)
     day = today or dt.datetime.now(dt.UTC).date()
     return _district(services.progress.district_progress(district, day), unit.name)

@@ -18,7 +18,8 @@ from api.schemas import (
     RegisterPage,
     RegisterPublic,
 )
-from api.security import CurrentUser, Permission, require
+from api.security import CurrentUser
+from domain.access import Permission, require_in_district
 from domain.civil_record import EntryStatus
 from domain.errors import InvalidValueError
 
@@ -51,9 +52,7 @@ def list_districts(user: CurrentUser, services: ServicesDep) -> list[DistrictPub
 @router.get("/registers/{register_id}", response_model=RegisterPublic)
 def get_register(register_id: UUID, user: CurrentUser, services: ServicesDep) -> RegisterPublic:
     """One register (book) by id."""
-    require(user, Permission.READ)
-    register = services.app.get_register(register_id)
-    require(user, Permission.READ, register.district)
+    register = services.app.get_register(register_id, actor=user)
     return RegisterPublic.of(register)
 
 
@@ -67,7 +66,7 @@ def list_registers(
 ) -> RegisterPage:
     """A district's registers, by commune, a page at a time."""
     services.app.units.district(district, field="district")
-    require(user, Permission.READ, district)
+    require_in_district(user, Permission.READ, district)
     rows = services.catalogue.list_registers(district, after=after, limit=limit)
     next_cursor = f"{rows[-1].commune_code}/{rows[-1].id}" if len(rows) == limit else None
     return RegisterPage(items=[RegisterPublic.of(r) for r in rows], next=next_cursor)
@@ -76,9 +75,7 @@ def list_registers(
 @router.get("/entries/{entry_id}", response_model=EntryPublic)
 def get_entry(entry_id: UUID, user: CurrentUser, services: ServicesDep) -> JSONResponse:
     """One entry by id, as the event store has it now (its version is the ETag)."""
-    require(user, Permission.READ)
-    entry = services.app.get_entry(entry_id)
-    require(user, Permission.READ, entry.district)
+    entry = services.app.get_entry(entry_id, actor=user)
     return entry_response(entry)
 
 
@@ -93,7 +90,7 @@ def list_entries(
 ) -> EntryPage:
     """A district's entries, by register and entry number, a page at a time."""
     services.app.units.district(district, field="district")
-    require(user, Permission.READ, district)
+    require_in_district(user, Permission.READ, district)
     state = status.value if status else None
     rows = services.catalogue.list_entries(
         district, status=state, after=_decode_entry_cursor(after), limit=limit

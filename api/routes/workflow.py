@@ -8,7 +8,7 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Header, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from api.commands import (
     CatalogueCommand,
@@ -20,11 +20,12 @@ from api.commands import (
     SecondKeyCommand,
     Versioned,
 )
-from api.deps import ServicesDep
+from api.deps import Services, ServicesDep
 from api.idempotency import idempotent
 from api.problems import domain_problem
 from api.schemas import EntryPublic, RegisterPublic
-from api.security import CurrentUser, Permission, User, require
+from api.security import CurrentUser
+from domain.access import User
 from domain.civil_record import CivilRecord
 from domain.errors import DomainError, InvalidValueError
 
@@ -59,31 +60,41 @@ def entry_response(entry: CivilRecord, status: int = 200) -> JSONResponse:
     return JSONResponse(body, status_code=status, headers={"ETag": f'"{entry.version}"'})
 
 
-def _run(action: Callable[[], JSONResponse]) -> JSONResponse:
-    try:
-        return action()
-    except DomainError as e:
-        return domain_problem(e)
+def run_command(
+    request: Request,
+    services: Services,
+    user: User,
+    payload: object,
+    action: Callable[[], JSONResponse],
+) -> Response:
+    """Run a command once per Idempotency-Key (``payload`` tells requests apart); a refused
+    command answers its problem, which a retry with the key gets again."""
+
+    def run() -> JSONResponse:
+        try:
+            return action()
+        except DomainError as e:
+            return domain_problem(e)
+
+    return idempotent(request, services.once, user.id, json.dumps(payload), run)
 
 
 def entry_command(
     request: Request,
+    services: Services,
     user: User,
-    services: ServicesDep,
     entry_id: UUID,
-    permission: Permission,
-    payload: Versioned,
+    command: Versioned,
     if_match: str | None,
-    action: Callable[[int | None], CivilRecord],
-) -> JSONResponse:
-    require(user, permission)
-    entry = services.app.get_entry(entry_id)
-    require(user, permission, entry.district)
-    expected = expected_version(if_match, payload.expected_version)
-    fingerprint = json.dumps([str(entry_id), payload.model_dump(mode="json"), expected])
-    return idempotent(
-        request, user.id, fingerprint, lambda: _run(lambda: entry_response(action(expected)))
-    )
+    call: Callable[[int | None], CivilRecord],
+) -> Response:
+    """A command on an entry, at the version the caller read (If-Match or expected_version)."""
+
+    def action() -> JSONResponse:
+        return entry_response(call(expected_version(if_match, command.expected_version)))
+
+    payload = [str(entry_id), command.model_dump(mode="json"), if_match]
+    return run_command(request, services, user, payload, action)
 
 
 @router.post(
@@ -91,20 +102,17 @@ def entry_command(
 )
 def catalogue_register(
     command: CatalogueCommand, request: Request, user: CurrentUser, services: ServicesDep
-) -> JSONResponse:
+) -> Response:
     """Catalogue a book (quyển sổ) of a commune."""
-    require(user, Permission.CATALOGUE)
-    district = services.app.units.district_of(command.commune_code).code
-    require(user, Permission.CATALOGUE, district)
 
-    def run() -> JSONResponse:
-        register = services.app.catalogue_register(actor=user.actor, **command.model_dump())
+    def action() -> JSONResponse:
+        register = services.app.catalogue_register(actor=user, **command.model_dump())
         body = RegisterPublic.of(register).model_dump(mode="json")
         return JSONResponse(
             body, status_code=201, headers={"Location": f"/registers/{register.id}"}
         )
 
-    return idempotent(request, user.id, command.model_dump_json(), lambda: _run(run))
+    return run_command(request, services, user, command.model_dump(mode="json"), action)
 
 
 @router.post(
@@ -119,22 +127,17 @@ def key_entry(
     request: Request,
     user: CurrentUser,
     services: ServicesDep,
-) -> JSONResponse:
+) -> Response:
     """Key a new entry of a book from its page(s)."""
-    require(user, Permission.KEY)
-    register = services.app.get_register(register_id)
-    require(user, Permission.KEY, register.district)
 
-    def run() -> JSONResponse:
-        entry = services.app.key_entry(
-            actor=user.actor, register_id=register_id, **command.model_dump()
-        )
+    def action() -> JSONResponse:
+        entry = services.app.key_entry(actor=user, register_id=register_id, **command.model_dump())
         response = entry_response(entry, 201)
         response.headers["Location"] = f"/entries/{entry.id}"
         return response
 
-    payload = json.dumps([str(register_id), command.model_dump(mode="json")])
-    return idempotent(request, user.id, payload, lambda: _run(run))
+    payload = [str(register_id), command.model_dump(mode="json")]
+    return run_command(request, services, user, payload, action)
 
 
 @router.post("/entries/{entry_id}/rekeying", response_model=EntryPublic, responses=WRITE_RESPONSES)
@@ -145,18 +148,17 @@ def rekey_entry(
     user: CurrentUser,
     services: ServicesDep,
     if_match: IfMatch = None,
-) -> JSONResponse:
+) -> Response:
     """Key a rejected entry again."""
     return entry_command(
         request,
-        user,
         services,
+        user,
         entry_id,
-        Permission.KEY,
         command,
         if_match,
         lambda v: services.app.rekey_entry(
-            actor=user.actor,
+            actor=user,
             entry_id=entry_id,
             pages=command.pages,
             fields=command.fields,
@@ -175,18 +177,17 @@ def second_key_entry(
     user: CurrentUser,
     services: ServicesDep,
     if_match: IfMatch = None,
-) -> JSONResponse:
+) -> Response:
     """Key the entry a second time; differences are recorded field by field."""
     return entry_command(
         request,
-        user,
         services,
+        user,
         entry_id,
-        Permission.SECOND_KEY,
         command,
         if_match,
         lambda v: services.app.second_key_entry(
-            actor=user.actor, entry_id=entry_id, fields=command.fields, expected_version=v
+            actor=user, entry_id=entry_id, fields=command.fields, expected_version=v
         ),
     )
 
@@ -201,18 +202,17 @@ def reconcile_entry(
     user: CurrentUser,
     services: ServicesDep,
     if_match: IfMatch = None,
-) -> JSONResponse:
+) -> Response:
     """Settle discrepancies field by field with the values the book says."""
     return entry_command(
         request,
-        user,
         services,
+        user,
         entry_id,
-        Permission.RECONCILE,
         command,
         if_match,
         lambda v: services.app.reconcile_entry(
-            actor=user.actor, entry_id=entry_id, resolutions=command.resolutions, expected_version=v
+            actor=user, entry_id=entry_id, resolutions=command.resolutions, expected_version=v
         ),
     )
 
@@ -227,19 +227,16 @@ def verify_entry(
     user: CurrentUser,
     services: ServicesDep,
     if_match: IfMatch = None,
-) -> JSONResponse:
+) -> Response:
     """Verify the entry (four eyes: not by anyone who keyed it)."""
     return entry_command(
         request,
-        user,
         services,
+        user,
         entry_id,
-        Permission.VERIFY,
         command,
         if_match,
-        lambda v: services.app.verify_entry(
-            actor=user.actor, entry_id=entry_id, expected_version=v
-        ),
+        lambda v: services.app.verify_entry(actor=user, entry_id=entry_id, expected_version=v),
     )
 
 
@@ -251,18 +248,17 @@ def reject_entry(
     user: CurrentUser,
     services: ServicesDep,
     if_match: IfMatch = None,
-) -> JSONResponse:
+) -> Response:
     """Reject the entry with a reason (back to keying, or a correction undone)."""
     return entry_command(
         request,
-        user,
         services,
+        user,
         entry_id,
-        Permission.VERIFY,
         command,
         if_match,
         lambda v: services.app.reject_entry(
-            actor=user.actor, entry_id=entry_id, reason=command.reason, expected_version=v
+            actor=user, entry_id=entry_id, reason=command.reason, expected_version=v
         ),
     )
 
@@ -277,18 +273,17 @@ def correct_entry(
     user: CurrentUser,
     services: ServicesDep,
     if_match: IfMatch = None,
-) -> JSONResponse:
+) -> Response:
     """Correct a verified or published entry: a transcription fix, or a cải chính by decision."""
     return entry_command(
         request,
-        user,
         services,
+        user,
         entry_id,
-        Permission.CORRECT,
         command,
         if_match,
         lambda v: services.app.correct_entry(
-            actor=user.actor,
+            actor=user,
             entry_id=entry_id,
             kind=command.kind,
             changes=command.changes,
@@ -311,17 +306,14 @@ def publish_entry(
     user: CurrentUser,
     services: ServicesDep,
     if_match: IfMatch = None,
-) -> JSONResponse:
+) -> Response:
     """Publish a verified entry to the portal."""
     return entry_command(
         request,
-        user,
         services,
+        user,
         entry_id,
-        Permission.PUBLISH,
         command,
         if_match,
-        lambda v: services.app.publish_entry(
-            actor=user.actor, entry_id=entry_id, expected_version=v
-        ),
+        lambda v: services.app.publish_entry(actor=user, entry_id=entry_id, expected_version=v),
     )

@@ -21,11 +21,11 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.security import ForbiddenError
 from api.web.routes import dashboard, entry, signin
 from api.web.session import PREFIX, PageForbiddenError, SignInRequiredError, signin_url
 from api.web.templating import render
 from digitization.errors import NotFoundError
+from domain.access import ForbiddenError
 from domain.errors import DomainError
 
 STATIC = Path(__file__).parent / "static"

@@ -126,15 +126,14 @@ def posted_number(raw: str) -> int:
 
 def scan_pages(app: Digitisation, register: Register) -> list[ScanPage]:
     """The book's scanned pages with view links (valid for half an hour)."""
-    blobs = app.blobs
     return [
         ScanPage(
-            page=number,
-            url=blobs.presigned_get(page["object_key"], VIEW_LINK_TTL) if blobs else None,
-            media_type=str(page["media_type"]),
-            shown=page["media_type"] in SHOWN_IN_PAGE,
+            page=link.page,
+            url=link.view_url,
+            media_type=link.media_type,
+            shown=link.media_type in SHOWN_IN_PAGE,
         )
-        for number, page in sorted(register.pages.items())
+        for link in app.page_links(register, VIEW_LINK_TTL)
     ]
 
 

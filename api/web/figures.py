@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from typing import Protocol
 from uuid import UUID
 
-from api.deps import ProgressReader, Services
-from api.security import User
+from api.deps import Services
+from domain.access import User
 from projections.district_progress import (
     DistrictProgress,
     ProgressCounts,
@@ -19,6 +19,7 @@ from projections.district_progress import (
     TrendPoint,
     completion_percent,
 )
+from projections.readers import ProgressReader
 
 # The stages a district's chart and the exports show, in the workflow's order.
 STAGES = (

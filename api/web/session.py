@@ -25,7 +25,7 @@ from urllib.parse import quote, urlsplit
 
 from fastapi import Depends, Request
 
-from api.security import ForbiddenError, Permission, User, require
+from domain.access import ForbiddenError, Permission, User, require, require_in_district
 
 COOKIE = "hotich_session"
 LANG_COOKIE = "hotich_lang"
@@ -75,7 +75,10 @@ WebUser = Annotated[User, Depends(web_user)]
 def allow(user: User, permission: Permission, district: str | None = None) -> None:
     """``require`` for pages: a refusal renders an HTML 403."""
     try:
-        require(user, permission, district)
+        if district is None:
+            require(user, permission)
+        else:
+            require_in_district(user, permission, district)
     except ForbiddenError as e:
         raise PageForbiddenError(str(e)) from None
 

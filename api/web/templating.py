@@ -12,9 +12,9 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from api.security import User
 from api.web.i18n import LANGS, Translator, negotiate
 from api.web.session import LANG_COOKIE, PREFIX, csrf_token, session_token
+from domain.access import User
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 TEMPLATES.env.globals["PREFIX"] = PREFIX

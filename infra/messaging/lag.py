@@ -24,8 +24,8 @@ from kafka import TopicPartition
 from kafka.admin import KafkaAdminClient, OffsetSpec
 from kafka.errors import KafkaError, for_code
 
-from api.deps import ConsumerLag, PartitionLag
 from infra.messaging.consumer import StreamView
+from projections.positions import ConsumerLag, PartitionLag
 
 DEFAULT_GROUP = "hotich-projections"  # `hotich project --group`
 _UNKNOWN_TOPIC = 3  # Kafka's UNKNOWN_TOPIC_OR_PARTITION error code

@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from api.portal import IdHit, IdKey, NameHit, NameKey, NamePage, RecordFilter
 from domain.person_name import accent_key, fold
 from infra.read_store.database import (
     Row,
@@ -32,6 +31,7 @@ from infra.read_store.database import (
     Writer,
     upsert_sql,
 )
+from projections.portal_queries import IdHit, IdKey, NameHit, NameKey, NamePage, RecordFilter
 from projections.portal_records import PageScan, PortalRecord, PortalRegister, WorkingEntry
 
 
@@ -551,7 +551,7 @@ class SqlPortalView(TrackedView):
             after = page.next
         return found
 
-    # ----- paged queries of the portal's API (api/portal.py) --------------------------------
+    # ----- paged queries of the portal API (projections/portal_queries.py) -----------------------
     def find_by_personal_id_page(
         self, personal_id: str, *, where: RecordFilter, after: IdKey | None, limit: int
     ) -> list[IdHit]:

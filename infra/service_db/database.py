@@ -92,3 +92,14 @@ class SqlDatabase:
     @property
     def is_postgres(self) -> bool:
         return self.postgres_url is not None
+
+    def columns(self, table: str) -> set[str]:
+        """The column names of ``table`` (empty when there is no such table)."""
+        if self.postgres_url is not None:
+            sql = (
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_name = ? AND table_schema = current_schema()"
+            )
+        else:
+            sql = "SELECT name FROM pragma_table_info(?)"
+        return {str(row[0]) for row in self.execute(sql, (table,))}

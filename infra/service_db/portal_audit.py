@@ -33,8 +33,8 @@ from uuid import UUID
 
 import psycopg
 
-from api.audit import AuditFilter, AuditKey, AuditUnavailableError, PortalRead
 from infra.service_db.database import SqlDatabase
+from projections.portal_audit import AuditFilter, AuditKey, AuditUnavailableError, PortalRead
 
 _READS = "hotich_portal_reads"
 _RECORDS = "hotich_portal_read_records"

@@ -12,7 +12,7 @@ import secrets
 from collections.abc import Sequence
 from typing import Any
 
-from api.security import ALL_DISTRICTS, User
+from domain.access import ALL_DISTRICTS, User
 from domain.actor import Role
 from domain.errors import InvalidValueError
 from infra.service_db.database import SqlDatabase

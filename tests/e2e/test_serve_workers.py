@@ -17,13 +17,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from api.audit import AuditFilter
 from bootstrap.container import Container, bootstrap, init_home
 from bootstrap.settings import Settings
 from cli.http_workers import LISTENING, sockets_held, worker_pids
 from domain.actor import Role
 from domain.record_kind import RecordKind
 from infra.service_db.portal_audit import SqlPortalAudit
+from projections.portal_audit import AuditFilter
 from tests.e2e.server import free_port
 from tests.e2e.test_portal_http import KEYER, birth, publish
 

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
+from uuid import uuid4
 
 import httpx
 import pytest
@@ -232,9 +233,12 @@ def test_roles_districts_four_eyes_and_csrf_are_enforced(stack: Stack) -> None:
         refused = post_action(second, entry, "verification")
         assert refused.status_code == 403
         assert "Không được tự kiểm tra bản ghi do mình nhập" in refused.text
-    with browser(stack, "clerk.027.1") as elsewhere:
-        assert elsewhere.get(f"/ui/registers/{book}").status_code == 403
-        assert elsewhere.get(f"/ui/entries/{entry}").status_code == 403
+    with browser(stack, "clerk.027.1") as elsewhere:  # another district's: as if absent
+        for ident, path in ((book, f"/ui/registers/{book}"), (entry, f"/ui/entries/{entry}")):
+            other = str(uuid4())
+            foreign, absent = elsewhere.get(path), elsewhere.get(path.replace(ident, other))
+            assert foreign.status_code == absent.status_code == 404
+            assert foreign.text.replace(ident, "?") == absent.text.replace(other, "?")
     with browser(stack, "manager.tinh") as manager:
         assert manager.get(f"/ui/registers/{book}").status_code == 200
         assert manager.get(f"/ui/registers/{book}/entry").status_code == 403

@@ -14,13 +14,13 @@ from uuid import UUID
 import psycopg
 import pytest
 
-from api.audit import AuditFilter, AuditKey, AuditUnavailableError, PortalRead
-from api.portal import IdKey, NameKey, RecordFilter
 from domain.record_kind import RecordKind
 from infra.read_store.database import PostgresReadDatabase
 from infra.read_store.portal import _STEPS, _step_sql
 from infra.service_db.database import SqlDatabase
 from infra.service_db.portal_audit import SqlPortalAudit
+from projections.portal_audit import AuditFilter, AuditKey, AuditUnavailableError, PortalRead
+from projections.portal_queries import IdKey, NameKey, RecordFilter
 from tests.integration.conftest import postgres_url
 from tests.integration.read_stores import ReadStores
 from tests.integration.test_portal_records import KEYER, MY_ID, PO, PO_ID, World, birth

@@ -13,17 +13,18 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from api.audit import AuditFilter, AuditKey, AuditUnavailableError, PortalRead
 from api.cursor import decode_cursor, encode_cursor, fingerprint
-from api.deps import Positions, Services
+from api.deps import Services
 from api.main import create_app
-from api.portal import IdHit, IdKey, NameHit, NameKey, NamePage, RecordFilter
 from api.schemas import PortalRecordPage, PortalRecordPublic
-from api.security import User
+from domain.access import User
 from domain.actor import Role
 from domain.errors import InvalidValueError
 from domain.person_name import fold
+from projections.portal_audit import AuditFilter, AuditKey, AuditUnavailableError, PortalRead
+from projections.portal_queries import IdHit, IdKey, NameHit, NameKey, NamePage, RecordFilter
 from projections.portal_records import PageScan, PortalRecord
+from projections.positions import Positions
 from projections.record_history import HistoryItem
 
 PROBLEM = "application/problem+json"
@@ -207,7 +208,7 @@ class Portal:
             catalogue=cast(Any, None),
             public_keys=lambda: {"format": "hotich.keys/1", "keys": []},
             users=FixedUsers(),
-            idempotency=cast(Any, None),
+            once=cast(Any, None),
             progress=cast(Any, None),
             positions=lambda: Positions(log_head=0, relay=None, views={}, quarantined=0),
             portal=self.portal,

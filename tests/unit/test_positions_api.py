@@ -11,10 +11,11 @@ import pytest
 from fastapi import FastAPI
 from prometheus_client.parser import text_string_to_metric_families
 
-from api.deps import ConsumerLag, ConsumerLagReader, PartitionLag, Positions, Services
+from api.deps import Services
 from api.main import create_app
-from api.security import User
+from domain.access import User
 from domain.actor import Role
+from projections.positions import ConsumerLag, ConsumerLagReader, PartitionLag, Positions
 
 MANAGER = User("manager.tinh", "Quản lý tỉnh", Role.MANAGER, frozenset({"*"}))
 TOPIC = "hotich.events.v1"
@@ -70,7 +71,7 @@ def api_for(lag: ConsumerLagReader | None) -> FastAPI:
         catalogue=cast(Any, None),
         public_keys=dict,
         users=FixedUsers(),
-        idempotency=cast(Any, None),
+        once=cast(Any, None),
         progress=cast(Any, None),
         positions=positions,
     )

@@ -10,13 +10,13 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.deps import ServicesDep
-from api.security import Permission
 from api.web import exports
 from api.web.charts import TREND_SERIES, stage_chart, trend_chart
 from api.web.figures import Dashboard, communes, dashboard, stages_of
 from api.web.session import PREFIX, WebUser, allow
 from api.web.templating import render, translator
 from digitization.errors import NotFoundError
+from domain.access import Permission
 from domain.admin_units import AdminUnit
 from domain.errors import InvalidValueError
 

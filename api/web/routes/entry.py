@@ -6,17 +6,15 @@ redirect (post/redirect/get) or show the form again with the refusal translated.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.deps import Services, ServicesDep
-from api.routes.pages import upload_pages
-from api.security import ForbiddenError, Permission, User
-from api.uploads import UploadFormError
+from api.uploads import UploadFormError, received_upload
 from api.web.entry_forms import (
     FIELD_PREFIX,
     form_fields,
@@ -26,9 +24,11 @@ from api.web.entry_forms import (
     scan_pages,
     shown_value,
 )
-from api.web.session import PREFIX, WebUser, allow, check_csrf
+from api.web.session import PREFIX, WebUser, check_csrf
 from api.web.templating import render, translator
+from digitization.errors import NotFoundError
 from digitization.media import ScanTooLargeError, UnsupportedScanError
+from domain.access import ForbiddenError, Permission, User
 from domain.civil_record import VERIFIABLE, CivilRecord, EntryStatus
 from domain.entry_fields import SCHEMAS
 from domain.errors import DomainError, InvalidValueError, NotAllowedError
@@ -84,9 +84,7 @@ def book_page(
     request: Request, register_id: UUID, user: WebUser, services: ServicesDep
 ) -> HTMLResponse:
     """A book: its scanned pages, the upload form and its entries."""
-    allow(user, Permission.READ)
-    register = services.app.get_register(register_id)
-    allow(user, Permission.READ, register.district)
+    register = services.app.get_register(register_id, actor=user)
     return render(
         request,
         "book.html",
@@ -104,9 +102,7 @@ def pages_list(
     request: Request, register_id: UUID, user: WebUser, services: ServicesDep
 ) -> HTMLResponse:
     """The list of a book's scanned pages (refreshed after an upload)."""
-    allow(user, Permission.READ)
-    register = services.app.get_register(register_id)
-    allow(user, Permission.READ, register.district)
+    register = services.app.get_register(register_id, actor=user)
     return render(
         request,
         "_pages_list.html",
@@ -120,11 +116,22 @@ def pages_list(
 async def upload(
     request: Request, register_id: UUID, user: WebUser, services: ServicesDep
 ) -> Response:
-    """The upload form's twin of POST /registers/{id}/pages (the CSRF token in a header)."""
+    """The upload form: the upload use case of POST /registers/{id}/pages (the CSRF token in
+    a header), its outcome as a fragment of the book's page."""
     check_csrf(request, None)  # before the body is read
     t = translator(request)
+    app = services.app
     try:
-        answer: JSONResponse = await upload_pages(register_id, request, user, services)
+        async with received_upload(request, app, user, register_id) as form:
+            uploads = await run_in_threadpool(
+                lambda: app.upload_scans(
+                    actor=user,
+                    register_id=register_id,
+                    files=form.received_scans(),
+                    pages=form.first("pages"),
+                    rescan_reason=form.first("rescan_reason"),
+                )
+            )
     except (UploadFormError, UnsupportedScanError, ScanTooLargeError) as e:
         message = t("book.upload_refused", message=f"{e.field}: {t.rule(e.rule)}")
         status = 413 if isinstance(e, ScanTooLargeError) else 415
@@ -136,21 +143,15 @@ async def upload(
         )
     except DomainError as e:
         message = t("book.upload_refused", message=t.error(e))
-        return render(request, "_upload_result.html", user=user, status=404, error=message)
-    body = json.loads(bytes(answer.body))
-    if answer.status_code >= 400:
-        errors = body.get("errors") or []
-        detail = t.rule(errors[0]["rule"]) if errors and "rule" in errors[0] else body.get("detail")
-        message = t("book.upload_refused", message=detail)
-        return render(
-            request, "_upload_result.html", user=user, status=answer.status_code, error=message
-        )
+        status = 404 if isinstance(e, NotFoundError) else _status(e)
+        return render(request, "_upload_result.html", user=user, status=status, error=message)
+    status = 201 if any(u.recorded for u in uploads) else 200
     return render(
         request,
         "_upload_result.html",
         user=user,
-        status=answer.status_code,
-        pages=body["pages"],
+        status=status,
+        pages=uploads,
         headers={"HX-Trigger": "pages-changed"},
     )
 
@@ -202,9 +203,7 @@ def key_form(
     saved: int | None = None,
 ) -> HTMLResponse:
     """Key a new entry of the book beside its scanned page."""
-    allow(user, Permission.KEY)
-    register = services.app.get_register(register_id)
-    allow(user, Permission.KEY, register.district)
+    register = services.app.get_register(register_id, actor=user, purpose=Permission.KEY)
     first = page or min(register.pages, default=1)
     return _key_page(
         request,
@@ -225,15 +224,13 @@ async def key(
     """Save the keyed entry; the form comes back empty for the next one."""
     form = await _form(request)
     check_csrf(request, form.get("csrf_token"))
-    allow(user, Permission.KEY)
-    register = services.app.get_register(register_id)
-    allow(user, Permission.KEY, register.district)
+    register = services.app.get_register(register_id, actor=user, purpose=Permission.KEY)
     fields = posted_fields(register.kind, form)
     try:
         number = posted_number(form.get("entry_number", ""))
         pages = posted_pages(form.get("pages", ""))
         services.app.key_entry(
-            actor=user.actor,
+            actor=user,
             register_id=register_id,
             entry_number=number,
             pages=pages,
@@ -354,9 +351,7 @@ def entry_page(
     done: str | None = None,
 ) -> HTMLResponse:
     """An entry beside its scan, with what this user may do to it now."""
-    allow(user, Permission.READ)
-    entry = services.app.get_entry(entry_id)
-    allow(user, Permission.READ, entry.district)
+    entry = services.app.get_entry(entry_id, actor=user)
     return _entry_page(request, user, services, entry, mode=mode, done=done)
 
 
@@ -373,9 +368,7 @@ async def _act(
     page showed; redirect to the entry, or show the page again with the refusal."""
     form = await _form(request)
     check_csrf(request, form.get("csrf_token"))
-    allow(user, permission)
-    entry = services.app.get_entry(entry_id)
-    allow(user, permission, entry.district)
+    entry = services.app.get_entry(entry_id, actor=user, purpose=permission)
     version = form.get("expected_version", "")
     expected = int(version) if version.isdigit() else None
     try:
@@ -408,7 +401,7 @@ async def second_key(
 
     def run(entry: CivilRecord, form: dict[str, str], expected: int | None) -> None:
         services.app.second_key_entry(
-            actor=user.actor,
+            actor=user,
             entry_id=entry.id,
             fields=posted_fields(entry.kind, form),
             expected_version=expected,
@@ -423,7 +416,7 @@ async def rekey(request: Request, entry_id: UUID, user: WebUser, services: Servi
 
     def run(entry: CivilRecord, form: dict[str, str], expected: int | None) -> None:
         services.app.rekey_entry(
-            actor=user.actor,
+            actor=user,
             entry_id=entry.id,
             pages=posted_pages(form.get("pages", "")),
             fields=posted_fields(entry.kind, form),
@@ -458,7 +451,7 @@ async def reconcile(
 
     def run(entry: CivilRecord, form: dict[str, str], expected: int | None) -> None:
         services.app.reconcile_entry(
-            actor=user.actor,
+            actor=user,
             entry_id=entry.id,
             resolutions=resolutions(entry, form),
             expected_version=expected,
@@ -474,7 +467,7 @@ async def verify(
     """Verify the entry (four eyes)."""
 
     def run(entry: CivilRecord, form: dict[str, str], expected: int | None) -> None:
-        services.app.verify_entry(actor=user.actor, entry_id=entry.id, expected_version=expected)
+        services.app.verify_entry(actor=user, entry_id=entry.id, expected_version=expected)
 
     return await _act(request, entry_id, user, services, Permission.VERIFY, "verified", run)
 
@@ -487,7 +480,7 @@ async def reject(
 
     def run(entry: CivilRecord, form: dict[str, str], expected: int | None) -> None:
         services.app.reject_entry(
-            actor=user.actor,
+            actor=user,
             entry_id=entry.id,
             reason=form.get("reason", ""),
             expected_version=expected,
@@ -503,6 +496,6 @@ async def publish(
     """Publish a verified entry to the portal."""
 
     def run(entry: CivilRecord, form: dict[str, str], expected: int | None) -> None:
-        services.app.publish_entry(actor=user.actor, entry_id=entry.id, expected_version=expected)
+        services.app.publish_entry(actor=user, entry_id=entry.id, expected_version=expected)
 
     return await _act(request, entry_id, user, services, Permission.PUBLISH, "published", run)

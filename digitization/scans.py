@@ -1,0 +1,329 @@
+"""Use cases of scanned pages: upload (checked by content, stored by digest, recorded), list
+with view links, check fixity.
+
+An upload is received by the caller (streamed to temp files and hashed: ``ReceivedScan``);
+:meth:`ScanCases.upload_scans` then checks everything before it stores a byte: the caller's
+role and district, each file's content (type by bytes, pixel limit), the page numbers, and the
+book's pages (no page replaced without a rescan reason). A refused batch stores and records
+nothing; bytes the book already holds are neither stored nor recorded again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import IntegrityError
+
+from digitization.errors import VersionConflictError
+from digitization.media import ScanInfo, inspect_scan
+from digitization.ports import BlobStoreError
+from digitization.service import MAX_RETRIES, DigitisationService, Principal
+from domain.access import Permission
+from domain.actor import SYSTEM, Actor
+from domain.errors import InvalidValueError
+from domain.register import Register
+
+PARALLEL_PUTS = 4  # scans of one request stored at once (network-bound, so more than cores)
+_DIGITS = re.compile(r"(\d+)")
+
+
+@dataclass(frozen=True)
+class ReceivedScan:
+    """A file received and hashed (its bytes in ``path``); ``label``: the client's file name,
+    for messages and page numbers only, never a path."""
+
+    label: str
+    path: Path
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class IncomingScan:
+    """A page received and hashed, its content already recognised."""
+
+    page_number: int
+    path: Path
+    size: int
+    sha256: str
+    info: ScanInfo
+
+
+@dataclass(frozen=True)
+class PageUpload:
+    """What happened to one uploaded page."""
+
+    page_number: int
+    sha256: str
+    size: int
+    media_type: str
+    object_key: str
+    recorded: bool  # a PageScanned/PageRescanned event was recorded
+    stored: bool  # bytes were written to the blob store (False: already there)
+    register_version: int
+
+
+@dataclass(frozen=True)
+class PageLink:
+    """A scanned page of a book with a short-lived link to view it (None: no blob store)."""
+
+    page: int
+    sha256: str
+    size: int
+    media_type: str
+    object_key: str
+    view_url: str | None
+
+
+@dataclass(frozen=True)
+class FixityReport:
+    register_id: UUID
+    checked: int
+    missing: list[str]
+    changed: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.missing and not self.changed
+
+
+def scan_key(register: Register, sha256: str, extension: str) -> str:
+    """Content-addressed blob key: scans/<district>/<register-id>/<sha256>.<ext>."""
+    return f"scans/{register.district}/{register.id}/{sha256}.{extension}"
+
+
+def page_number_from_label(label: str) -> int | None:
+    """The last run of digits in the file name's stem: '0012.tif' and 'trang-12.jpg' give 12."""
+    stem = label.rsplit("/", 1)[-1].rsplit("\\", 1)[-1].rsplit(".", 1)[0]
+    runs = _DIGITS.findall(stem)
+    return int(runs[-1]) if runs else None
+
+
+def page_numbers(given: str | None, labels: Sequence[str]) -> list[int]:
+    """The page of each file: from ``given`` (numbers in file order, by spaces or commas), else
+    from the files' names."""
+    numbers_given = (given or "").replace(",", " ").split()
+    if numbers_given and len(numbers_given) != len(labels):
+        raise InvalidValueError(
+            "pages", f"gives {len(numbers_given)} page numbers for {len(labels)} files"
+        )
+    numbers: list[int] = []
+    for i, label in enumerate(labels):
+        if numbers_given:
+            if not numbers_given[i].isdigit():
+                raise InvalidValueError("pages", f"{numbers_given[i]!r} is not a page number")
+            numbers.append(int(numbers_given[i]))
+            continue
+        number = page_number_from_label(label)
+        if number is None:
+            raise InvalidValueError(
+                "pages", f"file {label!r}: give page numbers, or name files by page (0012.tif)"
+            )
+        numbers.append(number)
+    if len(set(numbers)) != len(numbers):
+        raise InvalidValueError("pages", "names the same page twice in one upload")
+    return numbers
+
+
+class ScanCases(DigitisationService):
+    def upload_scans(
+        self,
+        *,
+        actor: Principal,
+        register_id: UUID,
+        files: Sequence[ReceivedScan],
+        pages: str | None = None,
+        rescan_reason: str | None = None,
+    ) -> list[PageUpload]:
+        """Upload received files as pages of a book: all checked first, then stored and
+        recorded in one save. ``pages``: the page numbers in file order (else the files'
+        names give them); a blank ``rescan_reason`` is none."""
+        rescan_reason = (rescan_reason or "").strip() or None
+        register = self.get_register(register_id, actor=actor, purpose=Permission.UPLOAD)
+        if not files:
+            raise InvalidValueError("files", "at least one file is required")
+        infos = [  # content first: a file that is no scan gets 415
+            inspect_scan(
+                received.path,
+                max_pixels=self.scan_limits.max_pixels,
+                field=f"files[{received.label}]",
+            )
+            for received in files
+        ]
+        numbers = page_numbers(pages, [received.label for received in files])
+        for received, number in zip(files, numbers, strict=True):
+            register.is_new_scan(
+                page_number=number, sha256=received.sha256, rescan_reason=rescan_reason
+            )
+        scans = [
+            IncomingScan(number, received.path, received.size, received.sha256, info)
+            for received, number, info in zip(files, numbers, infos, strict=True)
+        ]
+        return self.upload_pages(
+            actor=actor, register_id=register_id, scans=scans, rescan_reason=rescan_reason
+        )
+
+    def upload_page(
+        self,
+        *,
+        actor: Principal,
+        register_id: UUID,
+        page_number: int,
+        path: Path,
+        size: int,
+        sha256: str,
+        rescan_reason: str | None = None,
+        field: str = "file",
+        info: ScanInfo | None = None,
+    ) -> PageUpload:
+        """Store one scanned page (already streamed to ``path`` and hashed) and record it."""
+        if info is None:
+            info = inspect_scan(path, max_pixels=self.scan_limits.max_pixels, field=field)
+        scan = IncomingScan(page_number=page_number, path=path, size=size, sha256=sha256, info=info)
+        [result] = self.upload_pages(
+            actor=actor, register_id=register_id, scans=[scan], rescan_reason=rescan_reason
+        )
+        return result
+
+    def upload_pages(
+        self,
+        *,
+        actor: Principal,
+        register_id: UUID,
+        scans: list[IncomingScan],
+        rescan_reason: str | None = None,
+    ) -> list[PageUpload]:
+        """Store scanned pages (in parallel) and record them in one save.
+
+        The content decided each format already (``IncomingScan.info``); every page is checked
+        against the book before any byte is stored, so a refused page stores nothing. Bytes the
+        book already has are neither stored nor recorded again.
+        """
+        user = self._acting(actor, Permission.UPLOAD)
+        blobs = self.blobs
+        if blobs is None:
+            raise RuntimeError("no blob store is configured")
+        written: set[str] = set()
+        for _ in range(MAX_RETRIES):
+            register = self.get_register(register_id, actor=user, purpose=Permission.UPLOAD)
+            keys = [scan_key(register, s.sha256, s.info.format.extension) for s in scans]
+            new = [
+                register.is_new_scan(
+                    page_number=s.page_number, sha256=s.sha256, rescan_reason=rescan_reason
+                )
+                for s in scans
+            ]
+
+            def store(item: tuple[IncomingScan, str]) -> str | None:
+                scan, key = item
+                media_type = scan.info.format.media_type
+                stored = blobs.put_file(
+                    key, scan.path, size=scan.size, media_type=media_type, sha256=scan.sha256
+                )
+                return key if stored else None
+
+            pending = list(  # one put per key, even if a request repeats a file
+                {k: (s, k) for s, k, n in zip(scans, keys, new, strict=True) if n}.values()
+            )
+            pending = [(s, k) for s, k in pending if k not in written]
+            if len(pending) > 1:
+                with ThreadPoolExecutor(max_workers=min(PARALLEL_PUTS, len(pending))) as pool:
+                    written.update(k for k in pool.map(store, pending) if k)
+            else:
+                written.update(k for k in map(store, pending) if k)
+            recorded = [
+                n
+                and register.record_scan(
+                    actor=user.actor,
+                    page_number=s.page_number,
+                    sha256=s.sha256,
+                    size=s.size,
+                    media_type=s.info.format.media_type,
+                    object_key=k,
+                    rescan_reason=rescan_reason,
+                )
+                for s, k, n in zip(scans, keys, new, strict=True)
+            ]
+            try:
+                if any(recorded):
+                    self.save(register)
+            except IntegrityError:
+                continue  # another page of the book was recorded meanwhile: check again
+            return [
+                PageUpload(
+                    page_number=s.page_number,
+                    sha256=s.sha256,
+                    size=s.size,
+                    media_type=s.info.format.media_type,
+                    object_key=k,
+                    recorded=r,
+                    stored=k in written,
+                    register_version=register.version,
+                )
+                for s, k, r in zip(scans, keys, recorded, strict=True)
+            ]
+        seen = self.get_register(register_id).version
+        raise VersionConflictError("register", register_id, seen - 1, seen)
+
+    def page_links(
+        self, register: Register, ttl: dt.timedelta = dt.timedelta(minutes=10)
+    ) -> list[PageLink]:
+        """A book's current pages, with links to view them valid for ``ttl``."""
+        blobs = self.blobs
+        return [
+            PageLink(
+                page=number,
+                sha256=page["sha256"],
+                size=page["size"],
+                media_type=page["media_type"],
+                object_key=page["object_key"],
+                view_url=blobs.presigned_get(page["object_key"], ttl) if blobs else None,
+            )
+            for number, page in sorted(register.pages.items())
+        ]
+
+    def all_scans(self, register: Register) -> list[dict[str, Any]]:
+        """Every scan the book's events record: current pages and the ones rescans replaced."""
+        current = [{"page_number": n, **page} for n, page in sorted(register.pages.items())]
+        return current + list(register.replaced_pages)
+
+    def check_fixity(self, *, register_id: UUID, actor: Actor = SYSTEM) -> FixityReport:
+        """Re-read every stored scan of a book, compare SHA-256 and size with the events,
+        and record the outcome as a FixityChecked event."""
+        if self.blobs is None:
+            raise RuntimeError("no blob store is configured")
+        register = self.get_register(register_id)
+        missing: list[str] = []
+        changed: list[str] = []
+        scans = self.all_scans(register)
+        for scan in scans:
+            key = scan["object_key"]
+            try:
+                digest, size = hashlib.sha256(), 0
+                for chunk in self.blobs.read(key):
+                    digest.update(chunk)
+                    size += len(chunk)
+            except BlobStoreError:
+                missing.append(key)
+                continue
+            if digest.hexdigest() != scan["sha256"] or size != scan["size"]:
+                changed.append(key)
+        outcome = "fail" if missing or changed else "pass"
+        for _ in range(MAX_RETRIES):
+            register.record_fixity_check(
+                actor=actor, outcome=outcome, checked=len(scans), missing=missing, changed=changed
+            )
+            try:
+                self.save(register)
+                break
+            except IntegrityError:
+                register = self.get_register(register_id)
+        return FixityReport(register_id, len(scans), missing, changed)

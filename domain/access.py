@@ -1,0 +1,106 @@
+"""Who may do what where: each role's permissions, and a user's district scope.
+
+A request comes from a :class:`User`: an actor (id and role) who works in some districts, or in
+all of them (``*``). The use cases check a user before they act; a resource outside the user's
+districts is answered as one that does not exist, so ids of other districts leak nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from domain.actor import Actor, Role
+from domain.errors import NotAllowedError
+
+ALL_DISTRICTS = "*"
+
+
+class Permission(StrEnum):
+    READ = "read"  # registers, entries and pages, as the event store has them
+    CATALOGUE = "catalogue"
+    UPLOAD = "upload"
+    KEY = "key"
+    SECOND_KEY = "second_key"
+    RECONCILE = "reconcile"
+    VERIFY = "verify"  # verify or reject
+    CORRECT = "correct"
+    PUBLISH = "publish"
+    PORTAL_READ = "portal_read"
+    ADMIN = "admin"
+
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.CLERK: frozenset(
+        {
+            Permission.READ,
+            Permission.CATALOGUE,
+            Permission.UPLOAD,
+            Permission.KEY,
+            Permission.SECOND_KEY,
+            Permission.CORRECT,
+        }
+    ),
+    Role.VERIFIER: frozenset(
+        {
+            Permission.READ,
+            Permission.SECOND_KEY,
+            Permission.RECONCILE,
+            Permission.VERIFY,
+            Permission.CORRECT,
+            Permission.PUBLISH,
+        }
+    ),
+    Role.MANAGER: frozenset({Permission.READ}),
+    Role.PORTAL: frozenset({Permission.PORTAL_READ}),
+    Role.ADMIN: frozenset(Permission),
+    Role.SYSTEM: frozenset(Permission),  # hotich itself: fixity checks, the demo, migrations
+}
+
+
+class ForbiddenError(NotAllowedError):
+    """The user's role, or district for what is created in one, does not allow this (HTTP 403)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("role_or_district", message)
+
+
+@dataclass(frozen=True)
+class User:
+    """A person or service with a role, working in some districts (or all: ``*``)."""
+
+    id: str
+    name: str
+    role: Role
+    districts: frozenset[str]
+    revoked: bool = False
+
+    @classmethod
+    def acting_everywhere(cls, actor: Actor) -> User:
+        """An actor of hotich's own processes (the CLI on the server, the demo, tests): its
+        role's permissions in every district."""
+        return cls(actor.id, actor.id, actor.role, frozenset({ALL_DISTRICTS}))
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(self.id, self.role)
+
+    def may(self, permission: Permission) -> bool:
+        return not self.revoked and permission in ROLE_PERMISSIONS[self.role]
+
+    def works_in(self, district: str) -> bool:
+        return ALL_DISTRICTS in self.districts or district in self.districts
+
+
+def require(user: User, permission: Permission) -> None:
+    """Raise ForbiddenError unless the user's role may do ``permission``."""
+    if not user.may(permission):
+        raise ForbiddenError(f"role {user.role.value} may not {permission.value}")
+
+
+def require_in_district(user: User, permission: Permission, district: str) -> None:
+    """``require``, in ``district``: for lists and creations by district (districts are public,
+    so the refusal names it)."""
+    require(user, permission)
+    if not user.works_in(district):
+        raise ForbiddenError(f"user {user.id} does not work in district {district}")
