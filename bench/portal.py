@@ -69,7 +69,7 @@ from psycopg import sql
 from bench.upload import BenchError, Server
 from bootstrap.container import load_admin_units
 from bootstrap.settings import DEFAULT_ADMIN_UNITS
-from cli.http_workers import sockets_held, worker_pids
+from bootstrap.http_workers import sockets_held, worker_pids
 from domain.entry_fields import validate_fields
 from domain.person_name import fold
 from domain.personal_id import PersonalId

@@ -21,13 +21,13 @@ from api.deps import Services
 from api.main import create_app
 from bootstrap.container import Container, bootstrap
 from bootstrap.settings import Settings
+from bootstrap.views import live_views
 from digitization.idempotency import Once
 from infra.messaging.lag import DEFAULT_GROUP, KafkaLagProbe
 from infra.messaging.positions import SqlPositions
-from infra.read_store.backend import ReadStoreBackend
 from infra.read_store.live_views import ENVELOPE_MODELS, LiveViews
 from infra.read_store.log_runner import PollingProjectionRunner
-from infra.read_store.slots import SqlViewSlots, SwitchingView
+from infra.read_store.slots import SwitchingView
 from infra.service_db.portal_audit import SqlPortalAudit
 from infra.store.evidence import stored_envelopes
 from infra.store.mapper import SignedEnvelopeMapper
@@ -78,7 +78,7 @@ def build_web(
     app = container.app
     assert isinstance(app.mapper, SignedEnvelopeMapper)
     sealed = SealChecker(app.mapper, container.keyring.public_keys())
-    live = LiveViews(ReadStoreBackend.from_settings(container.settings), SqlViewSlots(container.db))
+    live = live_views(container.settings, container.db)
     catalogue = live.view("catalogue")
     envelope_views = live.views(ENVELOPE_MODELS)
     runners: list[PollingProjectionRunner] = []

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any
 
 import httpx
 
 RETRY_STATUSES = frozenset({502, 503, 504})
+IN_PROGRESS = "/idempotency-in-progress"  # 409: a request with this key may still be running
+MAX_WAIT = 65.0  # seconds, the most a Retry-After is honoured for
 
 
 class ApiError(Exception):
@@ -53,14 +56,32 @@ class HotichClient:
                 if attempt == self.retries:
                     raise ApiError(None, f"cannot reach {self._http.base_url}: {e}") from e
             else:
-                if response.status_code not in RETRY_STATUSES or attempt == self.retries:
+                if not _retryable(response) or attempt == self.retries:
                     return _result(response)
+                wait = _retry_after(response)
+                delay = max(delay, wait) if wait is not None else delay
             finally:
                 for _, upload in extra.get("files", []):
                     upload[1].close()
-            time.sleep(delay)
+            time.sleep(min(delay, MAX_WAIT))
             delay = min(delay * 2, 8)
         raise AssertionError("unreachable")
+
+
+def _retryable(response: httpx.Response) -> bool:
+    if response.status_code in RETRY_STATUSES:
+        return True
+    if response.status_code != 409:
+        return False
+    try:
+        return str(response.json().get("type", "")).endswith(IN_PROGRESS)
+    except ValueError:
+        return False
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("retry-after", "")
+    return float(value) if value.isdigit() else None
 
 
 def _result(response: httpx.Response) -> Any:
@@ -72,3 +93,25 @@ def _result(response: httpx.Response) -> Any:
             detail = response.text
         raise ApiError(response.status_code, str(detail))
     return response.json() if response.content else None
+
+
+# Every command of the API the CLI sends: name -> (method, path with {placeholders}).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "catalogue": ("POST", "/registers"),
+    "key": ("POST", "/registers/{register}/entries"),
+    "rekey": ("POST", "/entries/{entry}/rekeying"),
+    "second-key": ("POST", "/entries/{entry}/second-keying"),
+    "reconcile": ("POST", "/entries/{entry}/reconciliation"),
+    "verify": ("POST", "/entries/{entry}/verification"),
+    "reject": ("POST", "/entries/{entry}/rejection"),
+    "correct": ("POST", "/entries/{entry}/corrections"),
+    "publish": ("POST", "/entries/{entry}/publication"),
+}
+
+
+def send_command(client: HotichClient, name: str, body: dict[str, Any], **ids: object) -> Any:
+    """Send command ``name`` with the same Idempotency-Key on every retry, so nothing is
+    recorded twice; the answer, or ApiError."""
+    method, path = COMMANDS[name]
+    key = f"cli:{uuid.uuid4()}"
+    return client.request(method, path.format(**ids), json=body, headers={"Idempotency-Key": key})

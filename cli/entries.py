@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import uuid
 from pathlib import Path
 from typing import Annotated, Any
 from uuid import UUID
@@ -12,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from cli.client import ApiError, HotichClient
+from cli.client import ApiError, HotichClient, send_command
 from domain.civil_record import CorrectionKind
 from domain.record_kind import RecordKind
 
@@ -66,13 +65,11 @@ def open_client(api: str, token: str | None) -> HotichClient:
         raise typer.Exit(2) from None
 
 
-def _send(api: str, token: str | None, method: str, path: str, body: dict[str, Any]) -> Any:
-    """One command; the same Idempotency-Key on every retry, so nothing is recorded twice."""
+def _send(api: str, token: str | None, name: str, body: dict[str, Any], **ids: object) -> Any:
+    """One command over the API (cli/client.py's COMMANDS); a refusal exits 1."""
     client = open_client(api, token)
     try:
-        return client.request(
-            method, path, json=body, headers={"Idempotency-Key": f"cli:{uuid.uuid4()}"}
-        )
+        return send_command(client, name, body, **ids)
     except ApiError as e:
         err.print(f"[red]{e}[/red]")
         raise typer.Exit(1) from None
@@ -120,8 +117,7 @@ def catalogue(
     register = _send(
         api,
         token,
-        "POST",
-        "/registers",
+        "catalogue",
         {
             "commune_code": commune,
             "kind": kind.value,
@@ -148,7 +144,7 @@ def key(
     """Key a new entry."""
     page_numbers = [int(p) for p in pages.replace(",", " ").split()]
     body = {"entry_number": number, "pages": page_numbers, "fields": _fields(fields, set_)}
-    _show(_send(api, token, "POST", f"/registers/{register}/entries", body))
+    _show(_send(api, token, "key", body, register=register))
 
 
 @entries_app.command("show")
@@ -175,7 +171,7 @@ def second_key(
 ) -> None:
     """Key the entry a second time (by someone else); discrepancies are listed."""
     body = {"fields": _fields(fields, set_), "expected_version": expected_version}
-    _show(_send(api, token, "POST", f"/entries/{entry}/second-keying", body))
+    _show(_send(api, token, "second-key", body, entry=entry))
 
 
 @entries_app.command("reconcile")
@@ -188,7 +184,7 @@ def reconcile(
 ) -> None:
     """Settle discrepancies: --set field=value (empty value: the field is empty)."""
     body = {"resolutions": _fields(None, set_), "expected_version": expected_version}
-    _show(_send(api, token, "POST", f"/entries/{entry}/reconciliation", body))
+    _show(_send(api, token, "reconcile", body, entry=entry))
 
 
 @entries_app.command("verify")
@@ -200,7 +196,7 @@ def verify(
 ) -> None:
     """Verify the entry (not by anyone who keyed it)."""
     body = {"expected_version": expected_version}
-    _show(_send(api, token, "POST", f"/entries/{entry}/verification", body))
+    _show(_send(api, token, "verify", body, entry=entry))
 
 
 @entries_app.command("reject")
@@ -213,7 +209,7 @@ def reject(
 ) -> None:
     """Reject the entry with a reason."""
     body = {"reason": reason, "expected_version": expected_version}
-    _show(_send(api, token, "POST", f"/entries/{entry}/rejection", body))
+    _show(_send(api, token, "reject", body, entry=entry))
 
 
 @entries_app.command("correct")
@@ -239,7 +235,7 @@ def correct(
         "decision_issuer": decision_issuer,
         "expected_version": expected_version,
     }
-    _show(_send(api, token, "POST", f"/entries/{entry}/corrections", body))
+    _show(_send(api, token, "correct", body, entry=entry))
 
 
 @entries_app.command("publish")
@@ -251,4 +247,4 @@ def publish(
 ) -> None:
     """Publish a verified entry to the portal."""
     body = {"expected_version": expected_version}
-    _show(_send(api, token, "POST", f"/entries/{entry}/publication", body))
+    _show(_send(api, token, "publish", body, entry=entry))

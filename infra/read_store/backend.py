@@ -21,7 +21,6 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from bootstrap.settings import Settings
 from infra.read_store.database import PostgresReadDatabase, ReadDatabase, SqliteReadDatabase
 
 _NAME = re.compile(r"[a-z0-9_]+")
@@ -55,13 +54,6 @@ class ReadStoreBackend:
     @classmethod
     def postgres(cls, url: str) -> ReadStoreBackend:
         return cls(url=url)
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> ReadStoreBackend:
-        """PostgreSQL when the settings name a read database (or the event store's), else
-        SQLite files in the data directory."""
-        url = settings.read_store_url
-        return cls.postgres(url) if url else cls.sqlite(settings.home)
 
     @property
     def is_postgres(self) -> bool:

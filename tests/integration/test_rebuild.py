@@ -14,11 +14,11 @@ from kafka.admin import KafkaAdminClient, NewTopic
 
 from bootstrap.container import Container, bootstrap
 from bootstrap.settings import Settings
+from bootstrap.views import read_store_backend
 from bootstrap.web import build_web
 from infra.messaging.consumer import KafkaProjectionRunner, Target
 from infra.messaging.positions import SqlPositions
 from infra.messaging.relay import KafkaRelay
-from infra.read_store.backend import ReadStoreBackend
 from infra.read_store.chain import SqlChainLedger
 from infra.read_store.history import SqlHistoryView
 from infra.read_store.log_runner import PollingProjectionRunner
@@ -254,7 +254,7 @@ def test_hotich_projections_rebuild_moves_a_serving_api_to_the_new_copy(
     assert generation in listed.output
 
     # the switched copy equals a clean build of the whole log
-    stores = ReadStores(backend, ReadStoreBackend.from_settings(settings))
+    stores = ReadStores(backend, read_store_backend(settings))
     clean = SqlPortalView(stores.database("clean_portal"))
     assert isinstance(served.app.mapper, SignedEnvelopeMapper)
     sealed = SealChecker(served.app.mapper, served.keyring.public_keys())

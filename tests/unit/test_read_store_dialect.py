@@ -9,6 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from bootstrap.settings import Settings
+from bootstrap.views import read_store_backend
 from infra.read_store.backend import ReadStoreBackend
 from infra.read_store.database import upsert_sql
 from infra.read_store.dialect import postgres_schema, postgres_statement
@@ -74,7 +75,7 @@ def test_views_go_to_the_read_database_else_the_event_stores_else_sqlite(
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    backend = ReadStoreBackend.from_settings(Settings(home=tmp_path))
+    backend = read_store_backend(Settings(home=tmp_path))
     if expected is None:
         assert backend == ReadStoreBackend.sqlite(tmp_path)
         assert backend.path("portal__20261128t041200") == tmp_path / (
