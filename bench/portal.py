@@ -68,8 +68,8 @@ from psycopg import sql
 
 from bench.upload import BenchError, Server
 from bootstrap.container import load_admin_units
-from bootstrap.settings import DEFAULT_ADMIN_UNITS
 from bootstrap.http_workers import sockets_held, worker_pids
+from bootstrap.settings import DEFAULT_ADMIN_UNITS
 from domain.entry_fields import validate_fields
 from domain.person_name import fold
 from domain.personal_id import PersonalId

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import NamedTuple, Protocol
 from uuid import UUID
 
-from projections.portal_records import PortalRecord
+from projections.portal_model import PortalRecord
 from projections.record_history import HistoryItem
 
 MAX_PAGE = 100

@@ -33,6 +33,7 @@ from domain.personal_id import PersonalId
 from domain.record_kind import RecordKind
 from domain.sex import Sex
 from projections.portal_audit import PortalAudit, PortalRead
+from projections.portal_model import PortalRecord
 from projections.portal_queries import (
     MAX_PAGE,
     HistoriesReader,
@@ -41,7 +42,6 @@ from projections.portal_queries import (
     PortalQueries,
     RecordFilter,
 )
-from projections.portal_records import PortalRecord
 from projections.record_history import HistoryItem
 
 router = APIRouter(prefix="/portal", tags=["portal"])

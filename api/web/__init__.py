@@ -21,7 +21,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.web.routes import dashboard, entry, signin
+from api.web.routes import book, dashboard, entry, signin
 from api.web.session import PREFIX, PageForbiddenError, SignInRequiredError, signin_url
 from api.web.templating import render
 from digitization.errors import NotFoundError
@@ -116,6 +116,7 @@ def web_app() -> FastAPI:
     pages = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     pages.include_router(signin.router)
     pages.include_router(dashboard.router)
+    pages.include_router(book.router)
     pages.include_router(entry.router)
     pages.add_exception_handler(SignInRequiredError, _sign_in)
     pages.add_exception_handler(ForbiddenError, _forbidden)

@@ -21,7 +21,9 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from infra.read_store.database import PostgresReadDatabase, ReadDatabase, SqliteReadDatabase
+from infra.read_store.database import ReadDatabase
+from infra.read_store.postgres_database import PostgresReadDatabase
+from infra.read_store.sqlite_database import SqliteReadDatabase
 
 _NAME = re.compile(r"[a-z0-9_]+")
 RESERVED_NAMES = frozenset({"events", "service", "public", "information_schema"})

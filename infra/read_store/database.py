@@ -23,31 +23,20 @@ Views write their SQL once, as SQLite takes it; ``PostgresReadDatabase`` transla
 from __future__ import annotations
 
 import copy
-import sqlite3
 import threading
-import zlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, closing, contextmanager
-from decimal import Decimal
-from functools import lru_cache
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Any, ClassVar, Protocol, Self, SupportsIndex, overload
-
-import psycopg
-from psycopg.adapt import Buffer, Dumper
-from psycopg.rows import RowMaker
-from psycopg.sql import SQL, Identifier
-from psycopg.types.numeric import NumericLoader
-from psycopg_pool import ConnectionPool
-
-from infra.read_store.dialect import postgres_schema, postgres_statement
+from typing import Any, ClassVar, Protocol, Self
 
 Params = Sequence[Any] | Mapping[str, Any]
 
-_TRACKING = "CREATE TABLE IF NOT EXISTS tracking (view TEXT PRIMARY KEY, position INTEGER NOT NULL)"
-_POSITION = "SELECT position FROM tracking WHERE view=?"
-_SET_POSITION = (
+TRACKING_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS tracking (view TEXT PRIMARY KEY, position INTEGER NOT NULL)"
+)
+POSITION_SQL = "SELECT position FROM tracking WHERE view=?"
+SET_POSITION_SQL = (
     "INSERT INTO tracking (view, position) VALUES (?, ?) "
     "ON CONFLICT (view) DO UPDATE SET position=excluded.position"
 )
@@ -109,7 +98,7 @@ class ReadDatabase(ABC):
 
     def _locked_position(self, view: str) -> int:
         """The view's position, read in the writer's transaction (the engine's lock held)."""
-        rows = self._writer_query(_POSITION, (view,))
+        rows = self._writer_query(POSITION_SQL, (view,))
         return int(rows[0][0]) if rows else 0
 
     @abstractmethod
@@ -145,7 +134,7 @@ class ReadDatabase(ABC):
                 try:
                     yield
                     if self._positions:  # once per view, not once per write
-                        self._writer_executemany(_SET_POSITION, list(self._positions.items()))
+                        self._writer_executemany(SET_POSITION_SQL, list(self._positions.items()))
                 finally:
                     self._batch_owner = None
                     self._positions = {}
@@ -172,7 +161,7 @@ class ReadDatabase(ABC):
     def position(self, view: str) -> int:
         if self.in_batch() and view in self._positions:
             return self._positions[view]
-        rows = self.query(_POSITION, (view,))
+        rows = self.query(POSITION_SQL, (view,))
         return int(rows[0][0]) if rows else 0
 
     # ----- writes ---------------------------------------------------------------------------
@@ -196,7 +185,11 @@ class ReadDatabase(ABC):
 
 def open_database(where: ReadDatabase | Path | str) -> ReadDatabase:
     """A view's database: as given, or the SQLite file at a path."""
-    return where if isinstance(where, ReadDatabase) else SqliteReadDatabase(where)
+    if isinstance(where, ReadDatabase):
+        return where
+    from infra.read_store.sqlite_database import SqliteReadDatabase  # it builds on this module
+
+    return SqliteReadDatabase(where)
 
 
 _SCHEMA_VERSIONS = (
@@ -264,288 +257,3 @@ class TrackedView:
 
     def close(self) -> None:
         self._db.close()
-
-
-# ----- SQLite ---------------------------------------------------------------------------------
-_READER_MMAP_BYTES = 1 << 30  # at most this much of the file mapped (address space, not memory)
-_WRITER_CACHE_KIB = 64 * 1024
-
-
-class _SqliteReader:
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self._conn = conn
-
-    def query(self, sql: str, params: Params = ()) -> list[Row]:
-        with closing(self._conn.execute(sql, params)) as cursor:
-            return cursor.fetchall()
-
-
-class SqliteReadDatabase(ReadDatabase):
-    """A view database in one SQLite file (WAL), or in memory (``:memory:``)."""
-
-    def __init__(self, path: Path | str) -> None:
-        super().__init__()
-        self.path = str(path)
-        self._memory = self.path == ":memory:"
-        self._writer = self._connect()
-        if not self._memory:
-            # Durable commits (synchronous=FULL, SQLite's default): a chain ledger must keep
-            # every hash it accepted before the views it guards store their positions.
-            self._writer.execute("PRAGMA journal_mode=WAL")
-            # the writer's page cache: a batch's index pages stay in it (SQLite's default 2 MB
-            # is a fraction of a province's name indexes)
-            self._writer.execute(f"PRAGMA cache_size=-{_WRITER_CACHE_KIB}")
-        self._writer.execute(_TRACKING)
-        self._local = threading.local()
-        self._readers: list[sqlite3.Connection] = []
-        self._readers_lock = threading.Lock()
-
-    def __repr__(self) -> str:
-        return f"SqliteReadDatabase({self.path!r})"
-
-    def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
-        conn.row_factory = sqlite3.Row
-        return conn
-
-    def create(self, schema: str) -> None:
-        with self._lock:
-            self._writer.executescript(schema)
-
-    @contextmanager
-    def _transaction(self) -> Iterator[None]:
-        self._writer.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            self._writer.execute("ROLLBACK")
-            raise
-        self._writer.execute("COMMIT")
-
-    def _writer_query(self, sql: str, params: Params) -> list[Row]:
-        with closing(self._writer.execute(sql, params)) as cursor:
-            return cursor.fetchall()
-
-    def _writer_execute(self, sql: str, params: Params) -> None:
-        self._writer.execute(sql, params).close()
-
-    def _writer_executemany(self, sql: str, rows: Iterable[Params]) -> None:
-        self._writer.executemany(sql, rows).close()
-
-    def _reader(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = self._connect()
-            conn.execute("PRAGMA query_only=ON")
-            # pages read from the OS's cache in place, not copied in by a read() call each
-            conn.execute(f"PRAGMA mmap_size={_READER_MMAP_BYTES}")
-            self._local.conn = conn
-            with self._readers_lock:
-                self._readers.append(conn)
-        return conn
-
-    @contextmanager
-    def _read(self) -> Iterator[Reader]:
-        if self._memory:  # one connection is the whole database
-            with self._lock:
-                yield _SqliteReader(self._writer)
-            return
-        conn = self._reader()
-        conn.execute("BEGIN")
-        try:
-            yield _SqliteReader(conn)
-        finally:
-            conn.execute("COMMIT")
-
-    def close(self) -> None:
-        with self._readers_lock:
-            for conn in self._readers:
-                conn.close()
-            self._readers.clear()
-        with self._lock:
-            self._writer.close()
-
-
-# ----- PostgreSQL -----------------------------------------------------------------------------
-_LOCK_CLASS = 0x686F7469  # "hoti": the first key of the read stores' advisory locks
-_LOCK_POSITION = f"{_POSITION} FOR UPDATE"
-_ADD_POSITION = "INSERT INTO tracking (view, position) VALUES (?, 0) ON CONFLICT DO NOTHING"
-
-
-class _PgRow(tuple[Any, ...]):
-    """A row of a result: a tuple whose items are also found by column name."""
-
-    __slots__ = ()
-    _names: ClassVar[tuple[str, ...]] = ()
-    _index: ClassVar[dict[str, int]] = {}
-
-    @overload
-    def __getitem__(self, key: SupportsIndex | str, /) -> Any: ...
-
-    @overload
-    def __getitem__(self, key: slice, /) -> tuple[Any, ...]: ...
-
-    def __getitem__(self, key: SupportsIndex | str | slice, /) -> Any:
-        if isinstance(key, str):
-            return super().__getitem__(self._index[key])
-        return super().__getitem__(key)
-
-    def keys(self) -> list[str]:
-        return list(self._names)
-
-
-@lru_cache(maxsize=512)
-def _row_type(names: tuple[str, ...]) -> type[_PgRow]:
-    index = {name: i for i, name in enumerate(names)}
-    return type("Row", (_PgRow,), {"__slots__": (), "_names": names, "_index": index})
-
-
-def _rows(cursor: psycopg.Cursor[Any]) -> RowMaker[_PgRow]:
-    return _row_type(tuple(column.name for column in cursor.description or ()))
-
-
-class _WholeNumericLoader(NumericLoader):
-    """``numeric`` (e.g. ``SUM`` of a ``BIGINT``) as int when whole, as SQLite returns it."""
-
-    def load(self, data: Buffer) -> int | Decimal:  # type: ignore[override]
-        value = super().load(data)
-        return int(value) if value == value.to_integral_value() else value
-
-
-class _BoolAsIntDumper(Dumper):
-    """True and False stored as 1 and 0, as SQLite stores them (columns are integers)."""
-
-    oid = psycopg.postgres.types["int8"].oid
-
-    def dump(self, obj: Any) -> Buffer:
-        return b"1" if obj else b"0"
-
-
-def _adapt(conn: psycopg.Connection[Any]) -> None:
-    conn.adapters.register_loader("numeric", _WholeNumericLoader)
-    conn.adapters.register_dumper(bool, _BoolAsIntDumper)
-
-
-def _lock_key(schema: str) -> int:
-    return zlib.crc32(schema.encode()) - (1 << 31)  # an int4
-
-
-class _PgReader:
-    def __init__(self, conn: psycopg.Connection[Any]) -> None:
-        self._conn = conn
-
-    def query(self, sql: str, params: Params = ()) -> list[Row]:
-        with self._conn.cursor(row_factory=_rows) as cursor:
-            cursor.execute(postgres_statement(sql), params)
-            return list(cursor.fetchall())
-
-
-class PostgresReadDatabase(ReadDatabase):
-    """A view database in its own schema of a PostgreSQL database."""
-
-    def __init__(self, url: str, schema: str, *, readers: int = 8) -> None:
-        super().__init__()
-        self.url = url
-        self.schema = schema
-        self._readers = readers
-        self._pool: ConnectionPool | None = None
-        self._pool_lock = threading.Lock()
-        self._writer = self._connect_writer()
-        with self._lock, self._writer.transaction():
-            self._lock_schema()  # two processes creating one schema at once: one waits
-            self._writer.execute(SQL("CREATE SCHEMA IF NOT EXISTS {}").format(self._ident()))
-            self._writer.execute(postgres_schema(_TRACKING)[0].encode())
-
-    def __repr__(self) -> str:
-        return f"PostgresReadDatabase(schema={self.schema!r})"
-
-    def _ident(self) -> Identifier:
-        return Identifier(self.schema)
-
-    def _set_search_path(self, conn: psycopg.Connection[Any]) -> None:
-        conn.execute(SQL("SET search_path TO {}").format(self._ident()))
-
-    def _connect_writer(self) -> psycopg.Connection[Any]:
-        conn = psycopg.connect(self.url, autocommit=True)
-        _adapt(conn)
-        self._set_search_path(conn)
-        return conn
-
-    def _configure_reader(self, conn: psycopg.Connection[Any]) -> None:
-        """Readers run a single SELECT in autocommit (one round trip: no BEGIN, no COMMIT)
-        and several in a repeatable-read transaction (``snapshot``); read only either way."""
-        _adapt(conn)
-        conn.autocommit = True
-        self._set_search_path(conn)
-        conn.execute("SET default_transaction_read_only = on")
-        conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
-        conn.read_only = True
-
-    def _reader_pool(self) -> ConnectionPool:
-        with self._pool_lock:
-            if self._pool is None:
-                self._pool = ConnectionPool(
-                    self.url,
-                    min_size=1,
-                    max_size=self._readers,
-                    configure=self._configure_reader,
-                    name=f"read-store-{self.schema}",
-                    open=True,
-                )
-            return self._pool
-
-    def _lock_schema(self) -> None:
-        """Wait for others changing this schema's tables (until this transaction ends)."""
-        self._writer.execute(
-            "SELECT pg_advisory_xact_lock(%s, %s)", (_LOCK_CLASS, _lock_key(self.schema))
-        )
-
-    def create(self, schema: str) -> None:
-        with self._lock, self._writer.transaction():
-            self._lock_schema()
-            for statement in postgres_schema(schema):
-                self._writer.execute(statement.encode())
-
-    @contextmanager
-    def _transaction(self) -> Iterator[None]:
-        if self._writer.broken or self._writer.closed:  # e.g. the server restarted
-            self._writer = self._connect_writer()
-        with self._writer.transaction():
-            yield
-
-    def _locked_position(self, view: str) -> int:
-        """Locks the tracking row: another writer of this view waits until this one commits
-        (and then finds the position this one stored)."""
-        rows = self._writer_query(_LOCK_POSITION, (view,))
-        if not rows:  # the view's first save: make the row to lock
-            self._writer_execute(_ADD_POSITION, (view,))
-            rows = self._writer_query(_LOCK_POSITION, (view,))
-        return int(rows[0][0])
-
-    def _writer_query(self, sql: str, params: Params) -> list[Row]:
-        return _PgReader(self._writer).query(sql, params)
-
-    def _writer_execute(self, sql: str, params: Params) -> None:
-        self._writer.execute(postgres_statement(sql), params)
-
-    def _writer_executemany(self, sql: str, rows: Iterable[Params]) -> None:
-        with self._writer.cursor() as cursor:
-            cursor.executemany(postgres_statement(sql), rows)
-
-    @contextmanager
-    def _read(self) -> Iterator[Reader]:
-        with self._reader_pool().connection() as conn, conn.transaction():
-            yield _PgReader(conn)
-
-    @contextmanager
-    def _read_one(self) -> Iterator[Reader]:
-        with self._reader_pool().connection() as conn:
-            yield _PgReader(conn)
-
-    def close(self) -> None:
-        with self._pool_lock:
-            if self._pool is not None:
-                self._pool.close()
-                self._pool = None
-        with self._lock:
-            self._writer.close()

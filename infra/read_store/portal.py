@@ -8,7 +8,7 @@ Portal lookups use indexes: personal IDs (``portal_personal_ids``, keyed by ID),
 (``portal_names``) and ``(register_id, entry_number)``. Each searchable name carries its
 record's sort keys (the subject's folded name, book, entry number), and its two indexes hold
 them in the order a search answers, so a page of exact or prefix matches reads about as many
-index entries as it returns, however common the name (see ``_STEPS``). A "contains" search
+index entries as it returns, however common the name (see ``STEPS``). A "contains" search
 reads the names table; it runs only when the exact and prefix matches did not fill the page.
 
 The portal and the record history (infra/read_store/history.py) may share one database
@@ -17,22 +17,31 @@ The portal and the record history (infra/read_store/history.py) may share one da
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
 from domain.person_name import accent_key, fold
 from infra.read_store.database import (
-    Row,
     TrackedView,
     Writer,
     upsert_sql,
 )
+from infra.read_store.portal_rows import record_of_row, record_params, working_of_row
+from infra.read_store.portal_search import (
+    AFTER_ID,
+    ID_PAGE,
+    INSIDE_NAMES,
+    INSIDE_STEP,
+    STEPS,
+    UPPER,
+    filter_sql,
+    name_key_of_row,
+    step_sql,
+)
+from projections.portal_model import PageScan, PortalRecord, PortalRegister, WorkingEntry
 from projections.portal_queries import IdHit, IdKey, NameHit, NameKey, NamePage, RecordFilter
-from projections.portal_records import PageScan, PortalRecord, PortalRegister, WorkingEntry
 
 
 def _json(value: Any) -> str:
@@ -145,242 +154,10 @@ _UPSERT_WORKING = upsert_sql(
 )
 _SELECT_RECORDS = "SELECT p.* FROM portal_records AS p"
 
-# ----- name search ------------------------------------------------------------------------
-# The rank of a name ``n`` for a query (NULL: no match), best first; the subject's name ranks
-# before another person's of the same kind of match (``1 - is_subject``):
-# 0/1 the same name with the same accents; 2/3 the same name folded; 4/5 a name starting with
-# the query; 6/7 the query at the start of a later word; 8/9 anywhere else inside.
-_UPPER = "\U0010ffff"  # sorts after every character: "abc" <= x < "abc" + _UPPER is a prefix
-
-
-def _rank(n: str) -> str:
-    return (
-        f"(CASE WHEN {n}.folded = :folded THEN CASE WHEN {n}.accent = :accent THEN 0 ELSE 2 END "
-        f"WHEN {n}.folded > :folded AND {n}.folded < :upper THEN 4 "
-        f"WHEN instr(' ' || {n}.folded, ' ' || :folded) > 0 THEN 6 "
-        f"WHEN instr({n}.folded, :folded) > 1 THEN 8 END + 1 - {n}.is_subject)"
-    )
-
-
-@dataclass(frozen=True)
-class _Step:
-    """One rank (or, inside names, ranks 6-9) of a name search, as one ordered query.
-
-    A record is answered once, at its best name: ``(rank, folded name, seq)``, least first;
-    each step leaves out a name when another name of its record is better. The order in a
-    step is (folded name that matched, the subject's folded name, book, entry number): the
-    order of an index for every step but the last, so a step reads what it answers. In the
-    exact steps the folded name that matched is the query's.
-    """
-
-    rank: int  # the step's rank (the first of them for the inside step)
-    last_rank: int
-    matches: str  # which names of ``n`` the step answers
-    exact: bool  # the names match the query's folded name exactly
-    better_possible: bool = True  # False: no other name of a record can rank before these
-
-    @property
-    def rank_sql(self) -> str:
-        return str(self.rank) if self.rank == self.last_rank else _rank("n")
-
-    @property
-    def matched_sql(self) -> str:
-        return ":folded" if self.exact else "n.folded"
-
-
-# the order of a step's names, and the cursor's parameter each is compared with
-_ORDER = (
-    ("n.folded", ":after_name"),
-    ("n.subject_key", ":after_key"),
-    ("n.register_id", ":after_register"),
-    ("n.entry_number", ":after_number"),
-)
-_STEPS = (
-    # the same accents: index portal_names_by_accent_order
-    _Step(0, 0, "n.accent = :accent AND n.is_subject = 1", exact=True, better_possible=False),
-    _Step(1, 1, "n.accent = :accent AND n.is_subject = 0", exact=True),
-    # the same name folded, other accents; then prefixes: index portal_names_by_folded_order
-    _Step(2, 2, "n.is_subject = 1 AND n.folded = :folded AND n.accent <> :accent", exact=True),
-    _Step(3, 3, "n.is_subject = 0 AND n.folded = :folded AND n.accent <> :accent", exact=True),
-    _Step(4, 4, "n.is_subject = 1 AND n.folded > :folded AND n.folded < :upper", exact=False),
-    _Step(5, 5, "n.is_subject = 0 AND n.folded > :folded AND n.folded < :upper", exact=False),
-    # inside a name: every name is read (no index serves it)
-    _Step(6, 9, "instr(n.folded, :folded) > 1", exact=False),
-)
-_INSIDE_STEP = 6  # its first rank: a page that stops before it goes on from there
-_INSIDE_NAMES = NameKey(_INSIDE_STEP, "", "", "", 0)
-_BETTER_NAME = (
-    "NOT EXISTS (SELECT 1 FROM portal_names AS e WHERE e.entry_id = n.entry_id "  # noqa: S608
-    f"AND e.seq <> n.seq AND ({_rank('e')}, e.folded, e.seq) < ({{rank}}, {{matched}}, n.seq))"
-)
-_SEARCH_STEP = (
-    "SELECT {rank} AS hit_rank, {matched} AS hit_name, p.* FROM portal_names AS n "
-    "CROSS JOIN portal_records AS p WHERE p.id = n.entry_id AND {conditions} "
-    "ORDER BY {order} LIMIT :limit"
-)
-
-
-def _step_sql(step: _Step, filters: list[str], after: NameKey | None) -> str:
-    """The query of one step: its names, at their best, filtered, after ``after``."""
-    rank = step.rank_sql
-    conditions = [step.matches, *filters]
-    if step.better_possible:
-        conditions.append(_BETTER_NAME.format(rank=rank, matched=step.matched_sql))
-    order = list(_ORDER[1:] if step.exact else _ORDER)  # exact: one folded name, the query's
-    if step.rank != step.last_rank:
-        order.insert(0, (rank, ":after_rank"))
-    columns = ", ".join(column for column, _ in order)
-    if after is not None and after.rank >= step.rank:
-        conditions.append(f"({columns}) > ({', '.join(value for _, value in order)})")
-    return _SEARCH_STEP.format(
-        rank=rank, matched=step.matched_sql, conditions=" AND ".join(conditions), order=columns
-    )
-
-
-_ID_PAGE = (
-    "SELECT i.is_subject AS hit_subject, p.* FROM portal_personal_ids AS i "
-    "JOIN portal_records AS p ON p.id = i.entry_id WHERE {conditions} "
-    "ORDER BY i.is_subject DESC, p.register_id, p.entry_number LIMIT :limit"
-)
-_AFTER_ID = (
-    "(i.is_subject < :after_subject OR (i.is_subject = :after_subject AND "
-    "(p.register_id, p.entry_number) > (:after_register, :after_number)))"
-)
-
-
-def _filter_sql(where: RecordFilter) -> tuple[list[str], dict[str, Any]]:
-    """SQL conditions on ``p`` (portal_records) for a filter, and their parameters."""
-    conditions: list[str] = []
-    params: dict[str, Any] = {}
-    columns = (
-        ("birth_year", "p.birth_year", where.birth_year),
-        ("birth_month", "p.birth_month", where.birth_month),
-        ("birth_day", "p.birth_day", where.birth_day),
-        (
-            "birth_lunar",
-            "p.birth_date_lunar",
-            None if where.birth_lunar is None else int(where.birth_lunar),
-        ),
-        ("sex", "p.sex", where.sex),
-        ("kind", "p.kind", where.kind),
-        ("district", "p.district", where.district),
-        ("commune", "p.commune_code", where.commune),
-    )
-    for name, column, value in columns:
-        if value is not None:
-            conditions.append(f"{column} = :{name}")
-            params[name] = value
-    if where.districts is not None:  # the caller's districts; none: nothing
-        scope = {f"scope{i}": d for i, d in enumerate(sorted(where.districts))}
-        marks = ", ".join(f":{name}" for name in scope)
-        conditions.append(f"p.district IN ({marks})" if scope else "1 = 0")
-        params.update(scope)
-    return conditions, params
-
-
-def _name_key(row: Row) -> NameKey:
-    return NameKey(
-        int(row["hit_rank"]),
-        row["hit_name"],
-        row["search_key"] or "",
-        row["register_id"],
-        row["entry_number"],
-    )
-
-
-def _scan_json(scan: PageScan) -> dict[str, Any]:
-    return {
-        "page_number": scan.page_number,
-        "object_key": scan.object_key,
-        "sha256": scan.sha256,
-        "media_type": scan.media_type,
-        "size": scan.size,
-    }
-
-
-def _record(row: Row) -> PortalRecord:
-    register_id = UUID(row["register_id"])
-    return PortalRecord(
-        id=UUID(row["id"]),
-        register_id=register_id,
-        district=row["district"],
-        commune_code=row["commune_code"],
-        kind=row["kind"],
-        book_number=row["book_number"],
-        year_from=row["year_from"],
-        year_to=row["year_to"],
-        entry_number=row["entry_number"],
-        fields=json.loads(row["fields"]),
-        subject_name=row["subject_name"],
-        search_key=row["search_key"],
-        accent_key=row["accent_key"],
-        other_names=tuple(json.loads(row["other_names"])),
-        personal_ids=tuple(json.loads(row["personal_ids"])),
-        subject_personal_id=row["subject_personal_id"],
-        birth_year=row["birth_year"],
-        birth_month=row["birth_month"],
-        birth_day=row["birth_day"],
-        birth_date_lunar=bool(row["birth_date_lunar"]),
-        sex=row["sex"],
-        pages=tuple(json.loads(row["pages"])),
-        scans=tuple(PageScan(register_id=register_id, **s) for s in json.loads(row["scans"])),
-        published_at=dt.datetime.fromisoformat(row["published_at"]),
-        published_version=row["published_version"],
-        publication_count=row["publication_count"],
-    )
-
-
-def _record_params(r: PortalRecord) -> tuple[Any, ...]:
-    return (
-        str(r.id),
-        str(r.register_id),
-        r.district,
-        r.commune_code,
-        r.kind,
-        r.book_number,
-        r.year_from,
-        r.year_to,
-        r.entry_number,
-        _json(r.fields),
-        r.subject_name,
-        r.search_key,
-        r.accent_key,
-        _json(list(r.other_names)),
-        _json(list(r.personal_ids)),
-        r.subject_personal_id,
-        r.birth_year,
-        r.birth_month,
-        r.birth_day,
-        int(r.birth_date_lunar),
-        r.sex,
-        _json(list(r.pages)),
-        _json([_scan_json(s) for s in r.scans]),
-        r.published_at.isoformat(),
-        r.published_version,
-        r.publication_count,
-    )
-
-
-def _working(row: Row) -> WorkingEntry:
-    before = row["fields_before_correction"]
-    return WorkingEntry(
-        id=UUID(row["id"]),
-        register_id=UUID(row["register_id"]),
-        district=row["district"],
-        commune_code=row["commune_code"],
-        kind=row["kind"],
-        entry_number=row["entry_number"],
-        pages=tuple(json.loads(row["pages"])),
-        fields=json.loads(row["fields"]),
-        fields_before_correction=json.loads(before) if before is not None else None,
-        version=row["version"],
-        publication_count=row["publication_count"],
-    )
-
 
 def _store_record(db: Writer, record: PortalRecord) -> None:
     entry_id = str(record.id)
-    db.execute(_UPSERT_RECORD, _record_params(record))
+    db.execute(_UPSERT_RECORD, record_params(record))
     for table in ("portal_names", "portal_personal_ids", "portal_pages"):
         db.execute(f"DELETE FROM {table} WHERE entry_id=?", (entry_id,))  # noqa: S608
     db.executemany(
@@ -430,7 +207,7 @@ class SqlPortalView(TrackedView):
 
     def get_working(self, entry_id: UUID) -> WorkingEntry | None:
         rows = self._db.query("SELECT * FROM portal_working WHERE id=?", (str(entry_id),))
-        return _working(rows[0]) if rows else None
+        return working_of_row(rows[0]) if rows else None
 
     def page_scans(self, register_id: UUID, pages: Sequence[int]) -> list[PageScan]:
         if not pages:
@@ -449,7 +226,7 @@ class SqlPortalView(TrackedView):
             "WHERE g.register_id=? AND g.page_number=? ORDER BY p.entry_number",
             (str(register_id), page_number),
         )
-        return [_record(r) for r in rows]
+        return [record_of_row(r) for r in rows]
 
     def save(
         self,
@@ -513,7 +290,7 @@ class SqlPortalView(TrackedView):
     # ----- what the portal asks -------------------------------------------------------------
     def get_record(self, entry_id: UUID) -> PortalRecord | None:
         rows = self._db.query(f"{_SELECT_RECORDS} WHERE p.id=?", (str(entry_id),))
-        return _record(rows[0]) if rows else None
+        return record_of_row(rows[0]) if rows else None
 
     def get_by_register_and_number(
         self, register_id: UUID, entry_number: int
@@ -522,7 +299,7 @@ class SqlPortalView(TrackedView):
             f"{_SELECT_RECORDS} WHERE p.register_id=? AND p.entry_number=?",
             (str(register_id), entry_number),
         )
-        return _record(rows[0]) if rows else None
+        return record_of_row(rows[0]) if rows else None
 
     def find_by_personal_id(self, personal_id: str) -> list[PortalRecord]:
         """Every published record holding the ID: records about that person first."""
@@ -534,7 +311,7 @@ class SqlPortalView(TrackedView):
             "WHERE i.personal_id=? ORDER BY i.is_subject DESC, p.register_id, p.entry_number",
             (pid,),
         )
-        return [_record(r) for r in rows]
+        return [record_of_row(r) for r in rows]
 
     def search_by_name(self, query: str, limit: int = 20) -> list[PortalRecord]:
         """Published records by name, best match first (see projections.portal_records): the
@@ -560,19 +337,21 @@ class SqlPortalView(TrackedView):
         pid = "".join(personal_id.split())
         if len(pid) != 12 or not pid.isascii() or not pid.isdigit() or limit < 1:
             return []
-        conditions, params = _filter_sql(where)
+        conditions, params = filter_sql(where)
         conditions.insert(0, "i.personal_id = :pid")
         params.update(pid=pid, limit=limit)
         if after is not None:
-            conditions.append(_AFTER_ID)
+            conditions.append(AFTER_ID)
             params.update(
                 after_subject=after.is_subject,
                 after_register=after.register_id,
                 after_number=after.entry_number,
             )
-        rows = self._db.query(_ID_PAGE.format(conditions=" AND ".join(conditions)), params)
+        rows = self._db.query(ID_PAGE.format(conditions=" AND ".join(conditions)), params)
         return [
-            IdHit(IdKey(int(r["hit_subject"]), r["register_id"], r["entry_number"]), _record(r))
+            IdHit(
+                IdKey(int(r["hit_subject"]), r["register_id"], r["entry_number"]), record_of_row(r)
+            )
             for r in rows
         ]
 
@@ -590,8 +369,8 @@ class SqlPortalView(TrackedView):
         folded = fold(query)
         if not folded or limit < 1:
             return NamePage([], None)
-        filters, params = _filter_sql(where)
-        params.update(folded=folded, accent=accent_key(query), upper=folded + _UPPER)
+        filters, params = filter_sql(where)
+        params.update(folded=folded, accent=accent_key(query), upper=folded + UPPER)
         if after is not None:
             params.update(
                 after_rank=after.rank,
@@ -601,14 +380,16 @@ class SqlPortalView(TrackedView):
                 after_number=after.entry_number,
             )
         hits: list[NameHit] = []
-        for step in _STEPS:
+        for step in STEPS:
             if after is not None and after.rank > step.last_rank:
                 continue  # the cursor is past this step
-            if step.rank == _INSIDE_STEP and hits:
-                return NamePage(hits, _INSIDE_NAMES)
+            if step.rank == INSIDE_STEP and hits:
+                return NamePage(hits, INSIDE_NAMES)
             params["limit"] = limit + 1 - len(hits)
-            sql = _step_sql(step, filters, after)
-            hits += [NameHit(_name_key(r), _record(r)) for r in self._db.query(sql, params)]
+            sql = step_sql(step, filters, after)
+            hits += [
+                NameHit(name_key_of_row(r), record_of_row(r)) for r in self._db.query(sql, params)
+            ]
             if len(hits) > limit:
                 return NamePage(hits[:limit], hits[limit - 1].key)
         return NamePage(hits, None)

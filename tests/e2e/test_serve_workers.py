@@ -18,8 +18,8 @@ import httpx
 import pytest
 
 from bootstrap.container import Container, bootstrap, init_home
-from bootstrap.settings import Settings
 from bootstrap.http_workers import LISTENING, sockets_held, worker_pids
+from bootstrap.settings import Settings
 from domain.actor import Role
 from domain.record_kind import RecordKind
 from infra.service_db.portal_audit import SqlPortalAudit

@@ -15,8 +15,8 @@ import psycopg
 import pytest
 
 from domain.record_kind import RecordKind
-from infra.read_store.database import PostgresReadDatabase
-from infra.read_store.portal import _STEPS, _step_sql
+from infra.read_store.portal_search import STEPS, step_sql
+from infra.read_store.postgres_database import PostgresReadDatabase
 from infra.service_db.database import SqlDatabase
 from infra.service_db.portal_audit import SqlPortalAudit
 from projections.portal_audit import AuditFilter, AuditKey, AuditUnavailableError, PortalRead
@@ -184,9 +184,9 @@ def test_each_search_step_reads_an_index_in_its_own_order(
         "after_number": 3,
     }
     after = NameKey(4, "lo van hoang", "lo van hoang", str(world.register), 3)
-    for step in _STEPS:
+    for step in STEPS:
         for cursor in (None, after):
-            sql = _step_sql(step, [], cursor)
+            sql = step_sql(step, [], cursor)
             plan = explain(read_store, world, sql, params)
             if step.rank == step.last_rank:
                 assert "sort" not in plan.lower(), (step, plan)

@@ -34,7 +34,8 @@ from infra.read_store.portal import SqlPortalView
 from infra.signing.keyring import EventSigner, key_id_of
 from infra.store.sealing import SignedSealing
 from projections.envelope import Envelope
-from projections.portal_records import PortalRecord, PortalRecordsProjection
+from projections.portal_model import PortalRecord
+from projections.portal_records import PortalRecordsProjection
 from projections.record_history import RecordHistoryProjection
 from tests.integration.read_stores import ReadStores
 

@@ -22,8 +22,8 @@ from domain.actor import Role
 from domain.errors import InvalidValueError
 from domain.person_name import fold
 from projections.portal_audit import AuditFilter, AuditKey, AuditUnavailableError, PortalRead
+from projections.portal_model import PageScan, PortalRecord
 from projections.portal_queries import IdHit, IdKey, NameHit, NameKey, NamePage, RecordFilter
-from projections.portal_records import PageScan, PortalRecord
 from projections.positions import Positions
 from projections.record_history import HistoryItem
 

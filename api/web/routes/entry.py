@@ -1,8 +1,8 @@
-"""Clerks' and verifiers' pages: a book (its pages, upload, entries), keying an entry beside its
-scan, blind second keying, the field-by-field discrepancy view, verify, reject, publish.
+"""The page of one entry: blind second keying, the field-by-field discrepancy view, verify,
+reject, publish, rekey.
 
-Handlers parse the form, call the same use cases as the JSON API (``Digitisation``), and
-redirect (post/redirect/get) or show the form again with the refusal translated."""
+Handlers parse the form, call the use cases (``Digitisation``), and redirect
+(post/redirect/get) or show the page again with the refusal translated."""
 
 from __future__ import annotations
 
@@ -10,246 +10,26 @@ from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.deps import Services, ServicesDep
-from api.uploads import UploadFormError, received_upload
 from api.web.entry_forms import (
     FIELD_PREFIX,
     form_fields,
     posted_fields,
-    posted_number,
     posted_pages,
     scan_pages,
     shown_value,
 )
+from api.web.routes.shared import book_context, posted_form, refusal_status
 from api.web.session import PREFIX, WebUser, check_csrf
 from api.web.templating import render, translator
-from digitization.errors import NotFoundError
-from digitization.media import ScanTooLargeError, UnsupportedScanError
-from domain.access import ForbiddenError, Permission, User
+from domain.access import Permission, User
 from domain.civil_record import VERIFIABLE, CivilRecord, EntryStatus
 from domain.entry_fields import SCHEMAS
-from domain.errors import DomainError, InvalidValueError, NotAllowedError
-from domain.register import Register
-from projections.catalogue import EntryRow
+from domain.errors import DomainError, InvalidValueError
 
 router = APIRouter()
-MAX_LISTED = 5000  # entries listed on a book's page
-
-
-async def _form(request: Request) -> dict[str, str]:
-    form = await request.form()
-    return {k: v for k, v in form.items() if isinstance(v, str)}
-
-
-def _entries_of(services: Services, register: Register) -> list[EntryRow]:
-    """The book's entries as the catalogue has them, by entry number."""
-    rows: list[EntryRow] = []
-    after = (str(register.id), 0)
-    while len(rows) < MAX_LISTED:
-        page = services.catalogue.list_entries(
-            register.district, status=None, after=after, limit=500
-        )
-        mine = [r for r in page if r.register_id == register.id]
-        rows += mine
-        if len(mine) < len(page) or len(page) < 500:
-            break
-        after = (str(register.id), page[-1].entry_number)
-    return rows
-
-
-def _book_context(services: Services, register: Register) -> dict[str, Any]:
-    units = services.app.units
-    return {
-        "register": register,
-        "commune": units.commune(register.commune_code),
-        "district": units.district(register.district),
-        "years": f"{register.year_from}–{register.year_to}",
-    }
-
-
-def _status(error: DomainError) -> int:
-    if isinstance(error, InvalidValueError):
-        return 422
-    if isinstance(error, NotAllowedError):
-        return 403
-    return 409
-
-
-# ----- a book ---------------------------------------------------------------------------------
-@router.get("/registers/{register_id}", response_class=HTMLResponse)
-def book_page(
-    request: Request, register_id: UUID, user: WebUser, services: ServicesDep
-) -> HTMLResponse:
-    """A book: its scanned pages, the upload form and its entries."""
-    register = services.app.get_register(register_id, actor=user)
-    return render(
-        request,
-        "book.html",
-        user=user,
-        entries=_entries_of(services, register),
-        scans=scan_pages(services.app, register),
-        may_upload=user.may(Permission.UPLOAD),
-        may_key=user.may(Permission.KEY),
-        **_book_context(services, register),
-    )
-
-
-@router.get("/registers/{register_id}/pages-list", response_class=HTMLResponse)
-def pages_list(
-    request: Request, register_id: UUID, user: WebUser, services: ServicesDep
-) -> HTMLResponse:
-    """The list of a book's scanned pages (refreshed after an upload)."""
-    register = services.app.get_register(register_id, actor=user)
-    return render(
-        request,
-        "_pages_list.html",
-        user=user,
-        register=register,
-        scans=scan_pages(services.app, register),
-    )
-
-
-@router.post("/registers/{register_id}/pages", response_class=HTMLResponse)
-async def upload(
-    request: Request, register_id: UUID, user: WebUser, services: ServicesDep
-) -> Response:
-    """The upload form: the upload use case of POST /registers/{id}/pages (the CSRF token in
-    a header), its outcome as a fragment of the book's page."""
-    check_csrf(request, None)  # before the body is read
-    t = translator(request)
-    app = services.app
-    try:
-        async with received_upload(request, app, user, register_id) as form:
-            uploads = await run_in_threadpool(
-                lambda: app.upload_scans(
-                    actor=user,
-                    register_id=register_id,
-                    files=form.received_scans(),
-                    pages=form.first("pages"),
-                    rescan_reason=form.first("rescan_reason"),
-                )
-            )
-    except (UploadFormError, UnsupportedScanError, ScanTooLargeError) as e:
-        message = t("book.upload_refused", message=f"{e.field}: {t.rule(e.rule)}")
-        status = 413 if isinstance(e, ScanTooLargeError) else 415
-        status = 422 if isinstance(e, UploadFormError) else status
-        return render(request, "_upload_result.html", user=user, status=status, error=message)
-    except ForbiddenError:
-        return render(
-            request, "_upload_result.html", user=user, status=403, error=t("error.forbidden")
-        )
-    except DomainError as e:
-        message = t("book.upload_refused", message=t.error(e))
-        status = 404 if isinstance(e, NotFoundError) else _status(e)
-        return render(request, "_upload_result.html", user=user, status=status, error=message)
-    status = 201 if any(u.recorded for u in uploads) else 200
-    return render(
-        request,
-        "_upload_result.html",
-        user=user,
-        status=status,
-        pages=uploads,
-        headers={"HX-Trigger": "pages-changed"},
-    )
-
-
-# ----- keying a new entry -------------------------------------------------------------------
-def _next_number(services: Services, register: Register, saved: int | None) -> int:
-    numbers = [r.entry_number for r in _entries_of(services, register)]
-    return max([*numbers, saved or 0], default=0) + 1
-
-
-def _key_page(
-    request: Request,
-    user: User,
-    services: Services,
-    register: Register,
-    *,
-    values: dict[str, Any],
-    number: str,
-    pages: str,
-    status: int = 200,
-    error: DomainError | None = None,
-    saved: int | None = None,
-) -> HTMLResponse:
-    t = translator(request)
-    return render(
-        request,
-        "key.html",
-        user=user,
-        status=status,
-        fields=form_fields(register.kind, values),
-        number=number,
-        pages=pages,
-        start_page=int(pages.split()[0]) if pages.split() and pages.split()[0].isdigit() else 1,
-        scans=scan_pages(services.app, register),
-        error=t.error(error) if error else None,
-        error_field=error.field if isinstance(error, InvalidValueError) else None,
-        saved=saved,
-        **_book_context(services, register),
-    )
-
-
-@router.get("/registers/{register_id}/entry", response_class=HTMLResponse)
-def key_form(
-    request: Request,
-    register_id: UUID,
-    user: WebUser,
-    services: ServicesDep,
-    page: int | None = None,
-    saved: int | None = None,
-) -> HTMLResponse:
-    """Key a new entry of the book beside its scanned page."""
-    register = services.app.get_register(register_id, actor=user, purpose=Permission.KEY)
-    first = page or min(register.pages, default=1)
-    return _key_page(
-        request,
-        user,
-        services,
-        register,
-        values={},
-        number=str(_next_number(services, register, saved)),
-        pages=str(first),
-        saved=saved,
-    )
-
-
-@router.post("/registers/{register_id}/entry", response_class=HTMLResponse)
-async def key(
-    request: Request, register_id: UUID, user: WebUser, services: ServicesDep
-) -> Response:
-    """Save the keyed entry; the form comes back empty for the next one."""
-    form = await _form(request)
-    check_csrf(request, form.get("csrf_token"))
-    register = services.app.get_register(register_id, actor=user, purpose=Permission.KEY)
-    fields = posted_fields(register.kind, form)
-    try:
-        number = posted_number(form.get("entry_number", ""))
-        pages = posted_pages(form.get("pages", ""))
-        services.app.key_entry(
-            actor=user,
-            register_id=register_id,
-            entry_number=number,
-            pages=pages,
-            fields=fields,
-        )
-    except DomainError as e:
-        return _key_page(
-            request,
-            user,
-            services,
-            register,
-            values=fields,
-            number=form.get("entry_number", ""),
-            pages=form.get("pages", ""),
-            status=_status(e),
-            error=e,
-        )
-    target = f"{PREFIX}/registers/{register_id}/entry?page={pages[-1]}&saved={number}"
-    return RedirectResponse(target, status_code=303)
 
 
 # ----- one entry: second keying, reconciliation, verification ---------------------------------
@@ -337,7 +117,7 @@ def _entry_page(
         error_field=error.field if isinstance(error, InvalidValueError) else None,
         done=done,
         discrepancy_count=sum(1 for d in entry.discrepancies.values() if not d["resolved"]),
-        **_book_context(services, register),
+        **book_context(services, register),
     )
 
 
@@ -366,7 +146,7 @@ async def _act(
 ) -> Response:
     """Check the form's CSRF token, role and district; run the use case with the version the
     page showed; redirect to the entry, or show the page again with the refusal."""
-    form = await _form(request)
+    form = await posted_form(request)
     check_csrf(request, form.get("csrf_token"))
     entry = services.app.get_entry(entry_id, actor=user, purpose=permission)
     version = form.get("expected_version", "")
@@ -387,7 +167,7 @@ async def _act(
             current,
             mode=form.get("mode"),
             values=typed,
-            status=_status(e),
+            status=refusal_status(e),
             error=e,
         )
     return RedirectResponse(f"{PREFIX}/entries/{entry_id}?done={action}", status_code=303)

@@ -1,0 +1,105 @@
+"""The portal view's rows and the records they hold, both ways."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+from uuid import UUID
+
+from infra.read_store.database import Row
+from projections.portal_model import PageScan, PortalRecord, WorkingEntry
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def scan_json(scan: PageScan) -> dict[str, Any]:
+    return {
+        "page_number": scan.page_number,
+        "object_key": scan.object_key,
+        "sha256": scan.sha256,
+        "media_type": scan.media_type,
+        "size": scan.size,
+    }
+
+
+def record_of_row(row: Row) -> PortalRecord:
+    register_id = UUID(row["register_id"])
+    return PortalRecord(
+        id=UUID(row["id"]),
+        register_id=register_id,
+        district=row["district"],
+        commune_code=row["commune_code"],
+        kind=row["kind"],
+        book_number=row["book_number"],
+        year_from=row["year_from"],
+        year_to=row["year_to"],
+        entry_number=row["entry_number"],
+        fields=json.loads(row["fields"]),
+        subject_name=row["subject_name"],
+        search_key=row["search_key"],
+        accent_key=row["accent_key"],
+        other_names=tuple(json.loads(row["other_names"])),
+        personal_ids=tuple(json.loads(row["personal_ids"])),
+        subject_personal_id=row["subject_personal_id"],
+        birth_year=row["birth_year"],
+        birth_month=row["birth_month"],
+        birth_day=row["birth_day"],
+        birth_date_lunar=bool(row["birth_date_lunar"]),
+        sex=row["sex"],
+        pages=tuple(json.loads(row["pages"])),
+        scans=tuple(PageScan(register_id=register_id, **s) for s in json.loads(row["scans"])),
+        published_at=dt.datetime.fromisoformat(row["published_at"]),
+        published_version=row["published_version"],
+        publication_count=row["publication_count"],
+    )
+
+
+def record_params(r: PortalRecord) -> tuple[Any, ...]:
+    return (
+        str(r.id),
+        str(r.register_id),
+        r.district,
+        r.commune_code,
+        r.kind,
+        r.book_number,
+        r.year_from,
+        r.year_to,
+        r.entry_number,
+        _json(r.fields),
+        r.subject_name,
+        r.search_key,
+        r.accent_key,
+        _json(list(r.other_names)),
+        _json(list(r.personal_ids)),
+        r.subject_personal_id,
+        r.birth_year,
+        r.birth_month,
+        r.birth_day,
+        int(r.birth_date_lunar),
+        r.sex,
+        _json(list(r.pages)),
+        _json([scan_json(s) for s in r.scans]),
+        r.published_at.isoformat(),
+        r.published_version,
+        r.publication_count,
+    )
+
+
+def working_of_row(row: Row) -> WorkingEntry:
+    before = row["fields_before_correction"]
+    return WorkingEntry(
+        id=UUID(row["id"]),
+        register_id=UUID(row["register_id"]),
+        district=row["district"],
+        commune_code=row["commune_code"],
+        kind=row["kind"],
+        entry_number=row["entry_number"],
+        pages=tuple(json.loads(row["pages"])),
+        fields=json.loads(row["fields"]),
+        fields_before_correction=json.loads(before) if before is not None else None,
+        version=row["version"],
+        publication_count=row["publication_count"],
+    )

@@ -1,0 +1,168 @@
+"""What the portal records projection hands its view, and the view's port (see
+projections/portal_records.py for how records are derived and ranked)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+from uuid import UUID
+
+from domain.person_name import accent_key, fold
+
+# ----- what the projection hands the view ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PortalRegister:
+    """The book a record comes from (its reference as printed: quyển số, commune, kind, years)."""
+
+    id: UUID
+    district: str
+    commune_code: str
+    kind: str
+    book_number: str
+    year_from: int
+    year_to: int
+    version: int  # the book's last event applied
+
+
+@dataclass(frozen=True)
+class PageScan:
+    """The current scan of a page of a book (a rescan replaces it)."""
+
+    register_id: UUID
+    page_number: int
+    object_key: str
+    sha256: str
+    media_type: str
+    size: int
+
+
+@dataclass(frozen=True)
+class WorkingEntry:
+    """An entry's fields as they evolve, published or not (private to the projection).
+
+    ``fields_before_correction`` is what a rejected correction restores (None: no correction
+    pending); ``version`` is the entry's last event applied.
+    """
+
+    id: UUID
+    register_id: UUID
+    district: str
+    commune_code: str
+    kind: str
+    entry_number: int
+    pages: tuple[int, ...]
+    fields: dict[str, Any]
+    fields_before_correction: dict[str, Any] | None
+    version: int
+    publication_count: int = 0
+
+
+@dataclass(frozen=True)
+class SearchName:
+    """One searchable name of a record."""
+
+    folded: str
+    accent: str
+    is_subject: bool
+
+
+@dataclass(frozen=True)
+class PortalRecord:
+    """A published entry as the portal sees it.
+
+    ``fields`` are the published fields the portal may see; ``subject_*``, ``sex`` and
+    ``birth_*`` describe the record's main person; ``other_names`` are the other persons named
+    (parents, spouse) as written; ``personal_ids`` every personal ID the record holds.
+    ``published_at`` is when the current version was published, ``publication_count`` how
+    many times the entry has been published (more than 1 after a correction).
+    """
+
+    id: UUID
+    register_id: UUID
+    district: str
+    commune_code: str
+    kind: str
+    book_number: str | None
+    year_from: int | None
+    year_to: int | None
+    entry_number: int
+    fields: dict[str, Any]
+    subject_name: str | None
+    search_key: str | None
+    accent_key: str | None
+    other_names: tuple[str, ...]
+    personal_ids: tuple[str, ...]
+    subject_personal_id: str | None
+    birth_year: int | None
+    birth_month: int | None
+    birth_day: int | None
+    birth_date_lunar: bool
+    sex: str | None
+    pages: tuple[int, ...]
+    scans: tuple[PageScan, ...]
+    published_at: dt.datetime
+    published_version: int
+    publication_count: int
+
+    @property
+    def scan_keys(self) -> tuple[str, ...]:
+        """Object keys of the current scans of the entry's pages, in page order."""
+        return tuple(s.object_key for s in self.scans)
+
+    @property
+    def search_names(self) -> tuple[SearchName, ...]:
+        """The subject's name (first) and the other persons' names, as search keys."""
+        names: list[SearchName] = []
+        if self.subject_name is not None:
+            names.append(SearchName(fold(self.subject_name), accent_key(self.subject_name), True))
+        names.extend(SearchName(fold(n), accent_key(n), False) for n in self.other_names)
+        return tuple(names)
+
+
+# ----- the port -----------------------------------------------------------------------------
+
+
+class PortalReader(Protocol):
+    """What the portal asks; every answer holds published records only."""
+
+    def get_record(self, entry_id: UUID) -> PortalRecord | None: ...
+
+    def find_by_personal_id(self, personal_id: str) -> list[PortalRecord]: ...
+
+    def search_by_name(self, query: str, limit: int = 20) -> list[PortalRecord]: ...
+
+    def get_by_register_and_number(
+        self, register_id: UUID, entry_number: int
+    ) -> PortalRecord | None: ...
+
+
+class PortalView(PortalReader, Protocol):
+    """Where the projection keeps its working state and the portal records.
+
+    ``save`` stores everything it is given and the position in one transaction, and ignores a
+    position at or before the one it has.
+    """
+
+    def position(self) -> int: ...
+
+    def get_register(self, register_id: UUID) -> PortalRegister | None: ...
+
+    def get_working(self, entry_id: UUID) -> WorkingEntry | None: ...
+
+    def page_scans(self, register_id: UUID, pages: Sequence[int]) -> list[PageScan]: ...
+
+    def published_on_page(self, register_id: UUID, page_number: int) -> list[PortalRecord]: ...
+
+    def save(
+        self,
+        position: int,
+        *,
+        register: PortalRegister | None = None,
+        scan: PageScan | None = None,
+        working: WorkingEntry | None = None,
+        records: Sequence[PortalRecord] = (),
+    ) -> None: ...
