@@ -22,5 +22,7 @@ echo "== ruff"
 "$BIN/ruff" format --check .
 echo "== mypy"
 "$BIN/mypy"
+echo "== import-linter"
+"$BIN/lint-imports"
 echo "== pytest"
 "$BIN/python" -m pytest -p no:cacheprovider "$@"
