@@ -140,180 +140,76 @@ def key_entry(
     return run_command(request, services, user, payload, action)
 
 
-@router.post("/entries/{entry_id}/rekeying", response_model=EntryPublic, responses=WRITE_RESPONSES)
-def rekey_entry(
-    entry_id: UUID,
-    command: RekeyCommand,
-    request: Request,
-    user: CurrentUser,
-    services: ServicesDep,
-    if_match: IfMatch = None,
-) -> Response:
-    """Key a rejected entry again."""
-    return entry_command(
-        request,
-        services,
-        user,
-        entry_id,
-        command,
-        if_match,
-        lambda v: services.app.rekey_entry(
-            actor=user,
-            entry_id=entry_id,
-            pages=command.pages,
-            fields=command.fields,
-            expected_version=v,
-        ),
+# The commands on an entry: (path, request body, use case of Digitisation, what it does). Each
+# body's fields are the use case's arguments besides the caller, the entry and its version.
+ENTRY_COMMANDS: list[tuple[str, type[Versioned], str, str]] = [
+    ("rekeying", RekeyCommand, "rekey_entry", "Key a rejected entry again."),
+    (
+        "second-keying",
+        SecondKeyCommand,
+        "second_key_entry",
+        "Key the entry a second time; differences are recorded field by field.",
+    ),
+    (
+        "reconciliation",
+        ReconcileCommand,
+        "reconcile_entry",
+        "Settle discrepancies field by field with the values the book says.",
+    ),
+    (
+        "verification",
+        Versioned,
+        "verify_entry",
+        "Verify the entry (four eyes: not by anyone who keyed it).",
+    ),
+    (
+        "rejection",
+        RejectCommand,
+        "reject_entry",
+        "Reject the entry with a reason (back to keying, or a correction undone).",
+    ),
+    (
+        "corrections",
+        CorrectCommand,
+        "correct_entry",
+        "Correct a verified or published entry: a transcription fix, or a cải chính by decision.",
+    ),
+    ("publication", Versioned, "publish_entry", "Publish a verified entry to the portal."),
+]
+
+
+def _entry_route(path: str, body: type[Versioned], use_case: str, doc: str) -> None:
+    def endpoint(
+        entry_id: UUID,
+        command: Versioned,
+        request: Request,
+        user: CurrentUser,
+        services: ServicesDep,
+        if_match: IfMatch = None,
+    ) -> Response:
+        call = getattr(services.app, use_case)
+        arguments = command.model_dump(exclude={"expected_version"})
+        return entry_command(
+            request,
+            services,
+            user,
+            entry_id,
+            command,
+            if_match,
+            lambda v: call(actor=user, entry_id=entry_id, expected_version=v, **arguments),
+        )
+
+    endpoint.__annotations__ = {**endpoint.__annotations__, "command": body}  # FastAPI reads it
+    router.add_api_route(
+        f"/entries/{{entry_id}}/{path}",
+        endpoint,
+        methods=["POST"],
+        name=use_case,
+        description=doc,
+        response_model=EntryPublic,
+        responses=WRITE_RESPONSES,
     )
 
 
-@router.post(
-    "/entries/{entry_id}/second-keying", response_model=EntryPublic, responses=WRITE_RESPONSES
-)
-def second_key_entry(
-    entry_id: UUID,
-    command: SecondKeyCommand,
-    request: Request,
-    user: CurrentUser,
-    services: ServicesDep,
-    if_match: IfMatch = None,
-) -> Response:
-    """Key the entry a second time; differences are recorded field by field."""
-    return entry_command(
-        request,
-        services,
-        user,
-        entry_id,
-        command,
-        if_match,
-        lambda v: services.app.second_key_entry(
-            actor=user, entry_id=entry_id, fields=command.fields, expected_version=v
-        ),
-    )
-
-
-@router.post(
-    "/entries/{entry_id}/reconciliation", response_model=EntryPublic, responses=WRITE_RESPONSES
-)
-def reconcile_entry(
-    entry_id: UUID,
-    command: ReconcileCommand,
-    request: Request,
-    user: CurrentUser,
-    services: ServicesDep,
-    if_match: IfMatch = None,
-) -> Response:
-    """Settle discrepancies field by field with the values the book says."""
-    return entry_command(
-        request,
-        services,
-        user,
-        entry_id,
-        command,
-        if_match,
-        lambda v: services.app.reconcile_entry(
-            actor=user, entry_id=entry_id, resolutions=command.resolutions, expected_version=v
-        ),
-    )
-
-
-@router.post(
-    "/entries/{entry_id}/verification", response_model=EntryPublic, responses=WRITE_RESPONSES
-)
-def verify_entry(
-    entry_id: UUID,
-    command: Versioned,
-    request: Request,
-    user: CurrentUser,
-    services: ServicesDep,
-    if_match: IfMatch = None,
-) -> Response:
-    """Verify the entry (four eyes: not by anyone who keyed it)."""
-    return entry_command(
-        request,
-        services,
-        user,
-        entry_id,
-        command,
-        if_match,
-        lambda v: services.app.verify_entry(actor=user, entry_id=entry_id, expected_version=v),
-    )
-
-
-@router.post("/entries/{entry_id}/rejection", response_model=EntryPublic, responses=WRITE_RESPONSES)
-def reject_entry(
-    entry_id: UUID,
-    command: RejectCommand,
-    request: Request,
-    user: CurrentUser,
-    services: ServicesDep,
-    if_match: IfMatch = None,
-) -> Response:
-    """Reject the entry with a reason (back to keying, or a correction undone)."""
-    return entry_command(
-        request,
-        services,
-        user,
-        entry_id,
-        command,
-        if_match,
-        lambda v: services.app.reject_entry(
-            actor=user, entry_id=entry_id, reason=command.reason, expected_version=v
-        ),
-    )
-
-
-@router.post(
-    "/entries/{entry_id}/corrections", response_model=EntryPublic, responses=WRITE_RESPONSES
-)
-def correct_entry(
-    entry_id: UUID,
-    command: CorrectCommand,
-    request: Request,
-    user: CurrentUser,
-    services: ServicesDep,
-    if_match: IfMatch = None,
-) -> Response:
-    """Correct a verified or published entry: a transcription fix, or a cải chính by decision."""
-    return entry_command(
-        request,
-        services,
-        user,
-        entry_id,
-        command,
-        if_match,
-        lambda v: services.app.correct_entry(
-            actor=user,
-            entry_id=entry_id,
-            kind=command.kind,
-            changes=command.changes,
-            reason=command.reason,
-            decision_number=command.decision_number,
-            decision_date=command.decision_date,
-            decision_issuer=command.decision_issuer,
-            expected_version=v,
-        ),
-    )
-
-
-@router.post(
-    "/entries/{entry_id}/publication", response_model=EntryPublic, responses=WRITE_RESPONSES
-)
-def publish_entry(
-    entry_id: UUID,
-    command: Versioned,
-    request: Request,
-    user: CurrentUser,
-    services: ServicesDep,
-    if_match: IfMatch = None,
-) -> Response:
-    """Publish a verified entry to the portal."""
-    return entry_command(
-        request,
-        services,
-        user,
-        entry_id,
-        command,
-        if_match,
-        lambda v: services.app.publish_entry(actor=user, entry_id=entry_id, expected_version=v),
-    )
+for command_route in ENTRY_COMMANDS:
+    _entry_route(*command_route)
