@@ -6,7 +6,7 @@ same queries asked of the read store directly.
    ``RecordHistoryProjection``): envelopes are built in memory, in log order, for catalogued
    books (communes and districts of the admin units CSV), their scanned pages, and each entry's
    ``EntryKeyed`` / ``EntrySecondKeyed`` / ``EntryVerified`` / ``EntryPublished`` — fields drawn
-   like the demo's (infra/demo/names.py: Hà Giang's ethnic groups), normalised and checked by
+   like the demo's (demo/names.py: Hà Giang's ethnic groups), normalised and checked by
    ``validate_fields`` (personal IDs against sex and year of birth). Envelopes carry hashes but
    no signatures: a projection trusts what its runner checked, and signing 5 million events
    would take longer than the benchmark. One ``batch()`` (transaction) per ``--batch`` events.
@@ -68,13 +68,13 @@ from psycopg import sql
 
 from api.portal import RecordFilter
 from bench.upload import BenchError, Server
+from demo.names import NameGenerator, SyntheticPerson
 from domain.entry_fields import validate_fields
 from domain.person_name import fold
 from domain.personal_id import PersonalId
 from domain.record_kind import RecordKind
 from domain.sex import Sex
 from infra.bootstrap import load_admin_units
-from infra.demo.names import NameGenerator, SyntheticPerson
 from infra.http_workers import sockets_held, worker_pids
 from infra.read_store.backend import ReadStoreBackend
 from infra.read_store.history import SqlHistoryView
@@ -95,7 +95,7 @@ FILL_CODE = (
     "infra/read_store/history.py",
     "infra/read_store/database.py",
     "infra/read_store/dialect.py",
-    "infra/demo/names.py",
+    "demo/names.py",
     "domain/entry_fields.py",
     "domain/person_name.py",
 )
@@ -153,7 +153,7 @@ class Book:
 
 class People:
     """Deterministic fields for the entries of one book, drawn like the demo's
-    (infra/demo/load.py) and normalised by ``validate_fields``."""
+    (demo/load.py) and normalised by ``validate_fields``."""
 
     def __init__(self, book: int, per_book: int) -> None:
         self.book = book

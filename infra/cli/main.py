@@ -55,7 +55,7 @@ def init(
 
 
 def _demo_users(container: Container) -> None:
-    from infra.demo.load import create_demo_users
+    from demo.load import create_demo_users
 
     tokens_file = container.settings.home / "demo-tokens.txt"
     if create_demo_users(container.users, tokens_file):
@@ -65,7 +65,7 @@ def _demo_users(container: Container) -> None:
 @app.command()
 def demo() -> None:
     """Load the demo province (Hà Giang) into an empty store."""
-    from infra.demo.load import load_demo
+    from demo.load import load_demo
 
     container = bootstrap(_settings())
     try:
@@ -111,7 +111,7 @@ def serve(
     configured) while the worker processes answer HTTP on the same socket."""
     import uvicorn
 
-    from infra.demo.load import load_demo
+    from demo.load import load_demo
     from infra.web import build_web
 
     settings = _settings()

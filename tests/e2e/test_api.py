@@ -8,9 +8,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from demo.load import load_demo
 from domain.actor import Role
 from infra.bootstrap import bootstrap, init_home
-from infra.demo.load import load_demo
 from infra.settings import Settings
 from infra.web import build_web
 from tests.e2e.server import serve_in_thread

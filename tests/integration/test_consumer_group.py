@@ -14,8 +14,8 @@ from pathlib import Path
 
 from kafka.admin import KafkaAdminClient
 
+from demo.load import load_demo
 from infra.bootstrap import bootstrap, init_home
-from infra.demo.load import load_demo
 from infra.envelope_check import SealedEnvelopes
 from infra.messaging.wiring import build_relay
 from infra.projection_runner import PollingProjectionRunner

@@ -18,13 +18,13 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from PIL import Image
 
+from demo.load import DemoSummary, load_demo
 from digitization.application import Digitisation
 from domain.actor import Actor, Role
 from domain.civil_record import CorrectionKind
 from domain.record_kind import RecordKind
 from infra.blobs.memory import InMemoryBlobStore
 from infra.bootstrap import load_admin_units
-from infra.demo.load import DemoSummary, load_demo
 from infra.read_store.progress import SqlProgressView
 from infra.settings import DEFAULT_ADMIN_UNITS
 from infra.signing.keyring import EventSigner, key_id_of

@@ -9,7 +9,7 @@ from collections import Counter
 
 import pytest
 
-from infra.demo.names import ETHNICITIES, Ethnicity, NameGenerator, SyntheticPerson
+from demo.names import ETHNICITIES, Ethnicity, NameGenerator, SyntheticPerson
 
 SAMPLE = 2_000
 

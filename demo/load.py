@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 from PIL import Image, ImageDraw
 
+from demo.names import NameGenerator, SyntheticPerson
 from digitization.application import Digitisation
 from domain.actor import Actor, Role
 from domain.civil_record import CivilRecord, CorrectionKind
@@ -26,7 +27,6 @@ from domain.personal_id import PersonalId
 from domain.record_kind import RecordKind
 from domain.register import Register
 from domain.sex import Sex
-from infra.demo.names import NameGenerator, SyntheticPerson
 
 
 class UserAdmin(Protocol):
