@@ -9,7 +9,8 @@ from collections import Counter
 
 import pytest
 
-from demo.names import ETHNICITIES, Ethnicity, NameGenerator, SyntheticPerson
+from demo.ethnic_groups import ETHNICITIES, Ethnicity
+from demo.names import NameGenerator, SyntheticPerson
 
 SAMPLE = 2_000
 
