@@ -67,7 +67,8 @@ import psycopg
 from psycopg import sql
 
 from api.portal import RecordFilter
-from bench.upload import BenchError, Server
+from bench.server import Server
+from bench.workspace import BenchError
 from demo.names import NameGenerator, SyntheticPerson
 from domain.entry_fields import validate_fields
 from domain.person_name import fold
