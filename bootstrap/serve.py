@@ -11,7 +11,7 @@ from bootstrap.container import Container, bootstrap, init_home
 from bootstrap.relay import build_relay
 from bootstrap.settings import Settings
 from bootstrap.web import build_web
-from infra.demo.load import create_demo_users, load_demo
+from demo.load import create_demo_users, load_demo
 from infra.messaging.relay import KafkaRelay
 
 Say = Callable[[str], None]

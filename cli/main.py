@@ -53,7 +53,7 @@ def init(
 def demo() -> None:
     """Load the demo province (Hà Giang) into an empty store."""
     from bootstrap.serve import add_demo_users
-    from infra.demo.load import load_demo
+    from demo.load import load_demo
 
     container = bootstrap(settings())
     try:

@@ -20,8 +20,8 @@ import pytest
 from bootstrap.container import Container, bootstrap, init_home
 from bootstrap.settings import Settings
 from bootstrap.web import build_web
+from demo.load import DEMO_USERS, load_demo
 from domain.actor import Role
-from infra.demo.load import DEMO_USERS, load_demo
 from tests.e2e.server import serve_in_thread
 
 USERS: tuple[tuple[str, str, Role, list[str]], ...] = (

@@ -11,8 +11,8 @@ import pytest
 from bootstrap.container import bootstrap, init_home
 from bootstrap.settings import Settings
 from bootstrap.web import build_web
+from demo.load import load_demo
 from domain.actor import Role
-from infra.demo.load import load_demo
 from tests.e2e.server import serve_in_thread
 
 PROBLEM = "application/problem+json"

@@ -12,8 +12,8 @@ import httpx
 from bootstrap.container import Container, bootstrap, init_home
 from bootstrap.settings import Settings
 from bootstrap.web import build_web
+from demo.load import load_demo
 from domain.actor import Role
-from infra.demo.load import load_demo
 from tests.e2e.server import serve_in_thread
 
 WEB_USERS: dict[str, tuple[Role, list[str]]] = {

@@ -17,7 +17,7 @@ from kafka.admin import KafkaAdminClient
 from bootstrap.container import bootstrap, init_home
 from bootstrap.relay import build_relay
 from bootstrap.settings import Settings
-from infra.demo.load import load_demo
+from demo.load import load_demo
 from infra.read_store.backend import ReadStoreBackend
 from infra.read_store.envelope_models import EnvelopeReadModels
 from infra.read_store.log_runner import PollingProjectionRunner

@@ -20,12 +20,12 @@ from PIL import Image
 
 from bootstrap.container import load_admin_units
 from bootstrap.settings import DEFAULT_ADMIN_UNITS
+from demo.load import DemoSummary, load_demo
 from digitization.application import Digitisation
 from domain.actor import Actor, Role
 from domain.civil_record import CorrectionKind
 from domain.record_kind import RecordKind
 from infra.blobs.memory import InMemoryBlobStore
-from infra.demo.load import DemoSummary, load_demo
 from infra.read_store.progress import SqlProgressView
 from infra.signing.keyring import EventSigner, key_id_of
 from infra.store.sealing import SignedSealing

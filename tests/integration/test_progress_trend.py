@@ -13,8 +13,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from demo.load import load_demo
 from digitization.application import Digitisation
-from infra.demo.load import load_demo
 from infra.read_store.progress import SqlProgressView
 from projections.district_progress import (
     TREND_STAGES,

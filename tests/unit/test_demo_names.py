@@ -1,4 +1,4 @@
-"""Tests for the synthetic Hà Giang name generator used by the demo data."""
+"""Tests for the synthetic Hà Giang names and entries the demo, the benchmarks and tests draw."""
 
 from __future__ import annotations
 
@@ -9,7 +9,11 @@ from collections import Counter
 
 import pytest
 
-from infra.demo.names import ETHNICITIES, Ethnicity, NameGenerator, SyntheticPerson
+from demo.entries import DEMO_ID_CHANCES, SUBJECT, EntryFields, PersonalIds
+from demo.ethnic_groups import ETHNICITIES, Ethnicity
+from demo.names import NameGenerator, SyntheticPerson
+from domain.entry_fields import validate_fields
+from domain.record_kind import RecordKind
 
 SAMPLE = 2_000
 
@@ -203,3 +207,45 @@ def test_place_names_look_like_villages() -> None:
     assert all(place.split()[0] in {"Thôn", "Bản"} for place in places)
     assert all(len(place.split()) >= 3 for place in places)
     assert len(set(places)) > 100
+
+
+KINDS = (RecordKind.BIRTH, RecordKind.DEATH, RecordKind.MARRIAGE)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_generated_entries_are_valid(kind: RecordKind) -> None:
+    everyone = PersonalIds({role: lambda born: 0.5 for role in ("child", "mother", "father")})
+    entries = EntryFields.seeded(16, everyone)
+    for _ in range(300):
+        year = entries.rng.randint(1950, 2024)
+        fields = entries.fields(kind, year, "Xã Má Lé")
+        validate_fields(kind, fields)  # names, dates and personal IDs against sex and year
+        assert fields[f"{SUBJECT[kind]}.full_name"]
+        assert fields["registration_date"].endswith(str(year))
+
+
+def test_same_seed_same_entries() -> None:
+    first, second = EntryFields.seeded(17), EntryFields.seeded(17)
+    for kind in KINDS * 50:
+        assert first.fields(kind, 1999, "Xã Má Lé") == second.fields(kind, 1999, "Xã Má Lé")
+
+
+def test_demo_gives_personal_ids_to_children_only() -> None:
+    entries = EntryFields.seeded(18, PersonalIds(DEMO_ID_CHANCES))
+    births = [entries.fields(RecordKind.BIRTH, 2010, "Xã Má Lé") for _ in range(50)]
+    others = [entries.fields(kind, 2010, "Xã Má Lé") for kind in KINDS[1:] * 50]
+    assert all("child.personal_id" in f for f in births)  # born in 2009 or 2010
+    ids = {k for f in births + others for k in f if k.endswith("personal_id")}
+    assert ids == {"child.personal_id"}
+
+
+def test_numbered_subjects_never_share_a_personal_id() -> None:
+    always = {"child": lambda born: 1.0, "mother": lambda born: 1.0}
+    ids: list[str] = []
+    for book in range(3):
+        entries = EntryFields.seeded(book, PersonalIds(always, numbered_from=book * 100))
+        for _ in range(100):
+            fields = entries.fields(RecordKind.BIRTH, 2001, "Xã Má Lé")
+            ids.append(fields["child.personal_id"])
+            assert fields["mother.personal_id"] != fields["child.personal_id"]
+    assert len(set(ids)) == len(ids) == 300

@@ -18,15 +18,14 @@ from typing import Any, Protocol
 
 from PIL import Image, ImageDraw
 
+from demo.entries import DEMO_ID_CHANCES, EntryFields, PersonalIds
+from demo.names import NameGenerator
 from digitization.application import Digitisation
 from domain.actor import Actor, Role
 from domain.civil_record import CivilRecord, CorrectionKind
 from domain.person_name import fold
-from domain.personal_id import PersonalId
 from domain.record_kind import RecordKind
 from domain.register import Register
-from domain.sex import Sex
-from infra.demo.names import NameGenerator, SyntheticPerson
 
 
 class UserAdmin(Protocol):
@@ -73,8 +72,9 @@ class DemoLoader:
         self.app = app
         self.rng = random.Random(seed)
         self.names = NameGenerator(seed)
+        # the loader's own rng draws the fields too: the demo of a seed stays what it was
+        self.entries = EntryFields(self.rng, self.names, PersonalIds(DEMO_ID_CHANCES))
         self.communes_per_district = communes_per_district
-        self.used_ids: set[str] = set()
 
     def load(self) -> DemoSummary:
         self._plan()
@@ -156,85 +156,9 @@ class DemoLoader:
             estimated_entries=count,
         )
 
-    # ----- synthetic fields ---------------------------------------------------------------
-    def _date(self, year: int, *, full_after: int = 1980) -> str:
-        month, day = self.rng.randint(1, 12), self.rng.randint(1, 28)
-        if year < full_after and self.rng.random() < 0.3:
-            return str(year) if self.rng.random() < 0.5 else f"{month:02d}/{year}"
-        return f"{day:02d}/{month:02d}/{year}"
-
-    def _pid(self, sex: str, year: int) -> str | None:
-        if year < 2000 and self.rng.random() < 0.8:
-            return None
-        while True:
-            pid = PersonalId.build(
-                province_code=2, sex=Sex(sex), birth_year=year, serial=self.rng.randint(0, 999_999)
-            ).value
-            if pid not in self.used_ids:
-                self.used_ids.add(pid)
-                return pid
-
-    def _person(self, prefix: str, p: SyntheticPerson, year: int, *, sex: bool) -> dict[str, Any]:
-        fields: dict[str, Any] = {
-            f"{prefix}.full_name": p.full_name,
-            f"{prefix}.birth_date": self._date(year),
-            f"{prefix}.ethnicity": p.ethnicity.name_vi,
-            f"{prefix}.nationality": "Việt Nam",
-        }
-        if sex:
-            fields[f"{prefix}.sex"] = p.sex
-        return fields
-
     def _fields(self, kind: RecordKind, register: Register, commune_name: str) -> dict[str, Any]:
         year = self.rng.randint(register.year_from, register.year_to)
-        place = f"{self.names.place_name()}, {commune_name}"
-        common = {
-            "registration_date": f"{self.rng.randint(1, 28):02d}/{self.rng.randint(2, 12):02d}/{year}",  # noqa: E501
-            "registrar": self.names.person().full_name,
-        }
-        if kind is RecordKind.BIRTH:
-            father, mother = self.names.spouse_pair()
-            child = self.names.child_of(father if self.rng.random() > 0.1 else None, mother)
-            birth_year = year - (0 if self.rng.random() < 0.8 else 1)
-            fields = {
-                "child.full_name": child.full_name,
-                "child.sex": child.sex,
-                "child.birth_date": f"{self.rng.randint(1, 28):02d}/01/{birth_year}",
-                "child.birth_place": place,
-                "child.ethnicity": child.ethnicity.name_vi,
-                "child.nationality": "Việt Nam",
-                "mother.full_name": mother.full_name,
-                "mother.birth_date": str(birth_year - self.rng.randint(18, 38)),
-                "mother.ethnicity": mother.ethnicity.name_vi,
-                "father.full_name": father.full_name,
-                "father.birth_date": str(birth_year - self.rng.randint(20, 45)),
-                "declarant.full_name": father.full_name,
-                "declarant.relationship": "cha",
-            }
-            pid = self._pid(child.sex, birth_year)
-            if pid:
-                fields["child.personal_id"] = pid
-            return {**common, **fields}
-        if kind is RecordKind.DEATH:
-            person = self.names.person()
-            fields = self._person("deceased", person, year - self.rng.randint(40, 90), sex=True)
-            fields.update(
-                {
-                    "deceased.residence": place,
-                    "death.date": f"{self.rng.randint(1, 28):02d}/01/{year}",
-                    "death.place": place,
-                    "death.cause": self.rng.choice(("Già yếu", "Bệnh", "Tai nạn")),
-                }
-            )
-            return {**common, **fields}
-        husband, wife = self.names.spouse_pair()
-        fields = {
-            **self._person("husband", husband, year - self.rng.randint(20, 35), sex=False),
-            **self._person("wife", wife, year - self.rng.randint(18, 30), sex=False),
-            "husband.residence": place,
-            "wife.residence": place,
-        }
-        return {**common, **fields}
+        return self.entries.fields(kind, year, commune_name)
 
     # ----- the workflow -------------------------------------------------------------------
     def _entry(
