@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.civil_record import CorrectionKind
 from domain.record_kind import RecordKind
+from domain.register import MAX_PAGES
+
+# Every integer a client sends has a range, so an out-of-range one is a 422 naming the field
+# before any work (events hold integers within ±2^53 only).
+MAX_ENTRY_NUMBER = 1_000_000
+MAX_VERSION = 1_000_000_000
+FIRST_YEAR, LAST_YEAR = 1800, 2200  # the years a book may cover (domain/register.py)
+Page = Annotated[int, Field(ge=1, le=MAX_PAGES, description="a page of the book")]
+Pages = Annotated[
+    list[Page], Field(min_length=1, max_length=MAX_PAGES, description="the page(s) it lies on")
+]
 
 
 class _Command(BaseModel):
@@ -16,28 +27,33 @@ class _Command(BaseModel):
 
 class Versioned(_Command):
     expected_version: int | None = Field(
-        None, ge=1, description="the version you read; a stale one gets 409 (or send If-Match)"
+        None,
+        ge=1,
+        le=MAX_VERSION,
+        description="the version you read; a stale one gets 409 (or send If-Match)",
     )
 
 
 class CatalogueCommand(_Command):
     commune_code: str = Field(pattern=r"^\d{5}$", examples=["00718"])
     kind: RecordKind
-    year_from: int
-    year_to: int
+    year_from: int = Field(ge=FIRST_YEAR, le=LAST_YEAR)
+    year_to: int = Field(ge=FIRST_YEAR, le=LAST_YEAR)
     book_number: str = Field(examples=["01"])
-    page_count: int
-    estimated_entries: int
+    page_count: int = Field(ge=1, le=MAX_PAGES)
+    estimated_entries: int = Field(ge=0, le=MAX_ENTRY_NUMBER)
 
 
 class KeyCommand(_Command):
-    entry_number: int = Field(description="số: the entry's number in the book")
-    pages: list[int] = Field(min_length=1, description="the page(s) the entry lies on")
+    entry_number: int = Field(
+        ge=1, le=MAX_ENTRY_NUMBER, description="số: the entry's number in the book"
+    )
+    pages: Pages
     fields: dict[str, Any] = Field(description="kind-specific fields, e.g. child.full_name")
 
 
 class RekeyCommand(Versioned):
-    pages: list[int] = Field(min_length=1)
+    pages: Pages
     fields: dict[str, Any]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from api.body_limit import BodyLimit
 from api.deps import Services
 from api.problems import install_problem_handlers
 from api.routes import audit, meta, ops, pages, portal, progress, registers, workflow
@@ -34,4 +35,5 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(ops.router)
     app.include_router(audit.router)
     install_web(app)  # the pages at /ui, assets at /static, /docs
+    app.add_middleware(BodyLimit)  # outermost: a body over its limit is refused as it streams
     return app

@@ -8,6 +8,7 @@ from collections.abc import Callable
 import uvicorn
 
 from bootstrap.container import Container, bootstrap, init_home
+from bootstrap.http_protocol import ProblemHttpToolsProtocol
 from bootstrap.relay import build_relay
 from bootstrap.settings import Settings
 from bootstrap.web import build_web
@@ -54,7 +55,13 @@ def serve(settings: Settings, *, host: str, port: int, workers: int, say: Say) -
     relay = start_relay(container, say) if kafka else None
     try:
         if workers == 1:
-            uvicorn.run(web.api, host=host, port=port, log_level=settings.log_level)
+            uvicorn.run(
+                web.api,
+                host=host,
+                port=port,
+                log_level=settings.log_level,
+                http=ProblemHttpToolsProtocol,
+            )
         else:
             from bootstrap.http_workers import serve_workers
 
@@ -66,6 +73,7 @@ def serve(settings: Settings, *, host: str, port: int, workers: int, say: Say) -
                     host=host,
                     port=port,
                     log_level=settings.log_level,
+                    http=ProblemHttpToolsProtocol,
                 )
                 serve_workers(config, workers)
             finally:

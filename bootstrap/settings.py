@@ -50,6 +50,13 @@ class Settings(BaseSettings):
         "and writes); more threads than cores contend for Python's lock",
     )
     demo: bool = Field(True, description="load the demo into an empty store when serving")
+    idempotency_lease: int = Field(
+        60,
+        ge=1,
+        le=3600,
+        description="seconds an Idempotency-Key's claim holds; a claim whose request died is "
+        "taken over after it",
+    )
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     # scanned pages: a local directory by default, an S3/MinIO bucket when an endpoint is set
     s3_endpoint: str | None = Field(None, description="host:port of MinIO/S3; unset: <home>/scans")

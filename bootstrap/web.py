@@ -9,6 +9,7 @@ views, users and audit are in the databases), so any worker can answer any reque
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -114,7 +115,7 @@ def build_web(
             "current": container.keyring.current_key_id,
         },
         users=container.users,
-        once=Once(container.idempotency),
+        once=Once(container.idempotency, lease=dt.timedelta(seconds=settings.idempotency_lease)),
         progress=cast(ProgressReader, envelope_views["progress"]),
         positions=lambda: Positions(
             log_head=app.recorder.max_notification_id() or 0,

@@ -14,6 +14,7 @@ from domain.access import Permission
 from domain.actor import Actor
 from domain.civil_record import CivilRecord, CorrectionKind
 from domain.errors import DuplicateEntryNumberError
+from domain.register import Register
 
 Change = Callable[[CivilRecord, Actor], None]
 
@@ -30,6 +31,7 @@ class EntryCases(DigitisationService):
     ) -> CivilRecord:
         """Key a new entry of a book; entry numbers are unique within the book."""
         register = self.get_register(register_id, actor=actor, purpose=Permission.KEY)
+        register.check_entry_pages(pages)
         entry = CivilRecord.key(
             actor=self._acting(actor, Permission.KEY).actor,
             register_id=register.id,
@@ -93,6 +95,7 @@ class EntryCases(DigitisationService):
         """Key a rejected entry again."""
 
         def rekey(entry: CivilRecord, by: Actor) -> None:
+            self._load(Register, "register", UUID(str(entry.register_id))).check_entry_pages(pages)
             entry.rekey(actor=by, pages=pages, fields=dict(fields))
 
         return self._change_entry(actor, Permission.KEY, entry_id, expected_version, rekey)

@@ -29,10 +29,11 @@ from digitization.service import MAX_RETRIES, DigitisationService, Principal
 from domain.access import Permission
 from domain.actor import SYSTEM, Actor
 from domain.errors import InvalidValueError
+from domain.numbers import small_number
 from domain.register import Register
 
 PARALLEL_PUTS = 4  # scans of one request stored at once (network-bound, so more than cores)
-_DIGITS = re.compile(r"(\d+)")
+_DIGITS = re.compile(r"([0-9]+)")
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,7 @@ def page_number_from_label(label: str) -> int | None:
     """The last run of digits in the file name's stem: '0012.tif' and 'trang-12.jpg' give 12."""
     stem = label.rsplit("/", 1)[-1].rsplit("\\", 1)[-1].rsplit(".", 1)[0]
     runs = _DIGITS.findall(stem)
-    return int(runs[-1]) if runs else None
+    return small_number(runs[-1]) if runs else None
 
 
 def page_numbers(given: str | None, labels: Sequence[str]) -> list[int]:
@@ -118,9 +119,10 @@ def page_numbers(given: str | None, labels: Sequence[str]) -> list[int]:
     numbers: list[int] = []
     for i, label in enumerate(labels):
         if numbers_given:
-            if not numbers_given[i].isdigit():
+            given_number = small_number(numbers_given[i])
+            if given_number is None:
                 raise InvalidValueError("pages", f"{numbers_given[i]!r} is not a page number")
-            numbers.append(int(numbers_given[i]))
+            numbers.append(given_number)
             continue
         number = page_number_from_label(label)
         if number is None:

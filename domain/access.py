@@ -27,6 +27,7 @@ class Permission(StrEnum):
     CORRECT = "correct"
     PUBLISH = "publish"
     PORTAL_READ = "portal_read"
+    METRICS = "metrics"  # positions and lag as Prometheus metrics
     ADMIN = "admin"
 
 
@@ -51,8 +52,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.PUBLISH,
         }
     ),
-    Role.MANAGER: frozenset({Permission.READ}),
+    Role.MANAGER: frozenset({Permission.READ, Permission.METRICS}),
     Role.PORTAL: frozenset({Permission.PORTAL_READ}),
+    Role.METRICS: frozenset({Permission.METRICS}),
     Role.ADMIN: frozenset(Permission),
     Role.SYSTEM: frozenset(Permission),  # hotich itself: fixity checks, the demo, migrations
 }

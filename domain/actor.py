@@ -16,6 +16,7 @@ class Role(StrEnum):
     VERIFIER = "verifier"
     MANAGER = "manager"
     PORTAL = "portal"
+    METRICS = "metrics"  # a monitoring scraper: reads /metrics, nothing else
     ADMIN = "admin"
     SYSTEM = "system"
 

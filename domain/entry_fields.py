@@ -171,10 +171,8 @@ def _normalise_value(spec: FieldSpec, raw: Any) -> Any:
     if spec.type is FieldType.DATE:
         if isinstance(raw, Mapping):
             return PartialDate.from_json(dict(raw), field=spec.path).to_json()
-        if isinstance(raw, str):
+        if isinstance(raw, str):  # a date as the book wrote it; a number is not one
             return PartialDate.parse(raw, field=spec.path).to_json()
-        if isinstance(raw, int) and not isinstance(raw, bool):
-            return PartialDate.parse(str(raw), field=spec.path).to_json()
         raise InvalidValueError(
             spec.path, "must be a date such as 1987, 1987-03 or 1987-03-12", label_vi=spec.label_vi
         )

@@ -119,6 +119,16 @@ class Register(HotichAggregate):
                 label_vi="trang",
             )
 
+    def check_entry_pages(self, pages: list[int]) -> None:
+        """The pages an entry lies on are pages of this book."""
+        for page in pages:
+            if not isinstance(page, bool) and isinstance(page, int) and page > self.page_count:
+                raise InvalidValueError(
+                    "pages",
+                    f"must be between 1 and the book's {self.page_count} pages",
+                    label_vi="trang",
+                )
+
     def is_new_scan(self, *, page_number: int, sha256: str, rescan_reason: str | None) -> bool:
         """Whether these bytes would be recorded (False: already a page of this book).
 

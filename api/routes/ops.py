@@ -184,8 +184,10 @@ class _PositionsCollector:
 
 
 @router.get("/metrics", response_class=PlainTextResponse)
-def metrics(services: ServicesDep) -> PlainTextResponse:
-    """Prometheus metrics (text format): positions and lag of the relay and the read models."""
+def metrics(user: CurrentUser, services: ServicesDep) -> PlainTextResponse:
+    """Prometheus metrics (text format): positions and lag of the relay and the read models;
+    for a token of the metrics role (a scraper), a manager or an admin."""
+    require(user, Permission.METRICS)
     registry = CollectorRegistry()
     registry.register(_PositionsCollector(_positions(services)))
     return PlainTextResponse(generate_latest(registry), media_type="text/plain; version=0.0.4")

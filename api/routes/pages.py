@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel
@@ -17,10 +18,12 @@ from api.security import CurrentUser
 from api.uploads import received_upload
 from digitization.application import PageUpload, ReceivedScan
 from digitization.errors import NotFoundError
+from digitization.ports import BlobStoreError
 from domain.access import ForbiddenError
 
 router = APIRouter(tags=["scanned pages"])
 VIEW_LINK_TTL = dt.timedelta(minutes=10)
+MAX_EXPIRES = 1 << 40  # seconds since 1970: far past any link's expiry
 
 
 class PageUploadPublic(BaseModel):
@@ -147,17 +150,31 @@ def list_pages(register_id: UUID, user: CurrentUser, services: ServicesDep) -> l
     include_in_schema=True,
     responses={403: {"description": "the link is not valid or has expired"}},
 )
-def view_scan(key: str, expires: int, signature: str, services: ServicesDep) -> StreamingResponse:
+def view_scan(
+    key: str,
+    expires: Annotated[int, Query(ge=0, le=MAX_EXPIRES)],
+    signature: Annotated[str, Query(max_length=200)],
+    services: ServicesDep,
+) -> StreamingResponse:
     """A scanned page by the short-lived link from the page listing (embedded blob store)."""
     blobs = services.app.blobs
     check = getattr(blobs, "check_link", None)
     if blobs is None or check is None or not check(key, expires, signature):
         raise ForbiddenError("the link is not valid or has expired; list the pages again")
-    stored = blobs.stat(key)
+    try:
+        stored = blobs.stat(key)
+    except BlobStoreError:  # a key the store refuses (e.g. outside the scans): as if absent
+        stored = None
     if stored is None:
         raise NotFoundError("scan", key)
+    disposition = "inline" if stored.media_type.startswith("image/") else "attachment"
     return StreamingResponse(
         blobs.read(key),
         media_type=stored.media_type,
-        headers={"Cache-Control": "private, max-age=600", "Content-Length": str(stored.size)},
+        headers={
+            "Cache-Control": "private, max-age=600",
+            "Content-Length": str(stored.size),
+            "Content-Disposition": f'{disposition}; filename="{key.rsplit("/", 1)[-1]}"',
+            "X-Content-Type-Options": "nosniff",
+        },
     )

@@ -22,6 +22,7 @@ from api.security import CurrentUser
 from domain.access import Permission, require_in_district
 from domain.civil_record import EntryStatus
 from domain.errors import InvalidValueError
+from domain.numbers import small_number
 
 router = APIRouter(tags=["registers and entries"])
 
@@ -33,8 +34,11 @@ def _decode_entry_cursor(cursor: str | None) -> tuple[str, int] | None:
     if not cursor:
         return None
     register_id, _, number = cursor.rpartition(":")
+    entry_number = small_number(number)
     try:
-        return str(UUID(register_id)), int(number)
+        if entry_number is None:
+            raise ValueError(number)
+        return str(UUID(register_id)), entry_number
     except ValueError:
         raise InvalidValueError("after", "is not a cursor returned by this endpoint") from None
 

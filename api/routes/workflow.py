@@ -28,6 +28,7 @@ from api.security import CurrentUser
 from domain.access import User
 from domain.civil_record import CivilRecord
 from domain.errors import DomainError, InvalidValueError
+from domain.numbers import small_number
 
 router = APIRouter(tags=["keying and checking"])
 
@@ -47,12 +48,12 @@ WRITE_RESPONSES: dict[int | str, dict[str, object]] = {
 def expected_version(if_match: str | None, body_version: int | None) -> int | None:
     if if_match is None:
         return body_version
-    tag = if_match.strip().removeprefix("W/").strip('"')
-    if not tag.isdigit():
+    tag = small_number(if_match.strip().removeprefix("W/").strip('"'))
+    if tag is None:
         raise InvalidValueError("If-Match", 'must be an entry version in quotes, e.g. "3"')
-    if body_version is not None and body_version != int(tag):
+    if body_version is not None and body_version != tag:
         raise InvalidValueError("expected_version", "differs from If-Match")
-    return int(tag)
+    return tag
 
 
 def entry_response(entry: CivilRecord, status: int = 200) -> JSONResponse:

@@ -12,6 +12,7 @@ from typing import Any
 from digitization.application import Digitisation
 from domain.entry_fields import SCHEMAS, FieldSpec, FieldType
 from domain.errors import InvalidValueError
+from domain.numbers import small_number
 from domain.partial_date import PartialDate
 from domain.record_kind import RecordKind
 from domain.register import Register
@@ -113,15 +114,17 @@ def posted_pages(raw: str) -> list[int]:
     parts = raw.replace(",", " ").split()
     if not parts:
         raise InvalidValueError("pages", "must name at least one page", label_vi="trang")
-    if not all(p.isdigit() for p in parts):
+    numbers = [small_number(p) for p in parts]
+    if None in numbers:
         raise InvalidValueError("pages", "page numbers must be positive integers", label_vi="trang")
-    return [int(p) for p in parts]
+    return [n for n in numbers if n is not None]
 
 
 def posted_number(raw: str) -> int:
-    if not raw.strip().isdigit():
+    number = small_number(raw)
+    if number is None:
         raise InvalidValueError("entry_number", "must be a positive integer", label_vi="số")
-    return int(raw.strip())
+    return number
 
 
 def scan_pages(app: Digitisation, register: Register) -> list[ScanPage]:

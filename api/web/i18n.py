@@ -45,6 +45,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "role.manager": ("quản lý", "manager"),
     "role.portal": ("Cổng DVC", "portal"),
     "role.admin": ("quản trị", "admin"),
+    "role.metrics": ("giám sát", "monitoring"),
     "role.system": ("hệ thống", "system"),
     # sign-in
     "signin.title": ("Đăng nhập", "Sign in"),

@@ -176,6 +176,6 @@ def test_positions_and_metrics_show_every_view_caught_up(client: httpx.Client) -
     assert body["view_lag"] == dict.fromkeys(body["views"], 0)
     assert body["relay_position"] is None  # no Kafka configured: nothing is relayed
     assert body["quarantined"] == 0
-    metrics = httpx.get(str(client.base_url) + "/metrics").text
+    metrics = client.get("/metrics").text
     assert f"hotich_log_head {float(body['log_head'])}" in metrics
     assert 'hotich_view_lag_events{view="portal"} 0.0' in metrics

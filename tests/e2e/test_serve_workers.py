@@ -3,16 +3,12 @@ process's runners, on the embedded default (SQLite, local blobs)."""
 
 from __future__ import annotations
 
-import os
-import signal
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import pytest
@@ -24,10 +20,8 @@ from domain.actor import Role
 from domain.record_kind import RecordKind
 from infra.service_db.portal_audit import SqlPortalAudit
 from projections.portal_audit import AuditFilter
-from tests.e2e.server import free_port
+from tests.e2e.served import hotich_serve
 from tests.e2e.test_portal_http import KEYER, birth, publish
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass
@@ -53,40 +47,10 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         "portal.dvc", name="Cổng DVC", role=Role.PORTAL, districts=["*"], created_by="test"
     )
     token = container.users.issue_token("portal.dvc")
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HOTICH_")}
-    env.update(HOTICH_HOME=str(home), HOTICH_DEMO="false", HOTICH_LOG_LEVEL="warning")
-    log = (home / "serve.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "cli.main", "serve", "--workers", "2", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(
-                f"hotich serve --workers 2 did not start: {(home / 'serve.log').read_text()}"
-            )
-        time.sleep(0.1)
     try:
-        yield Served(url, process, container, token)
+        with hotich_serve(home, "--workers", "2") as (url, process):
+            yield Served(url, process, container, token)
     finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
         container.close()
 
 

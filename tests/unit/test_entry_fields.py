@@ -169,7 +169,6 @@ def test_names_keep_the_tone_mark_placement_they_were_keyed_with() -> None:
         ("1990-03-12", {"year": 1990, "month": 3, "day": 12, "lunar": False}),
         ("3/1990", {"year": 1990, "month": 3, "day": None, "lunar": False}),
         ("1990", {"year": 1990, "month": None, "day": None, "lunar": False}),
-        (1990, {"year": 1990, "month": None, "day": None, "lunar": False}),
         ("15/08/1990 (âm lịch)", {"year": 1990, "month": 8, "day": 15, "lunar": True}),
         (
             {"year": 1990, "month": 3, "day": 12},
@@ -183,6 +182,13 @@ def test_dates_are_normalised_to_their_json_form(raw: Any, expected: dict[str, A
         {**MINIMAL[RecordKind.BIRTH], "child.birth_date": raw, "registration_date": "2000"},
     )
     assert fields["child.birth_date"] == expected
+
+
+@pytest.mark.parametrize("raw", [1990, 12031990, 1990.0, True, ["1990"]])
+def test_a_date_comes_as_the_book_wrote_it_never_as_a_number(raw: Any) -> None:
+    with pytest.raises(InvalidValueError) as refused:
+        validate_fields(RecordKind.BIRTH, {**MINIMAL[RecordKind.BIRTH], "child.birth_date": raw})
+    assert refused.value.field == "child.birth_date"
 
 
 @pytest.mark.parametrize(("raw", "code"), [("Nam", "male"), ("nữ", "female"), ("F", "female")])

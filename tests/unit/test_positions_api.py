@@ -21,11 +21,15 @@ MANAGER = User("manager.tinh", "Quản lý tỉnh", Role.MANAGER, frozenset({"*"
 TOPIC = "hotich.events.v1"
 GROUP = "hotich-projections"
 TOKEN = "manager-token"
+SCRAPER = User("prometheus", "Prometheus", Role.METRICS, frozenset({"*"}))
+SCRAPER_TOKEN = "scraper-token"
+PORTAL_TOKEN = "portal-token"
 
 
 class FixedUsers:
     def authenticate(self, token: str) -> User | None:
-        return MANAGER if token == TOKEN else None
+        portal = User("portal.dvc", "Cổng DVC", Role.PORTAL, frozenset({"*"}))
+        return {TOKEN: MANAGER, SCRAPER_TOKEN: SCRAPER, PORTAL_TOKEN: portal}.get(token)
 
 
 class FixedConsumerLag:
@@ -184,7 +188,14 @@ def test_metrics_give_lag_and_end_offset_per_partition_and_event_counters(
     assert metrics[("hotich_events_quarantined_total", ())] == 2
 
 
-def test_positions_need_a_token_but_metrics_do_not() -> None:
+def test_positions_and_metrics_need_a_token() -> None:
     api = api_for(FixedConsumerLag(behind()))
     assert get(api, "/positions", token="").status_code == 401
-    assert get(api, "/metrics", token="").status_code == 200
+    assert get(api, "/metrics", token="").status_code == 401
+
+
+def test_a_scraper_token_reads_the_metrics_and_nothing_else() -> None:
+    api = api_for(FixedConsumerLag(behind()))
+    assert get(api, "/metrics", token=SCRAPER_TOKEN).status_code == 200
+    assert get(api, "/positions", token=SCRAPER_TOKEN).status_code == 403
+    assert get(api, "/metrics", token=PORTAL_TOKEN).status_code == 403

@@ -29,6 +29,7 @@ from digitization.errors import NotFoundError
 from digitization.media import ScanTooLargeError, UnsupportedScanError
 from domain.access import ForbiddenError, Permission, User
 from domain.errors import DomainError, InvalidValueError
+from domain.numbers import small_number
 from domain.register import Register
 
 router = APIRouter()
@@ -140,7 +141,7 @@ def _key_page(
         fields=form_fields(register.kind, values),
         number=number,
         pages=pages,
-        start_page=int(pages.split()[0]) if pages.split() and pages.split()[0].isdigit() else 1,
+        start_page=small_number((pages.split() or [""])[0]) or 1,
         scans=scan_pages(services.app, register),
         error=t.error(error) if error else None,
         error_field=error.field if isinstance(error, InvalidValueError) else None,

@@ -28,6 +28,7 @@ from domain.access import Permission, User
 from domain.civil_record import VERIFIABLE, CivilRecord, EntryStatus
 from domain.entry_fields import SCHEMAS
 from domain.errors import DomainError, InvalidValueError
+from domain.numbers import small_number
 
 router = APIRouter()
 
@@ -150,7 +151,7 @@ async def _act(
     check_csrf(request, form.get("csrf_token"))
     entry = services.app.get_entry(entry_id, actor=user, purpose=permission)
     version = form.get("expected_version", "")
-    expected = int(version) if version.isdigit() else None
+    expected = small_number(version)
     try:
         run(entry, form, expected)
     except DomainError as e:
