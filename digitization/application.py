@@ -186,7 +186,7 @@ class Digitisation(Application[UUID]):
             estimated_entries=estimated_entries,
         )
         if register.id in self.repository:
-            raise DuplicateRegisterError(
+            raise DuplicateRegisterError.legacy(
                 "register_unique",
                 f"book {book_number} ({kind.value}, {year_from}) of commune "
                 f"{commune.code} is already catalogued as {register.id}",
@@ -194,7 +194,7 @@ class Digitisation(Application[UUID]):
         try:
             self.save(register)
         except IntegrityError:
-            raise DuplicateRegisterError(
+            raise DuplicateRegisterError.legacy(
                 "register_unique",
                 f"book {book_number} of commune {commune.code} is already catalogued",
             ) from None
@@ -376,7 +376,7 @@ class Digitisation(Application[UUID]):
             pages=pages,
             fields=dict(fields),
         )
-        duplicate = DuplicateEntryNumberError(
+        duplicate = DuplicateEntryNumberError.legacy(
             "entry_number_unique",
             f"entry_number (số): {entry_number} is already keyed in book {register.book_number} "
             f"(register {register.id})",

@@ -37,9 +37,9 @@ def _utc(text: str | None, field: str) -> dt.datetime | None:
         moment = dt.datetime.fromisoformat(text)
         return (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).astimezone(dt.UTC)
     except ValueError:
-        raise InvalidValueError(field, "must be an ISO 8601 date or time") from None
+        raise InvalidValueError.legacy(field, "must be an ISO 8601 date or time") from None
     except OverflowError:
-        raise InvalidValueError(
+        raise InvalidValueError.legacy(
             field, "must be a time between the years 1 and 9999 in UTC"
         ) from None
 
@@ -72,7 +72,7 @@ def list_portal_reads(
         actor=actor, since=_utc(since, "since"), until=_utc(until, "until"), record=record
     )
     if where.since and where.until and where.until <= where.since:
-        raise InvalidValueError("until", "must be later than since")
+        raise InvalidValueError.legacy("until", "must be later than since")
     digest = fingerprint(vars(where))
     after = AuditKey(*decode_cursor(cursor, digest, (str, str))) if cursor else None
     found = services.portal_audit.list_reads(where, after=after, limit=limit + 1)

@@ -57,25 +57,25 @@ class PagePublic(BaseModel):
 def _page_numbers(form: ReceivedForm) -> list[int]:
     given = [p for value in form.fields.get("pages", []) for p in value.replace(",", " ").split()]
     if given and len(given) != len(form.files):
-        raise InvalidValueError(
+        raise InvalidValueError.legacy(
             "pages", f"gives {len(given)} page numbers for {len(form.files)} files"
         )
     numbers: list[int] = []
     for i, received in enumerate(form.files):
         if given:
             if not given[i].isdigit():
-                raise InvalidValueError("pages", f"{given[i]!r} is not a page number")
+                raise InvalidValueError.legacy("pages", f"{given[i]!r} is not a page number")
             numbers.append(int(given[i]))
             continue
         number = page_number_from_label(received.label)
         if number is None:
-            raise InvalidValueError(
+            raise InvalidValueError.legacy(
                 "pages",
                 f"file {received.label!r}: give page numbers, or name files by page (0012.tif)",
             )
         numbers.append(number)
     if len(set(numbers)) != len(numbers):
-        raise InvalidValueError("pages", "names the same page twice in one upload")
+        raise InvalidValueError.legacy("pages", "names the same page twice in one upload")
     return numbers
 
 

@@ -259,10 +259,14 @@ def search_by_name(
     portal, history, audit = _portal(services)
     folded = fold(q)
     if not any(c.isalnum() for c in folded):
-        raise InvalidValueError("q", "must contain a letter or a digit", label_vi="họ và tên")
+        raise InvalidValueError.legacy(
+            "q", "must contain a letter or a digit", label_vi="họ và tên"
+        )
     born = PartialDate.parse(birth_date, field="birth_date") if birth_date else None
     if born is not None and birth_year is not None and born.year != birth_year:
-        raise InvalidValueError("birth_year", f"must equal the year of birth_date ({born.year})")
+        raise InvalidValueError.legacy(
+            "birth_year", f"must equal the year of birth_date ({born.year})"
+        )
     where = RecordFilter(
         birth_year=born.year if born is not None else birth_year,
         birth_month=born.month if born is not None else None,

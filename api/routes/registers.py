@@ -35,7 +35,9 @@ def _decode_entry_cursor(cursor: str | None) -> tuple[str, int] | None:
     try:
         return str(UUID(register_id)), int(number)
     except ValueError:
-        raise InvalidValueError("after", "is not a cursor returned by this endpoint") from None
+        raise InvalidValueError.legacy(
+            "after", "is not a cursor returned by this endpoint"
+        ) from None
 
 
 @router.get("/districts", response_model=list[DistrictPublic])

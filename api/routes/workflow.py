@@ -48,9 +48,9 @@ def expected_version(if_match: str | None, body_version: int | None) -> int | No
         return body_version
     tag = if_match.strip().removeprefix("W/").strip('"')
     if not tag.isdigit():
-        raise InvalidValueError("If-Match", 'must be an entry version in quotes, e.g. "3"')
+        raise InvalidValueError.legacy("If-Match", 'must be an entry version in quotes, e.g. "3"')
     if body_version is not None and body_version != int(tag):
-        raise InvalidValueError("expected_version", "differs from If-Match")
+        raise InvalidValueError.legacy("expected_version", "differs from If-Match")
     return int(tag)
 
 

@@ -112,15 +112,17 @@ def posted_pages(raw: str) -> list[int]:
     """ "12" or "12 13" or "12,13" -> [12, 13]; refused with the field named."""
     parts = raw.replace(",", " ").split()
     if not parts:
-        raise InvalidValueError("pages", "must name at least one page", label_vi="trang")
+        raise InvalidValueError.legacy("pages", "must name at least one page", label_vi="trang")
     if not all(p.isdigit() for p in parts):
-        raise InvalidValueError("pages", "page numbers must be positive integers", label_vi="trang")
+        raise InvalidValueError.legacy(
+            "pages", "page numbers must be positive integers", label_vi="trang"
+        )
     return [int(p) for p in parts]
 
 
 def posted_number(raw: str) -> int:
     if not raw.strip().isdigit():
-        raise InvalidValueError("entry_number", "must be a positive integer", label_vi="số")
+        raise InvalidValueError.legacy("entry_number", "must be a positive integer", label_vi="số")
     return int(raw.strip())
 
 

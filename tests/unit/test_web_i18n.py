@@ -11,6 +11,7 @@ from domain.civil_record import EntryStatus
 from domain.entry_fields import SCHEMAS, validate_fields
 from domain.errors import InvalidValueError, NotAllowedError
 from domain.record_kind import RecordKind
+from domain.rules import Code
 from projections.district_progress import PlanStatus
 
 VI, EN = Translator("vi"), Translator("en")
@@ -89,10 +90,10 @@ def test_a_refused_field_is_named_with_its_rule_in_vietnamese(
 
 
 def test_workflow_refusals_are_translated() -> None:
-    four_eyes = NotAllowedError("four_eyes", "x keyed, second-keyed or corrected this entry")
+    four_eyes = NotAllowedError(Code.FOUR_EYES, actor="x", action="verify")
     assert VI.error(four_eyes).startswith("Không được tự kiểm tra")
     assert "reload" in EN.error(VersionConflictError("entry", "e", 3, 4))
-    unknown = InvalidValueError("x", "a rule nobody translated")
+    unknown = InvalidValueError.legacy("x", "a rule nobody translated")
     assert "a rule nobody translated" in VI.error(unknown)
 
 
