@@ -16,7 +16,7 @@ from api.portal import HistoriesReader, PortalQueries
 from api.security import UserStore
 from digitization.application import Digitisation
 from projections.catalogue import EntryRow, RegisterRow
-from projections.district_progress import DistrictProgress, ProvinceProgress
+from projections.progress_assessment import DistrictProgress, ProvinceProgress
 
 
 class CatalogueReader(Protocol):
