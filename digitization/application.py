@@ -32,6 +32,7 @@ from domain.errors import DuplicateEntryNumberError, DuplicateRegisterError
 from domain.plan import DigitisationPlan
 from domain.record_kind import RecordKind
 from domain.register import Register
+from domain.rules import Code
 
 A = TypeVar("A", Register, CivilRecord, DigitisationPlan)
 MAX_RETRIES = 5
@@ -376,10 +377,11 @@ class Digitisation(Application[UUID]):
             pages=pages,
             fields=dict(fields),
         )
-        duplicate = DuplicateEntryNumberError.legacy(
-            "entry_number_unique",
-            f"entry_number (số): {entry_number} is already keyed in book {register.book_number} "
-            f"(register {register.id})",
+        duplicate = DuplicateEntryNumberError(
+            Code.ENTRY_NUMBER_UNIQUE,
+            number=entry_number,
+            book=register.book_number,
+            register=str(register.id),
         )
         if entry.id in self.repository:
             raise duplicate
