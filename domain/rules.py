@@ -12,8 +12,8 @@ its own words (:class:`Term`: a field path shown as its label, an entry status b
 :func:`render` hands those to the caller's ``name`` function, and shows them as they are
 without one (the English text is made that way).
 
-An unknown code, or parameters other than the rule's, is a programming error (ValueError,
-TypeError), never a message.
+An unknown code is a programming error (ValueError), and so are parameters other than the
+rule's when an error is built (TypeError, from :func:`check_params`): never a message.
 """
 
 from __future__ import annotations

@@ -169,14 +169,12 @@ class Translator:
             return self("err.not_found", what=error.what)
         if isinstance(error, VersionConflictError):
             return self("err.version")
-        if isinstance(error, RuleViolationError) and error.code != Code.LEGACY_TEXT:
-            text = self.rule(error.code, error.params)
-            return (
-                self("err.page_conflict", detail=text)
-                if isinstance(error, PageConflictError)
-                else text
-            )
-        return self("err.other", detail=error.message)
+        if not isinstance(error, RuleViolationError) or error.code == Code.LEGACY_TEXT:
+            return self("err.other", detail=error.message)
+        text = self.rule(error.code, error.params)
+        return (
+            self("err.page_conflict", detail=text) if isinstance(error, PageConflictError) else text
+        )
 
     def _vietnamese(self, term: Term, value: str) -> str:
         """A rule's parameter that names something, by its Vietnamese name."""
