@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from domain.errors import InvalidValueError
+from domain.rules import Code
 
 FIELD = "cursor"
 
@@ -43,15 +44,13 @@ def decode_cursor(cursor: str, query_fingerprint: str, types: Sequence[type]) ->
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         values = json.loads(raw)
     except (binascii.Error, ValueError) as e:
-        raise InvalidValueError(FIELD, "is not a cursor this API gave out") from e
+        raise InvalidValueError(FIELD, Code.CURSOR_UNKNOWN) from e
     if (
         not isinstance(values, list)
         or len(values) != len(types) + 1
         or not all(_is(v, t) for v, t in zip(values[1:], types, strict=True))
     ):
-        raise InvalidValueError(FIELD, "is not a cursor this API gave out")
+        raise InvalidValueError(FIELD, Code.CURSOR_UNKNOWN)
     if values[0] != query_fingerprint:
-        raise InvalidValueError(
-            FIELD, "belongs to another query: send the same parameters as the first page"
-        )
+        raise InvalidValueError(FIELD, Code.CURSOR_OTHER_QUERY)
     return values[1:]

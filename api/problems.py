@@ -1,7 +1,12 @@
-"""Errors as RFC 9457 problem details (application/problem+json), mapped in one place."""
+"""Errors as RFC 9457 problem details (application/problem+json), mapped in one place.
+
+A refusal names its rule three ways: ``rule`` (the English text of a broken value, or the code
+of a workflow rule, as the API has always given it), and ``code`` with ``params``, the rule's
+code in :mod:`domain.rules` and its parameters, from which clients can word it themselves."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -13,7 +18,7 @@ from starlette.routing import Match
 from api.security import AuthenticationError
 from api.uploads import UploadFormError
 from digitization.errors import NotFoundError, VersionConflictError
-from digitization.media import ScanTooLargeError, UnsupportedScanError
+from digitization.media import ScanError, ScanTooLargeError, UnsupportedScanError
 from domain.access import ForbiddenError
 from domain.errors import (
     DomainError,
@@ -39,14 +44,36 @@ def domain_problem(exc: DomainError) -> JSONResponse:
     return _domain_error(None, exc)
 
 
+def _json_safe(value: object) -> Any:
+    """A rule's parameter as JSON: text, numbers, booleans and null as they are, lists and
+    mappings item by item, anything else (an id, a date) as its text."""
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, str):
+        return str(value)  # a code or another str enum: its plain text
+    if isinstance(value, list | tuple):
+        return [_json_safe(item) for item in value]
+    if isinstance(value, Mapping):
+        return {str(key): _json_safe(item) for key, item in value.items()}
+    return str(value)
+
+
+def rule_code(
+    exc: InvalidValueError | RuleViolationError | ScanError | UploadFormError,
+) -> dict[str, Any]:
+    """``code`` and ``params`` of the refusal, as JSON."""
+    return {"code": str(exc.code), "params": _json_safe(exc.params)}
+
+
 def _domain_error(_: Request | None, exc: Exception) -> JSONResponse:
     if isinstance(exc, InvalidValueError):
+        item = {"field": exc.field, "rule": exc.rule, "label_vi": exc.label_vi}
         return problem(
             422,
             "Invalid value",
             exc.message,
             "invalid-value",
-            errors=[{"field": exc.field, "rule": exc.rule, "label_vi": exc.label_vi}],
+            errors=[{**item, **rule_code(exc)}],
         )
     if isinstance(exc, NotFoundError):
         return problem(404, "Not found", exc.message, "not-found")
@@ -59,14 +86,15 @@ def _domain_error(_: Request | None, exc: Exception) -> JSONResponse:
             expected_version=exc.expected,
             current_version=exc.actual,
         )
-    if isinstance(exc, DuplicateEntryNumberError | DuplicateRegisterError):
-        return problem(409, "Already exists", exc.message, "already-exists", rule=exc.rule)
-    if isinstance(exc, ForbiddenError):
-        return problem(403, "Forbidden", exc.message, "forbidden")
-    if isinstance(exc, NotAllowedError):
-        return problem(403, "Not allowed", exc.message, "not-allowed", rule=exc.rule)
     if isinstance(exc, RuleViolationError):
-        return problem(409, "Rule violated", exc.message, "rule-violated", rule=exc.rule)
+        broken = {"rule": exc.rule, **rule_code(exc)}
+        if isinstance(exc, ForbiddenError):
+            return problem(403, "Forbidden", exc.message, "forbidden")
+        if isinstance(exc, DuplicateEntryNumberError | DuplicateRegisterError):
+            return problem(409, "Already exists", exc.message, "already-exists", **broken)
+        if isinstance(exc, NotAllowedError):
+            return problem(403, "Not allowed", exc.message, "not-allowed", **broken)
+        return problem(409, "Rule violated", exc.message, "rule-violated", **broken)
     assert isinstance(exc, DomainError)
     return problem(400, "Bad request", exc.message, "bad-request")
 
@@ -89,21 +117,15 @@ def _audit_unavailable(_: Request, exc: Exception) -> JSONResponse:
 
 
 def _scan_error(_: Request, exc: Exception) -> JSONResponse:
-    field, rule = getattr(exc, "field", "file"), getattr(exc, "rule", str(exc))
+    assert isinstance(exc, ScanError)
+    field, rule = exc.field, exc.rule
+    errors = [{"field": field, "rule": rule, **rule_code(exc)}]
     if isinstance(exc, ScanTooLargeError):
         return problem(
-            413,
-            "Payload too large",
-            f"{field}: {rule}",
-            "payload-too-large",
-            errors=[{"field": field, "rule": rule}],
+            413, "Payload too large", f"{field}: {rule}", "payload-too-large", errors=errors
         )
     return problem(
-        415,
-        "Unsupported media type",
-        f"{field}: {rule}",
-        "unsupported-media-type",
-        errors=[{"field": field, "rule": rule}],
+        415, "Unsupported media type", f"{field}: {rule}", "unsupported-media-type", errors=errors
     )
 
 
@@ -114,7 +136,7 @@ def _form_error(_: Request, exc: Exception) -> JSONResponse:
         "Invalid upload",
         str(exc),
         "invalid-upload",
-        errors=[{"field": exc.field, "rule": exc.rule}],
+        errors=[{"field": exc.field, "rule": exc.rule, **rule_code(exc)}],
     )
 
 
@@ -158,9 +180,16 @@ def _allowed_methods(request: Request) -> set[str]:
     }
 
 
+_CODE = {"type": "string", "description": "the rule's code (one of domain.rules.Code)"}
+_PARAMS = {
+    "type": "object",
+    "additionalProperties": True,
+    "description": "the rule's parameters by name, to word it from `code` in any language",
+}
 PROBLEM_SCHEMA: dict[str, Any] = {
     "title": "Problem",
-    "description": "RFC 9457 problem details; `errors` names each field and the rule it broke",
+    "description": "RFC 9457 problem details; `errors` names each field and the rule it broke; "
+    "a refused workflow command names its rule in `rule`, `code` and `params`",
     "type": "object",
     "required": ["type", "title", "status", "detail"],
     "properties": {
@@ -168,12 +197,24 @@ PROBLEM_SCHEMA: dict[str, Any] = {
         "title": {"type": "string"},
         "status": {"type": "integer", "minimum": 400, "maximum": 599},
         "detail": {"type": "string"},
+        "rule": {"type": "string", "description": "the workflow rule broken, e.g. four_eyes"},
+        "code": _CODE,
+        "params": _PARAMS,
         "errors": {
             "type": "array",
             "items": {
                 "type": "object",
                 "required": ["field", "rule"],
-                "properties": {"field": {"type": "string"}, "rule": {"type": "string"}},
+                "properties": {
+                    "field": {"type": "string"},
+                    "rule": {"type": "string", "description": "the rule broken, in English"},
+                    "label_vi": {
+                        "anyOf": [{"type": "string"}, {"type": "null"}],
+                        "description": "the field's Vietnamese label",
+                    },
+                    "code": _CODE,
+                    "params": _PARAMS,
+                },
             },
         },
     },

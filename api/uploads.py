@@ -22,6 +22,7 @@ from python_multipart.multipart import parse_options_header
 from digitization.application import Digitisation, ReceivedScan
 from digitization.media import HashingWriter, ScanTooLargeError, UnsupportedScanError
 from domain.access import Permission, User
+from domain.rules import Code, render
 
 MAX_FIELD_BYTES = 64 * 1024
 MAX_FILES = 200
@@ -30,10 +31,12 @@ MAX_FILES = 200
 class UploadFormError(ValueError):
     """The request is not a usable multipart form (HTTP 422)."""
 
-    def __init__(self, field: str, rule: str) -> None:
+    def __init__(self, field: str, code: Code, /, **params: object) -> None:
         self.field = field
-        self.rule = rule
-        super().__init__(f"{field}: {rule}")
+        self.code = code
+        self.params = params
+        self.rule = render(code, params)
+        super().__init__(f"{field}: {self.rule}")
 
 
 @dataclass
@@ -71,7 +74,7 @@ async def receive_form(
     content_type, params = parse_options_header(request.headers.get("content-type", ""))
     boundary = params.get(b"boundary")
     if content_type != b"multipart/form-data" or not boundary:
-        raise UploadFormError("content-type", "must be multipart/form-data with a boundary")
+        raise UploadFormError("content-type", Code.MULTIPART_REQUIRED)
     form = ReceivedForm()
     state: dict[str, object] = {}
     header_field = bytearray()
@@ -100,7 +103,7 @@ async def receive_form(
         state["name"] = name
         if filename is not None:
             if len(form.files) >= max_files:
-                raise UploadFormError("files", f"at most {max_files} files per request")
+                raise UploadFormError("files", Code.TOO_MANY_FILES, limit=max_files)
             label = filename.decode("utf-8", "replace")[:200]
             writer = HashingWriter(directory, max_bytes=max_bytes, field=f"files[{label}]")
             form.files.append(ReceivedFile(form_field=name, label=label, writer=writer))
@@ -118,7 +121,7 @@ async def receive_form(
         value.extend(data[start:end])
         if len(value) > MAX_FIELD_BYTES:
             raise UploadFormError(
-                str(state["name"]), f"a form field is at most {MAX_FIELD_BYTES} bytes"
+                str(state["name"]), Code.FORM_FIELD_TOO_LARGE, limit=MAX_FIELD_BYTES
             )
 
     def on_part_end() -> None:
@@ -151,7 +154,7 @@ async def receive_form(
         raise
     except Exception as e:
         form.discard()
-        raise UploadFormError("body", f"is not a valid multipart form ({e})") from e
+        raise UploadFormError("body", Code.MULTIPART_INVALID, error=str(e)) from e
     return form
 
 

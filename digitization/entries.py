@@ -15,6 +15,7 @@ from domain.actor import Actor
 from domain.civil_record import CivilRecord, CorrectionKind
 from domain.errors import DuplicateEntryNumberError
 from domain.register import Register
+from domain.rules import Code
 
 Change = Callable[[CivilRecord, Actor], None]
 
@@ -43,9 +44,10 @@ class EntryCases(DigitisationService):
             fields=dict(fields),
         )
         duplicate = DuplicateEntryNumberError(
-            "entry_number_unique",
-            f"entry_number (số): {entry_number} is already keyed in book {register.book_number} "
-            f"(register {register.id})",
+            Code.ENTRY_NUMBER_UNIQUE,
+            number=entry_number,
+            book=register.book_number,
+            register=str(register.id),
         )
         if entry.id in self.repository:
             raise duplicate

@@ -36,6 +36,8 @@ from typing import BinaryIO, Final
 
 from PIL import ImageFile, JpegImagePlugin, PngImagePlugin, TiffImagePlugin
 
+from domain.rules import Code, render
+
 __all__ = [
     "HashingWriter",
     "ScanError",
@@ -99,12 +101,15 @@ class ScanInfo:
 
 
 class ScanError(ValueError):
-    """Base of the refusals of an uploaded scan; names the field and the rule."""
+    """Base of the refusals of an uploaded scan; names the field, the rule's code and its
+    parameters (``rule``: its English words)."""
 
-    def __init__(self, field: str, rule: str) -> None:
+    def __init__(self, field: str, code: Code, /, **params: object) -> None:
         self.field = field
-        self.rule = rule
-        super().__init__(f"{field}: {rule}")
+        self.code = code
+        self.params = params
+        self.rule = render(code, params)
+        super().__init__(f"{field}: {self.rule}")
 
 
 class UnsupportedScanError(ScanError):
@@ -114,9 +119,9 @@ class UnsupportedScanError(ScanError):
 class ScanTooLargeError(ScanError):
     """The scan has too many bytes or pixels (maps to HTTP 413); ``limit`` is the limit."""
 
-    def __init__(self, field: str, rule: str, limit: int) -> None:
+    def __init__(self, field: str, code: Code, /, *, limit: int, **params: object) -> None:
         self.limit = limit
-        super().__init__(field, rule)
+        super().__init__(field, code, limit=limit, **params)
 
 
 # --- signatures -----------------------------------------------------------------------------
@@ -132,8 +137,6 @@ _SIGNATURES: Final[tuple[tuple[bytes, ScanFormat], ...]] = (
     (b"MM\x00+", ScanFormat.TIFF),  # BigTIFF, big-endian
     (b"%PDF-", ScanFormat.PDF),
 )
-
-_NOT_ACCEPTED: Final = "content is not JPEG, PNG, TIFF or PDF (the file name is not used)"
 
 
 def sniff_format(head: bytes) -> ScanFormat | None:
@@ -191,10 +194,10 @@ def inspect_scan(path: Path, *, max_pixels: int, field: str = "file") -> ScanInf
     with path.open("rb") as handle:
         head = handle.read(_HEAD_SIZE)
         if not head:
-            raise UnsupportedScanError(field, "the file is empty")
+            raise UnsupportedScanError(field, Code.SCAN_EMPTY)
         scan_format = sniff_format(head)
         if scan_format is None:
-            raise UnsupportedScanError(field, _NOT_ACCEPTED)
+            raise UnsupportedScanError(field, Code.SCAN_NOT_ACCEPTED)
         handle.seek(0)
         if scan_format is ScanFormat.PDF:
             return _inspect_pdf(handle, field=field)
@@ -210,11 +213,13 @@ def _inspect_image(
         image = _IMAGE_OPENERS[scan_format](handle)
     except _HEADER_ERRORS as error:
         raise UnsupportedScanError(
-            field, f"the {name} header is damaged or truncated ({str(error).strip()})"
+            field, Code.SCAN_HEADER_DAMAGED, format=name, error=str(error).strip()
         ) from error
     with image:
         if image.format != name:  # the plugins check their own signature; belt and braces
-            raise UnsupportedScanError(field, f"content is {image.format}, not {name}")
+            raise UnsupportedScanError(
+                field, Code.SCAN_FORMAT_MISMATCH, found=image.format, expected=name
+            )
         try:
             if isinstance(image, TiffImagePlugin.TiffImageFile):
                 sizes = _page_sizes(image)
@@ -222,17 +227,20 @@ def _inspect_image(
                 sizes = [image.size]
         except _HEADER_ERRORS as error:
             raise UnsupportedScanError(
-                field, f"the {name} header is damaged or truncated ({str(error).strip()})"
+                field, Code.SCAN_HEADER_DAMAGED, format=name, error=str(error).strip()
             ) from error
     for page, (width, height) in enumerate(sizes, start=1):
         if width <= 0 or height <= 0:
-            raise UnsupportedScanError(field, f"the image has no pixels ({width} x {height})")
+            raise UnsupportedScanError(field, Code.SCAN_NO_PIXELS, width=width, height=height)
         if width * height > max_pixels:
-            where = f"page {page} is " if len(sizes) > 1 else ""
+            pages = {"page": page} if len(sizes) > 1 else {}
             raise ScanTooLargeError(
                 field,
-                f"{where}{width} x {height} pixels exceeds the limit of {max_pixels}",
+                Code.SCAN_PAGE_TOO_MANY_PIXELS if pages else Code.SCAN_TOO_MANY_PIXELS,
                 limit=max_pixels,
+                width=width,
+                height=height,
+                **pages,
             )
     width, height = sizes[0]
     return ScanInfo(format=scan_format, width=width, height=height, frames=len(sizes))
@@ -266,13 +274,11 @@ _PDF_OVERLAP: Final = 64  # longer than any match plus its look-ahead byte
 def _inspect_pdf(handle: BinaryIO, *, field: str) -> ScanInfo:
     """Check the version line and the end marker of a PDF and count its pages roughly."""
     if _PDF_VERSION.match(handle.read(_HEAD_SIZE)) is None:
-        raise UnsupportedScanError(field, "the PDF header is not %PDF-1.x or %PDF-2.x")
+        raise UnsupportedScanError(field, Code.PDF_HEADER)
     size = handle.seek(0, os.SEEK_END)
     handle.seek(max(0, size - _PDF_TAIL))
     if _PDF_EOF not in handle.read(_PDF_TAIL):
-        raise UnsupportedScanError(
-            field, "the PDF is truncated (no %%EOF marker within its last 2 KiB)"
-        )
+        raise UnsupportedScanError(field, Code.PDF_TRUNCATED)
     handle.seek(0)
     return ScanInfo(format=ScanFormat.PDF, width=None, height=None, frames=_count_pages(handle))
 
@@ -358,7 +364,7 @@ class HashingWriter:
             self.discard()
             raise ScanTooLargeError(
                 self._field,
-                f"the upload exceeds the limit of {self._max_bytes} bytes",
+                Code.UPLOAD_TOO_LARGE,
                 limit=self._max_bytes,
             )
         self._file.write(chunk)

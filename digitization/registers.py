@@ -13,6 +13,7 @@ from domain.access import Permission, require_in_district
 from domain.errors import DuplicateRegisterError
 from domain.record_kind import RecordKind
 from domain.register import Register
+from domain.rules import Code
 
 
 class RegisterCases(DigitisationService):
@@ -44,19 +45,20 @@ class RegisterCases(DigitisationService):
             page_count=page_count,
             estimated_entries=estimated_entries,
         )
+        duplicate = DuplicateRegisterError(
+            Code.REGISTER_UNIQUE,
+            book=book_number,
+            kind=kind.value,
+            year=year_from,
+            commune=commune.code,
+            register=str(register.id),
+        )
         if register.id in self.repository:
-            raise DuplicateRegisterError(
-                "register_unique",
-                f"book {book_number} ({kind.value}, {year_from}) of commune "
-                f"{commune.code} is already catalogued as {register.id}",
-            )
+            raise duplicate
         try:
             self.save(register)
         except IntegrityError:
-            raise DuplicateRegisterError(
-                "register_unique",
-                f"book {book_number} of commune {commune.code} is already catalogued",
-            ) from None
+            raise duplicate from None
         return register
 
     def register_ids(self, batch: int = 1000) -> Iterator[UUID]:

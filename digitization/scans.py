@@ -31,6 +31,7 @@ from domain.actor import SYSTEM, Actor
 from domain.errors import InvalidValueError
 from domain.numbers import small_number
 from domain.register import Register
+from domain.rules import Code
 
 PARALLEL_PUTS = 4  # scans of one request stored at once (network-bound, so more than cores)
 _DIGITS = re.compile(r"([0-9]+)")
@@ -114,24 +115,22 @@ def page_numbers(given: str | None, labels: Sequence[str]) -> list[int]:
     numbers_given = (given or "").replace(",", " ").split()
     if numbers_given and len(numbers_given) != len(labels):
         raise InvalidValueError(
-            "pages", f"gives {len(numbers_given)} page numbers for {len(labels)} files"
+            "pages", Code.PAGE_NUMBERS_COUNT, given=len(numbers_given), files=len(labels)
         )
     numbers: list[int] = []
     for i, label in enumerate(labels):
         if numbers_given:
             given_number = small_number(numbers_given[i])
             if given_number is None:
-                raise InvalidValueError("pages", f"{numbers_given[i]!r} is not a page number")
+                raise InvalidValueError("pages", Code.NOT_A_PAGE_NUMBER, text=numbers_given[i])
             numbers.append(given_number)
             continue
         number = page_number_from_label(label)
         if number is None:
-            raise InvalidValueError(
-                "pages", f"file {label!r}: give page numbers, or name files by page (0012.tif)"
-            )
+            raise InvalidValueError("pages", Code.PAGE_NUMBER_UNKNOWN, label=label)
         numbers.append(number)
     if len(set(numbers)) != len(numbers):
-        raise InvalidValueError("pages", "names the same page twice in one upload")
+        raise InvalidValueError("pages", Code.PAGE_TWICE)
     return numbers
 
 
@@ -151,7 +150,7 @@ class ScanCases(DigitisationService):
         rescan_reason = (rescan_reason or "").strip() or None
         register = self.get_register(register_id, actor=actor, purpose=Permission.UPLOAD)
         if not files:
-            raise InvalidValueError("files", "at least one file is required")
+            raise InvalidValueError("files", Code.FILES_REQUIRED)
         infos = [  # content first: a file that is no scan gets 415
             inspect_scan(
                 received.path,

@@ -12,6 +12,7 @@ from enum import StrEnum
 
 from domain.actor import Actor, Role
 from domain.errors import NotAllowedError
+from domain.rules import Code
 
 ALL_DISTRICTS = "*"
 
@@ -63,9 +64,6 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 class ForbiddenError(NotAllowedError):
     """The user's role, or district for what is created in one, does not allow this (HTTP 403)."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__("role_or_district", message)
-
 
 @dataclass(frozen=True)
 class User:
@@ -97,7 +95,7 @@ class User:
 def require(user: User, permission: Permission) -> None:
     """Raise ForbiddenError unless the user's role may do ``permission``."""
     if not user.may(permission):
-        raise ForbiddenError(f"role {user.role.value} may not {permission.value}")
+        raise ForbiddenError(Code.ROLE_MAY_NOT, role=user.role.value, permission=permission.value)
 
 
 def require_in_district(user: User, permission: Permission, district: str) -> None:
@@ -105,4 +103,4 @@ def require_in_district(user: User, permission: Permission, district: str) -> No
     so the refusal names it)."""
     require(user, permission)
     if not user.works_in(district):
-        raise ForbiddenError(f"user {user.id} does not work in district {district}")
+        raise ForbiddenError(Code.DISTRICT_NOT_WORKED, user=user.id, district=district)

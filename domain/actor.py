@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import Any
 
 from domain.errors import InvalidValueError
+from domain.rules import Code
 
 
 class Role(StrEnum):
@@ -31,7 +32,7 @@ class Actor:
     def __post_init__(self) -> None:
         if not self.id or not self.id.strip() or len(self.id) > 100:
             raise InvalidValueError(
-                "actor.id", "must be 1 to 100 characters", label_vi="người thực hiện"
+                "actor.id", Code.LENGTH_BETWEEN, label_vi="người thực hiện", low=1, high=100
             )
 
     def to_json(self) -> dict[str, str]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from domain.errors import InvalidValueError
+from domain.rules import Code
 
 HEADER = ("code", "name", "level", "parent_code")
 
@@ -52,33 +53,36 @@ class AdminUnit:
     parent_code: str | None
 
 
-def _row_error(line: int, column: str, rule: str) -> InvalidValueError:
-    return InvalidValueError(column, f"line {line}: {rule}", label_vi=_COLUMN_LABELS_VI.get(column))
+def _row_error(line: int, column: str, rule: Code, /, **params: object) -> InvalidValueError:
+    label = _COLUMN_LABELS_VI.get(column)
+    return InvalidValueError(column, rule, label_vi=label, line=line, **params)
 
 
 def _parse_row(line: int, row: list[str]) -> AdminUnit:
     """Check one data row on its own (parents are checked once all rows are read)."""
     if len(row) != len(HEADER):
-        raise _row_error(line, "row", f"row has {len(row)} columns, expected {len(HEADER)}")
+        raise _row_error(
+            line, "row", Code.ADMIN_ROW_COLUMNS, columns=len(row), expected=len(HEADER)
+        )
     code, name, level_text, parent = (cell.strip() for cell in row)
     try:
         level = AdminLevel(level_text.lower())
     except ValueError:
-        raise _row_error(
-            line, "level", f"must be province, district or commune, got {level_text!r}"
-        ) from None
+        raise _row_error(line, "level", Code.ADMIN_LEVEL_UNKNOWN, level=level_text) from None
     length = _CODE_LENGTH[level]
     if len(code) != length or not code.isascii() or not code.isdigit():
-        raise _row_error(line, "code", f"a {level} code must be {length} digits, got {code!r}")
+        raise _row_error(
+            line, "code", Code.ADMIN_CODE_DIGITS, level=level.value, length=length, code=code
+        )
     name = " ".join(unicodedata.normalize("NFC", name).split())
     if not name:
-        raise _row_error(line, "name", "must not be empty")
+        raise _row_error(line, "name", Code.ADMIN_NAME_EMPTY)
     if level is AdminLevel.PROVINCE:
         if parent:
-            raise _row_error(line, "parent_code", f"a province has no parent, got {parent!r}")
+            raise _row_error(line, "parent_code", Code.ADMIN_PROVINCE_PARENT_GIVEN, parent=parent)
         return AdminUnit(code, name, level, None)
     if not parent:
-        raise _row_error(line, "parent_code", f"a {level} needs a parent code")
+        raise _row_error(line, "parent_code", Code.ADMIN_PARENT_MISSING, level=level.value)
     return AdminUnit(code, name, level, parent)
 
 
@@ -100,28 +104,29 @@ class AdminUnits:
         """
         lines = line_of or {}
 
-        def error(code: str, column: str, rule: str) -> InvalidValueError:
-            if code in lines:
-                return _row_error(lines[code], column, rule)
-            return InvalidValueError(
-                column, f"unit {code}: {rule}", label_vi=_COLUMN_LABELS_VI.get(column)
-            )
+        def error(
+            unit: AdminUnit, column: str, on_line: Code, of_unit: Code, **params: object
+        ) -> InvalidValueError:
+            """The rule's line variant when the unit's line is known, else its unit one."""
+            if unit.code in lines:
+                return _row_error(lines[unit.code], column, on_line, code=unit.code, **params)
+            label = _COLUMN_LABELS_VI.get(column)
+            return InvalidValueError(column, of_unit, label_vi=label, code=unit.code, **params)
 
         by_code: dict[str, AdminUnit] = {}
         provinces: list[AdminUnit] = []
         for unit in units:
             if unit.code in by_code:
-                raise error(unit.code, "code", f"code {unit.code} is used twice")
+                raise error(unit, "code", Code.ADMIN_CODE_TWICE_ON_LINE, Code.ADMIN_CODE_TWICE)
             by_code[unit.code] = unit
             if unit.level is AdminLevel.PROVINCE:
                 provinces.append(unit)
         if len(provinces) != 1:
-            codes = ", ".join(u.code for u in provinces) or "none"
-            raise InvalidValueError(
-                "level",
-                f"exactly one province is required, found {codes}",
-                label_vi=_COLUMN_LABELS_VI["level"],
-            )
+            label = _COLUMN_LABELS_VI["level"]
+            if not provinces:
+                raise InvalidValueError("level", Code.ADMIN_NO_PROVINCE, label_vi=label)
+            codes = ", ".join(u.code for u in provinces)
+            raise InvalidValueError("level", Code.ADMIN_PROVINCES, label_vi=label, codes=codes)
 
         self._by_code = dict(sorted(by_code.items()))
         self._province = provinces[0]
@@ -129,17 +134,32 @@ class AdminUnits:
         for unit in self._by_code.values():
             if unit.level is AdminLevel.PROVINCE:
                 if unit.parent_code is not None:
-                    raise error(unit.code, "parent_code", "a province has no parent")
+                    raise error(
+                        unit,
+                        "parent_code",
+                        Code.ADMIN_PROVINCE_HAS_PARENT_ON_LINE,
+                        Code.ADMIN_PROVINCE_HAS_PARENT,
+                    )
                 continue
             wanted = _EXPECTED_PARENT[unit.level]
             parent = by_code.get(unit.parent_code or "")
-            if parent is None or parent.level is not wanted:
-                found = "unknown" if parent is None else f"a {parent.level}"
+            levels = {"level": unit.level.value, "wanted": wanted.value, "parent": unit.parent_code}
+            if parent is None:
                 raise error(
-                    unit.code,
+                    unit,
                     "parent_code",
-                    f"the parent of {unit.level} {unit.code} must be a {wanted},"
-                    f" but {unit.parent_code!r} is {found}",
+                    Code.ADMIN_PARENT_UNKNOWN_ON_LINE,
+                    Code.ADMIN_PARENT_UNKNOWN,
+                    **levels,
+                )
+            if parent.level is not wanted:
+                raise error(
+                    unit,
+                    "parent_code",
+                    Code.ADMIN_PARENT_LEVEL_ON_LINE,
+                    Code.ADMIN_PARENT_LEVEL,
+                    found=parent.level.value,
+                    **levels,
                 )
             self._children.setdefault(parent.code, []).append(unit)
 
@@ -149,16 +169,12 @@ class AdminUnits:
         reader = csv.reader(lines)
         header = next(reader, None)
         if header is None:
-            raise _row_error(1, "header", "file is empty, expected code,name,level,parent_code")
+            raise _row_error(1, "header", Code.ADMIN_FILE_EMPTY)
         cleaned = [cell.strip() for cell in header]
         if cleaned and cleaned[0].startswith("\ufeff"):
             cleaned[0] = cleaned[0][1:]  # byte-order mark left by some editors
         if tuple(cleaned) != HEADER:
-            raise _row_error(
-                reader.line_num,
-                "header",
-                f"must be code,name,level,parent_code, got {','.join(header)!r}",
-            )
+            raise _row_error(reader.line_num, "header", Code.ADMIN_HEADER, header=",".join(header))
 
         units: list[AdminUnit] = []
         line_of: dict[str, int] = {}
@@ -170,21 +186,26 @@ class AdminUnits:
             unit = _parse_row(line, row)
             if unit.code in line_of:
                 raise _row_error(
-                    line, "code", f"code {unit.code} already used on line {line_of[unit.code]}"
+                    line,
+                    "code",
+                    Code.ADMIN_CODE_ON_TWO_LINES,
+                    code=unit.code,
+                    first=line_of[unit.code],
                 )
             if unit.level is AdminLevel.PROVINCE:
                 if province_line is not None:
                     raise _row_error(
                         line,
                         "level",
-                        f"second province {unit.code}; the file must hold exactly one"
-                        f" (the first is on line {province_line})",
+                        Code.ADMIN_SECOND_PROVINCE,
+                        code=unit.code,
+                        first=province_line,
                     )
                 province_line = line
             units.append(unit)
             line_of[unit.code] = line
         if province_line is None:
-            raise _row_error(reader.line_num, "level", "the file has no province row")
+            raise _row_error(reader.line_num, "level", Code.ADMIN_NO_PROVINCE_ROW)
         return cls(units, line_of=line_of)
 
     @property
@@ -198,8 +219,10 @@ class AdminUnits:
         if unit is None:
             raise InvalidValueError(
                 field,
-                f"unknown administrative unit code {code!r} in province {self._province.code}",
+                Code.ADMIN_UNIT_UNKNOWN,
                 label_vi=CODE_LABEL_VI,
+                code=code,
+                province=self._province.code,
             )
         return unit
 
@@ -208,8 +231,12 @@ class AdminUnits:
         if unit.level is not level:
             raise InvalidValueError(
                 field,
-                f"{code} is a {unit.level} ({unit.name}), not a {level}",
+                Code.ADMIN_UNIT_LEVEL,
                 label_vi=CODE_LABEL_VI,
+                code=code,
+                level=unit.level.value,
+                name=unit.name,
+                wanted=level.value,
             )
         return unit
 

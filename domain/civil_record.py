@@ -27,6 +27,7 @@ from domain.entry_fields import (
 from domain.errors import InvalidStateError, InvalidValueError, NotAllowedError
 from domain.partial_date import PartialDate
 from domain.record_kind import RecordKind
+from domain.rules import Code
 
 
 class EntryStatus(StrEnum):
@@ -62,22 +63,23 @@ REJECTABLE = frozenset(
 CORRECTABLE = frozenset({EntryStatus.VERIFIED, EntryStatus.PUBLISHED, EntryStatus.CORRECTED})
 
 
+_TEXT_MAX = 2000
+
+
 def _require_text(value: str | None, field: str, label_vi: str) -> str:
     if value is None or not value.strip():
-        raise InvalidValueError(field, "is required", label_vi=label_vi)
-    if len(value) > 2000:
-        raise InvalidValueError(field, "must be at most 2000 characters", label_vi=label_vi)
+        raise InvalidValueError(field, Code.REQUIRED, label_vi=label_vi)
+    if len(value) > _TEXT_MAX:
+        raise InvalidValueError(field, Code.MAX_CHARACTERS, label_vi=label_vi, limit=_TEXT_MAX)
     return " ".join(value.split())
 
 
 def _check_pages(pages: list[int]) -> list[int]:
     if not pages:
-        raise InvalidValueError("pages", "must name at least one page", label_vi="trang")
+        raise InvalidValueError("pages", Code.PAGES_REQUIRED, label_vi="trang")
     for page in pages:
         if not isinstance(page, int) or isinstance(page, bool) or page < 1:
-            raise InvalidValueError(
-                "pages", "page numbers must be positive integers", label_vi="trang"
-            )
+            raise InvalidValueError("pages", Code.PAGE_NUMBERS_POSITIVE, label_vi="trang")
     return sorted(set(pages))
 
 
@@ -105,7 +107,7 @@ class CivilRecord(HotichAggregate):
     ) -> CivilRecord:
         """Key a new entry from its page(s)."""
         if isinstance(entry_number, bool) or not isinstance(entry_number, int) or entry_number < 1:
-            raise InvalidValueError("entry_number", "must be a positive integer", label_vi="số")
+            raise InvalidValueError("entry_number", Code.POSITIVE_INTEGER, label_vi="số")
         return cls(
             actor=actor,
             district=district,
@@ -154,7 +156,7 @@ class CivilRecord(HotichAggregate):
 
     def rekey(self, *, actor: Actor, pages: list[int], fields: dict[str, Any]) -> None:
         """Key a rejected entry again."""
-        self.check_status({EntryStatus.REJECTED}, "rekey")
+        self.check_status({EntryStatus.REJECTED}, Code.REKEY_NOT_ALLOWED_IN_STATE)
         self._rekeyed(
             actor=actor, pages=_check_pages(pages), fields=validate_fields(self.kind, fields)
         )
@@ -174,13 +176,9 @@ class CivilRecord(HotichAggregate):
     # ----- checking -----------------------------------------------------------------------
     def second_key(self, *, actor: Actor, fields: dict[str, Any]) -> None:
         """Key the entry a second time, independently; differences become discrepancies."""
-        self.check_status({EntryStatus.KEYED}, "second-key")
+        self.check_status({EntryStatus.KEYED}, Code.SECOND_KEY_NOT_ALLOWED_IN_STATE)
         if actor.id in self.keyed_by:
-            raise NotAllowedError(
-                "second_keying_by_other_person",
-                f"{actor.id} keyed this entry and cannot second-key it "
-                "(nhập lần 2 phải do người khác)",
-            )
+            raise NotAllowedError(Code.SECOND_KEYING_BY_OTHER_PERSON, actor=actor.id)
         second = validate_fields(self.kind, fields)
         self._second_keyed(actor=actor, fields=second)
         discrepancies = compare_fields(self.kind, self.first_keying, second)
@@ -207,17 +205,17 @@ class CivilRecord(HotichAggregate):
 
     def reconcile_fields(self, *, actor: Actor, resolutions: Mapping[str, Any]) -> None:
         """Settle discrepancies, one event per field; rules across fields apply once all are."""
-        self.check_status({EntryStatus.DISCREPANCIES_FOUND}, "reconcile")
+        self.check_status({EntryStatus.DISCREPANCIES_FOUND}, Code.RECONCILE_NOT_ALLOWED_IN_STATE)
         self.check_not_keyer(actor, "reconcile")
         if not resolutions:
-            raise InvalidValueError("resolutions", "must settle at least one discrepancy")
+            raise InvalidValueError("resolutions", Code.RESOLUTIONS_REQUIRED)
         settled: dict[str, Any] = {}
         for field, value in resolutions.items():
             item = self.discrepancies.get(field)
             if item is None:
-                raise InvalidValueError(field, "has no discrepancy to reconcile", label_vi="trường")
+                raise InvalidValueError(field, Code.NO_DISCREPANCY, label_vi="trường")
             if item["resolved"]:
-                raise InvalidStateError("already_reconciled", f"{field} is already reconciled")
+                raise InvalidStateError(Code.ALREADY_RECONCILED, field=field)
             settled[field] = normalise_field(self.kind, field, value)
         still_open = [
             f for f, d in self.discrepancies.items() if not d["resolved"] and f not in settled
@@ -242,7 +240,7 @@ class CivilRecord(HotichAggregate):
     # ----- verification and publication ---------------------------------------------------
     def verify(self, *, actor: Actor) -> None:
         """Verify the entry (four eyes: never by one who keyed, second-keyed or corrected it)."""
-        self.check_status(VERIFIABLE, "verify")
+        self.check_status(VERIFIABLE, Code.VERIFY_NOT_ALLOWED_IN_STATE)
         self.check_not_keyer(actor, "verify")
         self._verified(actor=actor)
 
@@ -255,7 +253,7 @@ class CivilRecord(HotichAggregate):
 
     def reject(self, *, actor: Actor, reason: str) -> None:
         """Send the entry back: to keying, or, for a correction, back to its last verified state."""
-        self.check_status(REJECTABLE, "reject")
+        self.check_status(REJECTABLE, Code.REJECT_NOT_ALLOWED_IN_STATE)
         self.check_not_keyer(actor, "reject")
         reason = _require_text(reason, "reason", "lý do")
         if self.status is EntryStatus.CORRECTED:
@@ -281,10 +279,7 @@ class CivilRecord(HotichAggregate):
     def publish(self, *, actor: Actor) -> None:
         """Make the verified entry visible to the portal."""
         if self.status is not EntryStatus.VERIFIED:
-            raise InvalidStateError(
-                "publish_only_verified",
-                f"only a verified entry can be published; this one is {self.status.value}",
-            )
+            raise InvalidStateError(Code.PUBLISH_ONLY_VERIFIED, status=self.status.value)
         self._published(actor=actor)
 
     @event("EntryPublished")
@@ -306,7 +301,7 @@ class CivilRecord(HotichAggregate):
         decision_issuer: str | None = None,
     ) -> None:
         """Correct a verified or published entry; it goes back to verification."""
-        self.check_status(CORRECTABLE, "correct")
+        self.check_status(CORRECTABLE, Code.CORRECT_NOT_ALLOWED_IN_STATE)
         reason = _require_text(reason, "reason", "lý do")
         decision: dict[str, Any] | None = None
         if kind is CorrectionKind.CAI_CHINH:
@@ -321,13 +316,11 @@ class CivilRecord(HotichAggregate):
                 ),
             }
         if not changes:
-            raise InvalidValueError(
-                "changes", "must change at least one field", label_vi="nội dung"
-            )
+            raise InvalidValueError("changes", Code.CHANGES_REQUIRED, label_vi="nội dung")
         candidate = dict(self.fields)
         for path, value in changes.items():
             if path not in SCHEMAS[self.kind]:
-                raise InvalidValueError(path, f"is not a field of a {self.kind.value} entry")
+                raise InvalidValueError(path, Code.NOT_A_FIELD_OF_KIND, kind=self.kind.value)
             if value is None or (isinstance(value, str) and not value.strip()):
                 candidate.pop(path, None)
             else:
@@ -341,7 +334,7 @@ class CivilRecord(HotichAggregate):
             )
         }
         if not diff:
-            raise InvalidValueError("changes", "change nothing: every value equals the current one")
+            raise InvalidValueError("changes", Code.CHANGES_CHANGE_NOTHING)
         self._corrected(
             actor=actor, correction_kind=kind.value, changes=diff, reason=reason, decision=decision
         )
@@ -373,13 +366,11 @@ class CivilRecord(HotichAggregate):
         )
 
     # ----- rules --------------------------------------------------------------------------
-    def check_status(self, allowed: frozenset[EntryStatus] | set[EntryStatus], action: str) -> None:
+    def check_status(self, allowed: frozenset[EntryStatus] | set[EntryStatus], code: Code) -> None:
+        """Refuse (``code``: the action's *_NOT_ALLOWED_IN_STATE) unless the status is allowed."""
         if self.status not in allowed:
-            names = ", ".join(sorted(s.value for s in allowed))
-            raise InvalidStateError(
-                f"{action}_not_allowed_in_state",
-                f"cannot {action} an entry that is {self.status.value} (allowed when: {names})",
-            )
+            names = sorted(s.value for s in allowed)
+            raise InvalidStateError(code, status=self.status.value, allowed=names)
 
     def check_not_keyer(self, actor: Actor, action: str) -> None:
         if (
@@ -387,11 +378,7 @@ class CivilRecord(HotichAggregate):
             or actor.id in self.second_keyed_by
             or actor.id in self.corrected_by
         ):
-            raise NotAllowedError(
-                "four_eyes",
-                f"{actor.id} keyed, second-keyed or corrected this entry and cannot {action} it "
-                "(không được tự kiểm tra bản ghi do mình nhập)",
-            )
+            raise NotAllowedError(Code.FOUR_EYES, actor=actor.id, action=action)
 
     @property
     def subject_name(self) -> str | None:

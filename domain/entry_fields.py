@@ -19,6 +19,7 @@ from domain.partial_date import PartialDate
 from domain.person_name import PersonName, accent_key
 from domain.personal_id import PersonalId
 from domain.record_kind import RecordKind
+from domain.rules import Code
 from domain.sex import Sex
 
 Fields = dict[str, Any]
@@ -136,20 +137,16 @@ _LONG_TEXT_MAX = 4000
 
 def _text(spec: FieldSpec, raw: Any, limit: int) -> str:
     if not isinstance(raw, str):
-        raise InvalidValueError(spec.path, "must be text", label_vi=spec.label_vi)
+        raise InvalidValueError(spec.path, Code.TEXT, label_vi=spec.label_vi)
     value = (
         " ".join(unicodedata.normalize("NFC", raw).split())
         if limit == _TEXT_MAX
         else (unicodedata.normalize("NFC", raw).strip())
     )
     if any(unicodedata.category(c) == "Cc" and c not in "\n\t" for c in value):
-        raise InvalidValueError(
-            spec.path, "must not contain control characters", label_vi=spec.label_vi
-        )
+        raise InvalidValueError(spec.path, Code.CONTROL_CHARACTERS, label_vi=spec.label_vi)
     if len(value) > limit:
-        raise InvalidValueError(
-            spec.path, f"must be at most {limit} characters", label_vi=spec.label_vi
-        )
+        raise InvalidValueError(spec.path, Code.MAX_CHARACTERS, label_vi=spec.label_vi, limit=limit)
     return value
 
 
@@ -160,31 +157,33 @@ def _normalise(spec: FieldSpec, raw: Any) -> Any:
     except InvalidValueError as e:
         if e.field == spec.path and e.label_vi == spec.label_vi:
             raise
-        raise InvalidValueError(spec.path, e.rule, label_vi=spec.label_vi) from None
+        raise e.for_field(spec.path, label_vi=spec.label_vi) from None
 
 
 def _normalise_value(spec: FieldSpec, raw: Any) -> Any:
     if spec.type is FieldType.NAME:
         if not isinstance(raw, str):
-            raise InvalidValueError(spec.path, "must be text", label_vi=spec.label_vi)
+            raise InvalidValueError(spec.path, Code.TEXT, label_vi=spec.label_vi)
         return PersonName.parse(raw, field=spec.path).full
     if spec.type is FieldType.DATE:
         if isinstance(raw, Mapping):
             return PartialDate.from_json(dict(raw), field=spec.path).to_json()
         if isinstance(raw, str):  # a date as the book wrote it; a number is not one
             return PartialDate.parse(raw, field=spec.path).to_json()
-        raise InvalidValueError(
-            spec.path, "must be a date such as 1987, 1987-03 or 1987-03-12", label_vi=spec.label_vi
-        )
+        raise InvalidValueError(spec.path, Code.DATE_SUCH_AS, label_vi=spec.label_vi)
     if spec.type is FieldType.SEX:
         if not isinstance(raw, str):
-            raise InvalidValueError(spec.path, "must be male or female", label_vi=spec.label_vi)
+            raise InvalidValueError(spec.path, Code.MALE_OR_FEMALE, label_vi=spec.label_vi)
         return Sex.parse(raw, field=spec.path).value
     if spec.type is FieldType.PERSONAL_ID:
         if not isinstance(raw, str):
-            raise InvalidValueError(spec.path, "must be 12 digits as text", label_vi=spec.label_vi)
+            raise InvalidValueError(spec.path, Code.PERSONAL_ID_TEXT, label_vi=spec.label_vi)
         return PersonalId.parse(raw, field=spec.path).value
     return _text(spec, raw, _LONG_TEXT_MAX if spec.type is FieldType.LONG_TEXT else _TEXT_MAX)
+
+
+def _not_a_field(kind: RecordKind, path: str) -> InvalidValueError:
+    return InvalidValueError(path, Code.NOT_A_FIELD, kind=kind.value, kind_vi=kind.label_vi)
 
 
 def _is_blank(raw: Any) -> bool:
@@ -195,10 +194,10 @@ def normalise_field(kind: RecordKind, path: str, raw: Any) -> Any:
     """One field's normalised value (None when blank), without rules that span fields."""
     spec = SCHEMAS[kind].get(path)
     if spec is None:
-        raise InvalidValueError(path, f"is not a field of a {kind.value} entry ({kind.label_vi})")
+        raise _not_a_field(kind, path)
     if _is_blank(raw):
         if spec.required:
-            raise InvalidValueError(path, "is required", label_vi=spec.label_vi)
+            raise InvalidValueError(path, Code.REQUIRED, label_vi=spec.label_vi)
         return None
     return _normalise(spec, raw)
 
@@ -210,14 +209,12 @@ def validate_fields(kind: RecordKind, raw: Mapping[str, Any]) -> Fields:
     for path, value in raw.items():
         spec = schema.get(path)
         if spec is None:
-            raise InvalidValueError(
-                path, f"is not a field of a {kind.value} entry ({kind.label_vi})"
-            )
+            raise _not_a_field(kind, path)
         if not _is_blank(value):
             fields[path] = _normalise(spec, value)
     for spec in schema.values():
         if spec.required and spec.path not in fields:
-            raise InvalidValueError(spec.path, "is required", label_vi=spec.label_vi)
+            raise InvalidValueError(spec.path, Code.REQUIRED, label_vi=spec.label_vi)
     _check_cross_field_rules(kind, fields)
     return {path: fields[path] for path in sorted(fields)}
 
@@ -230,7 +227,7 @@ def _date(fields: Fields, path: str) -> PartialDate | None:
 def _check_not_before(fields: Fields, later: str, earlier: str, label_vi: str) -> None:
     late, early = _date(fields, later), _date(fields, earlier)
     if late is not None and early is not None and late.is_certainly_before(early):
-        raise InvalidValueError(later, f"must not be before {earlier}", label_vi=label_vi)
+        raise InvalidValueError(later, Code.NOT_BEFORE, label_vi=label_vi, other=earlier)
 
 
 def _check_person_id(fields: Fields, prefix: str, default_sex: str | None = None) -> None:
@@ -247,7 +244,7 @@ def _check_person_id(fields: Fields, prefix: str, default_sex: str | None = None
             field=path,
         )
     except InvalidValueError as e:
-        raise InvalidValueError(path, e.rule, label_vi=_LABELS[path]) from None
+        raise e.for_field(path, label_vi=_LABELS[path]) from None
 
 
 def _check_cross_field_rules(kind: RecordKind, fields: Fields) -> None:

@@ -9,10 +9,14 @@
         ├── DuplicateRegisterError    the book is already catalogued
         └── PageConflictError         a page already holds another scan
 
-Every message is English with the Vietnamese label of the field where there is one.
+Every refusal carries the rule's code (:class:`domain.rules.Code`) and its parameters
+(``code``, ``params``); its English message is rendered from the catalogue in
+:mod:`domain.rules`, where presenters find the Vietnamese one too.
 """
 
 from __future__ import annotations
+
+from domain.rules import Code, check_params, render
 
 
 class DomainError(Exception):
@@ -24,22 +28,35 @@ class DomainError(Exception):
 
 
 class InvalidValueError(DomainError, ValueError):
-    """A value breaks a rule; names the field (with its Vietnamese label) and the rule."""
+    """A value breaks a rule; names the field (with its Vietnamese label) and the rule.
 
-    def __init__(self, field: str, rule: str, *, label_vi: str | None = None) -> None:
+    ``rule`` is the rule in English, ``code`` and ``params`` what it is rendered from.
+    """
+
+    def __init__(
+        self, field: str, code: Code, /, *, label_vi: str | None = None, **params: object
+    ) -> None:
         self.field = field
-        self.rule = rule
+        self.code = code
+        self.params = check_params(code, params)
         self.label_vi = label_vi
+        self.rule = render(code, self.params)
         label = f" ({label_vi})" if label_vi else ""
-        super().__init__(f"{field}{label}: {rule}")
+        super().__init__(f"{field}{label}: {self.rule}")
+
+    def for_field(self, field: str, *, label_vi: str | None) -> InvalidValueError:
+        """The same rule broken by ``field`` (a value checked on behalf of another field)."""
+        return InvalidValueError(field, self.code, label_vi=label_vi, **self.params)
 
 
 class RuleViolationError(DomainError):
-    """A command breaks a rule of the workflow."""
+    """A command breaks a rule of the workflow; ``rule`` is its code, ``message`` its English."""
 
-    def __init__(self, rule: str, message: str) -> None:
-        self.rule = rule
-        super().__init__(message)
+    def __init__(self, code: Code, /, **params: object) -> None:
+        self.code = code
+        self.rule = str(code)
+        self.params = check_params(code, params)
+        super().__init__(render(code, self.params))
 
 
 class NotAllowedError(RuleViolationError):

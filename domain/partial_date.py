@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from domain.errors import InvalidValueError
+from domain.rules import Code
 
 Precision = Literal["year", "month", "day"]
 
@@ -67,41 +68,41 @@ def _validate(
 ) -> tuple[int, int | None, int | None, bool, bool]:
     """Check the parts of a partial date and return them typed; raise InvalidValueError."""
 
-    def fail(rule: str) -> InvalidValueError:
-        return InvalidValueError(field, rule, label_vi=label_vi)
+    def fail(code: Code, **params: object) -> InvalidValueError:
+        return InvalidValueError(field, code, label_vi=label_vi, **params)
 
     # bool is a subclass of int but never a valid year, month or day.
     if not isinstance(lunar, bool):
-        raise fail("lunar must be true or false")
+        raise fail(Code.LUNAR_BOOLEAN)
     if not isinstance(leap_month, bool):
-        raise fail("leap_month must be true or false")
+        raise fail(Code.LEAP_MONTH_BOOLEAN)
     if not isinstance(year, int) or isinstance(year, bool):
-        raise fail("year must be a whole number")
+        raise fail(Code.YEAR_WHOLE_NUMBER)
     if not MIN_YEAR <= year <= MAX_YEAR:
-        raise fail(f"year must be between {MIN_YEAR} and {MAX_YEAR}, got {year}")
+        raise fail(Code.YEAR_BETWEEN, low=MIN_YEAR, high=MAX_YEAR, year=year)
     if month is None:
         if day is not None:
-            raise fail("a day needs a month")
+            raise fail(Code.DAY_NEEDS_MONTH)
         if leap_month:
-            raise fail("leap_month needs a month")
+            raise fail(Code.LEAP_MONTH_NEEDS_MONTH)
         return year, None, None, lunar, leap_month
     if not isinstance(month, int) or isinstance(month, bool):
-        raise fail("month must be a whole number")
+        raise fail(Code.MONTH_WHOLE_NUMBER)
     if not 1 <= month <= 12:
-        raise fail(f"month must be between 1 and 12, got {month}")
+        raise fail(Code.MONTH_BETWEEN, month=month)
     if leap_month and not lunar:
-        raise fail("leap_month only applies to lunar dates")
+        raise fail(Code.LEAP_MONTH_LUNAR_ONLY)
     if day is None:
         return year, month, None, lunar, leap_month
     if not isinstance(day, int) or isinstance(day, bool):
-        raise fail("day must be a whole number")
+        raise fail(Code.DAY_WHOLE_NUMBER)
     if lunar:
         if not 1 <= day <= 30:
-            raise fail(f"a lunar day must be between 1 and 30, got {day}")
+            raise fail(Code.LUNAR_DAY_BETWEEN, day=day)
     else:
         last = calendar.monthrange(year, month)[1]
         if not 1 <= day <= last:
-            raise fail(f"day must be between 1 and {last} for {year}-{month:02d}, got {day}")
+            raise fail(Code.DAY_BETWEEN, last=last, year=year, month=month, day=day)
     return year, month, day, lunar, leap_month
 
 
@@ -163,7 +164,7 @@ class PartialDate:
         """
         label = label_vi or label_for(field)
         if not isinstance(text, str):
-            raise InvalidValueError(field, "must be text", label_vi=label)
+            raise InvalidValueError(field, Code.TEXT, label_vi=label)
         s = unicodedata.normalize("NFC", text).strip()
         leap = False
         suffix = _SUFFIX_RE.search(s)
@@ -173,11 +174,7 @@ class PartialDate:
             s = s[: suffix.start()].strip()
         match = _ISO_RE.fullmatch(s) or _BOOK_DMY_RE.fullmatch(s) or _BOOK_MY_RE.fullmatch(s)
         if match is None:
-            raise InvalidValueError(
-                field,
-                f"must look like 1987, 1987-03, 1987-03-12, 12/03/1987 or 3/1987, got {text!r}",
-                label_vi=label,
-            )
+            raise InvalidValueError(field, Code.DATE_FORMAT, label_vi=label, text=text)
         parts = match.groupdict()
         month = parts.get("m")
         day = parts.get("d")
@@ -214,12 +211,12 @@ class PartialDate:
         """Inverse of to_json; missing month/day mean unknown, missing lunar means solar."""
         label = label_vi or label_for(field)
         if not isinstance(d, Mapping):
-            raise InvalidValueError(field, "must be an object", label_vi=label)
+            raise InvalidValueError(field, Code.OBJECT, label_vi=label)
         unknown = sorted(str(k) for k in d if k not in _JSON_KEYS)
         if unknown:
-            raise InvalidValueError(field, f"unknown keys {unknown}", label_vi=label)
+            raise InvalidValueError(field, Code.DATE_UNKNOWN_KEYS, label_vi=label, keys=unknown)
         if "year" not in d:
-            raise InvalidValueError(field, "year is required", label_vi=label)
+            raise InvalidValueError(field, Code.YEAR_REQUIRED, label_vi=label)
         return cls._make(
             d["year"],
             d.get("month"),
@@ -244,11 +241,7 @@ class PartialDate:
 
     def _solar_only(self, field: str) -> None:
         if self.lunar:
-            raise InvalidValueError(
-                field,
-                "a lunar date has no solar range (lunar dates are not converted)",
-                label_vi=label_for(field),
-            )
+            raise InvalidValueError(field, Code.LUNAR_NO_SOLAR_RANGE, label_vi=label_for(field))
 
     def earliest(self, *, field: str = "date") -> datetime.date:
         """First solar day the date may denote; lunar dates raise InvalidValueError."""

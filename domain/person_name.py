@@ -7,6 +7,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from domain.errors import InvalidValueError
+from domain.rules import Code
 
 DEFAULT_LABEL_VI = "họ và tên"
 MAX_LENGTH = 120
@@ -76,15 +77,15 @@ def accent_key(text: str) -> str:
     return _collapse_spaces(key.translate(_APOSTROPHE_TABLE))
 
 
-def _bad_character(text: str) -> tuple[str, str] | None:
+def _bad_character(text: str) -> tuple[Code, str] | None:
     """Return (rule, character) for the first character a name may not contain."""
     previous_is_letter = False
     for c in text:
         category = unicodedata.category(c)
         if category == "Nd" or c.isdigit():
-            return "must not contain digits", c
+            return Code.NAME_DIGITS, c
         if category in {"Cc", "Cf", "Cs", "Co", "Cn"}:
-            return "must not contain control characters", c
+            return Code.NAME_CONTROL_CHARACTERS, c
         if category.startswith("L"):
             previous_is_letter = True
             continue
@@ -94,31 +95,27 @@ def _bad_character(text: str) -> tuple[str, str] | None:
         previous_is_letter = False
         if c == " " or c in _NAME_PUNCTUATION:
             continue
-        return "must contain only letters, spaces, apostrophes and hyphens", c
+        return Code.NAME_CHARACTERS, c
     return None
 
 
 def _normalise(raw: str, field: str, label_vi: str) -> str:
     """NFC, collapse whitespace, and check the rules; return the canonical text."""
     if not isinstance(raw, str):
-        raise InvalidValueError(field, "must be text", label_vi=label_vi)
+        raise InvalidValueError(field, Code.TEXT, label_vi=label_vi)
     full = _collapse_spaces(unicodedata.normalize("NFC", raw))
     if not full:
-        raise InvalidValueError(field, "must not be empty", label_vi=label_vi)
+        raise InvalidValueError(field, Code.NOT_EMPTY, label_vi=label_vi)
     if len(full) > MAX_LENGTH:
         raise InvalidValueError(
-            field,
-            f"must be at most {MAX_LENGTH} characters, got {len(full)}",
-            label_vi=label_vi,
+            field, Code.MAX_CHARACTERS_GOT, label_vi=label_vi, limit=MAX_LENGTH, length=len(full)
         )
     bad = _bad_character(full)
     if bad is not None:
-        rule, char = bad
-        raise InvalidValueError(
-            field, f"{rule} (found U+{ord(char):04X} {char!r})", label_vi=label_vi
-        )
+        code, char = bad
+        raise InvalidValueError(field, code, label_vi=label_vi, codepoint=ord(char), char=char)
     if not any(c.isalpha() for c in full):
-        raise InvalidValueError(field, "must contain a letter", label_vi=label_vi)
+        raise InvalidValueError(field, Code.LETTER_REQUIRED, label_vi=label_vi)
     return full
 
 
@@ -131,11 +128,7 @@ class PersonName:
     def __post_init__(self) -> None:
         canonical = _normalise(self.full, "full_name", DEFAULT_LABEL_VI)
         if canonical != self.full:
-            raise InvalidValueError(
-                "full_name",
-                "must be NFC with single spaces (use PersonName.parse)",
-                label_vi=DEFAULT_LABEL_VI,
-            )
+            raise InvalidValueError("full_name", Code.NAME_NOT_CANONICAL, label_vi=DEFAULT_LABEL_VI)
 
     @classmethod
     def parse(

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from domain.errors import InvalidValueError
+from domain.rules import Code
 from domain.sex import Sex
 
 LABEL_VI = "số định danh cá nhân"
@@ -38,16 +39,10 @@ _DIGIT_FOR: dict[tuple[int, Sex], str] = {v: k for k, v in _CENTURY_SEX.items()}
 def _check_format(value: str, field: str) -> None:
     """Raise unless ``value`` is 12 ASCII digits with a valid province code."""
     if len(value) != 12 or not value.isascii() or not value.isdigit():
-        raise InvalidValueError(
-            field, f"must be exactly 12 digits, got {value!r}", label_vi=LABEL_VI
-        )
+        raise InvalidValueError(field, Code.PERSONAL_ID_DIGITS, label_vi=LABEL_VI, value=value)
     province = int(value[:3])
     if not MIN_PROVINCE_CODE <= province <= MAX_PROVINCE_CODE:
-        raise InvalidValueError(
-            field,
-            f"digits 1-3 must be a province code 001-096, got {value[:3]}",
-            label_vi=LABEL_VI,
-        )
+        raise InvalidValueError(field, Code.PERSONAL_ID_PROVINCE, label_vi=LABEL_VI, code=value[:3])
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +65,7 @@ class PersonalId:
     ) -> PersonalId:
         """Read an ID (spaces anywhere are ignored) and check it against sex and birth year."""
         if not isinstance(raw, str):
-            raise InvalidValueError(field, "must be text", label_vi=LABEL_VI)
+            raise InvalidValueError(field, Code.TEXT, label_vi=LABEL_VI)
         value = "".join(raw.split())
         _check_format(value, field)
         pid = cls(value)
@@ -84,10 +79,10 @@ class PersonalId:
         digit = _DIGIT_FOR.get((century, sex))
         if digit is None:
             raise InvalidValueError(
-                "birth_year", "must be between 1800 and 2299", label_vi="năm sinh"
+                "birth_year", Code.BETWEEN, label_vi="năm sinh", low=1800, high=2299
             )
         if not 0 <= serial <= 999_999:
-            raise InvalidValueError("serial", "must be between 0 and 999999", label_vi=LABEL_VI)
+            raise InvalidValueError("serial", Code.BETWEEN, label_vi=LABEL_VI, low=0, high=999_999)
         return cls(f"{province_code:03d}{digit}{birth_year % 100:02d}{serial:06d}")
 
     @property
@@ -120,17 +115,26 @@ class PersonalId:
         """Raise if the ID contradicts the given sex or birth year (None skips a check)."""
         if sex is not None and sex != self.sex:
             raise InvalidValueError(
-                field,
-                f"digit 4 says {self.sex} but sex is {sex}",
-                label_vi=LABEL_VI,
+                field, Code.PERSONAL_ID_SEX, label_vi=LABEL_VI, id_sex=self.sex.value, sex=sex.value
             )
         if birth_year is not None and birth_year != self.birth_year:
             century = _CENTURY_SEX[self.value[3]][0]
             if birth_year - birth_year % 100 != century:
-                rule = f"digit 4 says born {century}-{century + 99} but birth year is {birth_year}"
-            else:
-                rule = f"digits 5-6 say birth year {self.birth_year} but birth year is {birth_year}"
-            raise InvalidValueError(field, rule, label_vi=LABEL_VI)
+                raise InvalidValueError(
+                    field,
+                    Code.PERSONAL_ID_CENTURY,
+                    label_vi=LABEL_VI,
+                    first=century,
+                    last=century + 99,
+                    year=birth_year,
+                )
+            raise InvalidValueError(
+                field,
+                Code.PERSONAL_ID_YEAR,
+                label_vi=LABEL_VI,
+                id_year=self.birth_year,
+                year=birth_year,
+            )
 
     def __str__(self) -> str:
         return self.value

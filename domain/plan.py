@@ -10,6 +10,7 @@ from eventsourcing.domain import event
 from domain.actor import Actor
 from domain.aggregate import HotichAggregate
 from domain.errors import InvalidValueError
+from domain.rules import Code
 
 PLAN_NAMESPACE = uuid5(NAMESPACE_URL, "urn:hotich:plan")
 
@@ -20,7 +21,7 @@ def _iso_date(value: dt.date | str, field: str, label_vi: str) -> str:
     try:
         return dt.date.fromisoformat(value).isoformat()
     except (TypeError, ValueError):
-        raise InvalidValueError(field, "must be a date YYYY-MM-DD", label_vi=label_vi) from None
+        raise InvalidValueError(field, Code.ISO_DATE, label_vi=label_vi) from None
 
 
 class DigitisationPlan(HotichAggregate):
@@ -58,13 +59,9 @@ class DigitisationPlan(HotichAggregate):
     ) -> None:
         """Record the acceptance (nghiệm thu) of a district's digitisation."""
         if district_code not in self.targets:
-            raise InvalidValueError(
-                "district_code", "has no target in the plan", label_vi="mã huyện"
-            )
+            raise InvalidValueError("district_code", Code.NO_TARGET, label_vi="mã huyện")
         if district_code in self.completed:
-            raise InvalidValueError(
-                "district_code", "is already recorded as complete", label_vi="mã huyện"
-            )
+            raise InvalidValueError("district_code", Code.ALREADY_COMPLETE, label_vi="mã huyện")
         self._completion_recorded(
             actor=actor,
             district_code=district_code,

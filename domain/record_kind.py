@@ -6,6 +6,7 @@ from enum import StrEnum
 
 from domain.errors import InvalidValueError
 from domain.person_name import fold
+from domain.rules import Code
 
 LABEL_VI = "loại việc hộ tịch"
 
@@ -31,13 +32,13 @@ class RecordKind(StrEnum):
     def parse(cls, raw: str, *, field: str = "kind") -> RecordKind:
         """Read a kind from its value ("birth") or Vietnamese label ("khai sinh", "khai tu")."""
         if not isinstance(raw, str):
-            raise InvalidValueError(field, "must be text", label_vi=LABEL_VI)
+            raise InvalidValueError(field, Code.TEXT, label_vi=LABEL_VI)
         key = fold(raw)
         kind = _BY_KEY.get(key) or _BY_KEY.get(key.replace("-", "_").replace(" ", "_"))
         if kind is None:
             allowed = ", ".join(k.value for k in cls)
             raise InvalidValueError(
-                field, f"must be one of {allowed}, got {raw!r}", label_vi=LABEL_VI
+                field, Code.RECORD_KIND_ONE_OF, label_vi=LABEL_VI, allowed=allowed, value=raw
             )
         return kind
 

@@ -12,16 +12,19 @@ from domain.actor import Actor
 from domain.aggregate import HotichAggregate
 from domain.errors import InvalidValueError, PageConflictError
 from domain.record_kind import RecordKind
+from domain.rules import Code
 
 REGISTER_NAMESPACE = uuid5(NAMESPACE_URL, "urn:hotich:register")
 MAX_PAGES = 2000
+MIN_YEAR, MAX_YEAR = 1800, 2200
+MAX_SPAN_YEARS = 100
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 def _positive(value: int, field: str, label_vi: str, *, allow_zero: bool = False) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < (0 if allow_zero else 1):
-        rule = "must be a non-negative integer" if allow_zero else "must be a positive integer"
-        raise InvalidValueError(field, rule, label_vi=label_vi)
+        code = Code.NON_NEGATIVE_INTEGER if allow_zero else Code.POSITIVE_INTEGER
+        raise InvalidValueError(field, code, label_vi=label_vi)
     return value
 
 
@@ -50,23 +53,28 @@ class Register(HotichAggregate):
         """Catalogue a book before its pages are scanned."""
         _positive(year_from, "year_from", "từ năm")
         _positive(year_to, "year_to", "đến năm")
-        if not 1800 <= year_from <= 2200:
-            raise InvalidValueError("year_from", "must be between 1800 and 2200", label_vi="từ năm")
-        if not 1800 <= year_to <= 2200:
-            raise InvalidValueError("year_to", "must be between 1800 and 2200", label_vi="đến năm")
+        years = {"low": MIN_YEAR, "high": MAX_YEAR}
+        if not MIN_YEAR <= year_from <= MAX_YEAR:
+            raise InvalidValueError("year_from", Code.BETWEEN, label_vi="từ năm", **years)
+        if not MIN_YEAR <= year_to <= MAX_YEAR:
+            raise InvalidValueError("year_to", Code.BETWEEN, label_vi="đến năm", **years)
         if year_to < year_from:
-            raise InvalidValueError("year_to", "must not be before year_from", label_vi="đến năm")
-        if year_to - year_from > 100:
-            raise InvalidValueError("year_to", "a book spans at most 100 years", label_vi="đến năm")
+            raise InvalidValueError(
+                "year_to", Code.NOT_BEFORE, label_vi="đến năm", other="year_from"
+            )
+        if year_to - year_from > MAX_SPAN_YEARS:
+            raise InvalidValueError(
+                "year_to", Code.BOOK_SPAN, label_vi="đến năm", years=MAX_SPAN_YEARS
+            )
         number = " ".join(str(book_number).split())
         if not number or len(number) > 30:
             raise InvalidValueError(
-                "book_number", "must be 1 to 30 characters", label_vi="quyển số"
+                "book_number", Code.LENGTH_BETWEEN, label_vi="quyển số", low=1, high=30
             )
         _positive(page_count, "page_count", "số trang")
         if page_count > MAX_PAGES:
             raise InvalidValueError(
-                "page_count", f"must be at most {MAX_PAGES}", label_vi="số trang"
+                "page_count", Code.AT_MOST, label_vi="số trang", limit=MAX_PAGES
             )
         _positive(estimated_entries, "estimated_entries", "số bản ghi ước tính", allow_zero=True)
         return cls(
@@ -111,12 +119,10 @@ class Register(HotichAggregate):
     # ----- scanned pages --------------------------------------------------------------------
     def check_page_number(self, page_number: int) -> None:
         if isinstance(page_number, bool) or not isinstance(page_number, int):
-            raise InvalidValueError("page", "must be an integer", label_vi="trang")
+            raise InvalidValueError("page", Code.INTEGER, label_vi="trang")
         if not 1 <= page_number <= self.page_count:
             raise InvalidValueError(
-                "page",
-                f"must be between 1 and the book's {self.page_count} pages",
-                label_vi="trang",
+                "page", Code.PAGE_OUTSIDE_BOOK, label_vi="trang", pages=self.page_count
             )
 
     def check_entry_pages(self, pages: list[int]) -> None:
@@ -124,9 +130,7 @@ class Register(HotichAggregate):
         for page in pages:
             if not isinstance(page, bool) and isinstance(page, int) and page > self.page_count:
                 raise InvalidValueError(
-                    "pages",
-                    f"must be between 1 and the book's {self.page_count} pages",
-                    label_vi="trang",
+                    "pages", Code.PAGE_OUTSIDE_BOOK, label_vi="trang", pages=self.page_count
                 )
 
     def is_new_scan(self, *, page_number: int, sha256: str, rescan_reason: str | None) -> bool:
@@ -136,25 +140,19 @@ class Register(HotichAggregate):
         """
         self.check_page_number(page_number)
         if not _SHA256.fullmatch(sha256):
-            raise InvalidValueError("sha256", "must be 64 lowercase hex digits")
+            raise InvalidValueError("sha256", Code.SHA256_FORMAT)
         existing = self.page_with(sha256)
         if existing is not None:
             if existing != page_number and rescan_reason is not None:
-                raise PageConflictError(
-                    "same_bytes_other_page", f"these bytes are already page {existing} of this book"
-                )
+                raise PageConflictError(Code.SAME_BYTES_OTHER_PAGE, page=existing)
             return False
         if rescan_reason is None and page_number in self.pages:
-            raise PageConflictError(
-                "page_already_scanned",
-                f"page {page_number} already holds a scan; replacing it needs a rescan "
-                "with a reason (quét lại)",
-            )
+            raise PageConflictError(Code.PAGE_ALREADY_SCANNED, page=page_number)
         if rescan_reason is not None:
             if page_number not in self.pages:
-                raise InvalidValueError("page", f"page {page_number} has no scan to replace")
+                raise InvalidValueError("page", Code.NO_SCAN_TO_REPLACE, page=page_number)
             if not rescan_reason.strip():
-                raise InvalidValueError("reason", "is required to rescan a page", label_vi="lý do")
+                raise InvalidValueError("reason", Code.REQUIRED_TO_RESCAN, label_vi="lý do")
         return True
 
     def record_scan(
@@ -247,7 +245,7 @@ class Register(HotichAggregate):
         ``missing`` and ``changed`` name the object keys that failed.
         """
         if outcome not in ("pass", "fail"):
-            raise InvalidValueError("outcome", "must be pass or fail")
+            raise InvalidValueError("outcome", Code.FIXITY_OUTCOME)
         self._fixity_checked(
             actor=actor,
             outcome=outcome,

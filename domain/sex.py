@@ -6,6 +6,7 @@ import unicodedata
 from enum import StrEnum
 
 from domain.errors import InvalidValueError
+from domain.rules import Code
 
 LABEL_VI = "giới tính"
 
@@ -25,16 +26,12 @@ class Sex(StrEnum):
     def parse(cls, raw: str, *, field: str = "sex") -> Sex:
         """Read a sex from English or Vietnamese input (male/female/nam/nữ/nu/m/f, any case)."""
         if not isinstance(raw, str):
-            raise InvalidValueError(field, "must be text", label_vi=LABEL_VI)
+            raise InvalidValueError(field, Code.TEXT, label_vi=LABEL_VI)
         key = unicodedata.normalize("NFC", raw).strip().casefold()
         try:
             return _ALIASES[key]
         except KeyError:
-            raise InvalidValueError(
-                field,
-                f"must be one of male/female/nam/nữ/nu/m/f, got {raw!r}",
-                label_vi=LABEL_VI,
-            ) from None
+            raise InvalidValueError(field, Code.SEX_ONE_OF, label_vi=LABEL_VI, value=raw) from None
 
 
 _LABELS: dict[Sex, str] = {Sex.MALE: "Nam", Sex.FEMALE: "Nữ"}

@@ -8,7 +8,7 @@ from typing import Protocol
 from uuid import UUID
 
 from projections.catalogue import EntryRow, RegisterRow
-from projections.district_progress import DistrictProgress, ProvinceProgress
+from projections.progress_assessment import DistrictProgress, ProvinceProgress
 
 
 class CatalogueReader(Protocol):

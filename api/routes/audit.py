@@ -15,6 +15,7 @@ from api.schemas import ActorPublic, PortalAuditPage, PortalReadPublic
 from api.security import CurrentUser
 from domain.access import Permission, require
 from domain.errors import InvalidValueError
+from domain.rules import Code
 from projections.portal_audit import AuditFilter, AuditKey
 from projections.portal_queries import MAX_PAGE
 
@@ -38,11 +39,9 @@ def _utc(text: str | None, field: str) -> dt.datetime | None:
         moment = dt.datetime.fromisoformat(text)
         return (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).astimezone(dt.UTC)
     except ValueError:
-        raise InvalidValueError(field, "must be an ISO 8601 date or time") from None
+        raise InvalidValueError(field, Code.ISO_DATE_TIME) from None
     except OverflowError:
-        raise InvalidValueError(
-            field, "must be a time between the years 1 and 9999 in UTC"
-        ) from None
+        raise InvalidValueError(field, Code.TIME_OUT_OF_RANGE) from None
 
 
 @router.get(
@@ -73,7 +72,7 @@ def list_portal_reads(
         actor=actor, since=_utc(since, "since"), until=_utc(until, "until"), record=record
     )
     if where.since and where.until and where.until <= where.since:
-        raise InvalidValueError("until", "must be later than since")
+        raise InvalidValueError("until", Code.LATER_THAN, other="since")
     digest = fingerprint(vars(where))
     after = AuditKey(*decode_cursor(cursor, digest, (str, str))) if cursor else None
     found = services.portal_audit.list_reads(where, after=after, limit=limit + 1)

@@ -20,6 +20,7 @@ from digitization.application import PageUpload, ReceivedScan
 from digitization.errors import NotFoundError
 from digitization.ports import BlobStoreError
 from domain.access import ForbiddenError
+from domain.rules import Code
 
 router = APIRouter(tags=["scanned pages"])
 VIEW_LINK_TTL = dt.timedelta(minutes=10)
@@ -160,7 +161,7 @@ def view_scan(
     blobs = services.app.blobs
     check = getattr(blobs, "check_link", None)
     if blobs is None or check is None or not check(key, expires, signature):
-        raise ForbiddenError("the link is not valid or has expired; list the pages again")
+        raise ForbiddenError(Code.LINK_INVALID)
     try:
         stored = blobs.stat(key)
     except BlobStoreError:  # a key the store refuses (e.g. outside the scans): as if absent

@@ -31,6 +31,7 @@ from domain.partial_date import PartialDate
 from domain.person_name import accent_key, fold
 from domain.personal_id import PersonalId
 from domain.record_kind import RecordKind
+from domain.rules import Code
 from domain.sex import Sex
 from projections.portal_audit import PortalAudit, PortalRead
 from projections.portal_model import PortalRecord
@@ -260,10 +261,10 @@ def search_by_name(
     portal, history, audit = _portal(services)
     folded = fold(q)
     if not any(c.isalnum() for c in folded):
-        raise InvalidValueError("q", "must contain a letter or a digit", label_vi="họ và tên")
+        raise InvalidValueError("q", Code.LETTER_OR_DIGIT_REQUIRED, label_vi="họ và tên")
     born = PartialDate.parse(birth_date, field="birth_date") if birth_date else None
     if born is not None and birth_year is not None and born.year != birth_year:
-        raise InvalidValueError("birth_year", f"must equal the year of birth_date ({born.year})")
+        raise InvalidValueError("birth_year", Code.BIRTH_YEAR_MISMATCH, year=born.year)
     where = RecordFilter(
         birth_year=born.year if born is not None else birth_year,
         birth_month=born.month if born is not None else None,

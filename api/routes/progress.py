@@ -11,8 +11,9 @@ from pydantic import BaseModel, BeforeValidator, Field
 
 from api.deps import ServicesDep
 from api.security import CurrentUser
+from api.web.messages import message
 from domain.access import Permission, require, require_in_district
-from projections.district_progress import DistrictProgress, ProvinceProgress
+from projections.progress_assessment import DistrictProgress, ProvinceProgress
 
 router = APIRouter(tags=["progress"])
 
@@ -111,6 +112,7 @@ def province_progress(
     names = {d.code: d.name for d in units.districts()}
     progress: ProvinceProgress = services.progress.province_progress(day, districts=names)
     plan = progress.year_plan(year)
+    headline = progress.headline(year)
     visible = [p for p in progress.districts if user.works_in(p.district)]
     totals = progress.totals
     return ProvinceProgressPublic(
@@ -122,8 +124,8 @@ def province_progress(
         remaining_for_year=plan.remaining,
         targeted_for_year=plan.targeted,
         targeted_done=plan.targeted_done,
-        headline_vi=progress.headline_vi(year),
-        headline_en=progress.headline_en(year),
+        headline_vi=message(headline.code, "vi", **headline.params),
+        headline_en=message(headline.code, "en", **headline.params),
         completion_percent=progress.completion_percent,
         totals=StagesPublic(
             registers=totals.registers,

@@ -23,6 +23,7 @@ from domain.access import Permission, require_in_district
 from domain.civil_record import EntryStatus
 from domain.errors import InvalidValueError
 from domain.numbers import small_number
+from domain.rules import Code
 
 router = APIRouter(tags=["registers and entries"])
 
@@ -40,7 +41,7 @@ def _decode_entry_cursor(cursor: str | None) -> tuple[str, int] | None:
             raise ValueError(number)
         return str(UUID(register_id)), entry_number
     except ValueError:
-        raise InvalidValueError("after", "is not a cursor returned by this endpoint") from None
+        raise InvalidValueError("after", Code.CURSOR_NOT_FROM_ENDPOINT) from None
 
 
 @router.get("/districts", response_model=list[DistrictPublic])

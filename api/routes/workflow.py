@@ -29,6 +29,7 @@ from domain.access import User
 from domain.civil_record import CivilRecord
 from domain.errors import DomainError, InvalidValueError
 from domain.numbers import small_number
+from domain.rules import Code
 
 router = APIRouter(tags=["keying and checking"])
 
@@ -50,9 +51,9 @@ def expected_version(if_match: str | None, body_version: int | None) -> int | No
         return body_version
     tag = small_number(if_match.strip().removeprefix("W/").strip('"'))
     if tag is None:
-        raise InvalidValueError("If-Match", 'must be an entry version in quotes, e.g. "3"')
+        raise InvalidValueError("If-Match", Code.IF_MATCH_FORMAT)
     if body_version is not None and body_version != tag:
-        raise InvalidValueError("expected_version", "differs from If-Match")
+        raise InvalidValueError("expected_version", Code.VERSION_DIFFERS_FROM_IF_MATCH)
     return tag
 
 

@@ -139,6 +139,7 @@ def web_app() -> FastAPI:
     pages.include_router(entry.router)
     pages.add_exception_handler(SignInRequiredError, _sign_in)
     pages.add_exception_handler(ForbiddenError, _forbidden)
+    pages.add_exception_handler(PageForbiddenError, _forbidden)
     pages.add_exception_handler(DomainError, _domain)
     pages.add_exception_handler(RequestValidationError, _invalid)
     pages.add_exception_handler(StarletteHTTPException, _http)

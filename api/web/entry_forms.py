@@ -16,6 +16,7 @@ from domain.numbers import small_number
 from domain.partial_date import PartialDate
 from domain.record_kind import RecordKind
 from domain.register import Register
+from domain.rules import Code
 from domain.sex import Sex
 
 FIELD_PREFIX = "f."  # form names: f.child.full_name
@@ -113,17 +114,17 @@ def posted_pages(raw: str) -> list[int]:
     """ "12" or "12 13" or "12,13" -> [12, 13]; refused with the field named."""
     parts = raw.replace(",", " ").split()
     if not parts:
-        raise InvalidValueError("pages", "must name at least one page", label_vi="trang")
+        raise InvalidValueError("pages", Code.PAGES_REQUIRED, label_vi="trang")
     numbers = [small_number(p) for p in parts]
     if None in numbers:
-        raise InvalidValueError("pages", "page numbers must be positive integers", label_vi="trang")
+        raise InvalidValueError("pages", Code.PAGE_NUMBERS_POSITIVE, label_vi="trang")
     return [n for n in numbers if n is not None]
 
 
 def posted_number(raw: str) -> int:
     number = small_number(raw)
     if number is None:
-        raise InvalidValueError("entry_number", "must be a positive integer", label_vi="số")
+        raise InvalidValueError("entry_number", Code.POSITIVE_INTEGER, label_vi="số")
     return number
 
 

@@ -10,13 +10,13 @@ from typing import Protocol
 from uuid import UUID
 
 from api.deps import Services
+from api.web.i18n import Translator
 from domain.access import User
-from projections.district_progress import (
+from projections.district_progress import RegisterRow, TrendPoint
+from projections.progress_assessment import (
     DistrictProgress,
     ProgressCounts,
     ProvinceProgress,
-    RegisterRow,
-    TrendPoint,
     completion_percent,
 )
 from projections.readers import ProgressReader
@@ -128,8 +128,8 @@ def dashboard(services: Services, user: User, today: dt.date, year: int | None) 
         year=chosen,
         years=years,
         province=units.province.name,
-        headline_vi=progress.headline_vi(chosen),
-        headline_en=progress.headline_en(chosen),
+        headline_vi=Translator("vi").headline(progress.headline(chosen)),
+        headline_en=Translator("en").headline(progress.headline(chosen)),
         progress=progress,
         rows=rows,
         totals=totals,

@@ -42,7 +42,7 @@ class SignInRequiredError(Exception):
         self.next_url = next_url
 
 
-class PageForbiddenError(ForbiddenError):
+class PageForbiddenError(Exception):
     """Role, district or CSRF check refused a page (an HTML 403, not problem+json)."""
 
     def __init__(self, message: str, *, csrf: bool = False) -> None:

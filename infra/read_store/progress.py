@@ -24,15 +24,18 @@ from infra.read_store.database import (
 )
 from projections.district_progress import (
     DayTally,
-    DistrictPlanRow,
-    DistrictProgress,
     EntryRow,
-    ProgressCounts,
     ProgressUpdate,
-    ProvinceProgress,
     RegisterRow,
     ScannedPage,
     TrendPoint,
+)
+from projections.progress_assessment import (
+    DistrictPlanRow,
+    DistrictProgress,
+    Headline,
+    ProgressCounts,
+    ProvinceProgress,
     assess,
     assess_province,
 )
@@ -334,7 +337,6 @@ class SqlProgressView(TrackedView):
                 points.append(TrendPoint(when, dict(running)))
         return points
 
-    def headline(self, today: dt.date, *, lang: str = "vi", districts: Iterable[str] = ()) -> str:
-        """The province's headline for today's plan year, in Vietnamese ("vi") or English."""
-        progress = self.province_progress(today, districts=districts)
-        return progress.headline_vi() if lang == "vi" else progress.headline_en()
+    def headline(self, today: dt.date, *, districts: Iterable[str] = ()) -> Headline:
+        """The province's headline figures for today's plan year (presenters word them)."""
+        return self.province_progress(today, districts=districts).headline()

@@ -15,6 +15,7 @@ from typing import Any
 from domain.access import ALL_DISTRICTS, User
 from domain.actor import Role
 from domain.errors import InvalidValueError
+from domain.rules import Code
 from infra.service_db.database import SqlDatabase
 
 TOKEN_PREFIX = "hotich_"  # noqa: S105 - a prefix that marks tokens, not a secret
@@ -53,14 +54,14 @@ class SqlUserStore:
     ) -> User:
         user_id = user_id.strip()
         if not user_id or len(user_id) > 100 or any(c.isspace() for c in user_id):
-            raise InvalidValueError("user_id", "must be 1 to 100 characters without spaces")
+            raise InvalidValueError("user_id", Code.USER_ID_FORMAT)
         if role is Role.SYSTEM:
-            raise InvalidValueError("role", "system is reserved for hotich itself")
+            raise InvalidValueError("role", Code.ROLE_RESERVED)
         scope = sorted({d.strip() for d in districts if d.strip()})
         if not scope:
-            raise InvalidValueError("districts", "must name at least one district code or *")
+            raise InvalidValueError("districts", Code.DISTRICTS_REQUIRED)
         if self.get_user(user_id) is not None:
-            raise InvalidValueError("user_id", f"{user_id} already exists")
+            raise InvalidValueError("user_id", Code.USER_EXISTS, user=user_id)
         self._execute(
             "INSERT INTO hotich_users (id, name, role, districts, created_at, created_by) "
             "VALUES (?, ?, ?, ?, ?, ?)",
@@ -85,7 +86,7 @@ class SqlUserStore:
 
     def revoke_user(self, user_id: str) -> None:
         if self.get_user(user_id) is None:
-            raise InvalidValueError("user_id", f"no user {user_id}")
+            raise InvalidValueError("user_id", Code.USER_UNKNOWN, user=user_id)
         now = _now()
         self._execute("UPDATE hotich_users SET revoked_at = ? WHERE id = ?", (now, user_id))
         self._execute(
@@ -98,7 +99,7 @@ class SqlUserStore:
         """A new bearer token for the user; only its hash is kept, so show it once."""
         user = self.get_user(user_id)
         if user is None or user.revoked:
-            raise InvalidValueError("user_id", f"no active user {user_id}")
+            raise InvalidValueError("user_id", Code.USER_NOT_ACTIVE, user=user_id)
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         now = dt.datetime.now(dt.UTC)
         expires = (

@@ -20,10 +20,10 @@ from projections.district_progress import (
     TREND_STAGES,
     DistrictProgressProjection,
     EntryRow,
-    ProgressCounts,
     entry_deltas,
 )
 from projections.envelope import Envelope
+from projections.progress_assessment import ProgressCounts
 from tests.integration.read_stores import KINDS, read_stores
 from tests.integration.test_district_progress import new_app
 

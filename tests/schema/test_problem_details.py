@@ -2,6 +2,22 @@
 
 from __future__ import annotations
 
+import json
+from uuid import UUID
+
+import jsonschema
+import pytest
+
+from api.problems import PROBLEM_SCHEMA, domain_problem
+from domain.errors import (
+    DomainError,
+    DuplicateEntryNumberError,
+    DuplicateRegisterError,
+    InvalidStateError,
+    InvalidValueError,
+    NotAllowedError,
+)
+from domain.rules import Code
 from tests.demo_stack import DemoServer
 
 PROBLEM_JSON = "application/problem+json"
@@ -68,3 +84,58 @@ def test_the_schema_documents_the_problems_each_operation_may_answer(demo: DemoS
             for status, response in operation["responses"].items():
                 if status[0] in "45":
                     assert list(response["content"]) == [PROBLEM_JSON], (status, operation)
+
+
+def test_a_refused_value_names_its_rule_by_code_and_parameters(demo: DemoServer) -> None:
+    with demo.client("manager.tinh") as api:
+        refused = api.get("/progress/districts/999")
+
+    assert refused.status_code == 422
+    assert refused.json()["errors"] == [
+        {
+            "field": "district",
+            "rule": "unknown administrative unit code '999' in province 02",
+            "label_vi": "mã đơn vị hành chính",
+            "code": "admin_unit_unknown",
+            "params": {"code": "999", "province": "02"},
+        }
+    ]
+
+
+REFUSALS = [
+    InvalidValueError("notes", Code.MAX_CHARACTERS, label_vi="ghi chú", limit=4000),
+    InvalidValueError("outcome", Code.FIXITY_OUTCOME),
+    InvalidValueError("after", Code.CURSOR_NOT_FROM_ENDPOINT),
+    NotAllowedError(Code.FOUR_EYES, actor="clerk.026.1", action="verify"),
+    InvalidStateError(Code.VERIFY_NOT_ALLOWED_IN_STATE, status="published", allowed=["keyed"]),
+    DuplicateEntryNumberError(Code.ENTRY_NUMBER_UNIQUE, number=12, book="3", register=UUID(int=7)),
+    DuplicateRegisterError(
+        Code.REGISTER_UNIQUE,
+        book="3",
+        kind="birth",
+        year=1990,
+        commune="00718",
+        register=str(UUID(int=8)),
+    ),
+]
+
+
+@pytest.mark.parametrize("error", REFUSALS, ids=lambda e: f"{type(e).__name__}-{e.code}")
+def test_every_refusal_is_a_problem_as_the_schema_says(error: DomainError) -> None:
+    body = json.loads(bytes(domain_problem(error).body))
+
+    jsonschema.validate(body, PROBLEM_SCHEMA)
+    named = body["errors"][0] if "errors" in body else body
+    assert named["code"] == str(error.code)
+    assert named["params"] == json.loads(json.dumps(error.params, default=str))
+    assert named["rule"] == error.rule  # as the API has always given it
+
+
+def test_a_workflow_refusal_keeps_its_rule_and_gives_its_code_and_parameters() -> None:
+    error = InvalidStateError(Code.PUBLISH_ONLY_VERIFIED, status="reconciled")
+    body = json.loads(bytes(domain_problem(error).body))
+
+    assert body["status"] == 409
+    assert (body["rule"], body["code"]) == ("publish_only_verified", "publish_only_verified")
+    assert body["params"] == {"status": "reconciled"}
+    assert body["detail"] == "only a verified entry can be published; this one is reconciled"

@@ -7,15 +7,15 @@ from uuid import UUID
 
 import pytest
 
-from projections.district_progress import (
+from api.web.i18n import Translator
+from projections.district_progress import EntryRow, next_entry_state
+from projections.progress_assessment import (
     DistrictPlanRow,
-    EntryRow,
     PlanStatus,
     ProgressCounts,
     assess,
     assess_province,
     completion_percent,
-    next_entry_state,
 )
 
 TODAY = dt.date(2023, 6, 1)
@@ -130,10 +130,10 @@ def test_the_year_plan_counts_districts_accepted_during_the_year_as_remaining() 
     province = assess_province({}, plans, TODAY, districts=["024", "026", "027", "030", "031"])
     year = province.year_plan()
     assert (year.year, year.remaining, year.targeted, year.targeted_done) == (2023, 4, 2, 1)
-    assert province.headline_en() == (
+    assert Translator("en").headline(province.headline()) == (
         "2 of 5 districts complete; 2 of the 4 remaining targeted for 2023, 1 of them done"
     )
-    assert province.headline_vi() == (
+    assert Translator("vi").headline(province.headline()) == (
         "2/5 huyện đã hoàn thành; kế hoạch năm 2023: 2 trong 4 huyện còn lại, đã hoàn thành 1"
     )
 

@@ -90,7 +90,7 @@ async def upload(
                 )
             )
     except (UploadFormError, UnsupportedScanError, ScanTooLargeError) as e:
-        message = t("book.upload_refused", message=f"{e.field}: {t.rule(e.rule)}")
+        message = t("book.upload_refused", message=f"{e.field}: {t.rule(e.code, e.params)}")
         status = 413 if isinstance(e, ScanTooLargeError) else 415
         status = 422 if isinstance(e, UploadFormError) else status
         return render(request, "_upload_result.html", user=user, status=status, error=message)
