@@ -20,7 +20,8 @@ from python_multipart import MultipartParser
 from python_multipart.multipart import parse_options_header
 
 from digitization.application import Digitisation, ReceivedScan
-from digitization.media import HashingWriter, ScanTooLargeError, UnsupportedScanError
+from digitization.media import ScanTooLargeError, UnsupportedScanError
+from digitization.receiving import HashingWriter
 from domain.access import Permission, User
 from domain.rules import Code, render
 

@@ -15,7 +15,6 @@ from PIL import Image
 
 from digitization import media
 from digitization.media import (
-    HashingWriter,
     ScanError,
     ScanFormat,
     ScanInfo,
@@ -24,6 +23,7 @@ from digitization.media import (
     inspect_scan,
     sniff_format,
 )
+from digitization.receiving import HashingWriter
 
 LIMIT = 200_000_000
 NOT_ACCEPTED = "file: content is not JPEG, PNG, TIFF or PDF (the file name is not used)"
