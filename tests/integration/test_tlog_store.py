@@ -5,13 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 
-from infra.tlog.database import PostgresTransactions, SqliteTransactions
 from infra.tlog.hashing import HASH_SIZE, leaf_hash, merkle_root
 from infra.tlog.proofs import verify_consistency, verify_inclusion
 from infra.tlog.sequencer import Sequencer
@@ -22,29 +19,9 @@ from infra.tlog.tree_store import (
     TreeSizeError,
     TreeStore,
 )
-from tests.integration.conftest import postgres_url
+from tests.integration.tlog_databases import Transactions, db
 
-Transactions = SqliteTransactions | PostgresTransactions
-TABLES = ("hotich_tlog_tree", "hotich_tlog_tiles", "hotich_tlog_leaf_runs")
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Transactions]:
-    transactions: Transactions
-    if request.param == "postgres":
-        url = postgres_url()
-        with psycopg.connect(url, autocommit=True) as conn:
-            for table in TABLES:
-                conn.execute(
-                    psycopg.sql.SQL("DROP TABLE IF EXISTS {}").format(psycopg.sql.Identifier(table))
-                )
-        transactions = PostgresTransactions(url)
-    else:
-        transactions = SqliteTransactions(tmp_path / "tlog.sqlite")
-    with transactions.transaction() as conn:
-        TreeStore().create_tables(conn)
-    yield transactions
-    transactions.close()
+__all__ = ["db"]  # the fixture
 
 
 def event_hash(notification_id: int) -> bytes:
