@@ -9,6 +9,7 @@ O(log n) stored hashes, then O(log n) hashing.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable, Sequence
 
 from infra.tlog.hashing import EMPTY_ROOT, HASH_SIZE, node_hash
@@ -183,3 +184,27 @@ def verify_consistency(
         fn >>= 1
         sn >>= 1
     return sn == 0 and fr == old_root and sr == new_root
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def inclusion_proof_json(
+    index: int, size: int, leaf: bytes, proof: Sequence[bytes]
+) -> dict[str, object]:
+    """An inclusion proof as served to verifiers: ``{index, size, leaf_hash, hashes}``, the
+    hashes in base64, the RFC 6962 leaf hash (SHA-256(0x00 || event hash)) as ``leaf_hash``."""
+    return {
+        "index": index,
+        "size": size,
+        "leaf_hash": _b64(leaf),
+        "hashes": [_b64(h) for h in proof],
+    }
+
+
+def consistency_proof_json(
+    old_size: int, new_size: int, proof: Sequence[bytes]
+) -> dict[str, object]:
+    """A consistency proof as served to verifiers: ``{from, to, hashes}``, hashes in base64."""
+    return {"from": old_size, "to": new_size, "hashes": [_b64(h) for h in proof]}
