@@ -7,7 +7,9 @@ import hashlib
 import sqlite3
 from pathlib import Path
 
+import psycopg
 import pytest
+from psycopg.rows import dict_row
 
 from infra.tlog.hashing import HASH_SIZE, leaf_hash, merkle_root
 from infra.tlog.proofs import verify_consistency, verify_inclusion
@@ -19,7 +21,8 @@ from infra.tlog.tree_store import (
     TreeSizeError,
     TreeStore,
 )
-from tests.integration.tlog_databases import Transactions, db
+from tests.integration.conftest import postgres_url
+from tests.integration.tlog_databases import Transactions, db, drop_tlog_tables
 
 __all__ = ["db"]  # the fixture
 
@@ -201,3 +204,35 @@ def test_an_append_rolled_back_with_its_events_leaves_no_trace(db: Transactions)
         store.append(conn, leaves[200:])
     check_tree(store, db, leaves, [0, 200, 300])
     check_tree(TreeStore(cached_tiles=100), db, leaves, [0, 200, 300])
+
+
+def test_append_through_cursors_shaped_as_eventsourcing_hands_them(tmp_path: Path) -> None:
+    """eventsourcing's recorders hold a cursor inside their transaction: on SQLite rows are
+    sqlite3.Row, on PostgreSQL dicts and the connection is in pipeline mode."""
+    leaves = leaves_with_gaps(600)
+    hashes = [leaf_hash(digest) for _, digest in leaves]
+    store = TreeStore()
+
+    lite = sqlite3.connect(tmp_path / "es.sqlite", isolation_level=None)
+    lite.row_factory = sqlite3.Row
+    store.create_tables(lite)
+    cursor = lite.cursor()
+    cursor.execute("BEGIN")
+    store.append(cursor, leaves[:300])
+    store.append(cursor, leaves[300:])
+    cursor.execute("COMMIT")
+    assert store.root(lite.cursor(), 600) == merkle_root(hashes)
+    lite.close()
+
+    url = postgres_url()
+    drop_tlog_tables(url)
+    with psycopg.connect(url, row_factory=dict_row) as conn:
+        store.create_tables(conn)
+        conn.commit()
+        with conn.pipeline(), conn.transaction(), conn.cursor() as curs:
+            store.append(curs, leaves[:300])
+            store.append(curs, leaves[300:])
+        with conn.cursor() as curs:
+            assert store.root(curs, 600) == merkle_root(hashes)
+            proof = store.inclusion_proof(curs, 299, 600)
+            assert verify_inclusion(hashes[299], 299, 600, proof, merkle_root(hashes))
