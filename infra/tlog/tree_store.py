@@ -182,16 +182,17 @@ class TreeStore:
 
     def _rightmost_tiles(self, sql: Sql, size: int) -> dict[int, bytes]:
         """The partial tile of each level that has one, by level, checked against ``size``."""
-        keys = [
-            (level, size >> (TILE_HEIGHT * (level + 1)))
+        expected = {
+            (level, size >> (TILE_HEIGHT * (level + 1))): width
             for level, width in enumerate(level_widths(size))
             if width
-        ]
-        found = {(level, index): data for level, index, _, data in self._read_tiles(sql, keys)}
+        }
+        found = {
+            (level, index): data for level, index, _, data in self._read_tiles(sql, [*expected])
+        }
         partial: dict[int, bytes] = {}
-        for level, index in keys:
+        for (level, index), width in expected.items():
             data = found.get((level, index), b"")
-            width = (size >> (TILE_HEIGHT * level)) % TILE_WIDTH
             if len(data) != width * HASH_SIZE:
                 raise TreeStateError(
                     f"tile {level}/{index} holds {len(data) // HASH_SIZE} hashes, "
@@ -235,6 +236,8 @@ class TreeStore:
 
     def leaf_hash(self, conn: Connection, index: int) -> bytes:
         """The Merkle leaf hash of leaf ``index``: SHA-256(0x00 || the event's hash)."""
+        if index < 0:
+            raise TreeSizeError(f"the tree has no leaf {index}")
         return self._reader(conn, index + 1)([(0, index)])[0]
 
     def leaf(self, conn: Connection, index: int) -> int:
