@@ -39,5 +39,10 @@ demo: setup
 verify: setup
 	$(BIN)/hotich verify
 
+## tools/logcheck/logcheck: the independent Go verifier of the transparency log's checkpoints and proofs
+LOGCHECK_SOURCES := $(wildcard tools/logcheck/*.go) tools/logcheck/go.mod tools/logcheck/go.sum
+tools/logcheck/logcheck: $(LOGCHECK_SOURCES)
+	cd tools/logcheck && go build -o logcheck .
+
 clean:
 	rm -rf var .bench test-artifacts

@@ -1,0 +1,133 @@
+"""C2SP tlog-cosignature/v1 (Ed25519): a witness's timestamped signature on a checkpoint.
+
+The witness signs ``cosignature/v1\\ntime <POSIX seconds>\\n`` followed by the checkpoint's whole
+note text with its own Ed25519 key; the signature line carries the 8-byte big-endian timestamp,
+then the 64-byte signature. Its key id uses signature type 0x04, so the same name and key
+never pass for a plain note signature (type 0x01).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from infra.tlog.note import (
+    Note,
+    NoteKeyError,
+    NoteSignature,
+    decode_verifier_key,
+    encode_verifier_key,
+    key_id,
+    signature_of,
+    valid_key_name,
+)
+
+COSIGNATURE_V1 = 0x04
+MAX_TIMESTAMP = 2**63 - 1
+_SIGNATURE_SIZE = 8 + 64
+
+
+def cosigned_message(text: bytes, timestamp: int) -> bytes:
+    """What an Ed25519 cosignature/v1 signs: the header, the time line, the checkpoint text."""
+    return b"cosignature/v1\ntime %d\n" % timestamp + text
+
+
+def cosignature_timestamp(signature: NoteSignature) -> int:
+    """The time (POSIX seconds) a cosignature says it was made."""
+    if len(signature.signature) != _SIGNATURE_SIZE:
+        raise ValueError(f"{signature.name}: not a cosignature/v1 signature")
+    return int.from_bytes(signature.signature[:8], "big")
+
+
+def _raw_public(key: Ed25519PublicKey) -> bytes:
+    return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+class CosignatureVerifier:
+    """Checks one witness's cosignature/v1 lines; a note verifier (see ``note.open_note``)."""
+
+    def __init__(self, name: str, public_key: Ed25519PublicKey) -> None:
+        self._name = name
+        self.public_key = public_key
+        self._key_id = key_id(name, COSIGNATURE_V1, _raw_public(public_key))
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def key_id(self) -> int:
+        return self._key_id
+
+    @classmethod
+    def from_verifier_key(cls, vkey: str) -> CosignatureVerifier:
+        name, signature_type, raw = decode_verifier_key(vkey)
+        if signature_type != COSIGNATURE_V1 or len(raw) != 32:
+            raise NoteKeyError(f"{name}: not an Ed25519 cosignature/v1 key")
+        return cls(name, Ed25519PublicKey.from_public_bytes(raw))
+
+    def verifier_key(self) -> str:
+        return encode_verifier_key(self._name, COSIGNATURE_V1, _raw_public(self.public_key))
+
+    def verify(self, text: bytes, signature: bytes) -> bool:
+        if len(signature) != _SIGNATURE_SIZE:
+            return False
+        timestamp = int.from_bytes(signature[:8], "big")
+        if timestamp > MAX_TIMESTAMP:
+            return False
+        try:
+            self.public_key.verify(signature[8:], cosigned_message(text, timestamp))
+        except InvalidSignature:
+            return False
+        return True
+
+
+class Cosigner:
+    """A witness's key, cosigning checkpoints it has checked (a note signer)."""
+
+    def __init__(
+        self,
+        name: str,
+        private_key: Ed25519PrivateKey,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        if not valid_key_name(name):
+            raise NoteKeyError(f"not a key name: {name!r}")
+        self._name = name
+        self.private_key = private_key
+        self.clock = clock
+        self._verifier = CosignatureVerifier(name, private_key.public_key())
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def key_id(self) -> int:
+        return self._verifier.key_id
+
+    @classmethod
+    def generate(cls, name: str) -> Cosigner:
+        return cls(name, Ed25519PrivateKey.generate())
+
+    def verifier(self) -> CosignatureVerifier:
+        return self._verifier
+
+    def verifier_key(self) -> str:
+        return self._verifier.verifier_key()
+
+    def sign(self, text: bytes) -> bytes:
+        """The timestamp (now) and the signature, as a signature line carries them."""
+        timestamp = int(self.clock())
+        if not 0 <= timestamp <= MAX_TIMESTAMP:
+            raise ValueError(f"no cosignature at time {timestamp}")
+        signature = self.private_key.sign(cosigned_message(text, timestamp))
+        return timestamp.to_bytes(8, "big") + signature
+
+    def cosign(self, checkpoint_text: str) -> NoteSignature:
+        """The cosignature line's content for a checkpoint's note text."""
+        return signature_of(Note(checkpoint_text), self)
