@@ -20,24 +20,17 @@ from python_multipart import MultipartParser
 from python_multipart.multipart import parse_options_header
 
 from digitization.application import Digitisation, ReceivedScan
-from digitization.media import ScanTooLargeError, UnsupportedScanError
+from digitization.media import ScanTooLargeError, UnsupportedScanError, UploadRefusedError
 from digitization.receiving import HashingWriter
 from domain.access import Permission, User
-from domain.rules import Code, render
+from domain.rules import Code
 
 MAX_FIELD_BYTES = 64 * 1024
 MAX_FILES = 200
 
 
-class UploadFormError(ValueError):
+class UploadFormError(UploadRefusedError):
     """The request is not a usable multipart form (HTTP 422)."""
-
-    def __init__(self, field: str, code: Code, /, **params: object) -> None:
-        self.field = field
-        self.code = code
-        self.params = params
-        self.rule = render(code, params)
-        super().__init__(f"{field}: {self.rule}")
 
 
 @dataclass

@@ -187,18 +187,6 @@ def reconcile(
     _show(_send(api, token, "reconcile", body, entry=entry))
 
 
-@entries_app.command("verify")
-def verify(
-    entry: UUID,
-    expected_version: Expected = None,
-    api: ApiUrl = "http://127.0.0.1:8000",
-    token: Token = None,
-) -> None:
-    """Verify the entry (not by anyone who keyed it)."""
-    body = {"expected_version": expected_version}
-    _show(_send(api, token, "verify", body, entry=entry))
-
-
 @entries_app.command("reject")
 def reject(
     entry: UUID,
@@ -238,13 +226,20 @@ def correct(
     _show(_send(api, token, "correct", body, entry=entry))
 
 
-@entries_app.command("publish")
-def publish(
-    entry: UUID,
-    expected_version: Expected = None,
-    api: ApiUrl = "http://127.0.0.1:8000",
-    token: Token = None,
-) -> None:
-    """Publish a verified entry to the portal."""
-    body = {"expected_version": expected_version}
-    _show(_send(api, token, "publish", body, entry=entry))
+def _on_version_only(name: str, doc: str) -> None:
+    """A command that sends the entry's version only (verify, publish)."""
+
+    def command(
+        entry: UUID,
+        expected_version: Expected = None,
+        api: ApiUrl = "http://127.0.0.1:8000",
+        token: Token = None,
+    ) -> None:
+        _show(_send(api, token, name, {"expected_version": expected_version}, entry=entry))
+
+    command.__doc__ = doc
+    entries_app.command(name)(command)
+
+
+_on_version_only("verify", "Verify the entry (not by anyone who keyed it).")
+_on_version_only("publish", "Publish a verified entry to the portal.")

@@ -66,10 +66,7 @@ class EntryCases(DigitisationService):
     ) -> CivilRecord:
         """An entry, for ``actor`` to read it or act on it (``purpose``); one outside the
         actor's districts is not found. Without an actor: hotich's own reading."""
-        if actor is None:
-            return self._load(CivilRecord, "entry", entry_id)
-        user = self._acting(actor, purpose)
-        return self._load(CivilRecord, "entry", entry_id, seen_by=user)
+        return self._read(CivilRecord, "entry", entry_id, actor, purpose)
 
     def _change_entry(
         self,

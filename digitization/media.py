@@ -40,6 +40,7 @@ __all__ = [
     "ScanLimits",
     "ScanTooLargeError",
     "UnsupportedScanError",
+    "UploadRefusedError",
     "inspect_scan",
     "sniff_format",
 ]
@@ -94,9 +95,9 @@ class ScanInfo:
     frames: int
 
 
-class ScanError(ValueError):
-    """Base of the refusals of an uploaded scan; names the field, the rule's code and its
-    parameters (``rule``: its English words)."""
+class UploadRefusedError(ValueError):
+    """Base of the refusals of an upload; names the field, the rule's code and its parameters
+    (``rule``: its English words)."""
 
     def __init__(self, field: str, code: Code, /, **params: object) -> None:
         self.field = field
@@ -104,6 +105,10 @@ class ScanError(ValueError):
         self.params = params
         self.rule = render(code, params)
         super().__init__(f"{field}: {self.rule}")
+
+
+class ScanError(UploadRefusedError):
+    """Base of the refusals of an uploaded scan by its content."""
 
 
 class UnsupportedScanError(ScanError):

@@ -132,10 +132,18 @@ class DigitisationService(Application[UUID]):
     ) -> Register:
         """A book, for ``actor`` to read it or to act on it (``purpose``); one outside the
         actor's districts is not found. Without an actor: hotich's own reading."""
-        if actor is None:
-            return self._load(Register, "register", register_id)
-        user = self._acting(actor, purpose)
-        return self._load(Register, "register", register_id, seen_by=user)
+        return self._read(Register, "register", register_id, actor, purpose)
+
+    def _read(
+        self,
+        cls: type[A],
+        what: str,
+        ident: UUID,
+        actor: Principal | None,
+        purpose: Permission,
+    ) -> A:
+        user = None if actor is None else self._acting(actor, purpose)
+        return self._load(cls, what, ident, seen_by=user)
 
     def _save_changes(
         self, aggregate: Register | CivilRecord | DigitisationPlan, what: str

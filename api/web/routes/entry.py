@@ -6,6 +6,7 @@ Handlers parse the form, call the use cases (``Digitisation``), and redirect
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
@@ -136,24 +137,64 @@ def entry_page(
     return _entry_page(request, user, services, entry, mode=mode, done=done)
 
 
+FormArguments = Callable[[CivilRecord, dict[str, str]], dict[str, Any]]
+
+# The actions on an entry's page: (path, the use case of Digitisation, who may, what the page
+# says afterwards, the use case's arguments from the posted form).
+ACTIONS: list[tuple[str, str, Permission, str, FormArguments]] = [
+    (
+        "second-keying",
+        "second_key_entry",
+        Permission.SECOND_KEY,
+        "second_keyed",
+        lambda entry, form: {"fields": posted_fields(entry.kind, form)},
+    ),
+    (
+        "rekeying",
+        "rekey_entry",
+        Permission.KEY,
+        "rekeyed",
+        lambda entry, form: {
+            "pages": posted_pages(form.get("pages", "")),
+            "fields": posted_fields(entry.kind, form),
+        },
+    ),
+    (
+        "reconciliation",
+        "reconcile_entry",
+        Permission.RECONCILE,
+        "reconciled",
+        lambda entry, form: {"resolutions": resolutions(entry, form)},
+    ),
+    ("verification", "verify_entry", Permission.VERIFY, "verified", lambda entry, form: {}),
+    (
+        "rejection",
+        "reject_entry",
+        Permission.VERIFY,
+        "rejected",
+        lambda entry, form: {"reason": form.get("reason", "")},
+    ),
+    ("publication", "publish_entry", Permission.PUBLISH, "published", lambda entry, form: {}),
+]
+
+
 async def _act(
     request: Request,
     entry_id: UUID,
     user: User,
     services: Services,
-    permission: Permission,
-    action: str,
-    run: Any,
+    action: tuple[str, str, Permission, str, FormArguments],
 ) -> Response:
     """Check the form's CSRF token, role and district; run the use case with the version the
     page showed; redirect to the entry, or show the page again with the refusal."""
+    _, use_case, permission, done, arguments = action
     form = await posted_form(request)
     check_csrf(request, form.get("csrf_token"))
     entry = services.app.get_entry(entry_id, actor=user, purpose=permission)
-    version = form.get("expected_version", "")
-    expected = small_number(version)
+    expected = small_number(form.get("expected_version", ""))
     try:
-        run(entry, form, expected)
+        call = getattr(services.app, use_case)
+        call(actor=user, entry_id=entry.id, expected_version=expected, **arguments(entry, form))
     except DomainError as e:
         typed = (
             posted_fields(entry.kind, form)
@@ -171,40 +212,7 @@ async def _act(
             status=refusal_status(e),
             error=e,
         )
-    return RedirectResponse(f"{PREFIX}/entries/{entry_id}?done={action}", status_code=303)
-
-
-@router.post("/entries/{entry_id}/second-keying", response_class=HTMLResponse)
-async def second_key(
-    request: Request, entry_id: UUID, user: WebUser, services: ServicesDep
-) -> Response:
-    """Save a blind second keying; differing fields become discrepancies."""
-
-    def run(entry: CivilRecord, form: dict[str, str], expected: int | None) -> None:
-        services.app.second_key_entry(
-            actor=user,
-            entry_id=entry.id,
-            fields=posted_fields(entry.kind, form),
-            expected_version=expected,
-        )
-
-    return await _act(request, entry_id, user, services, Permission.SECOND_KEY, "second_keyed", run)
-
-
-@router.post("/entries/{entry_id}/rekeying", response_class=HTMLResponse)
-async def rekey(request: Request, entry_id: UUID, user: WebUser, services: ServicesDep) -> Response:
-    """Key a rejected entry again."""
-
-    def run(entry: CivilRecord, form: dict[str, str], expected: int | None) -> None:
-        services.app.rekey_entry(
-            actor=user,
-            entry_id=entry.id,
-            pages=posted_pages(form.get("pages", "")),
-            fields=posted_fields(entry.kind, form),
-            expected_version=expected,
-        )
-
-    return await _act(request, entry_id, user, services, Permission.KEY, "rekeyed", run)
+    return RedirectResponse(f"{PREFIX}/entries/{entry_id}?done={done}", status_code=303)
 
 
 def resolutions(entry: CivilRecord, form: dict[str, str]) -> dict[str, Any]:
@@ -224,59 +232,21 @@ def resolutions(entry: CivilRecord, form: dict[str, str]) -> dict[str, Any]:
     return chosen
 
 
-@router.post("/entries/{entry_id}/reconciliation", response_class=HTMLResponse)
-async def reconcile(
-    request: Request, entry_id: UUID, user: WebUser, services: ServicesDep
-) -> Response:
-    """Settle the discrepancies with the values the book says."""
+def _action_route(action: tuple[str, str, Permission, str, FormArguments]) -> None:
+    async def endpoint(
+        request: Request, entry_id: UUID, user: WebUser, services: ServicesDep
+    ) -> Response:
+        return await _act(request, entry_id, user, services, action)
 
-    def run(entry: CivilRecord, form: dict[str, str], expected: int | None) -> None:
-        services.app.reconcile_entry(
-            actor=user,
-            entry_id=entry.id,
-            resolutions=resolutions(entry, form),
-            expected_version=expected,
-        )
-
-    return await _act(request, entry_id, user, services, Permission.RECONCILE, "reconciled", run)
-
-
-@router.post("/entries/{entry_id}/verification", response_class=HTMLResponse)
-async def verify(
-    request: Request, entry_id: UUID, user: WebUser, services: ServicesDep
-) -> Response:
-    """Verify the entry (four eyes)."""
-
-    def run(entry: CivilRecord, form: dict[str, str], expected: int | None) -> None:
-        services.app.verify_entry(actor=user, entry_id=entry.id, expected_version=expected)
-
-    return await _act(request, entry_id, user, services, Permission.VERIFY, "verified", run)
+    path, use_case = action[0], action[1]
+    router.add_api_route(
+        f"/entries/{{entry_id}}/{path}",
+        endpoint,
+        methods=["POST"],
+        name=f"page_{use_case}",
+        response_class=HTMLResponse,
+    )
 
 
-@router.post("/entries/{entry_id}/rejection", response_class=HTMLResponse)
-async def reject(
-    request: Request, entry_id: UUID, user: WebUser, services: ServicesDep
-) -> Response:
-    """Reject the entry with a reason (back to keying)."""
-
-    def run(entry: CivilRecord, form: dict[str, str], expected: int | None) -> None:
-        services.app.reject_entry(
-            actor=user,
-            entry_id=entry.id,
-            reason=form.get("reason", ""),
-            expected_version=expected,
-        )
-
-    return await _act(request, entry_id, user, services, Permission.VERIFY, "rejected", run)
-
-
-@router.post("/entries/{entry_id}/publication", response_class=HTMLResponse)
-async def publish(
-    request: Request, entry_id: UUID, user: WebUser, services: ServicesDep
-) -> Response:
-    """Publish a verified entry to the portal."""
-
-    def run(entry: CivilRecord, form: dict[str, str], expected: int | None) -> None:
-        services.app.publish_entry(actor=user, entry_id=entry.id, expected_version=expected)
-
-    return await _act(request, entry_id, user, services, Permission.PUBLISH, "published", run)
+for page_action in ACTIONS:
+    _action_route(page_action)
