@@ -11,7 +11,7 @@ from fastapi import Depends, Request
 
 from digitization.application import Digitisation
 from digitization.idempotency import Once
-from digitization.ports import UserStore
+from digitization.ports import UserStore, VerifiableLog
 from projections.portal_audit import PortalAudit
 from projections.portal_queries import HistoriesReader, PortalQueries
 from projections.positions import Positions
@@ -33,6 +33,8 @@ class Services:
     portal_audit: PortalAudit | None = None
     # an entry's signed envelopes as stored, versions 1..up_to: (entry_id, up_to) -> envelopes
     envelopes: Callable[[UUID, int], list[dict[str, Any]]] | None = None
+    # the transparency log over every stored event; None: not served by this app
+    log: VerifiableLog | None = None
 
 
 async def get_services(request: Request) -> Services:

@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from api.body_limit import BodyLimit
 from api.deps import Services
 from api.problems import install_problem_handlers
-from api.routes import audit, meta, ops, pages, portal, progress, registers, workflow
+from api.routes import audit, log, meta, ops, pages, portal, progress, registers, workflow
 from api.web import install_web
 
 DESCRIPTION = """
@@ -34,6 +34,7 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(progress.router)
     app.include_router(ops.router)
     app.include_router(audit.router)
+    app.include_router(log.router)
     install_web(app)  # the pages at /ui, assets at /static, /docs
     app.add_middleware(BodyLimit)  # outermost: a body over its limit is refused as it streams
     return app

@@ -19,6 +19,7 @@ from api.security import AuthenticationError
 from api.uploads import UploadFormError
 from digitization.errors import NotFoundError, VersionConflictError
 from digitization.media import ScanError, ScanTooLargeError, UnsupportedScanError
+from digitization.ports import LogRequestError
 from domain.access import ForbiddenError
 from domain.errors import (
     DomainError,
@@ -253,6 +254,12 @@ def document_problems(openapi: dict[str, Any]) -> dict[str, Any]:
     return openapi
 
 
+def _log_request_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, LogRequestError)
+    errors = [{"field": exc.field, "rule": exc.rule}]
+    return problem(400, "Bad request", str(exc), "bad-log-request", errors=errors)
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     build_openapi = app.openapi
 
@@ -270,5 +277,6 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(UnsupportedScanError, _scan_error)
     app.add_exception_handler(ScanTooLargeError, _scan_error)
     app.add_exception_handler(UploadFormError, _form_error)
+    app.add_exception_handler(LogRequestError, _log_request_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

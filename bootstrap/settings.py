@@ -71,6 +71,19 @@ class Settings(BaseSettings):
         None, description="host:port of Kafka; set: the log is relayed to hotich.events.v1"
     )
     kafka_topic: str = "hotich.events.v1"
+    log_origin: str = Field(
+        "hotich.example/ha-giang",
+        pattern=r"^[^\s+]+$",
+        description="the verifiable log's name: the first line of its checkpoints, its key's name",
+    )
+    log_interval: float = Field(
+        1.0, gt=0, le=3600, description="seconds between checkpoints (when new events came)"
+    )
+    log_witnesses: str = Field(
+        "",
+        description="verifier keys (comma-separated) of the witnesses whose cosignatures "
+        "the log keeps",
+    )
     max_upload_bytes: int = Field(1 << 30, ge=1, description="per file; larger: 413")
     max_pixels: int = Field(250_000_000, ge=1, description="per page image; larger: 413")
 

@@ -21,6 +21,7 @@ from fastapi import FastAPI
 from api.deps import Services
 from api.main import create_app
 from bootstrap.container import Container, bootstrap
+from bootstrap.log import LogKeeper, build_log
 from bootstrap.settings import Settings
 from bootstrap.views import live_views
 from digitization.idempotency import Once
@@ -33,6 +34,7 @@ from infra.service_db.portal_audit import SqlPortalAudit
 from infra.store.evidence import stored_envelopes
 from infra.store.mapper import SignedEnvelopeMapper
 from infra.store.seal_checks import SealChecker
+from infra.tlog.log import SqlTransparencyLog
 from projections.portal_queries import HistoriesReader, PortalQueries
 from projections.positions import Positions
 from projections.readers import CatalogueReader, ProgressReader
@@ -44,6 +46,8 @@ class Web:
     live: LiveViews
     runners: list[PollingProjectionRunner]
     sealed: SealChecker
+    log: SqlTransparencyLog
+    keeper: LogKeeper | None = None  # the serving process keeps the log; workers only read it
 
     @property
     def catalogue(self) -> SwitchingView:
@@ -54,14 +58,19 @@ class Web:
         for runner in self.runners:
             runner.catch_up()
             runner.start()
+        if self.keeper is not None:
+            self.keeper.start()
 
     def stop_runners(self) -> None:
         for runner in self.runners:
             runner.stop()
+        if self.keeper is not None:
+            self.keeper.stop()
 
     def close(self) -> None:
-        """Close the read models (after the server, and so its runners, stopped)."""
+        """Close the read models and the log (after the server, and so its runners, stopped)."""
         self.live.close()
+        self.log.close()
 
 
 def build_web(
@@ -107,6 +116,7 @@ def build_web(
         else None
     )
     audit = SqlPortalAudit(container.db)  # every portal read, in the service database
+    log = build_log(container)
     services = Services(
         app=app,
         catalogue=cast(CatalogueReader, catalogue),  # a SwitchingView: the live copy's methods
@@ -129,9 +139,11 @@ def build_web(
         history=cast(HistoriesReader, envelope_views["history"]),
         portal_audit=audit,
         envelopes=lambda entry_id, up_to: stored_envelopes(app, entry_id, up_to),
+        log=log,
     )
     api = create_app(services)
-    web = Web(api=api, live=live, runners=runners, sealed=sealed)
+    keeper = LogKeeper(log, settings.log_interval) if run_projections else None
+    web = Web(api=api, live=live, runners=runners, sealed=sealed, log=log, keeper=keeper)
 
     threads = container.settings.threads
 

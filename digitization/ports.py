@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 from uuid import UUID
 
 from eventsourcing.persistence import (
@@ -90,3 +90,47 @@ class UserStore(Protocol):
     """Users and their hashed bearer tokens."""
 
     def authenticate(self, token: str) -> User | None: ...
+
+
+class LogRequestError(ValueError):
+    """A question the verifiable log cannot answer as asked (an index past the tree, sizes the
+    wrong way round); names the parameter (HTTP 400)."""
+
+    def __init__(self, field: str, rule: str) -> None:
+        self.field = field
+        self.rule = rule
+        super().__init__(f"{field}: {rule}")
+
+
+@dataclass(frozen=True)
+class LogEvent:
+    """Which stored event a leaf of the verifiable log is."""
+
+    index: int
+    aggregate_id: UUID
+    version: int
+    notification_id: int
+
+
+class VerifiableLog(Protocol):
+    """The transparency log over every stored event (hashes only: public)."""
+
+    def checkpoint_note(self) -> str | None:
+        """The newest signed checkpoint note, with the cosignatures kept for it."""
+        ...
+
+    def verifier_key(self) -> str: ...
+
+    def tile(self, path: str) -> tuple[bytes, bool]:
+        """The hashes of the tile at a C2SP tlog-tiles path, and whether the tile is full."""
+        ...
+
+    def inclusion_proof(self, index: int, size: int) -> dict[str, Any]: ...
+
+    def consistency_proof(self, old: int, new: int) -> dict[str, Any]: ...
+
+    def leaf_event(self, index: int) -> LogEvent: ...
+
+    def leaves_of(self, aggregate_id: UUID, versions: Sequence[int]) -> dict[int, int]: ...
+
+    def add_cosignatures(self, cosigned: str) -> int: ...

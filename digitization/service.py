@@ -134,6 +134,21 @@ class DigitisationService(Application[UUID]):
         actor's districts is not found. Without an actor: hotich's own reading."""
         return self._read(Register, "register", register_id, actor, purpose)
 
+    def get_aggregate(
+        self, aggregate_id: UUID, *, actor: Principal, purpose: Permission = Permission.READ
+    ) -> Register | CivilRecord | DigitisationPlan:
+        """Any book, entry or plan, for ``actor`` to read (as get_register and get_entry)."""
+        user = self._acting(actor, purpose)
+        try:
+            aggregate: object = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            raise NotFoundError("record", aggregate_id) from None
+        if not isinstance(aggregate, Register | CivilRecord | DigitisationPlan):
+            raise NotFoundError("record", aggregate_id)
+        if not user.works_in(aggregate.district):
+            raise NotFoundError("record", aggregate_id)
+        return aggregate
+
     def _read(
         self,
         cls: type[A],

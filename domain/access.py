@@ -29,6 +29,7 @@ class Permission(StrEnum):
     PUBLISH = "publish"
     PORTAL_READ = "portal_read"
     METRICS = "metrics"  # positions and lag as Prometheus metrics
+    COSIGN = "cosign"  # post a witness's cosignature of a checkpoint
     ADMIN = "admin"
 
 
@@ -56,6 +57,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.MANAGER: frozenset({Permission.READ, Permission.METRICS}),
     Role.PORTAL: frozenset({Permission.PORTAL_READ}),
     Role.METRICS: frozenset({Permission.METRICS}),
+    Role.WITNESS: frozenset({Permission.COSIGN}),
     Role.ADMIN: frozenset(Permission),
     Role.SYSTEM: frozenset(Permission),  # hotich itself: fixity checks, the demo, migrations
 }

@@ -18,6 +18,7 @@ class Role(StrEnum):
     MANAGER = "manager"
     PORTAL = "portal"
     METRICS = "metrics"  # a monitoring scraper: reads /metrics, nothing else
+    WITNESS = "witness"  # another office's witness: posts its cosignatures of checkpoints
     ADMIN = "admin"
     SYSTEM = "system"
 

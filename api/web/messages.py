@@ -22,6 +22,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "role.portal": ("Cổng DVC", "portal"),
     "role.admin": ("quản trị", "admin"),
     "role.metrics": ("giám sát", "monitoring"),
+    "role.witness": ("đơn vị chứng kiến", "witness"),
     "role.system": ("hệ thống", "system"),
     # sign-in
     "signin.title": ("Đăng nhập", "Sign in"),

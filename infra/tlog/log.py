@@ -1,0 +1,292 @@
+"""SqlTransparencyLog: the verifiable log of one event store, as hotich keeps and serves it.
+
+Every stored event is a leaf, in notification order; the leaf's data is the event's 32-byte
+hash. The tree and the signed checkpoints live in the event store's own database (SQLite file
+or PostgreSQL). One keeper (a thread of `hotich serve`, or `hotich log init`) appends what the
+event store holds beyond the tree, batch by batch (:class:`~infra.tlog.sequencer.Sequencer`),
+and signs a checkpoint at most once per interval when the tree grew. Readers answer the
+public, read-only questions: the newest checkpoint, hash tiles, inclusion and consistency
+proofs, and which event a leaf is.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import Application
+
+from digitization.errors import NotFoundError
+from digitization.ports import LogEvent, LogRequestError
+from infra.store.mapper import SignedEnvelopeMapper
+from infra.store.scan import POSTGRES_EVENTS_TABLE, SQLITE_EVENTS_TABLE
+from infra.store.seal_checks import envelope_json
+from infra.tlog.checkpoint_store import Checkpoints, StoredCheckpoint
+from infra.tlog.cosignature import CosignatureVerifier
+from infra.tlog.database import (
+    Connection,
+    PostgresTransactions,
+    Sql,
+    SqliteTransactions,
+)
+from infra.tlog.hashing import leaf_hash
+from infra.tlog.note import Ed25519NoteSigner, NoteError, parse_note
+from infra.tlog.sequencer import Sequencer
+from infra.tlog.tiles import TILE_WIDTH, TilePathError, parse_tile_path
+from infra.tlog.tree_store import Leaf, TreeStore
+
+log = logging.getLogger(__name__)
+CACHED_TILES = 4096  # full tiles a reader keeps (8 KB each): every proof at 1,000,000 leaves
+
+
+@dataclass(frozen=True)
+class LogPlace:
+    """Where the log's tables are: the event store's SQLite file or PostgreSQL database."""
+
+    sqlite_path: Path | None = None
+    postgres_url: str | None = None
+
+    def transactions(self) -> SqliteTransactions | PostgresTransactions:
+        if self.postgres_url is not None:
+            return PostgresTransactions(self.postgres_url)
+        assert self.sqlite_path is not None
+        return SqliteTransactions(self.sqlite_path)
+
+
+@dataclass
+class SqlTransparencyLog:
+    """The tree, the checkpoints and the keeper of one event store; see the module docstring."""
+
+    place: LogPlace
+    app: Application[UUID]
+    signer: Ed25519NoteSigner
+    witnesses: Sequence[CosignatureVerifier] = ()
+    batch_size: int = 1000
+    _writer: TreeStore = field(default_factory=TreeStore, init=False)
+    _reader: TreeStore = field(
+        default_factory=lambda: TreeStore(cached_tiles=CACHED_TILES), init=False
+    )
+    _db: SqliteTransactions | PostgresTransactions | None = field(default=None, init=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+    _local: threading.local = field(default_factory=threading.local, init=False)
+
+    def __post_init__(self) -> None:
+        mapper = self.app.mapper
+        assert isinstance(mapper, SignedEnvelopeMapper)
+        self._mapper = mapper
+        self.checkpoints = Checkpoints(self._writer, self.signer)
+        with self._transaction() as conn:
+            self._writer.create_tables(conn)
+            self.checkpoints.create_tables(conn)
+
+    @property
+    def origin(self) -> str:
+        return self.signer.name
+
+    def _transaction(self) -> AbstractContextManager[Connection]:
+        with self._lock:
+            if self._db is None:
+                self._db = self.place.transactions()
+        return self._db.transaction()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._db is not None:
+                self._db.close()
+                self._db = None
+
+    # ----- keeping the tree ------------------------------------------------------------------
+    def _leaves(self, after: int, limit: int) -> list[Leaf]:
+        """The stored events after notification ``after``: (notification id, hash)."""
+        notifications = self.app.recorder.select_notifications(start=after + 1, limit=limit)
+        leaves: list[Leaf] = []
+        for notification in notifications:
+            envelope = json.loads(envelope_json(self._mapper, notification))
+            leaves.append((notification.id, bytes.fromhex(envelope["hash"])))
+        return leaves
+
+    def catch_up(self, progress: Callable[[int, int], None] | None = None) -> int:
+        """Append every stored event the tree lacks; how many. ``progress(done, total)``."""
+        sequencer = Sequencer(
+            self._writer, self._transaction, self._leaves, batch_size=self.batch_size
+        )
+        total = self.app.recorder.max_notification_id() or 0
+        done = self.size()
+        added = 0
+        while appended := sequencer.append_batch():
+            added += appended
+            if progress is not None:
+                progress(done + added, max(total, done + added))
+            if appended < self.batch_size:
+                break
+        return added
+
+    def sign_checkpoint(self) -> StoredCheckpoint | None:
+        """Sign a checkpoint of the tree if it grew since the last one."""
+        with self._transaction() as conn:
+            return self.checkpoints.sign_if_grown(conn)
+
+    def keep(self, stop: threading.Event, *, interval: float = 1.0) -> None:
+        """Bring the tree up to the store and sign, at most once per ``interval`` seconds when
+        the tree grew, until ``stop`` is set."""
+        while not stop.is_set():
+            try:
+                self.catch_up()
+                self.sign_checkpoint()
+            except Exception:  # the keeper carries on; the next round retries
+                log.exception("the transparency log could not be brought up to the store")
+            stop.wait(interval)
+
+    # ----- what readers ask --------------------------------------------------------------------
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        """A snapshot to read from: on SQLite a read-only connection of this thread's (WAL
+        readers take no lock the keeper or the event store wait for)."""
+        if self.place.sqlite_path is None:
+            with self._transaction() as pg:
+                yield pg
+            return
+        reader: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if reader is None:
+            uri = f"file:{self.place.sqlite_path}?mode=ro"
+            reader = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+            self._local.conn = reader
+        reader.execute("BEGIN")
+        try:
+            yield reader
+        finally:
+            reader.execute("COMMIT")
+
+    def size(self) -> int:
+        with self._read() as conn:
+            return self._reader.size(conn)
+
+    def latest(self) -> StoredCheckpoint | None:
+        with self._read() as conn:
+            return self.checkpoints.latest(conn)
+
+    def checkpoint_note(self) -> str | None:
+        """The newest signed checkpoint, with the witnesses' cosignatures kept for it."""
+        stored = self.latest()
+        return None if stored is None else stored.cosigned_note()
+
+    def verifier_key(self) -> str:
+        return self.signer.verifier_key()
+
+    def tile(self, path: str) -> tuple[bytes, bool]:
+        """The hashes of the tile at a tlog-tiles ``path``, and whether it is full."""
+        try:
+            level, index, width = parse_tile_path(path)
+        except TilePathError as e:
+            raise LogRequestError("path", str(e)) from None
+        with self._read() as conn:
+            found = self._reader.tile(conn, level, index, width)
+        if found is None:
+            raise NotFoundError("tile", f"{path} (the tree has none there yet)")
+        return found, width == TILE_WIDTH
+
+    def _size_checked(self, conn: Connection, size: int) -> None:
+        have = self._reader.size(conn)
+        if not 0 < size <= have:
+            raise LogRequestError("size", f"must be between 1 and the tree's {have} leaves")
+
+    def inclusion_proof(self, index: int, size: int) -> dict[str, Any]:
+        with self._read() as conn:
+            self._size_checked(conn, size)
+            if not 0 <= index < size:
+                raise LogRequestError("index", f"must be below size ({size})")
+            hashes = self._reader.inclusion_proof(conn, index, size)
+            leaf = leaf_hash(self._reader.leaf_hash(conn, index))
+        return {"index": index, "size": size, "leaf_hash": _b64(leaf), "hashes": _b64s(hashes)}
+
+    def consistency_proof(self, old: int, new: int) -> dict[str, Any]:
+        with self._read() as conn:
+            self._size_checked(conn, new)
+            if not 0 < old <= new:
+                raise LogRequestError("from", f"must be between 1 and to ({new})")
+            hashes = self._reader.consistency_proof(conn, old, new)
+        return {"from": old, "to": new, "hashes": _b64s(hashes)}
+
+    def leaf_event(self, index: int) -> LogEvent:
+        """Which event leaf ``index`` is (LogRequestError past the tree)."""
+        with self._read() as conn:
+            size = self._reader.size(conn)
+            if not 0 <= index < size:
+                raise LogRequestError("index", f"must be below the tree's size ({size})")
+            notification_id = self._reader.leaf(conn, index)
+            row = Sql(conn).rows(self._by_notification(conn), (notification_id,))
+        aggregate_id, version = row[0]
+        return LogEvent(index, UUID(str(aggregate_id)), int(version), notification_id)
+
+    def leaves_of(self, aggregate_id: UUID, versions: Sequence[int]) -> dict[int, int]:
+        """Version -> leaf index of an aggregate's events that are in the tree."""
+        with self._read() as conn:
+            sql = Sql(conn)
+            found: dict[int, int] = {}
+            for version, notification_id in sql.rows(
+                self._of_aggregate(conn), (str(aggregate_id), min(versions), max(versions))
+            ):
+                index = self._reader.leaf_index(conn, int(notification_id))
+                if index is not None and int(version) in versions:
+                    found[int(version)] = index
+        return found
+
+    def add_cosignatures(self, cosigned: str) -> int:
+        """Keep the known witnesses' cosignatures of a checkpoint note this log signed; how
+        many were new. LogRequestError if the note is not one of its checkpoints."""
+        try:
+            note = parse_note(cosigned)
+            size = int(note.text.split("\n")[1])
+        except (NoteError, ValueError, IndexError) as e:
+            raise LogRequestError("body", f"is not a checkpoint note ({e})") from None
+        with self._transaction() as conn:
+            stored = self.checkpoints.get(conn, size)
+            if stored is None or parse_note(stored.note).text != note.text:
+                raise LogRequestError("body", "is not a checkpoint this log signed")
+            known = {(w.name, w.key_id) for w in self.witnesses}
+            added = 0
+            for signature in note.signatures:
+                if (signature.name, signature.key_id) in known:
+                    line = signature.line() + "\n"
+                    added += self.checkpoints.add_cosignature(conn, size, line, self.witnesses)
+        return added
+
+    # ----- the event table's columns, per database ---------------------------------------------
+    def _by_notification(self, conn: Connection) -> str:
+        if Sql(conn).is_postgres:
+            return (
+                f"SELECT originator_id, originator_version FROM {POSTGRES_EVENTS_TABLE} "  # noqa: S608
+                "WHERE notification_id = ?"
+            )
+        return (
+            f"SELECT originator_id, originator_version FROM {SQLITE_EVENTS_TABLE} "  # noqa: S608
+            "WHERE rowid = ?"
+        )
+
+    def _of_aggregate(self, conn: Connection) -> str:
+        if Sql(conn).is_postgres:
+            return (
+                f"SELECT originator_version, notification_id FROM {POSTGRES_EVENTS_TABLE} "  # noqa: S608
+                "WHERE originator_id = ? AND originator_version BETWEEN ? AND ?"
+            )
+        return (
+            f"SELECT originator_version, rowid FROM {SQLITE_EVENTS_TABLE} "  # noqa: S608
+            "WHERE originator_id = ? AND originator_version BETWEEN ? AND ?"
+        )
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def _b64s(hashes: Sequence[bytes]) -> list[str]:
+    return [_b64(h) for h in hashes]
