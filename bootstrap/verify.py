@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from bootstrap.container import bootstrap
+from bootstrap.log import build_log
 from bootstrap.settings import Settings
 from infra.signing.keyring import Keyring, PublicKeySet
 from infra.store.scan import scan_postgres, scan_sqlite
 from infra.store.verify import VerifyReport, verify_store
+from infra.tlog.audit import LogAudit
 
 
 def verify(
@@ -33,3 +36,16 @@ def verify(
         jobs=jobs,
         on_progress=on_progress,
     )
+
+
+def verify_log(settings: Settings, *, against: Sequence[Path], log_key: str | None) -> LogAudit:
+    """The verifiable log checked against the events: the tree, every stored checkpoint, and
+    the checkpoints kept elsewhere (files holding a signed checkpoint note)."""
+    container = bootstrap(settings, sign=False)
+    log = build_log(container)
+    try:
+        notes = [path.read_text("utf-8") for path in against]
+        return log.audit(notes, verifier_key=log_key)
+    finally:
+        log.close()
+        container.close()

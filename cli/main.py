@@ -18,6 +18,7 @@ from cli.client import ApiError
 from cli.console import console, fail, settings
 from cli.entries import ApiUrl, Token, entries_app, open_client, registers_app
 from cli.keys import keys_app
+from cli.log import log_app
 from cli.projections import projections_app
 from cli.users import users_app
 
@@ -30,6 +31,7 @@ for sub, name in (
     (registers_app, "registers"),
     (entries_app, "entries"),
     (projections_app, "projections"),
+    (log_app, "log"),
 ):
     app.add_typer(sub, name=name)
 for command in (store.verify, store.fixity, kafka.relay, kafka.project):

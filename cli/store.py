@@ -12,6 +12,7 @@ from rich.table import Table
 
 from bootstrap.container import bootstrap
 from bootstrap.verify import verify as verify_store
+from bootstrap.verify import verify_log
 from cli.console import console, err, fail, settings
 from cli.progress import counting
 from digitization.application import FixityReport
@@ -29,8 +30,16 @@ def verify(
         int, typer.Option(min=1, max=64, help="worker processes for signature checks")
     ] = 2,
     progress: Annotated[bool, typer.Option(help="show a progress bar")] = True,
+    against: Annotated[
+        list[Path] | None,
+        typer.Option(help="a checkpoint kept elsewhere (a witness's, an auditor's); repeatable"),
+    ] = None,
+    log_key: Annotated[
+        str | None, typer.Option(help="the log's verifier key to hold checkpoints to")
+    ] = None,
 ) -> None:
-    """Check the whole store: contiguous versions, every hash chain, every signature."""
+    """Check the whole store: contiguous versions, every hash chain, every signature; and the
+    verifiable log: the tree, every checkpoint, and checkpoints kept elsewhere (--against)."""
     try:
         with counting("verifying", shown=progress) as update:
             done = [0]
@@ -45,14 +54,21 @@ def verify(
     except FileNotFoundError as e:
         fail(e)
     _print_verified(report)
-    if report.ok:
-        console.print("[green]OK: every chain, version and signature checks[/green]")
+    audit = verify_log(settings(), against=against or [], log_key=log_key)
+    console.print(
+        f"log: {audit.tree_size:,} leaves for {audit.events:,} events, "
+        f"{audit.checkpoints:,} checkpoints, {len(against or []):,} kept elsewhere"
+    )
+    problems = [*report.problems, *audit.problems]
+    count = report.problem_count + audit.problem_count
+    if not count:
+        console.print("[green]OK: every chain, version, signature and checkpoint checks[/green]")
         return
-    for problem in report.problems:
+    for problem in problems:
         err.print(f"[red]FAIL[/red] {problem}")
-    if report.problem_count > len(report.problems):
-        err.print(f"... and {report.problem_count - len(report.problems)} more")
-    fail(f"{report.problem_count} problem(s) found", 1)
+    if count > len(problems):
+        err.print(f"... and {count - len(problems)} more")
+    fail(f"{count} problem(s) found", 1)
 
 
 def _print_verified(report: VerifyReport) -> None:

@@ -30,6 +30,7 @@ from digitization.ports import LogEvent, LogRequestError
 from infra.store.mapper import SignedEnvelopeMapper
 from infra.store.scan import POSTGRES_EVENTS_TABLE, SQLITE_EVENTS_TABLE
 from infra.store.seal_checks import envelope_json
+from infra.tlog.audit import LogAudit, audit_log
 from infra.tlog.checkpoint_store import Checkpoints, StoredCheckpoint
 from infra.tlog.cosignature import CosignatureVerifier
 from infra.tlog.database import (
@@ -39,7 +40,7 @@ from infra.tlog.database import (
     SqliteTransactions,
 )
 from infra.tlog.hashing import leaf_hash
-from infra.tlog.note import Ed25519NoteSigner, NoteError, parse_note
+from infra.tlog.note import Ed25519NoteSigner, Ed25519NoteVerifier, NoteError, parse_note
 from infra.tlog.sequencer import Sequencer
 from infra.tlog.tiles import TILE_WIDTH, TilePathError, parse_tile_path
 from infra.tlog.tree_store import Leaf, TreeStore
@@ -232,13 +233,47 @@ class SqlTransparencyLog:
         with self._read() as conn:
             sql = Sql(conn)
             found: dict[int, int] = {}
+            ident: object = aggregate_id if sql.is_postgres else aggregate_id.hex  # as stored
             for version, notification_id in sql.rows(
-                self._of_aggregate(conn), (str(aggregate_id), min(versions), max(versions))
+                self._of_aggregate(conn), (ident, min(versions), max(versions))
             ):
                 index = self._reader.leaf_index(conn, int(notification_id))
                 if index is not None and int(version) in versions:
                     found[int(version)] = index
         return found
+
+    def stored_events(self) -> Iterator[Leaf]:
+        """Every stored event, (notification id, hash), in notification order."""
+        after = 0
+        while leaves := self._leaves(after, self.batch_size):
+            yield from leaves
+            after = leaves[-1][0]
+
+    def stored_checkpoints(self) -> list[str]:
+        """Every checkpoint note the log signed, oldest first."""
+        notes: list[str] = []
+        with self._read() as conn:
+            while found := self.checkpoints.after(conn, notes_size(notes), limit=1000):
+                notes += [c.note for c in found]
+        return notes
+
+    def audit(self, against: Sequence[str] = (), verifier_key: str | None = None) -> LogAudit:
+        """The tree, every stored checkpoint and ``against`` (checkpoints kept elsewhere)
+        checked against the events (see infra/tlog/audit.py); ``verifier_key`` pins the log's
+        key (else the one this log signs with)."""
+        verifier = (
+            Ed25519NoteVerifier.from_verifier_key(verifier_key)
+            if verifier_key
+            else self.signer.verifier()
+        )
+        return audit_log(
+            self.stored_events(),
+            read=self._read,
+            tree=TreeStore(),
+            stored=self.stored_checkpoints(),
+            verifier=verifier,
+            against=against,
+        )
 
     def add_cosignatures(self, cosigned: str) -> int:
         """Keep the known witnesses' cosignatures of a checkpoint note this log signed; how
@@ -282,6 +317,11 @@ class SqlTransparencyLog:
             f"SELECT originator_version, rowid FROM {SQLITE_EVENTS_TABLE} "  # noqa: S608
             "WHERE originator_id = ? AND originator_version BETWEEN ? AND ?"
         )
+
+
+def notes_size(notes: Sequence[str]) -> int:
+    """The size of the last checkpoint note of ``notes`` (-1: none)."""
+    return int(notes[-1].split("\n")[1]) if notes else -1
 
 
 def _b64(data: bytes) -> str:

@@ -12,6 +12,7 @@ import pytest
 from bootstrap.container import Container, bootstrap, init_home
 from bootstrap.settings import Settings, get_settings
 from infra.store.scan import POSTGRES_EVENTS_TABLE
+from tests.integration.raw_store import LOG_TABLES
 from tests.integration.read_stores import KINDS, ReadStores, drop_service_views, read_stores
 
 
@@ -33,6 +34,10 @@ def reset_postgres(url: str) -> None:
             )
         )
         conn.execute("DROP TABLE IF EXISTS hotich_view_slots")  # which copy of a view is live
+        for table in LOG_TABLES:  # the verifiable log, in the event store's database
+            conn.execute(
+                psycopg.sql.SQL("DROP TABLE IF EXISTS {}").format(psycopg.sql.Identifier(table))
+            )
     drop_service_views(url)  # the views follow the event store into its database
 
 

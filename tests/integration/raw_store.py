@@ -11,6 +11,14 @@ import psycopg
 from bootstrap.settings import Settings
 from infra.store.scan import POSTGRES_EVENTS_TABLE, SQLITE_EVENTS_TABLE
 
+LOG_TABLES = (
+    "hotich_tlog_cosignatures",
+    "hotich_tlog_checkpoints",
+    "hotich_tlog_leaf_runs",
+    "hotich_tlog_tiles",
+    "hotich_tlog_tree",
+)
+
 
 class RawStore:
     def __init__(self, settings: Settings) -> None:
@@ -55,3 +63,48 @@ class RawStore:
             "VALUES (?,?,?,?)",
             (self._id(aggregate_id), version, topic, state),
         )
+
+    def delete_aggregate(self, aggregate_id: UUID) -> None:
+        self._exec("DELETE FROM {table} WHERE originator_id=?", (self._id(aggregate_id),))
+
+    def delete_newest(self, count: int) -> None:
+        """The newest ``count`` events, by notification order."""
+        column = "notification_id" if self.url else "rowid"
+        self._exec(
+            f"DELETE FROM {{table}} WHERE {column} > (SELECT MAX({column}) - ? FROM {{table}})",
+            (count,),
+        )
+
+    def wipe_log(self) -> None:
+        """The verifiable log's tables, as an intruder covering their tracks would drop them."""
+        for table in LOG_TABLES:
+            self._exec(f"DROP TABLE IF EXISTS {table}", ())
+
+    def snapshot(self) -> None:
+        """A copy of the whole database, to put back later (a store restored from a backup)."""
+        if self.url is None:
+            with (
+                closing(sqlite3.connect(self.path)) as live,
+                closing(sqlite3.connect(self._copy)) as copy,
+            ):
+                live.backup(copy)
+            return
+        for table in ("{table}", *LOG_TABLES):
+            self._exec(f"DROP TABLE IF EXISTS snapshot_{table}", ())
+            self._exec(f"CREATE TABLE snapshot_{table} AS SELECT * FROM {table}", ())
+
+    def restore(self) -> None:
+        if self.url is None:
+            with (
+                closing(sqlite3.connect(self._copy)) as copy,
+                closing(sqlite3.connect(self.path)) as live,
+            ):
+                copy.backup(live)
+            return
+        for table in ("{table}", *LOG_TABLES):
+            self._exec(f"DELETE FROM {table}", ())
+            self._exec(f"INSERT INTO {table} SELECT * FROM snapshot_{table}", ())
+
+    @property
+    def _copy(self) -> str:
+        return f"{self.path}.snapshot"

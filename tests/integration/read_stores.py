@@ -44,7 +44,7 @@ class ReadStores:
                     r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
                 ]
                 return {
-                    t: sorted(repr(tuple(row)) for row in conn.execute(f"SELECT * FROM {t}"))  # noqa: S608
+                    t: sorted(repr(tuple(row)) for row in conn.execute(f"SELECT * FROM {t}"))
                     for t in sorted(tables)
                 }
         with psycopg.connect(self.backend.url) as pg:

@@ -291,7 +291,7 @@ def view_rows(directory: Path, files: list[str]) -> Rows:
                 )
             ]
             for table in tables:
-                found = conn.execute(f'SELECT * FROM "{table}"').fetchall()  # noqa: S608
+                found = conn.execute(f'SELECT * FROM "{table}"').fetchall()
                 rows[f"{name}:{table}"] = sorted(found, key=repr)
     return rows
 

@@ -69,7 +69,7 @@ def dump(path: Path) -> dict[str, list[tuple[Any, ...]]]:
             for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type='table'")
             if name != "tracking"
         ]
-        return {t: sorted(db.execute(f"SELECT * FROM {t}")) for t in tables}  # noqa: S608
+        return {t: sorted(db.execute(f"SELECT * FROM {t}")) for t in tables}
 
 
 def live_views(directory: Path, slots: SqlViewSlots) -> dict[str, SwitchingView]:
