@@ -40,19 +40,7 @@ def verify(
 ) -> None:
     """Check the whole store: contiguous versions, every hash chain, every signature; and the
     verifiable log: the tree, every checkpoint, and checkpoints kept elsewhere (--against)."""
-    try:
-        with counting("verifying", shown=progress) as update:
-            done = [0]
-
-            def advance(n: int) -> None:
-                done[0] += n
-                update(done[0], None)
-
-            report = verify_store(settings(), keys_file=keys, jobs=jobs, on_progress=advance)
-    except KeyringError as e:
-        fail(f"keys: {e}")
-    except FileNotFoundError as e:
-        fail(e)
+    report = _events_checked(keys, jobs, progress)
     _print_verified(report)
     audit = verify_log(settings(), against=against or [], log_key=log_key)
     console.print(
@@ -69,6 +57,24 @@ def verify(
     if count > len(problems):
         err.print(f"... and {count - len(problems)} more")
     fail(f"{count} problem(s) found", 1)
+
+
+def _events_checked(keys: Path | None, jobs: int, progress: bool) -> VerifyReport:
+    """Every event checked on its own (chain, version, signature), with a progress bar."""
+    done = 0
+    try:
+        with counting("verifying", shown=progress) as update:
+
+            def advance(n: int) -> None:
+                nonlocal done
+                done += n
+                update(done, None)
+
+            return verify_store(settings(), keys_file=keys, jobs=jobs, on_progress=advance)
+    except KeyringError as e:
+        fail(f"keys: {e}")
+    except FileNotFoundError as e:
+        fail(e)
 
 
 def _print_verified(report: VerifyReport) -> None:

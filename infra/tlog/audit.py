@@ -23,7 +23,7 @@ from infra.tlog.database import Connection
 from infra.tlog.hashing import EMPTY_ROOT, leaf_hash, node_hash
 from infra.tlog.note import NoteVerifier
 from infra.tlog.tiles import FULL_TILE_BYTES, TILE_WIDTH
-from infra.tlog.tree_store import Leaf, TreeStore
+from infra.tlog.tree_store import TreeStore
 
 MAX_PROBLEMS = 20
 
@@ -72,7 +72,7 @@ class LogAudit:
 
 
 def audit_log(
-    events: Iterable[Leaf],
+    events: Iterable[tuple[int, bytes | None]],
     *,
     read: Callable[[], AbstractContextManager[Connection]],
     tree: TreeStore,
@@ -81,7 +81,8 @@ def audit_log(
     against: Sequence[str] = (),
 ) -> LogAudit:
     """Check the tree, the stored checkpoint notes and those kept elsewhere against ``events``
-    ((notification id, hash), in notification order)."""
+    ((notification id, hash), in notification order; hash None: an event that cannot be opened,
+    which the events' own check names; the tree's leaf stands in for it)."""
     audit = LogAudit()
     wanted: dict[int, list[tuple[str, Checkpoint]]] = {}
     for source, notes in (("stored checkpoint", stored), ("checkpoint kept elsewhere", against)):
@@ -96,18 +97,18 @@ def audit_log(
     frontier = Frontier()
     with read() as conn:  # one snapshot of the tree for the whole walk
         audit.tree_size = tree.size(conn)
-        tile = b""
+        leaves = StoredLeaves(tree, conn, audit.tree_size)
         diverged = False  # after the first difference, every later leaf differs too
         for notification_id, event_hash in events:
-            leaf = leaf_hash(event_hash)
             index = frontier.size
-            if index < audit.tree_size and not diverged:
-                if index % TILE_WIDTH == 0:
-                    tile = _level0_tile(tree, conn, index // TILE_WIDTH, audit.tree_size)
-                offset = (index % TILE_WIDTH) * 32
-                if tile[offset : offset + 32] != leaf:
-                    diverged = True
-                    audit.fail(_divergence(tree, conn, index, notification_id))
+            if event_hash is None:
+                frontier.add(leaves.at(index) or b"\0" * 32)
+                _compare(audit, wanted.pop(frontier.size, []), frontier.root())
+                continue
+            leaf = leaf_hash(event_hash)
+            if index < audit.tree_size and not diverged and leaves.at(index) != leaf:
+                diverged = True
+                audit.fail(_divergence(tree, conn, index, notification_id))
             frontier.add(leaf)
             _compare(audit, wanted.pop(frontier.size, []), frontier.root())
     audit.events = frontier.size
@@ -140,9 +141,25 @@ def _divergence(tree: TreeStore, conn: Connection, index: int, notification_id: 
     )
 
 
-def _level0_tile(tree: TreeStore, conn: Connection, index: int, size: int) -> bytes:
-    width = min(TILE_WIDTH, size - index * TILE_WIDTH)
-    return tree.tile(conn, 0, index, width) or b"\0" * FULL_TILE_BYTES
+class StoredLeaves:
+    """The tree's leaf hashes as stored, read a level-0 tile at a time."""
+
+    def __init__(self, tree: TreeStore, conn: Connection, size: int) -> None:
+        self.tree, self.conn, self.size = tree, conn, size
+        self._index = -1
+        self._tile = b""
+
+    def at(self, index: int) -> bytes:
+        """Leaf ``index``'s hash ("" past the tree)."""
+        if index >= self.size:
+            return b""
+        if index // TILE_WIDTH != self._index:
+            self._index = index // TILE_WIDTH
+            width = min(TILE_WIDTH, self.size - self._index * TILE_WIDTH)
+            found = self.tree.tile(self.conn, 0, self._index, width)
+            self._tile = found or b"\0" * FULL_TILE_BYTES
+        offset = (index % TILE_WIDTH) * 32
+        return self._tile[offset : offset + 32]
 
 
 def _compare(audit: LogAudit, found: list[tuple[str, Checkpoint]], root: bytes) -> None:

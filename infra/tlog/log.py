@@ -29,7 +29,7 @@ from digitization.errors import NotFoundError
 from digitization.ports import LogEvent, LogRequestError
 from infra.store.mapper import SignedEnvelopeMapper
 from infra.store.scan import POSTGRES_EVENTS_TABLE, SQLITE_EVENTS_TABLE
-from infra.store.seal_checks import envelope_json
+from infra.store.seal_checks import CHECK_ERRORS, envelope_json
 from infra.tlog.audit import LogAudit, audit_log
 from infra.tlog.checkpoint_store import Checkpoints, StoredCheckpoint
 from infra.tlog.cosignature import CosignatureVerifier
@@ -242,12 +242,20 @@ class SqlTransparencyLog:
                     found[int(version)] = index
         return found
 
-    def stored_events(self) -> Iterator[Leaf]:
-        """Every stored event, (notification id, hash), in notification order."""
+    def stored_events(self) -> Iterator[tuple[int, bytes | None]]:
+        """Every stored event, (notification id, hash), in notification order; the hash is None
+        for an event that cannot be opened (`hotich verify` names it on its own)."""
         after = 0
-        while leaves := self._leaves(after, self.batch_size):
-            yield from leaves
-            after = leaves[-1][0]
+        while notifications := self.app.recorder.select_notifications(
+            start=after + 1, limit=self.batch_size
+        ):
+            for notification in notifications:
+                try:
+                    envelope = json.loads(envelope_json(self._mapper, notification))
+                    yield notification.id, bytes.fromhex(envelope["hash"])
+                except CHECK_ERRORS:
+                    yield notification.id, None
+            after = notifications[-1].id
 
     def stored_checkpoints(self) -> list[str]:
         """Every checkpoint note the log signed, oldest first."""
