@@ -10,6 +10,8 @@ from urllib.parse import unquote, urlsplit
 from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from infra.store.recorders import POSTGRES_RECORDER, SQLITE_RECORDER
+
 DEFAULT_ADMIN_UNITS = Path(__file__).parent / "data" / "ha-giang-admin-units.csv"
 CIPHER_KEY_FILE = "cipher.key"
 
@@ -64,6 +66,13 @@ class Settings(BaseSettings):
         None, description="host:port of Kafka; set: the log is relayed to hotich.events.v1"
     )
     kafka_topic: str = "hotich.events.v1"
+    database_timeout: int = Field(
+        3,
+        ge=1,
+        le=300,
+        description="seconds a request waits for a PostgreSQL connection (the server down: "
+        "503 after this long)",
+    )
     max_upload_bytes: int = Field(1 << 30, ge=1, description="per file; larger: 413")
     max_pixels: int = Field(250_000_000, ge=1, description="per page image; larger: 413")
 
@@ -128,10 +137,18 @@ class Settings(BaseSettings):
                 POSTGRES_USER=unquote(parts.username or ""),
                 POSTGRES_PASSWORD=unquote(parts.password or ""),
                 POSTGRES_ENABLE_DB_FUNCTIONS="n",
+                # the server down: 503 after this long (eventsourcing waits 30 s); a pooled
+                # connection is checked before use (one the server closed when it restarted
+                # is replaced, not used)
+                POSTGRES_CONNECT_TIMEOUT=str(self.database_timeout),
+                POSTGRES_PRE_PING="y",
+                APPLICATION_RECORDER_TOPIC=POSTGRES_RECORDER,
             )
         else:
             env.update(
-                PERSISTENCE_MODULE="eventsourcing.sqlite", SQLITE_DBNAME=str(self.sqlite_path)
+                PERSISTENCE_MODULE="eventsourcing.sqlite",
+                SQLITE_DBNAME=str(self.sqlite_path),
+                APPLICATION_RECORDER_TOPIC=SQLITE_RECORDER,
             )
         # Keep recently used aggregates in memory: a book with 2,000 scanned pages is not
         # replayed on every upload. Fast-forward (eventsourcing's default) reads any newer
