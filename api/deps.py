@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -33,6 +33,8 @@ class Services:
     portal_audit: PortalAudit | None = None
     # an entry's signed envelopes as stored, versions 1..up_to: (entry_id, up_to) -> envelopes
     envelopes: Callable[[UUID, int], list[dict[str, Any]]] | None = None
+    # each dependency's probe, by name: returns if it answers, raises if not (api/health.py)
+    probes: Mapping[str, Callable[[], object]] = field(default_factory=dict)
 
 
 async def get_services(request: Request) -> Services:
