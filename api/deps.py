@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -33,6 +34,8 @@ class Services:
     portal_audit: PortalAudit | None = None
     # an entry's signed envelopes as stored, versions 1..up_to: (entry_id, up_to) -> envelopes
     envelopes: Callable[[UUID, int], list[dict[str, Any]]] | None = None
+    # where uploads are received (a hotich-upload-* folder per request); None: the system's
+    scratch: Path | None = None
     # each dependency's probe, by name: returns if it answers, raises if not (api/health.py)
     probes: Mapping[str, Callable[[], object]] = field(default_factory=dict)
 

@@ -98,6 +98,11 @@ class Settings(BaseSettings):
         return self.read_database_url or self.database_url
 
     @property
+    def scratch_dir(self) -> Path:
+        """Where uploads are received (a ``hotich-upload-*`` folder per request)."""
+        return self.home / "tmp"
+
+    @property
     def scans_dir(self) -> Path:
         return self.home / "blobs"
 

@@ -138,6 +138,7 @@ def build_web(
         history=cast(HistoriesReader, envelope_views["history"]),
         portal_audit=audit,
         envelopes=lambda entry_id, up_to: stored_envelopes(app, entry_id, up_to),
+        scratch=settings.scratch_dir,
         probes=probes,
     )
     api = create_app(services)
