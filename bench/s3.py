@@ -41,6 +41,9 @@ class S3:
             "HOTICH_S3_ACCESS_KEY": self.access_key,
             "HOTICH_S3_SECRET_KEY": self.secret_key,
             "HOTICH_S3_BUCKET": bucket,
+            "HOTICH_S3_SECURE": "false",  # the loopback test server speaks plain HTTP
+            "HOTICH_RETENTION_MODE": "GOVERNANCE",  # the bench's buckets are thrown away
+            "HOTICH_RETENTION_DAYS": "0",
         }
 
 

@@ -59,9 +59,17 @@ class Settings(BaseSettings):
     s3_secret_key: str | None = None
     s3_bucket: str = "hotich-scans"
     s3_region: str = "us-east-1"
-    s3_secure: bool = Field(False, description="HTTPS to the S3 endpoint (off on loopback)")
-    retention_mode: Literal["GOVERNANCE", "COMPLIANCE"] = "GOVERNANCE"
-    retention_days: int = Field(0, ge=0, le=36500, description="S3 Object Lock period; 0: none")
+    s3_secure: bool = Field(
+        True, description="HTTPS to the S3 endpoint (false only for a loopback test server)"
+    )
+    retention_mode: Literal["GOVERNANCE", "COMPLIANCE"] = Field(
+        "COMPLIANCE",
+        description="S3 Object Lock mode of new scans (GOVERNANCE: privileged users may "
+        "bypass it); the local directory store enforces the period itself",
+    )
+    retention_days: int = Field(
+        3650, ge=0, le=36500, description="how long each new scan is retained; 0: none"
+    )
     kafka_bootstrap: str | None = Field(
         None, description="host:port of Kafka; set: the log is relayed to hotich.events.v1"
     )
