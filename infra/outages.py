@@ -4,12 +4,15 @@ and logging an outage once when it starts, now and then while it lasts, and when
 from __future__ import annotations
 
 import logging
+import math
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import psycopg
+from psycopg_pool import ConnectionPool
 
 from digitization.ports import ServiceUnavailableError
 
@@ -19,6 +22,26 @@ RECONNECT_TIMEOUT = 5.0
 before it gives up until a request needs one: psycopg_pool's 5 minutes let the pause between
 attempts grow to a minute or more in a long outage, so the server back, requests still
 timed out. With 5 s, a connection comes within about 2 s of the server's return."""
+
+
+class IdleCheck:
+    """A pool's ``check``: a connection not handed out for ``idle`` seconds or more is checked
+    (an empty query: one round trip, ~0.1 ms here) before it is, so one the server closed as it
+    restarted is replaced rather than used (the first read on it was a 500); one handed out
+    more recently is handed out as it is, so a busy pool pays nothing (a check on every
+    hand-out made a pooled SELECT 1 take 70 µs rather than 40, 175-195 rather than 110 with
+    the machine busy)."""
+
+    def __init__(self, idle: float = 1.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.idle = idle
+        self._clock = clock
+
+    def __call__(self, conn: psycopg.Connection[Any]) -> None:
+        now = self._clock()
+        if now - getattr(conn, "_hotich_handed_out", -math.inf) >= self.idle:
+            ConnectionPool.check_connection(conn)
+        conn._hotich_handed_out = now  # type: ignore[attr-defined]
+
 
 # SQLite's errors of a busy or full database (the same statement may succeed later); others,
 # e.g. "no such table", are bugs and stay what they are

@@ -18,7 +18,7 @@ from psycopg.sql import SQL, Identifier
 from psycopg.types.numeric import NumericLoader
 from psycopg_pool import ConnectionPool
 
-from infra.outages import RECONNECT_TIMEOUT, database_unavailable
+from infra.outages import RECONNECT_TIMEOUT, IdleCheck, database_unavailable
 from infra.read_store.database import (
     POSITION_SQL,
     TRACKING_SCHEMA,
@@ -154,8 +154,8 @@ class PostgresReadDatabase(ReadDatabase):
                     max_size=self._readers,
                     kwargs={"connect_timeout": max(2, round(self.timeout))},
                     configure=self._configure_reader,
-                    # a connection the server closed (it restarted) is replaced, not used
-                    check=ConnectionPool.check_connection,
+                    # an idle connection the server closed (it restarted) is replaced, not used
+                    check=IdleCheck(),
                     timeout=self.timeout,
                     reconnect_timeout=RECONNECT_TIMEOUT,
                     name=f"read-store-{self.schema}",

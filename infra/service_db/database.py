@@ -2,7 +2,8 @@
 
 Statements use ``?`` placeholders; they are rewritten to ``%s`` for psycopg. PostgreSQL
 connections come from a small pool (opened on first use), so a request does not log in anew;
-a pooled connection is checked before use (one the server closed as it restarted is replaced),
+a pooled connection idle for a second is checked before use (one the server closed as it
+restarted is replaced),
 and a statement waits at most ``timeout`` seconds for one: with the server down, or SQLite
 locked or full, ``execute`` raises ServiceUnavailableError("service database") (503).
 On SQLite each thread keeps a connection of its own (opened on its first statement), so
@@ -22,7 +23,7 @@ from typing import Any
 
 from psycopg_pool import ConnectionPool
 
-from infra.outages import RECONNECT_TIMEOUT, database_unavailable
+from infra.outages import RECONNECT_TIMEOUT, IdleCheck, database_unavailable
 
 SERVICE_DATABASE = "service database"
 
@@ -68,7 +69,7 @@ class SqlDatabase:
                     min_size=1,
                     max_size=8,
                     kwargs={"autocommit": True, "connect_timeout": max(2, round(self.timeout))},
-                    check=ConnectionPool.check_connection,
+                    check=IdleCheck(),  # a connection idle for 1 s is checked first
                     timeout=self.timeout,
                     reconnect_timeout=RECONNECT_TIMEOUT,
                     open=True,
