@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -35,6 +36,10 @@ class Services:
     envelopes: Callable[[UUID, int], list[dict[str, Any]]] | None = None
     # the transparency log over every stored event; None: not served by this app
     log: VerifiableLog | None = None
+    # where uploads are received (a hotich-upload-* folder per request); None: the system's
+    scratch: Path | None = None
+    # each dependency's probe, by name: returns if it answers, raises if not (api/health.py)
+    probes: Mapping[str, Callable[[], object]] = field(default_factory=dict)
 
 
 async def get_services(request: Request) -> Services:

@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from api.body_limit import BodyLimit
 from api.deps import Services
+from api.health import Health
 from api.problems import install_problem_handlers
 from api.routes import audit, log, meta, ops, pages, portal, progress, registers, workflow
 from api.web import install_web
@@ -23,6 +24,7 @@ def create_app(services: Services) -> FastAPI:
         title="hotich", version="0.1.0", description=DESCRIPTION, docs_url=None, redoc_url=None
     )
     app.state.services = services
+    app.state.health = Health(services.probes)  # /healthz, /readyz
     install_problem_handlers(app)
     # FastAPI tries the routers in this order, each costing a walk of its routes (~0.1 ms per
     # router here): the portal's lookups, the busiest routes, come first.

@@ -19,7 +19,11 @@ from api.security import AuthenticationError
 from api.uploads import UploadFormError
 from digitization.errors import NotFoundError, VersionConflictError
 from digitization.media import ScanError, ScanTooLargeError, UnsupportedScanError
-from digitization.ports import LogRequestError
+from digitization.ports import (
+    InsufficientStorageError,
+    LogRequestError,
+    ServiceUnavailableError,
+)
 from domain.access import ForbiddenError
 from domain.errors import (
     DomainError,
@@ -115,6 +119,27 @@ def _audit_unavailable(_: Request, exc: Exception) -> JSONResponse:
     response = problem(503, "Audit unavailable", str(exc), "audit-unavailable")
     response.headers["Retry-After"] = "5"
     return response
+
+
+def unavailable_problem(
+    dependency: str, detail: str, *, retry_after: int, status: int = 503, **extra: Any
+) -> JSONResponse:
+    """503 (507: a disk is full) naming the dependency, with Retry-After in seconds."""
+    title, kind = (
+        ("Insufficient storage", "insufficient-storage")
+        if status == 507
+        else ("Service unavailable", "service-unavailable")
+    )
+    response = problem(status, title, detail, kind, dependency=dependency, **extra)
+    response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
+def _unavailable(_: Request, exc: Exception) -> JSONResponse:
+    # a dependency is down or a disk is full: nothing was done, the same request may succeed
+    assert isinstance(exc, ServiceUnavailableError)
+    status = 507 if isinstance(exc, InsufficientStorageError) else 503
+    return unavailable_problem(exc.dependency, str(exc), retry_after=exc.retry_after, status=status)
 
 
 def _scan_error(_: Request, exc: Exception) -> JSONResponse:
@@ -274,6 +299,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AuthenticationError, _authentication_error)
     app.add_exception_handler(ForbiddenError, _forbidden_error)
     app.add_exception_handler(AuditUnavailableError, _audit_unavailable)
+    app.add_exception_handler(ServiceUnavailableError, _unavailable)
     app.add_exception_handler(UnsupportedScanError, _scan_error)
     app.add_exception_handler(ScanTooLargeError, _scan_error)
     app.add_exception_handler(UploadFormError, _form_error)

@@ -13,9 +13,24 @@ from domain.register import Register
 from projections.catalogue import EntryRow, RegisterRow
 
 
+class DependencyPublic(BaseModel):
+    up: bool
+    detail: str | None = Field(None, description="why it is down (null when up)")
+
+
 class HealthPublic(BaseModel):
-    status: str = Field(examples=["ok"])
-    events: int = Field(description="notification id of the newest stored event")
+    status: str = Field(
+        examples=["ok"], description="ok: every dependency answers; degraded: one does not"
+    )
+    events: int | None = Field(
+        description="notification id of the newest stored event; null: the event store did "
+        "not answer"
+    )
+    dependencies: dict[str, DependencyPublic] = Field(
+        default_factory=dict,
+        description="each dependency (event_store, service_database, read_store, blob_store, "
+        "kafka when configured) and whether it answered within 2 s",
+    )
 
 
 class PublicKeyPublic(BaseModel):

@@ -2,11 +2,15 @@
 
 Nothing is held in memory but one chunk; a file over the byte limit is refused (413) as soon
 as it passes the limit. The client's file name is kept only as a label (and a page-number
-hint), never used as a path.
+hint), never used as a path. The temp files live in a ``hotich-upload-*`` folder of the
+scratch directory (``<home>/tmp``), removed when the request ends; what a killed server left
+there is removed when hotich starts again (bootstrap/scratch.py). A full disk while receiving
+is 507: the rest of the body is read and dropped, so that the client gets the answer.
 """
 
 from __future__ import annotations
 
+import errno
 import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -21,12 +25,16 @@ from python_multipart.multipart import parse_options_header
 
 from digitization.application import Digitisation, ReceivedScan
 from digitization.media import ScanTooLargeError, UnsupportedScanError, UploadRefusedError
+from digitization.ports import InsufficientStorageError
 from digitization.receiving import HashingWriter
 from domain.access import Permission, User
 from domain.rules import Code
 
 MAX_FIELD_BYTES = 64 * 1024
 MAX_FILES = 200
+UPLOAD_PREFIX = "hotich-upload-"
+"""The prefix of each request's temp folder (what start-up cleaning looks for)."""
+_DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT})
 
 
 class UploadFormError(UploadRefusedError):
@@ -139,17 +147,32 @@ async def receive_form(
             "on_headers_finished": on_headers_finished,
         },
     )
+    stream = request.stream()
     try:
-        async for chunk in request.stream():
+        async for chunk in stream:
             parser.write(chunk)
         parser.finalize()
     except (ScanTooLargeError, UnsupportedScanError, UploadFormError):
         form.discard()
         raise
+    except OSError as e:
+        form.discard()
+        if e.errno not in _DISK_FULL:
+            raise
+        raise await _disk_full(stream, e) from e
     except Exception as e:
         form.discard()
         raise UploadFormError("body", Code.MULTIPART_INVALID, error=str(e)) from e
     return form
+
+
+async def _disk_full(stream: AsyncIterator[bytes], error: OSError) -> InsufficientStorageError:
+    """Read the rest of the body (a client still sending would see a reset, not the answer)."""
+    async for _ in stream:
+        pass
+    return InsufficientStorageError(
+        "upload scratch space", f"the disk is full ({error.strerror}); nothing was stored"
+    )
 
 
 @asynccontextmanager
@@ -159,7 +182,16 @@ async def received_upload(
     """The upload's form, received into temp files (removed afterwards) once the user was
     found allowed to upload to the book: no byte of a refused user's body is kept."""
     await run_in_threadpool(app.get_register, register_id, actor=user, purpose=Permission.UPLOAD)
-    with tempfile.TemporaryDirectory(prefix="hotich-upload-") as tmp:
+    scratch: Path | None = getattr(request.app.state.services, "scratch", None)
+    try:
+        if scratch is not None:
+            scratch.mkdir(parents=True, exist_ok=True)
+        received = tempfile.TemporaryDirectory(prefix=UPLOAD_PREFIX, dir=scratch)
+    except OSError as e:
+        if e.errno not in _DISK_FULL:
+            raise
+        raise await _disk_full(request.stream(), e) from e
+    with received as tmp:
         yield await receive_form(
             request, Path(tmp), max_bytes=app.scan_limits.max_bytes, max_files=MAX_FILES
         )

@@ -20,8 +20,8 @@ PARTITIONS = 12
 
 def bootstrap() -> str:
     hint = (
-        "host:port of the broker: run `bash infra/scripts/kafka.sh start` and export "
-        "HOTICH_BENCH_KAFKA=$(bash infra/scripts/kafka.sh bootstrap)"
+        "host:port of the broker: run `bash services/kafka.sh start` and export "
+        "HOTICH_BENCH_KAFKA=$(bash services/kafka.sh bootstrap)"
     )
     [servers] = required_env("HOTICH_BENCH_KAFKA", hint=hint)
     return servers

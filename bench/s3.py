@@ -1,5 +1,5 @@
 """The S3 server the upload benchmark compares hotich with: its settings (the HOTICH_TEST_S3_*
-of infra/scripts/s3.sh), which server it is, and uploads straight to it through the Minio
+of services/s3.sh), which server it is, and uploads straight to it through the Minio
 client, in buckets made for the run and removed after it."""
 
 from __future__ import annotations
@@ -41,13 +41,16 @@ class S3:
             "HOTICH_S3_ACCESS_KEY": self.access_key,
             "HOTICH_S3_SECRET_KEY": self.secret_key,
             "HOTICH_S3_BUCKET": bucket,
+            "HOTICH_S3_SECURE": "false",  # the loopback test server speaks plain HTTP
+            "HOTICH_RETENTION_MODE": "GOVERNANCE",  # the bench's buckets are thrown away
+            "HOTICH_RETENTION_DAYS": "0",
         }
 
 
 def s3_from_env() -> S3:
     hint = (
-        "run `make bench`, or `bash infra/scripts/s3.sh start` "
-        "then `eval \"$(bash infra/scripts/s3.sh env | sed 's/^/export /')\"`"
+        "run `make bench`, or `bash services/s3.sh start` "
+        "then `eval \"$(bash services/s3.sh env | sed 's/^/export /')\"`"
     )
     endpoint, access_key, secret_key = required_env(*S3_ENV, hint=hint)
     return S3(endpoint, access_key, secret_key)
@@ -60,7 +63,7 @@ def describe_s3(s3: S3) -> str:
     )
     port = s3.endpoint.rsplit(":", 1)[-1]
     if status.returncode != 0 or f"127.0.0.1:{port}," not in status.stdout:
-        return f"an S3 server at {s3.endpoint} (not the one infra/scripts/s3.sh started)"
+        return f"an S3 server at {s3.endpoint} (not the one services/s3.sh started)"
     version = "version unknown"
     with contextlib.suppress(OSError):
         # Go embeds the module versions in the binary (what `go version -m` prints).
@@ -69,7 +72,7 @@ def describe_s3(s3: S3) -> str:
         )
         if found:
             version = found.group(1).decode()
-    return f"versitygw {version} (infra/scripts/s3.sh, posix backend) at {s3.endpoint}"
+    return f"versitygw {version} (services/s3.sh, posix backend) at {s3.endpoint}"
 
 
 def fresh_name(what: str) -> str:

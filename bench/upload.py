@@ -1,7 +1,7 @@
 """Upload benchmark: scanned pages through hotich's HTTP API against the bare S3 client.
 
 A real hotich server runs as a child process (`hotich serve`, SQLite event store with AES-GCM at
-rest, scans in the S3 server of `infra/scripts/s3.sh`), as users run it. Three measurements:
+rest, scans in the S3 server of `services/s3.sh`), as users run it. Three measurements:
 
 1. upload throughput: the same synthetic pages through POST /registers/{id}/pages, one file per
    request and 10 per request, against `Minio.fput_object` of the same files into a bucket with
@@ -11,7 +11,7 @@ rest, scans in the S3 server of `infra/scripts/s3.sh`), as users run it. Three m
 3. the server's memory (VmRSS sampled from /proc) while one big TIFF uploads.
 
 Timings are printed, never asserted. Needs the S3 server's HOTICH_TEST_S3_* settings
-(`bash infra/scripts/s3.sh env`, exported by `make bench`).
+(`bash services/s3.sh env`, exported by `make bench`).
 
     python -m bench.upload [--pages 200] [--page-kb 500] [--big-mb 500] [--keying 300]
 """

@@ -105,7 +105,7 @@ def bootstrap(settings: Settings, *, sign: bool = True) -> Container:
 def service_database(settings: Settings) -> SqlDatabase:
     """The service tables (users, idempotency, positions, view slots): beside the events."""
     if settings.database_url:
-        return SqlDatabase(postgres_url=settings.database_url)
+        return SqlDatabase(postgres_url=settings.database_url, timeout=settings.database_timeout)
     return SqlDatabase(sqlite_path=settings.service_db_path)
 
 

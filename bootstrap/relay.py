@@ -15,7 +15,7 @@ PARTITIONS = 12  # room for a consumer group to grow; districts spread by key
 
 
 def ensure_topic(bootstrap: str, topic: str) -> None:
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, bootstrap_timeout_ms=10_000)
     try:
         admin.create_topics([NewTopic(topic, num_partitions=PARTITIONS, replication_factor=1)])
     except TopicAlreadyExistsError:

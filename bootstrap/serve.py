@@ -10,6 +10,7 @@ import uvicorn
 from bootstrap.container import Container, bootstrap, init_home
 from bootstrap.http_protocol import ProblemHttpToolsProtocol
 from bootstrap.relay import build_relay
+from bootstrap.scratch import clean_scratch
 from bootstrap.settings import Settings
 from bootstrap.web import build_web
 from demo.load import create_demo_users, load_demo
@@ -47,6 +48,8 @@ def serve(settings: Settings, *, host: str, port: int, workers: int, say: Say) -
     """Serve until stopped. With several workers, this process feeds the views (and relays to
     Kafka when it is configured) while the worker processes answer HTTP on the same port."""
     init_home(settings, encrypt=settings.database_url is None)
+    for leftover in clean_scratch(settings.scratch_dir):  # uploads a killed server left
+        say(f"removed {leftover.name} (the temp files of an interrupted upload)")
     container = bootstrap(settings)
     if settings.demo:
         load_demo_if_empty(container, say)

@@ -10,6 +10,8 @@ from urllib.parse import unquote, urlsplit
 from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from infra.store.recorders import POSTGRES_RECORDER, SQLITE_RECORDER
+
 DEFAULT_ADMIN_UNITS = Path(__file__).parent / "data" / "ha-giang-admin-units.csv"
 CIPHER_KEY_FILE = "cipher.key"
 
@@ -64,9 +66,17 @@ class Settings(BaseSettings):
     s3_secret_key: str | None = None
     s3_bucket: str = "hotich-scans"
     s3_region: str = "us-east-1"
-    s3_secure: bool = Field(False, description="HTTPS to the S3 endpoint (off on loopback)")
-    retention_mode: Literal["GOVERNANCE", "COMPLIANCE"] = "GOVERNANCE"
-    retention_days: int = Field(0, ge=0, le=36500, description="S3 Object Lock period; 0: none")
+    s3_secure: bool = Field(
+        True, description="HTTPS to the S3 endpoint (false only for a loopback test server)"
+    )
+    retention_mode: Literal["GOVERNANCE", "COMPLIANCE"] = Field(
+        "COMPLIANCE",
+        description="S3 Object Lock mode of new scans (GOVERNANCE: privileged users may "
+        "bypass it); the local directory store enforces the period itself",
+    )
+    retention_days: int = Field(
+        3650, ge=0, le=36500, description="how long each new scan is retained; 0: none"
+    )
     kafka_bootstrap: str | None = Field(
         None, description="host:port of Kafka; set: the log is relayed to hotich.events.v1"
     )
@@ -83,6 +93,13 @@ class Settings(BaseSettings):
         "",
         description="verifier keys (comma-separated) of the witnesses whose cosignatures "
         "the log keeps",
+    )
+    database_timeout: int = Field(
+        3,
+        ge=1,
+        le=300,
+        description="seconds a request waits for a PostgreSQL connection (the server down: "
+        "503 after this long)",
     )
     max_upload_bytes: int = Field(1 << 30, ge=1, description="per file; larger: 413")
     max_pixels: int = Field(250_000_000, ge=1, description="per page image; larger: 413")
@@ -107,6 +124,11 @@ class Settings(BaseSettings):
     def read_store_url(self) -> str | None:
         """The PostgreSQL database of the views (None: SQLite files in home)."""
         return self.read_database_url or self.database_url
+
+    @property
+    def scratch_dir(self) -> Path:
+        """Where uploads are received (a ``hotich-upload-*`` folder per request)."""
+        return self.home / "tmp"
 
     @property
     def scans_dir(self) -> Path:
@@ -148,10 +170,18 @@ class Settings(BaseSettings):
                 POSTGRES_USER=unquote(parts.username or ""),
                 POSTGRES_PASSWORD=unquote(parts.password or ""),
                 POSTGRES_ENABLE_DB_FUNCTIONS="n",
+                # the server down: 503 after this long (eventsourcing waits 30 s); a pooled
+                # connection is checked before use (one the server closed when it restarted
+                # is replaced, not used)
+                POSTGRES_CONNECT_TIMEOUT=str(self.database_timeout),
+                POSTGRES_PRE_PING="y",
+                APPLICATION_RECORDER_TOPIC=POSTGRES_RECORDER,
             )
         else:
             env.update(
-                PERSISTENCE_MODULE="eventsourcing.sqlite", SQLITE_DBNAME=str(self.sqlite_path)
+                PERSISTENCE_MODULE="eventsourcing.sqlite",
+                SQLITE_DBNAME=str(self.sqlite_path),
+                APPLICATION_RECORDER_TOPIC=SQLITE_RECORDER,
             )
         # Keep recently used aggregates in memory: a book with 2,000 scanned pages is not
         # replayed on every upload. Fast-forward (eventsourcing's default) reads any newer

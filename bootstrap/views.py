@@ -13,7 +13,9 @@ def read_store_backend(settings: Settings) -> ReadStoreBackend:
     """PostgreSQL when the settings name a read database (or the event store's), else SQLite
     files in the data directory."""
     url = settings.read_store_url
-    return ReadStoreBackend.postgres(url) if url else ReadStoreBackend.sqlite(settings.home)
+    if url:
+        return ReadStoreBackend.postgres(url, timeout=settings.database_timeout)
+    return ReadStoreBackend.sqlite(settings.home)
 
 
 def live_views(settings: Settings, service_db: SqlDatabase) -> LiveViews:

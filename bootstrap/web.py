@@ -10,9 +10,11 @@ views, users and audit are in the databases), so any worker can answer any reque
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
+import socket
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, cast
 
 import anyio.to_thread
@@ -117,6 +119,14 @@ def build_web(
     )
     audit = SqlPortalAudit(container.db)  # every portal read, in the service database
     log = build_log(container)
+    probes: dict[str, Callable[[], object]] = {
+        "event_store": lambda: app.recorder.max_notification_id() or 0,
+        "service_database": lambda: container.db.execute("SELECT 1"),
+        "read_store": catalogue.position,
+        "blob_store": getattr(app.blobs, "ping", lambda: None),
+    }
+    if settings.kafka_bootstrap:
+        probes["kafka"] = partial(broker_answers, settings.kafka_bootstrap)
     services = Services(
         app=app,
         catalogue=cast(CatalogueReader, catalogue),  # a SwitchingView: the live copy's methods
@@ -140,6 +150,8 @@ def build_web(
         portal_audit=audit,
         envelopes=lambda entry_id, up_to: stored_envelopes(app, entry_id, up_to),
         log=log,
+        scratch=settings.scratch_dir,
+        probes=probes,
     )
     api = create_app(services)
     keeper = LogKeeper(log, settings.log_interval) if run_projections else None
@@ -162,6 +174,21 @@ def build_web(
 
     api.router.lifespan_context = lifespan
     return web
+
+
+def broker_answers(bootstrap: str, timeout: float = 1.0) -> None:
+    """Raise OSError unless one of the bootstrap servers (``host:port,…``) accepts a TCP
+    connection within ``timeout`` seconds."""
+    errors = []
+    for server in bootstrap.split(","):
+        host, _, port = server.strip().rpartition(":")
+        try:
+            socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
+        except (OSError, ValueError) as e:
+            errors.append(f"{server.strip()}: {e}")
+        else:
+            return
+    raise OSError("; ".join(errors))
 
 
 def worker_app() -> FastAPI:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 
 import typer
@@ -21,22 +22,42 @@ def relay(
     config = settings()
     if not config.kafka_bootstrap:
         fail(NO_BROKER)
+    log_to_stderr()
     container = bootstrap(config, sign=False)
-    worker = build_relay(container)
+    total = 0
     try:
-        if once:
-            total = 0
-            while sent := worker.relay_once():
-                total += sent
-            console.print(f"relayed {total} events; position {worker.position}")
-        else:
-            console.print(f"relaying to {config.kafka_topic} from position {worker.position}")
-            worker.run()
-    except KeyboardInterrupt:
-        worker.stop()
+        try:
+            worker = build_relay(container)
+        except Exception as e:  # the broker away: bounded by kafka-python's bootstrap timeout
+            fail(f"relay: cannot reach the broker at {config.kafka_bootstrap}: {e}", code=1)
+        try:
+            if once:
+                while sent := worker.relay_once():
+                    total += sent
+                console.print(f"relayed {total} events; position {worker.position}")
+            else:
+                console.print(f"relaying to {config.kafka_topic} from position {worker.position}")
+                worker.run()
+        except KeyboardInterrupt:
+            worker.stop()
+        except Exception as e:  # the broker (or the store) failed: every wait above is bounded
+            fail(
+                f"relay: {type(e).__name__}: {e}; relayed {total} events, position "
+                f"{worker.known_position()}: run it again to go on from there",
+                code=1,
+            )
+        finally:
+            worker.close()
     finally:
-        worker.close()
         container.close()
+
+
+def log_to_stderr() -> None:
+    """hotich's own warnings (an outage, its end) on stderr; kafka-python's errors only."""
+    logging.basicConfig(
+        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("kafka").setLevel(logging.ERROR)
 
 
 def project(

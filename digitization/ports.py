@@ -46,12 +46,42 @@ class Retention:
     until: dt.datetime
 
 
+class ServiceUnavailableError(Exception):
+    """A dependency (the event store, a database, the blob store, the broker) cannot be reached
+    or did not answer in time: nothing was done, and the same request may succeed later.
+
+    ``dependency`` names it for people ("event store", "service database", "read store",
+    "blob store"); ``retry_after`` is a hint, in seconds, of when to try again.
+    """
+
+    def __init__(self, dependency: str, detail: str, *, retry_after: int = 5) -> None:
+        self.dependency = dependency
+        self.detail = detail
+        self.retry_after = retry_after
+        super().__init__(f"{dependency} unavailable: {detail}")
+
+
+class InsufficientStorageError(ServiceUnavailableError):
+    """A disk hotich writes to is full: nothing was stored or recorded; retry once space was
+    freed."""
+
+    def __init__(self, dependency: str, detail: str, *, retry_after: int = 60) -> None:
+        super().__init__(dependency, detail, retry_after=retry_after)
+
+
 class BlobStoreError(Exception):
     """The blob store failed or refused (base of the blob errors)."""
 
 
 class ObjectLockedError(BlobStoreError):
     """An overwrite or delete was refused because the object is retained."""
+
+
+class BlobStoreUnavailableError(BlobStoreError, ServiceUnavailableError):
+    """The blob store could not be reached or answered that it is unavailable (5xx)."""
+
+    def __init__(self, detail: str, *, retry_after: int = 5) -> None:
+        ServiceUnavailableError.__init__(self, "blob store", detail, retry_after=retry_after)
 
 
 class BlobStore(Protocol):

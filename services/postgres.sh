@@ -9,8 +9,11 @@
 #
 # The cluster lives in $ROOT/.services/postgres ({data,run,log}) where ROOT is the repo root.
 # If the `postgres` system user cannot traverse ROOT (e.g. a checkout under /root), it lives in
-# /var/tmp/hotich-postgres-<hash of ROOT> instead. It listens on 127.0.0.1 only, on port
-# ${HOTICH_PG_PORT:-55432}. HOTICH_PG_FAST=1 turns off fsync & co. (throwaway test data only).
+# /var/tmp/hotich-postgres-<hash of ROOT> instead. HOTICH_PG_DIR names another directory: a
+# second cluster runs beside the first with its own HOTICH_PG_DIR and HOTICH_PG_PORT (the
+# outage tests stop and start one that way; `start` keeps a cluster's data). It listens on
+# 127.0.0.1 only, on port ${HOTICH_PG_PORT:-55432}. HOTICH_PG_FAST=1 turns off fsync & co.
+# (throwaway test data only).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
@@ -98,14 +101,17 @@ ensure_pg_user() {
 
 # ---------------------------------------------------------------- where the cluster lives
 
-root_hash() { printf '%s' "$ROOT" | sha256sum | cut -c1-12; }
+root_hash() { printf '%s' "${HOTICH_PG_DIR:-$ROOT}" | sha256sum | cut -c1-12; }
 
 INTREE_BASE="$ROOT/.services/postgres"
 FALLBACK_BASE="/var/tmp/hotich-postgres-$(root_hash)"
 
 # Sets BASE and the paths under it. The same rule for every subcommand.
 resolve_base() {
-    if ! is_root; then
+    if [ -n "${HOTICH_PG_DIR:-}" ]; then
+        BASE="$HOTICH_PG_DIR"
+        case "$BASE" in /*) ;; *) BASE="$PWD/$BASE" ;; esac
+    elif ! is_root; then
         BASE="$INTREE_BASE"
     elif have_pg_user; then
         if as_pg test -x "$ROOT" 2>/dev/null; then BASE="$INTREE_BASE"; else BASE="$FALLBACK_BASE"; fi

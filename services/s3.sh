@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
 # Private S3 server for this checkout (development and tests): Versity S3 Gateway (Apache-2.0).
 #
-#   s3.sh install   build versitygw into $ROOT/.services/bin with `go install` (once)
-#   s3.sh start     install if needed, start on a fresh data dir, wait until it answers HTTP
-#   s3.sh stop      stop the server, but only if `start` started it (marker file)
-#   s3.sh status    print "running" / "not running", exit 0 / 1
-#   s3.sh env       print the HOTICH_TEST_S3_* settings, one NAME=value a line
+#   s3.sh install                build versitygw into $ROOT/.services/bin with `go install` (once)
+#   s3.sh start [--keep-data]    install if needed, start (on emptied data dirs unless --keep-data)
+#   s3.sh restart                stop, then start again on the same data (a real server restart)
+#   s3.sh stop                   stop the server, but only if `start` started it (marker file)
+#   s3.sh status                 print "running" / "not running", exit 0 / 1
+#   s3.sh env                    print the HOTICH_TEST_S3_* settings, one NAME=value a line
 #
-# The server uses the posix backend: objects under $ROOT/.services/s3/data, object versions
-# under $ROOT/.services/s3/versions (object lock needs versioning), log in
-# $ROOT/.services/s3/log/versitygw.log. It listens on 127.0.0.1 only, on port
-# ${HOTICH_S3_PORT:-7070}. The data is throwaway: every `start` begins with empty directories.
+# The server uses the posix backend: objects under $BASE/data, object versions under
+# $BASE/versions (object lock needs versioning), log in $BASE/log/versitygw.log, where BASE is
+# ${HOTICH_S3_DIR:-$ROOT/.services/s3}: a second server runs beside the first with its own
+# HOTICH_S3_DIR and HOTICH_S3_PORT (the outage tests stop and restart one that way). It listens
+# on 127.0.0.1 only, on port ${HOTICH_S3_PORT:-7070}. The data is throwaway: `start` begins
+# with empty directories; `start --keep-data` (and `restart`) serve the objects, versions and
+# retention the directories hold.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
@@ -24,7 +28,8 @@ START_TIMEOUT=30
 
 BINDIR="$ROOT/.services/bin"
 BIN="$BINDIR/versitygw"
-BASE="$ROOT/.services/s3"
+BASE="${HOTICH_S3_DIR:-$ROOT/.services/s3}"
+case "$BASE" in /*) ;; *) BASE="$PWD/$BASE" ;; esac
 DATA="$BASE/data"
 VERSIONING="$BASE/versions"
 LOGDIR="$BASE/log"
@@ -90,7 +95,13 @@ log_tail() {
 
 # ---------------------------------------------------------------- start / stop
 
-cmd_start() {
+cmd_start() {   # [--keep-data]
+    local keep=0
+    case "${1:-}" in
+        '') ;;
+        --keep-data) keep=1 ;;
+        *) die "start: unknown option '$1' (expected --keep-data)" ;;
+    esac
     cmd_install
     lock
 
@@ -108,8 +119,13 @@ cmd_start() {
         die "another server already answers on 127.0.0.1:$PORT; stop it or set HOTICH_S3_PORT"
     fi
 
-    # Fresh, empty directories: test data only. Retained (locked) objects are plain files here.
-    rm -rf "$DATA" "$VERSIONING"
+    if [ "$keep" = 1 ]; then
+        # The same directories: a restart of the same server, its objects and versions kept.
+        say "keeping the data dirs $DATA and $VERSIONING"
+    else
+        # Fresh, empty directories: test data only. Retained (locked) objects are plain files.
+        rm -rf "$DATA" "$VERSIONING"
+    fi
     rm -f "$PIDFILE" "$PORTFILE" "$MARKER"
     mkdir -p "$DATA" "$VERSIONING" "$LOGDIR"
 
@@ -156,7 +172,8 @@ cmd_env() {
 
 case "${1:-}" in
     install) cmd_install ;;
-    start) cmd_start ;;
+    start) shift && cmd_start "$@" ;;
+    restart) cmd_stop && cmd_start --keep-data ;;
     stop) cmd_stop ;;
     status) cmd_status ;;
     env) cmd_env ;;

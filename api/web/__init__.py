@@ -28,6 +28,7 @@ from api.web.routes import book, dashboard, entry, signin
 from api.web.session import PREFIX, PageForbiddenError, SignInRequiredError, signin_url
 from api.web.templating import render
 from digitization.errors import NotFoundError
+from digitization.ports import InsufficientStorageError, ServiceUnavailableError
 from domain.access import ForbiddenError
 from domain.errors import DomainError
 
@@ -130,6 +131,20 @@ def _http(request: Request, exc: Exception) -> Response:
     return render(request, "error.html", status=exc.status_code, detail=str(exc.detail))
 
 
+def _unavailable(request: Request, exc: Exception) -> Response:
+    """503 (507: a disk is full) with Retry-After: nothing was done, retry later."""
+    assert isinstance(exc, ServiceUnavailableError)
+    full = isinstance(exc, InsufficientStorageError)
+    return render(
+        request,
+        "error.html",
+        status=507 if full else 503,
+        message_key="error.storage_full" if full else "error.unavailable",
+        detail=exc.dependency,
+        headers={"Retry-After": str(exc.retry_after)},
+    )
+
+
 def web_app() -> FastAPI:
     """The pages under /ui, with HTML error pages (the API keeps problem+json)."""
     pages = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
@@ -143,6 +158,7 @@ def web_app() -> FastAPI:
     pages.add_exception_handler(DomainError, _domain)
     pages.add_exception_handler(RequestValidationError, _invalid)
     pages.add_exception_handler(StarletteHTTPException, _http)
+    pages.add_exception_handler(ServiceUnavailableError, _unavailable)
     pages.add_middleware(SecurityHeaders)
     return pages
 

@@ -50,6 +50,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "error.not_found": ("Không tìm thấy.", "Not found."),
     "error.invalid_request": ("Yêu cầu không hợp lệ: {detail}", "Invalid request: {detail}"),
     "error.back": ("Về trang tiến độ", "Back to progress"),
+    "error.unavailable": (
+        "Hệ thống tạm thời gián đoạn ({detail}). Vui lòng thử lại sau ít phút.",
+        "The service is unavailable for now ({detail}). Please try again in a few minutes.",
+    ),
+    "error.storage_full": (
+        "Ổ đĩa đã đầy: chưa lưu gì. Hãy báo cho quản trị hệ thống.",
+        "The disk is full: nothing was stored. Please tell the administrator.",
+    ),
     # the dashboard
     "dash.title": ("Tiến độ số hóa hộ tịch", "Civil-status digitisation progress"),
     "dash.province": ("{name}", "{name}"),

@@ -8,6 +8,7 @@ holds the key and argument rules every blob adapter applies (``check_key`` and f
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import hmac
 import json
@@ -19,7 +20,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from digitization.ports import BlobStoreError, ObjectLockedError, Retention, StoredObject
+from digitization.ports import (
+    BlobStoreError,
+    BlobStoreUnavailableError,
+    ObjectLockedError,
+    Retention,
+    StoredObject,
+)
 
 META_SUFFIX = ".meta.json"
 """Suffix of the sidecar file next to each object (no key segment may end with it)."""
@@ -148,6 +155,13 @@ class LocalDirBlobStore:
         self.retention_days = check_retention_days(retention_days)
         self._now = now
 
+    def ping(self) -> None:
+        """Raise BlobStoreError unless the root is a directory this process can write to."""
+        if not self.root.exists():
+            return  # made by the first upload
+        if not self.root.is_dir() or not os.access(self.root, os.W_OK | os.X_OK):
+            raise BlobStoreError(f"{self.root}: not a directory this process can write to")
+
     # ------------------------------------------------------------ paths and metadata
 
     def path_of(self, key: str) -> Path:
@@ -237,6 +251,8 @@ class LocalDirBlobStore:
             _fsync_dir(target.parent)
             return True
         except OSError as exc:
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise BlobStoreUnavailableError(f"{key}: the disk is full: {exc}") from exc
             raise BlobStoreError(f"{key}: cannot store {path}: {exc}") from exc
         finally:
             for leftover in (tmp_data, tmp_meta):

@@ -2,25 +2,38 @@
 
 The bucket is created with object lock (which implies versioning). New objects get the configured
 retention; the server then refuses to delete the locked version. Every SDK or HTTP failure comes
-out as BlobStoreError (ObjectLockedError when the server refuses a delete).
+out as BlobStoreError (ObjectLockedError when the server refuses a delete), and a server that
+cannot be reached, does not answer in time or answers 5xx as BlobStoreUnavailableError (the
+API answers 503): every wait is bounded (``CONNECT_TIMEOUT``, ``READ_TIMEOUT``, ``RETRIES``),
+where the SDK's own client waits 5 minutes a read and retries 5 times (6 s with the server
+down).
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import certifi
 import urllib3
 from minio import Minio
 from minio.commonconfig import COMPLIANCE, GOVERNANCE
 from minio.datatypes import Object
-from minio.error import MinioException, S3Error
+from minio.error import MinioException, S3Error, ServerError
 from minio.retention import Retention as S3Retention
+from urllib3.util import Retry, Timeout
 
-from digitization.ports import BlobStoreError, ObjectLockedError, Retention, StoredObject
+from digitization.ports import (
+    BlobStoreError,
+    BlobStoreUnavailableError,
+    ObjectLockedError,
+    Retention,
+    StoredObject,
+)
 from infra.blobs.local import (
     check_chunk_size,
     check_content,
@@ -43,16 +56,55 @@ _ABSENT = frozenset({"NoSuchKey", "NoSuchVersion"})
 _NO_LOCK = frozenset({"NoSuchObjectLockConfiguration", "ObjectLockConfigurationNotFoundError"})
 _LOCKED = frozenset({"AccessDenied", "ObjectLocked", "InvalidRequest"})
 _BUCKET_EXISTS = frozenset({"BucketAlreadyOwnedByYou", "BucketAlreadyExists"})
+# S3 error codes of a server that cannot serve now (5xx): the same request may succeed later
+_UNAVAILABLE = frozenset({"InternalError", "ServiceUnavailable", "SlowDown", "RequestTimeout"})
+
+CONNECT_TIMEOUT = 2.0
+"""Seconds to open a connection to the server (a refused connection fails at once)."""
+READ_TIMEOUT = 30.0
+"""Seconds the server may stay silent on an open connection (e.g. storing a 5 MB part)."""
+RETRIES = 2
+"""Retries of a failed request (a refused connection, a 5xx), 0.4 s apart at most: with the
+server down, a request fails in under a second rather than the SDK's 6 s."""
+RETRY_AFTER = 5
+"""Seconds a client is told to wait before retrying when the server is unavailable."""
+
+
+def http_client(*, secure: bool) -> urllib3.PoolManager:
+    """The SDK's HTTP client, with bounded waits and few retries (see the constants)."""
+    return urllib3.PoolManager(
+        timeout=Timeout(connect=CONNECT_TIMEOUT, read=READ_TIMEOUT),
+        maxsize=10,
+        cert_reqs="CERT_REQUIRED" if secure else "CERT_NONE",
+        ca_certs=os.environ.get("SSL_CERT_FILE") or certifi.where(),
+        retries=Retry(
+            total=RETRIES,
+            connect=RETRIES,
+            read=1,
+            backoff_factor=0.2,
+            status_forcelist=[500, 502, 503, 504],
+            raise_on_status=False,  # the last answer goes to the SDK, which reads its error
+        ),
+    )
 
 
 @contextmanager
 def _translated(what: str) -> Iterator[None]:
-    """Turn SDK, HTTP and argument errors into BlobStoreError naming ``what`` failed."""
+    """Turn SDK, HTTP and argument errors into BlobStoreError naming ``what`` failed:
+    BlobStoreUnavailableError when the server could not be reached or answered 5xx."""
     try:
         yield
     except S3Error as exc:
+        if exc.code in _UNAVAILABLE:
+            raise BlobStoreUnavailableError(
+                f"{what}: {exc.code}: {exc.message}", retry_after=RETRY_AFTER
+            ) from exc
         raise BlobStoreError(f"{what}: {exc.code}: {exc.message}") from exc
-    except (MinioException, urllib3.exceptions.HTTPError, ValueError, OSError) as exc:
+    except (ServerError, urllib3.exceptions.HTTPError, ConnectionError) as exc:
+        raise BlobStoreUnavailableError(
+            f"{what}: {type(exc).__name__}: {exc}", retry_after=RETRY_AFTER
+        ) from exc
+    except (MinioException, ValueError, OSError) as exc:
         raise BlobStoreError(f"{what}: {type(exc).__name__}: {exc}") from exc
 
 
@@ -91,6 +143,7 @@ class MinioBlobStore:
                 secret_key=secret_key,
                 region=region,
                 secure=secure,
+                http_client=http_client(secure=secure),
             )
 
     def ensure_bucket(self) -> None:
@@ -116,6 +169,13 @@ class MinioBlobStore:
                 contextlib.suppress(ValueError),
             ):
                 self._client.get_object_lock_config(self.bucket)
+
+    def ping(self) -> None:
+        """Raise BlobStoreError (BlobStoreUnavailableError: unreachable) unless the server
+        answers that the bucket exists."""
+        with _translated(f"bucket {self.bucket}"):
+            if not self._client.bucket_exists(self.bucket):
+                raise BlobStoreError(f"bucket {self.bucket}: does not exist")
 
     # ------------------------------------------------------------ helpers
 

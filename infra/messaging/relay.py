@@ -6,6 +6,14 @@ aggregate's events keep their order; headers: notification id and event type) th
 kafka-python's idempotent producer with ``acks=all``. The position is stored only after the
 broker acknowledged the whole batch, so a crash between send and commit re-sends (duplicates on
 the topic, which consumers drop by position) but never skips.
+
+Every wait is bounded: a send waits at most ``max_block_ms`` for the broker's metadata, a
+batch ``ack_timeout`` for its acknowledgements, closing ``close_timeout``. A batch the broker
+did not acknowledge in time stays pending in the producer, which keeps retrying it (without
+duplicates: the producer is idempotent); the next attempt waits for it again rather than send
+it twice, and sends it again from the stored position only once the producer gave up on it
+(``delivery_timeout_ms``). The continuous relay logs an outage when it starts, every minute
+while it lasts and when it ends.
 """
 
 from __future__ import annotations
@@ -18,6 +26,7 @@ from typing import Any, Protocol
 
 from eventsourcing.persistence import ApplicationRecorder, MapperDeserialisationError
 
+from infra.outages import OutageLog
 from infra.store.mapper import SignedEnvelopeMapper
 from infra.store.seal_checks import envelope_json
 
@@ -35,7 +44,15 @@ PRODUCER_SETTINGS: dict[str, Any] = {
     "acks": "all",
     "linger_ms": 100,
     "batch_size": 128 * 1024,
+    # a send waits at most this long for the topic's metadata or room in the buffer, and the
+    # producer at most that long for a first broker (the broker away: 60 and 30 s by
+    # default); its connection attempts back off to 5 s
+    "max_block_ms": 10_000,
+    "bootstrap_timeout_ms": 10_000,
+    "reconnect_backoff_max_ms": 5_000,
 }
+ACK_TIMEOUT = 15.0  # seconds a batch waits for the broker's acknowledgements
+CLOSE_TIMEOUT = 5.0  # seconds closing the producer waits for what it still holds
 log = logging.getLogger(__name__)
 
 
@@ -55,6 +72,18 @@ class Producer(Protocol):
     def flush(self, timeout: float | None = None) -> None: ...
 
 
+class _Pending:
+    """A batch sent but not yet acknowledged: its futures and the last notification id."""
+
+    def __init__(self, last: int, futures: list[Any]) -> None:
+        self.last = last
+        self.futures = futures  # one per notification
+
+    def given_up(self) -> bool:
+        """Every record is done and one failed: the producer will not deliver it."""
+        return all(f.is_done for f in self.futures) and any(f.failed() for f in self.futures)
+
+
 class KafkaRelay:
     def __init__(
         self,
@@ -66,7 +95,8 @@ class KafkaRelay:
         topic: str = TOPIC,
         name: str = "relay",
         batch: int = 1000,
-        ack_timeout: float = 30.0,
+        ack_timeout: float = ACK_TIMEOUT,
+        close_timeout: float = CLOSE_TIMEOUT,
     ) -> None:
         self.recorder = recorder
         self.mapper = mapper
@@ -76,6 +106,8 @@ class KafkaRelay:
         self.name = name
         self.batch = batch
         self.ack_timeout = ack_timeout
+        self.close_timeout = close_timeout
+        self._pending: _Pending | None = None
         self._stop = threading.Event()
 
     @property
@@ -83,11 +115,30 @@ class KafkaRelay:
         return self.positions.get(self.name)
 
     def relay_once(self) -> int:
-        """Publish the next batch after the stored position; returns how many were published."""
+        """Publish the next batch after the stored position; returns how many were published.
+
+        Raises if the broker did not acknowledge the batch within ``ack_timeout`` (the position
+        stays; the next call waits for the same batch, see the module docstring)."""
+        pending = self._pending
+        if pending is not None and pending.given_up():
+            pending = self._pending = None  # sent again from the stored position
+        if pending is None:
+            pending = self._send()
+            if pending is None:
+                return 0
+            self._pending = pending
+        self.producer.flush(timeout=self.ack_timeout)
+        for future in pending.futures:
+            future.get(timeout=self.ack_timeout)  # raises if the broker did not acknowledge
+        self._pending = None
+        self.positions.set(self.name, pending.last)
+        return len(pending.futures)
+
+    def _send(self) -> _Pending | None:
         start = self.position + 1
         notifications = self.recorder.select_notifications(start=start, limit=self.batch)
         if not notifications:
-            return 0
+            return None
         sent = []
         for notification in notifications:
             value = envelope_json(self.mapper, notification)  # as sealed: consumers hash it as is
@@ -103,11 +154,7 @@ class KafkaRelay:
                     self.topic, value=value, key=str(envelope["district"]).encode(), headers=headers
                 )
             )
-        self.producer.flush(timeout=self.ack_timeout)
-        for future in sent:
-            future.get(timeout=self.ack_timeout)  # raises if the broker did not acknowledge
-        self.positions.set(self.name, notifications[-1].id)
-        return len(notifications)
+        return _Pending(notifications[-1].id, sent)
 
     def run(
         self,
@@ -116,25 +163,39 @@ class KafkaRelay:
         on_error: Callable[[Exception], None] | None = None,
     ) -> None:
         """Relay until stopped, looking for new events every ``interval`` seconds once the log
-        is relayed; errors are logged and retried from the stored position (after ten
-        intervals, at most 5 s)."""
+        is relayed; errors are retried from the stored position (after ten intervals, at most
+        5 s), and logged when they start, every minute while they last, and when they end."""
+        outage = OutageLog(log, "relay")
         while not self._stop.is_set():
             try:
-                if self.relay_once():
-                    continue
+                relayed = self.relay_once()
             except Exception as e:  # the broker may be down: keep the position, retry later
-                log.warning("relay: %s; retrying from position %s", e, self.position)
+                outage.failed(e, f"retrying from position {self.known_position()}")
                 if on_error is not None:
                     on_error(e)
                 self._stop.wait(min(5.0, interval * 10))
                 continue
-            self._stop.wait(interval)
+            outage.succeeded(f"relaying from position {self.known_position()}")
+            if not relayed:
+                self._stop.wait(interval)
+
+    def known_position(self) -> int | str:
+        try:
+            return self.position
+        except Exception:  # the position's database may be what is down
+            return "unknown (the position cannot be read)"
 
     def stop(self) -> None:
         self._stop.set()
 
     def close(self) -> None:
+        """Stop, and close the producer within ``close_timeout``: what the broker did not
+        acknowledge by then is dropped here and sent again from the stored position."""
         self.stop()
         close = getattr(self.producer, "close", None)
-        if close is not None:
-            close()
+        if close is None:
+            return
+        try:
+            close(timeout=self.close_timeout)
+        except Exception as e:  # kafka-python raises when records are still pending
+            log.warning("relay: closing the producer: %s (not acknowledged: sent again)", e)

@@ -44,6 +44,7 @@ class ReadStoreBackend:
 
     directory: Path | None = None
     url: str | None = None
+    timeout: float = 3.0  # PostgreSQL: seconds a read waits for a connection (then 503)
 
     def __post_init__(self) -> None:
         if (self.directory is None) == (self.url is None):
@@ -54,8 +55,8 @@ class ReadStoreBackend:
         return cls(directory=directory)
 
     @classmethod
-    def postgres(cls, url: str) -> ReadStoreBackend:
-        return cls(url=url)
+    def postgres(cls, url: str, *, timeout: float = 3.0) -> ReadStoreBackend:
+        return cls(url=url, timeout=timeout)
 
     @property
     def is_postgres(self) -> bool:
@@ -72,7 +73,7 @@ class ReadStoreBackend:
     def database(self, name: str) -> ReadDatabase:
         """Open view database ``name`` (created if new); the caller closes it."""
         if self.url is not None:
-            return PostgresReadDatabase(self.url, check_name(name))
+            return PostgresReadDatabase(self.url, check_name(name), timeout=self.timeout)
         path = self.path(name)
         path.parent.mkdir(parents=True, exist_ok=True)
         return SqliteReadDatabase(path)

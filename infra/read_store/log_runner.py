@@ -12,6 +12,9 @@ from uuid import UUID
 from eventsourcing.application import Application
 from eventsourcing.persistence import Notification
 
+from digitization.ports import ServiceUnavailableError
+from infra.outages import OutageLog, unavailable_error
+
 log = logging.getLogger(__name__)
 
 
@@ -112,11 +115,18 @@ class PollingProjectionRunner:
         return lambda: [self.decode(n) for n in notifications]
 
     def _run(self) -> None:
+        outage = OutageLog(log, "projection runner")
         while not self._stop.is_set():
             try:
                 self.catch_up()
-            except Exception:  # keep serving; the next poll retries from the stored position
-                log.exception("projection runner failed; retrying")
+            except Exception as e:  # keep serving; the next poll retries from the stored position
+                if isinstance(e, ServiceUnavailableError) or unavailable_error(e):
+                    # a database is down: said once, then every minute, not at every poll
+                    outage.failed(e, f"retrying from position {self.position}")
+                else:
+                    log.exception("projection runner failed; retrying")
+            else:
+                outage.succeeded(f"at position {self.position}")
             self._stop.wait(self.interval)
 
     def start(self) -> None:

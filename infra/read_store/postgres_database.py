@@ -18,6 +18,7 @@ from psycopg.sql import SQL, Identifier
 from psycopg.types.numeric import NumericLoader
 from psycopg_pool import ConnectionPool
 
+from infra.outages import RECONNECT_TIMEOUT, IdleCheck, database_unavailable
 from infra.read_store.database import (
     POSITION_SQL,
     TRACKING_SCHEMA,
@@ -28,6 +29,7 @@ from infra.read_store.database import (
 )
 from infra.read_store.dialect import postgres_schema, postgres_statement
 
+READ_STORE = "read store"
 _LOCK_CLASS = 0x686F7469  # "hoti": the first key of the read stores' advisory locks
 _LOCK_POSITION = f"{POSITION_SQL} FOR UPDATE"
 _ADD_POSITION = "INSERT INTO tracking (view, position) VALUES (?, 0) ON CONFLICT DO NOTHING"
@@ -104,11 +106,12 @@ class _PgReader:
 class PostgresReadDatabase(ReadDatabase):
     """A view database in its own schema of a PostgreSQL database."""
 
-    def __init__(self, url: str, schema: str, *, readers: int = 8) -> None:
+    def __init__(self, url: str, schema: str, *, readers: int = 8, timeout: float = 3.0) -> None:
         super().__init__()
         self.url = url
         self.schema = schema
         self._readers = readers
+        self.timeout = timeout  # seconds a read waits for a connection: then 503
         self._pool: ConnectionPool | None = None
         self._pool_lock = threading.Lock()
         self._writer = self._connect_writer()
@@ -149,7 +152,12 @@ class PostgresReadDatabase(ReadDatabase):
                     self.url,
                     min_size=1,
                     max_size=self._readers,
+                    kwargs={"connect_timeout": max(2, round(self.timeout))},
                     configure=self._configure_reader,
+                    # an idle connection the server closed (it restarted) is replaced, not used
+                    check=IdleCheck(),
+                    timeout=self.timeout,
+                    reconnect_timeout=RECONNECT_TIMEOUT,
                     name=f"read-store-{self.schema}",
                     open=True,
                 )
@@ -195,12 +203,16 @@ class PostgresReadDatabase(ReadDatabase):
 
     @contextmanager
     def _read(self) -> Iterator[Reader]:
-        with self._reader_pool().connection() as conn, conn.transaction():
+        with (
+            database_unavailable(READ_STORE),
+            self._reader_pool().connection() as conn,
+            conn.transaction(),
+        ):
             yield _PgReader(conn)
 
     @contextmanager
     def _read_one(self) -> Iterator[Reader]:
-        with self._reader_pool().connection() as conn:
+        with database_unavailable(READ_STORE), self._reader_pool().connection() as conn:
             yield _PgReader(conn)
 
     def close(self) -> None:

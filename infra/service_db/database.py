@@ -1,7 +1,11 @@
 """A small SQL seam: the same statements on the embedded SQLite file or on PostgreSQL.
 
 Statements use ``?`` placeholders; they are rewritten to ``%s`` for psycopg. PostgreSQL
-connections come from a small pool (opened on first use), so a request does not log in anew.
+connections come from a small pool (opened on first use), so a request does not log in anew;
+a pooled connection idle for a second is checked before use (one the server closed as it
+restarted is replaced),
+and a statement waits at most ``timeout`` seconds for one: with the server down, or SQLite
+locked or full, ``execute`` raises ServiceUnavailableError("service database") (503).
 On SQLite each thread keeps a connection of its own (opened on its first statement), so
 statements of concurrent requests neither wait for one another in Python nor open the file
 and read its schema anew; SQLite's own locking orders the writes.
@@ -19,6 +23,10 @@ from typing import Any
 
 from psycopg_pool import ConnectionPool
 
+from infra.outages import RECONNECT_TIMEOUT, IdleCheck, database_unavailable
+
+SERVICE_DATABASE = "service database"
+
 
 class _ThreadConnection:
     """One thread's SQLite connection; closed when the thread ends or the database closes."""
@@ -34,11 +42,18 @@ class _ThreadConnection:
 class SqlDatabase:
     """Runs one statement per call, in its own transaction; for small service tables."""
 
-    def __init__(self, *, sqlite_path: Path | None = None, postgres_url: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        sqlite_path: Path | None = None,
+        postgres_url: str | None = None,
+        timeout: float = 3.0,
+    ) -> None:
         if (sqlite_path is None) == (postgres_url is None):
             raise ValueError("give exactly one of sqlite_path and postgres_url")
         self.sqlite_path = sqlite_path
         self.postgres_url = postgres_url
+        self.timeout = timeout
         self._lock = threading.Lock()
         self._pool: ConnectionPool | None = None
         self._local = threading.local()
@@ -53,7 +68,10 @@ class SqlDatabase:
                     self.postgres_url,
                     min_size=1,
                     max_size=8,
-                    kwargs={"autocommit": True},
+                    kwargs={"autocommit": True, "connect_timeout": max(2, round(self.timeout))},
+                    check=IdleCheck(),  # a connection idle for 1 s is checked first
+                    timeout=self.timeout,
+                    reconnect_timeout=RECONNECT_TIMEOUT,
                     open=True,
                 )
             return self._pool
@@ -81,13 +99,14 @@ class SqlDatabase:
             self._sqlite.clear()
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        if self.postgres_url is not None:
-            with self._postgres().connection() as conn:
-                cursor = conn.execute(sql.replace("?", "%s").encode(), params)
-                return list(cursor.fetchall()) if cursor.description else []
-        db = self._sqlite_connection()
-        with db, closing(db.execute(sql, params)) as rows:  # commits, or rolls back
-            return list(rows.fetchall())
+        with database_unavailable(SERVICE_DATABASE):
+            if self.postgres_url is not None:
+                with self._postgres().connection() as conn:
+                    cursor = conn.execute(sql.replace("?", "%s").encode(), params)
+                    return list(cursor.fetchall()) if cursor.description else []
+            db = self._sqlite_connection()
+            with db, closing(db.execute(sql, params)) as rows:  # commits, or rolls back
+                return list(rows.fetchall())
 
     @property
     def is_postgres(self) -> bool:

@@ -33,6 +33,7 @@ from uuid import UUID
 
 import psycopg
 
+from digitization.ports import ServiceUnavailableError
 from infra.service_db.database import SqlDatabase
 from projections.portal_audit import AuditFilter, AuditKey, AuditUnavailableError, PortalRead
 
@@ -57,7 +58,7 @@ def _schema(sqlite: bool) -> tuple[str, ...]:
 _READ_COLUMNS = ("request_id", "at", "actor_id", "actor_role", "action", "query", "record_ids")
 _INSERT_READ = f"INSERT INTO {_READS} ({', '.join(_READ_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?, ?)"  # noqa: S608
 _SELECT_READS = f"SELECT {', '.join(f'r.{c}' for c in _READ_COLUMNS)} FROM "  # noqa: S608
-_STORE_ERRORS = (sqlite3.Error, psycopg.Error, OSError)
+_STORE_ERRORS = (sqlite3.Error, psycopg.Error, OSError, ServiceUnavailableError)
 
 
 def _json(value: Any) -> str:

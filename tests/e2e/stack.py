@@ -82,6 +82,8 @@ def running_stack(kind: str, home: Path, **overrides: object) -> Iterator[Stack]
             s3_access_key=s3.access_key,
             s3_secret_key=s3.secret_key,
             s3_bucket=fresh_bucket_name(),
+            s3_secure=False,  # the loopback test server speaks plain HTTP
+            retention_mode="GOVERNANCE",
             retention_days=1,
             cipher_key="MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
         )

@@ -54,7 +54,7 @@ from infra.store.mapper import SignedEnvelopeMapper
 from infra.store.seal_checks import SealChecker
 
 ROOT = Path(__file__).resolve().parents[2]
-KAFKA_SH = ROOT / "infra" / "scripts" / "kafka.sh"
+KAFKA_SH = ROOT / "services" / "kafka.sh"
 BROKER_DIR = ROOT / ".services" / "kafka-faults"
 PORT, CONTROLLER_PORT = 19092, 19093
 PARTITIONS = 3

@@ -27,6 +27,7 @@ from api.web.session import PREFIX, WebUser, check_csrf
 from api.web.templating import render, translator
 from digitization.errors import NotFoundError
 from digitization.media import ScanTooLargeError, UnsupportedScanError
+from digitization.ports import InsufficientStorageError, ServiceUnavailableError
 from domain.access import ForbiddenError, Permission, User
 from domain.errors import DomainError, InvalidValueError
 from domain.numbers import small_number
@@ -97,6 +98,16 @@ async def upload(
     except ForbiddenError:
         return render(
             request, "_upload_result.html", user=user, status=403, error=t("error.forbidden")
+        )
+    except ServiceUnavailableError as e:  # a dependency is down or a disk full: nothing stored
+        full = isinstance(e, InsufficientStorageError)
+        return render(
+            request,
+            "_upload_result.html",
+            user=user,
+            status=507 if full else 503,
+            error=t("error.storage_full" if full else "error.unavailable", detail=e.dependency),
+            headers={"Retry-After": str(e.retry_after)},
         )
     except DomainError as e:
         message = t("book.upload_refused", message=t.error(e))
