@@ -19,7 +19,7 @@ from minio.error import MinioException
 from bench.workspace import required_env
 
 ROOT = Path(__file__).resolve().parents[1]
-S3_SCRIPT = ROOT / "infra" / "scripts" / "s3.sh"
+S3_SCRIPT = ROOT / "services" / "s3.sh"
 VERSITYGW = ROOT / ".services" / "bin" / "versitygw"
 S3_ENV = ("HOTICH_TEST_S3_ENDPOINT", "HOTICH_TEST_S3_ACCESS_KEY", "HOTICH_TEST_S3_SECRET_KEY")
 UPLOAD_PART_SIZE = 5 * 1024 * 1024  # what infra/blobs/minio.py uses (one part at a time)
