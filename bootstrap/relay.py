@@ -7,17 +7,18 @@ from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
 from bootstrap.container import Container
+from bootstrap.log import build_log
 from infra.messaging.positions import SqlPositions
-from infra.messaging.relay import PRODUCER_SETTINGS, KafkaRelay
+from infra.messaging.relay import CHECKPOINT_TOPIC, PRODUCER_SETTINGS, KafkaRelay
 from infra.store.mapper import SignedEnvelopeMapper
 
 PARTITIONS = 12  # room for a consumer group to grow; districts spread by key
 
 
-def ensure_topic(bootstrap: str, topic: str) -> None:
+def ensure_topic(bootstrap: str, topic: str, *, partitions: int = PARTITIONS) -> None:
     admin = KafkaAdminClient(bootstrap_servers=bootstrap, bootstrap_timeout_ms=10_000)
     try:
-        admin.create_topics([NewTopic(topic, num_partitions=PARTITIONS, replication_factor=1)])
+        admin.create_topics([NewTopic(topic, num_partitions=partitions, replication_factor=1)])
     except TopicAlreadyExistsError:
         pass
     finally:
@@ -30,8 +31,10 @@ def build_relay(container: Container) -> KafkaRelay:
     if not settings.kafka_bootstrap:
         raise ValueError("HOTICH_KAFKA_BOOTSTRAP: required (host:port of the Kafka broker)")
     ensure_topic(settings.kafka_bootstrap, settings.kafka_topic)
+    ensure_topic(settings.kafka_bootstrap, CHECKPOINT_TOPIC, partitions=1)  # one order
     mapper = container.app.mapper
     assert isinstance(mapper, SignedEnvelopeMapper)
+    log = build_log(container)
     producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap, **PRODUCER_SETTINGS)
     return KafkaRelay(
         container.app.recorder,
@@ -39,4 +42,6 @@ def build_relay(container: Container) -> KafkaRelay:
         producer,
         SqlPositions(container.db),
         topic=settings.kafka_topic,
+        checkpoints=log.notes_after,
+        on_close=log.close,
     )

@@ -265,6 +265,11 @@ class SqlTransparencyLog:
                 notes += [c.note for c in found]
         return notes
 
+    def notes_after(self, size: int, limit: int = 100) -> list[tuple[int, str]]:
+        """The signed checkpoint notes of sizes above ``size``, oldest first."""
+        with self._read() as conn:
+            return [(c.checkpoint.size, c.note) for c in self.checkpoints.after(conn, size, limit)]
+
     def audit(self, against: Sequence[str] = (), verifier_key: str | None = None) -> LogAudit:
         """The tree, every stored checkpoint and ``against`` (checkpoints kept elsewhere)
         checked against the events (see infra/tlog/audit.py); ``verifier_key`` pins the log's

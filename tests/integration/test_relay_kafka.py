@@ -13,6 +13,7 @@ from kafka import KafkaConsumer, KafkaProducer
 from kafka.admin import KafkaAdminClient, NewTopic
 
 from bootstrap.container import Container, bootstrap, init_home
+from bootstrap.log import build_log
 from bootstrap.settings import Settings
 from domain.actor import Actor, Role
 from domain.record_kind import RecordKind
@@ -182,3 +183,44 @@ def test_hotich_relay_once_publishes_the_store_and_resumes(container: Container)
     admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers())
     admin.delete_topics([topic])
     admin.close()
+
+
+def test_the_relay_publishes_the_logs_checkpoints_in_order_after_their_events(
+    container: Container, topic: str
+) -> None:
+    """Each checkpoint the log signed goes to the checkpoints topic once, after the events it
+    covers; a later checkpoint follows once signed, even with no new event to relay."""
+    checkpoint_topic = f"{topic}.checkpoints"
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers())
+    admin.create_topics([NewTopic(checkpoint_topic, num_partitions=1, replication_factor=1)])
+    log = build_log(container)
+    try:
+        record_some(container, books=1)
+        log.catch_up()
+        first = log.sign_checkpoint()
+        relay = KafkaRelay(
+            container.app.recorder,
+            container.app.mapper,
+            producer(),
+            SqlPositions(container.db),
+            topic=topic,
+            checkpoints=log.notes_after,
+            checkpoint_topic=checkpoint_topic,
+        )
+        while relay.relay_once():
+            pass
+        record_some(container, books=1)
+        while relay.relay_once():
+            pass
+        log.catch_up()
+        second = log.sign_checkpoint()
+        assert relay.relay_once() == 0  # no event to relay: the checkpoint alone goes
+        assert first is not None
+        assert second is not None
+        published = consume_all(checkpoint_topic, 3)
+        assert [value.decode() for _, _, _, value in published] == [first.note, second.note]
+        assert [key for _, key, _, _ in published] == [b"hotich.example/ha-giang"] * 2
+    finally:
+        log.close()
+        admin.delete_topics([checkpoint_topic])
+        admin.close()
