@@ -179,6 +179,12 @@ class SqlTransparencyLog:
         stored = self.latest()
         return None if stored is None else stored.cosigned_note()
 
+    def signed_checkpoint(self) -> str | None:
+        """The newest checkpoint note as the log signed it (no witness's line: what an evidence
+        bundle carries, every line of it checked with the log's key alone)."""
+        stored = self.latest()
+        return None if stored is None else stored.note
+
     def verifier_key(self) -> str:
         return self.signer.verifier_key()
 
