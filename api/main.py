@@ -8,7 +8,18 @@ from api.body_limit import BodyLimit
 from api.deps import Services
 from api.health import Health
 from api.problems import install_problem_handlers
-from api.routes import audit, log, meta, ops, pages, portal, progress, registers, workflow
+from api.routes import (
+    audit,
+    evidence,
+    log,
+    meta,
+    ops,
+    pages,
+    portal,
+    progress,
+    registers,
+    workflow,
+)
 from api.web import install_web
 
 DESCRIPTION = """
@@ -29,6 +40,7 @@ def create_app(services: Services) -> FastAPI:
     # FastAPI tries the routers in this order, each costing a walk of its routes (~0.1 ms per
     # router here): the portal's lookups, the busiest routes, come first.
     app.include_router(portal.router)
+    app.include_router(evidence.router)
     app.include_router(meta.router)
     app.include_router(registers.router)
     app.include_router(workflow.router)

@@ -189,18 +189,82 @@ class PortalRecordPage(BaseModel):
     )
 
 
+class EvidenceKeyPublic(BaseModel):
+    key_id: str = Field(description="first 16 hex digits of SHA-256 of the raw public key")
+    algorithm: str = Field(examples=["Ed25519"])
+    public_key: str = Field(description="raw 32-byte Ed25519 public key, base64")
+    public_key_pem: str
+
+
+class EvidenceKeySetPublic(BaseModel):
+    format: str = Field(examples=["hotich.keys/1"])
+    keys: list[EvidenceKeyPublic] = Field(description="the keys that signed the events")
+
+
+class EvidenceRecordPublic(BaseModel):
+    """The published record as its signed events give it: docs/check_evidence.py recomputes
+    every member from the events (the portal's other members are readings of ``fields``, or
+    come from the book's events, which the bundle does not carry)."""
+
+    id: UUID
+    register_id: UUID
+    entry_number: int
+    kind: str
+    district: str
+    commune_code: str
+    fields: dict[str, Any] = Field(description="the published fields the portal may see")
+    published_at: dt.datetime
+    published_version: int
+    publication_count: int = Field(description="more than 1 once a correction was published")
+    provenance: list[ProvenanceEventPublic] = Field(
+        description="the entry's events up to the published version, oldest first"
+    )
+
+
+class InclusionProofPublic(BaseModel):
+    """RFC 9162 inclusion proof, as GET /log/proof/inclusion answers it (hashes in base64)."""
+
+    index: int
+    size: int
+    leaf_hash: str = Field(description="SHA-256(0x00 || the event's 32 hash bytes)")
+    hashes: list[str] = Field(description="the audit path, the leaf's sibling first")
+
+
+class EventProofPublic(BaseModel):
+    """Where one event (``events[i]``, same version) is in the log."""
+
+    version: int
+    leaf_index: int | None = Field(description="null until a signed checkpoint holds it")
+    inclusion_proof: InclusionProofPublic | None = Field(
+        description="against the bundle's checkpoint; null until a signed checkpoint holds it"
+    )
+    not_yet_checkpointed: bool = Field(
+        description="the event is newer than the bundle's checkpoint (the log signs one about "
+        "once a second): its signature still binds it; fetch the bundle again to prove it"
+    )
+
+
+class EvidenceLogPublic(BaseModel):
+    verifier_key: str = Field(description="the log's key, as GET /log/key gives it")
+    checkpoint: str | None = Field(
+        description="a checkpoint the log signed (C2SP signed note, the log's signature only); "
+        "null before the log signed any"
+    )
+    proofs: list[EventProofPublic] = Field(description="one per event, in the events' order")
+
+
 class EvidenceBundlePublic(BaseModel):
-    """A record with the signed events it rests on and the keys that signed them."""
+    """A record with the signed events it rests on, the keys that signed them, and where the
+    events are in the verifiable log: every member is checked by docs/check_evidence.py."""
 
     format: str = Field(examples=["hotich.evidence/1"])
-    generated_at: dt.datetime
-    record: PortalRecordPublic
+    record: EvidenceRecordPublic
     events: list[dict[str, Any]] = Field(
         description="the entry's signed event envelopes, versions 1 to the published version, "
         "as stored"
     )
-    keys: KeySetPublic
-    how_to_check: str
+    keys: EvidenceKeySetPublic
+    log: EvidenceLogPublic
 
 
 class PortalReadPublic(BaseModel):

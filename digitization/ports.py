@@ -149,6 +149,10 @@ class VerifiableLog(Protocol):
         """The newest signed checkpoint note, with the cosignatures kept for it."""
         ...
 
+    def signed_checkpoint(self) -> str | None:
+        """The newest checkpoint note as the log signed it: its own signature line only."""
+        ...
+
     def verifier_key(self) -> str: ...
 
     def tile(self, path: str) -> tuple[bytes, bool]:

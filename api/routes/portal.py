@@ -1,5 +1,6 @@
 """The portal (Cổng dịch vụ công): published records by personal ID, by name, by book and
-number, with their provenance, scan links and evidence. Every answer is audited first."""
+number, with their provenance and scan links (their evidence: api/routes/evidence.py). Every
+answer is audited first."""
 
 from __future__ import annotations
 
@@ -18,8 +19,6 @@ from api.cursor import decode_cursor, encode_cursor, fingerprint
 from api.deps import Services, ServicesDep
 from api.routes.pages import VIEW_LINK_TTL
 from api.schemas import (
-    EvidenceBundlePublic,
-    KeySetPublic,
     PortalRecordPage,
     PortalRecordPublic,
 )
@@ -47,16 +46,6 @@ from projections.record_history import HistoryItem
 
 router = APIRouter(prefix="/portal", tags=["portal"])
 
-EVIDENCE_FORMAT = "hotich.evidence/1"
-HOW_TO_CHECK = (
-    "Check every event's hash (SHA-256 of the RFC 8785 canonical JSON of the event without "
-    "'hash' and 'signature'), its Ed25519 signature over the 32 raw hash bytes with the key "
-    "named by signature.key_id (compare the keys with GET /keys of the service), the chain "
-    "(version 1 has prev_hash null, each later prev_hash is the hash before it) and that the "
-    "events give the record's fields: docs/check_evidence.py does all of it (README, "
-    "'Checking an evidence bundle')."
-)
-
 AUDITED: dict[int | str, dict[str, Any]] = {
     503: {"description": "the read could not be audited, so it is not answered"}
 }
@@ -77,7 +66,7 @@ def _answer(content: dict[str, Any]) -> Response:
     return Response(pydantic_core.to_json(content), media_type="application/json")
 
 
-def _portal(services: Services) -> tuple[PortalQueries, HistoriesReader, PortalAudit]:
+def portal_services(services: Services) -> tuple[PortalQueries, HistoriesReader, PortalAudit]:
     if services.portal is None or services.history is None or services.portal_audit is None:
         raise HTTPException(503, "the portal is not served by this instance")
     return services.portal, services.history, services.portal_audit
@@ -176,7 +165,7 @@ def _public(
     ]
 
 
-def _one(
+def one_record(
     user: User,
     services: Services,
     action: str,
@@ -185,7 +174,7 @@ def _one(
 ) -> dict[str, Any]:
     """One record for the caller (PortalRecordPublic), audited; 404 if none is published or it
     is outside the caller's districts (answered alike, so ids leak nothing)."""
-    _, history, audit = _portal(services)
+    _, history, audit = portal_services(services)
     if record is not None and not user.works_in(record.district):
         record = None
     _audit(audit, user, action, query, [record] if record is not None else [])
@@ -210,7 +199,7 @@ def find_by_personal_id(
 ) -> Response:
     """Published records holding a personal ID: records about its holder first."""
     require(user, Permission.PORTAL_READ)
-    portal, history, audit = _portal(services)
+    portal, history, audit = portal_services(services)
     pid = PersonalId.parse(personal_id).value
     digest = fingerprint({"personal_id": pid})
     after = IdKey(*decode_cursor(cursor, digest, (int, str, int))) if cursor else None
@@ -258,7 +247,7 @@ def search_by_name(
     require(user, Permission.PORTAL_READ)
     if district is not None:
         require_in_district(user, Permission.PORTAL_READ, district)
-    portal, history, audit = _portal(services)
+    portal, history, audit = portal_services(services)
     folded = fold(q)
     if not any(c.isalnum() for c in folded):
         raise InvalidValueError("q", Code.LETTER_OR_DIGIT_REQUIRED, label_vi="họ và tên")
@@ -314,43 +303,16 @@ def get_by_register_and_number(
 ) -> Response:
     """One published record by its book and entry number (số đăng ký)."""
     require(user, Permission.PORTAL_READ)
-    portal, _, _ = _portal(services)
+    portal, _, _ = portal_services(services)
     record = portal.get_by_register_and_number(register_id, entry_number)
     query = {"register_id": str(register_id), "entry_number": entry_number}
-    return _answer(_one(user, services, "get_by_register_and_number", query, record))
+    return _answer(one_record(user, services, "get_by_register_and_number", query, record))
 
 
 @router.get("/records/{entry_id}", response_model=PortalRecordPublic, responses=AUDITED)
 def get_record(entry_id: UUID, user: CurrentUser, services: ServicesDep) -> Response:
     """One published record by its entry id."""
     require(user, Permission.PORTAL_READ)
-    portal, _, _ = _portal(services)
+    portal, _, _ = portal_services(services)
     record = portal.get_record(entry_id)
-    return _answer(_one(user, services, "get_record", {"entry_id": str(entry_id)}, record))
-
-
-# ----- evidence -------------------------------------------------------------------------------
-@router.get("/records/{entry_id}/evidence", response_model=EvidenceBundlePublic, responses=AUDITED)
-def get_evidence(entry_id: UUID, user: CurrentUser, services: ServicesDep) -> EvidenceBundlePublic:
-    """A self-contained bundle: the record, its signed events as stored, and the public keys
-    that signed them; anyone can check it without hotich (docs/check_evidence.py)."""
-    require(user, Permission.PORTAL_READ)
-    portal, _, _ = _portal(services)
-    if services.envelopes is None:
-        raise HTTPException(503, "evidence is not served by this instance")
-    record = portal.get_record(entry_id)
-    public = _one(user, services, "get_evidence", {"entry_id": str(entry_id)}, record)
-    assert record is not None  # else _one raised
-    events = services.envelopes(entry_id, record.published_version)
-    signed_by = {e.get("signature", {}).get("key_id") for e in events}
-    keys = services.public_keys()
-    return EvidenceBundlePublic(
-        format=EVIDENCE_FORMAT,
-        generated_at=dt.datetime.now(dt.UTC),
-        record=PortalRecordPublic.model_validate(public),
-        events=events,
-        keys=KeySetPublic(
-            format=keys["format"], keys=[k for k in keys["keys"] if k["key_id"] in signed_by]
-        ),
-        how_to_check=HOW_TO_CHECK,
-    )
+    return _answer(one_record(user, services, "get_record", {"entry_id": str(entry_id)}, record))

@@ -39,7 +39,6 @@ from infra.tlog.database import (
     Sql,
     SqliteTransactions,
 )
-from infra.tlog.hashing import leaf_hash
 from infra.tlog.note import Ed25519NoteSigner, Ed25519NoteVerifier, NoteError, parse_note
 from infra.tlog.sequencer import Sequencer
 from infra.tlog.tiles import TILE_WIDTH, TilePathError, parse_tile_path
@@ -180,6 +179,12 @@ class SqlTransparencyLog:
         stored = self.latest()
         return None if stored is None else stored.cosigned_note()
 
+    def signed_checkpoint(self) -> str | None:
+        """The newest checkpoint note as the log signed it (no witness's line: what an evidence
+        bundle carries, every line of it checked with the log's key alone)."""
+        stored = self.latest()
+        return None if stored is None else stored.note
+
     def verifier_key(self) -> str:
         return self.signer.verifier_key()
 
@@ -206,7 +211,7 @@ class SqlTransparencyLog:
             if not 0 <= index < size:
                 raise LogRequestError("index", f"must be below size ({size})")
             hashes = self._reader.inclusion_proof(conn, index, size)
-            leaf = leaf_hash(self._reader.leaf_hash(conn, index))
+            leaf = self._reader.leaf_hash(conn, index)  # SHA-256(0x00 || the event's hash)
         return {"index": index, "size": size, "leaf_hash": _b64(leaf), "hashes": _b64s(hashes)}
 
     def consistency_proof(self, old: int, new: int) -> dict[str, Any]:

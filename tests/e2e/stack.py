@@ -41,6 +41,12 @@ PG_TABLES = (
     "hotich_portal_read_records",
     "hotich_portal_audit",
     "hotich_portal_audit_v1",
+    # the verifiable log of the events dropped above (dependents first)
+    "hotich_tlog_cosignatures",
+    "hotich_tlog_checkpoints",
+    "hotich_tlog_tree",
+    "hotich_tlog_tiles",
+    "hotich_tlog_leaf_runs",
 )
 
 
