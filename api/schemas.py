@@ -257,7 +257,7 @@ class EvidenceBundlePublic(BaseModel):
     """A record with the signed events it rests on, the keys that signed them, and where the
     events are in the verifiable log: every member is checked by docs/check_evidence.py."""
 
-    format: str = Field(examples=["hotich.evidence/1"])
+    format: str = Field(examples=["hotich.evidence/2"])
     record: EvidenceRecordPublic
     events: list[dict[str, Any]] = Field(
         description="the entry's signed event envelopes, versions 1 to the published version, "

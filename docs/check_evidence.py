@@ -56,7 +56,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-BUNDLE_FORMAT = "hotich.evidence/1"
+BUNDLE_FORMAT = "hotich.evidence/2"
 EVENT_SPEC = "hotich.event/1"
 KEYSET_FORMAT = "hotich.keys/1"
 SEALED = ("hash", "signature")

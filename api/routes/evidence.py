@@ -25,7 +25,7 @@ from domain.access import Permission, require
 
 router = APIRouter(prefix="/portal", tags=["portal"])
 
-EVIDENCE_FORMAT = "hotich.evidence/1"
+EVIDENCE_FORMAT = "hotich.evidence/2"
 # the members of a portal record an evidence bundle carries: those its events give
 EVIDENCE_RECORD = (
     "id",

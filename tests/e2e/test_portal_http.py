@@ -388,7 +388,7 @@ def evidence(book: Book, name: str, tmp_path: Path) -> tuple[dict[str, Any], Pat
 def test_an_evidence_bundle_checks_without_hotich(book: Book, tmp_path: Path) -> None:
     for name in ("hoa", "po"):
         bundle, keys = evidence(book, name, tmp_path)
-        assert bundle["format"] == "hotich.evidence/1"
+        assert bundle["format"] == "hotich.evidence/2"
         record = bundle["record"]
         assert bundle["events"] == book.envelopes(book.entries[name])[: record["published_version"]]
         assert [k["key_id"] for k in bundle["keys"]["keys"]] == [
