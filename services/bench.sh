@@ -13,6 +13,7 @@ HOTICH_BENCH_DATABASE_URL="$(bash services/postgres.sh url)"
 HOTICH_BENCH_KAFKA="$(bash services/kafka.sh bootstrap)"
 export HOTICH_BENCH_DATABASE_URL HOTICH_BENCH_KAFKA
 "$ROOT/.venv/bin/python" -m bench.append "$@"
+"$ROOT/.venv/bin/python" -m bench.log
 "$ROOT/.venv/bin/python" -m bench.upload
 "$ROOT/.venv/bin/python" -m bench.pipeline
 "$ROOT/.venv/bin/python" -m bench.portal

@@ -108,8 +108,9 @@ def _canonical_body_of(raw: bytes, envelope: dict[str, Any], signature: dict[str
     return raw[:cut] + b"}"
 
 
-def check_seal(envelope: dict[str, Any], keys: PublicKeySet, *, raw: bytes | None = None) -> None:
-    """Raise EnvelopeError unless the hash matches the content and a published key signed it.
+def check_hash(envelope: dict[str, Any], *, raw: bytes | None = None) -> bytes:
+    """The event's hash (32 bytes) if it matches the content, else EnvelopeError. The signature
+    is not checked: a run of events whose hashes a signed checkpoint covers needs no more.
 
     ``raw``: the JSON ``envelope`` was parsed from, when at hand; in its stored and relayed form
     its body's bytes are hashed as they are instead of encoding the body again.
@@ -127,6 +128,16 @@ def check_seal(envelope: dict[str, Any], keys: PublicKeySet, *, raw: bytes | Non
         envelope
     ) != digest:
         raise EnvelopeError("hash does not match the content (the event was changed)")
+    return bytes.fromhex(digest)
+
+
+def check_seal(envelope: dict[str, Any], keys: PublicKeySet, *, raw: bytes | None = None) -> None:
+    """Raise EnvelopeError unless the hash matches the content and a published key signed it.
+
+    ``raw``: the JSON ``envelope`` was parsed from, when at hand (see :func:`check_hash`).
+    """
+    digest = check_hash(envelope, raw=raw)
+    signature = envelope.get("signature")
     if not isinstance(signature, dict) or not signature.get("value"):
         raise EnvelopeError("signature is missing")
     if signature.get("alg") != ALGORITHM:
@@ -138,5 +149,5 @@ def check_seal(envelope: dict[str, Any], keys: PublicKeySet, *, raw: bytes | Non
         value = base64.b64decode(signature["value"], validate=True)
     except (binascii.Error, TypeError) as e:
         raise EnvelopeError("signature is not base64") from e
-    if not keys.is_valid(str(key_id), value, bytes.fromhex(digest)):
+    if not keys.is_valid(str(key_id), value, digest):
         raise EnvelopeError(f"signature does not check with key {key_id}")

@@ -29,6 +29,7 @@ from infra.store.canonical_json import canonical_json
 from infra.store.envelope import (
     SPEC,
     EnvelopeError,
+    check_hash,
     check_seal,
     content_hash,
     seal,
@@ -401,6 +402,55 @@ def test_stored_json_changed_around_its_seal_is_refused(
     envelope = json.loads(changed)
     with pytest.raises(EnvelopeError, match="hash does not match"):
         check_seal(envelope, keys, raw=changed)
+
+
+# --- the hash alone (check_hash) -----------------------------------------------------------------
+
+
+def test_check_hash_gives_the_hash_bytes_of_a_sealed_envelope(keyring: Keyring) -> None:
+    data, digest = seal_to_json(make_body(), keyring.signer())
+    assert check_hash(json.loads(data), raw=data) == bytes.fromhex(digest)
+    assert check_hash(json.loads(data)) == bytes.fromhex(digest)  # the body encoded again
+
+
+def test_check_hash_does_not_look_at_the_signature(keyring: Keyring, keys: PublicKeySet) -> None:
+    envelope = seal(make_body(), keyring.signer())
+    envelope["signature"]["value"] = seal(make_body(version=4), keyring.signer())["signature"][
+        "value"
+    ]
+    assert check_hash(envelope) == bytes.fromhex(envelope["hash"])
+    with pytest.raises(EnvelopeError, match="does not check"):
+        check_seal(envelope, keys)
+
+
+@pytest.mark.parametrize("change", CHANGES.values(), ids=CHANGES.keys())
+def test_check_hash_refuses_any_change_after_sealing(
+    keyring: Keyring, change: Callable[[dict[str, Any]], None]
+) -> None:
+    data, _ = seal_to_json(make_body(), keyring.signer())
+    changed = json.loads(data)
+    change(changed)
+    with pytest.raises(EnvelopeError, match="hash"):
+        check_hash(changed)
+    raw = json.dumps(changed, ensure_ascii=False, separators=(",", ":")).encode()
+    with pytest.raises(EnvelopeError, match="hash"):
+        check_hash(json.loads(raw), raw=raw)
+
+
+def test_check_hash_refuses_stored_json_changed_around_its_seal(keyring: Keyring) -> None:
+    data, _ = seal_to_json(make_body(), keyring.signer())
+    changed = data[:-1] + b',"payload":{"name":"Nguyen Van B"}}'
+    with pytest.raises(EnvelopeError, match="hash does not match"):
+        check_hash(json.loads(changed), raw=changed)
+
+
+def test_check_hash_refuses_another_spec_or_no_hash(keyring: Keyring) -> None:
+    with pytest.raises(EnvelopeError, match="spec"):
+        check_hash(seal(make_body(spec="hotich.event/2"), keyring.signer()))
+    envelope = seal(make_body(), keyring.signer())
+    del envelope["hash"]
+    with pytest.raises(EnvelopeError, match="hash is missing"):
+        check_hash(envelope)
 
 
 # --- properties --------------------------------------------------------------------------------
