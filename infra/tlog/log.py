@@ -31,7 +31,7 @@ from infra.store.mapper import SignedEnvelopeMapper
 from infra.store.scan import POSTGRES_EVENTS_TABLE, SQLITE_EVENTS_TABLE
 from infra.store.seal_checks import CHECK_ERRORS, envelope_json
 from infra.tlog.audit import LogAudit, audit_log
-from infra.tlog.checkpoint_store import Checkpoints, StoredCheckpoint
+from infra.tlog.checkpoint_store import Checkpoints, CosignatureError, StoredCheckpoint
 from infra.tlog.cosignature import CosignatureVerifier
 from infra.tlog.database import (
     Connection,
@@ -309,8 +309,11 @@ class SqlTransparencyLog:
             added = 0
             for signature in note.signatures:
                 if (signature.name, signature.key_id) in known:
-                    line = signature.line() + "\n"
-                    added += self.checkpoints.add_cosignature(conn, size, line, self.witnesses)
+                    line = signature.line()  # ends with its newline
+                    try:
+                        added += self.checkpoints.add_cosignature(conn, size, line, self.witnesses)
+                    except CosignatureError as e:  # a known witness's line that does not verify
+                        raise LogRequestError("body", str(e)) from None
         return added
 
     # ----- the event table's columns, per database ---------------------------------------------
