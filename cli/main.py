@@ -21,6 +21,7 @@ from cli.keys import keys_app
 from cli.log import log_app
 from cli.projections import projections_app
 from cli.users import users_app
+from cli.witness import witness_app
 
 app = typer.Typer(
     help="hotich — signed, event-sourced civil-status records (hộ tịch).", no_args_is_help=True
@@ -32,6 +33,7 @@ for sub, name in (
     (entries_app, "entries"),
     (projections_app, "projections"),
     (log_app, "log"),
+    (witness_app, "witness"),
 ):
     app.add_typer(sub, name=name)
 for command in (store.verify, store.fixity, kafka.relay, kafka.project):

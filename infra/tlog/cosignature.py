@@ -8,6 +8,9 @@ never pass for a plain note signature (type 0x01).
 
 from __future__ import annotations
 
+import base64
+import binascii
+import re
 import time
 from collections.abc import Callable
 
@@ -16,6 +19,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from infra.tlog.note import (
+    ED25519,
     Note,
     NoteKeyError,
     NoteSignature,
@@ -29,6 +33,7 @@ from infra.tlog.note import (
 COSIGNATURE_V1 = 0x04
 MAX_TIMESTAMP = 2**63 - 1
 _SIGNATURE_SIZE = 8 + 64
+_HEX_ID = re.compile(r"[0-9a-fA-F]{8}")
 
 
 def cosigned_message(text: bytes, timestamp: int) -> bytes:
@@ -113,6 +118,38 @@ class Cosigner:
     @classmethod
     def generate(cls, name: str) -> Cosigner:
         return cls(name, Ed25519PrivateKey.generate())
+
+    @classmethod
+    def from_signer_key(cls, skey: str, clock: Callable[[], float] = time.time) -> Cosigner:
+        """From ``PRIVATE+KEY+<name>+<key id hex>+<base64(type || 32-byte seed)>``: type 0x04
+        (as :meth:`signer_key` writes it) or 0x01 (an Ed25519 note key), the key id that
+        type's, as Go's transparency-dev ``note.NewSignerForCosignatureV1`` reads them."""
+        parts = skey.strip().split("+", 4)  # base64 may hold a plus too
+        if len(parts) != 5 or parts[:2] != ["PRIVATE", "KEY"] or not _HEX_ID.fullmatch(parts[3]):
+            raise NoteKeyError("not a signer key")
+        name, hex_id, encoded = parts[2:]
+        try:
+            raw = base64.b64decode(encoded, validate=True)
+            ident = int(hex_id, 16)
+        except (binascii.Error, ValueError) as error:
+            raise NoteKeyError("not a signer key") from error
+        if len(raw) != 33 or raw[0] not in (ED25519, COSIGNATURE_V1):
+            raise NoteKeyError("not an Ed25519 signer key")
+        cosigner = cls(name, Ed25519PrivateKey.from_private_bytes(raw[1:]), clock)
+        public = _raw_public(cosigner.private_key.public_key())
+        if key_id(name, raw[0], public) != ident:
+            raise NoteKeyError(f"the key id of {name} does not match its key")
+        return cosigner
+
+    def signer_key(self) -> str:
+        """The private key as text (type 0x04, this cosigner's key id): keep it secret."""
+        seed = self.private_key.private_bytes(
+            serialization.Encoding.Raw,
+            serialization.PrivateFormat.Raw,
+            serialization.NoEncryption(),
+        )
+        encoded = base64.b64encode(bytes([COSIGNATURE_V1]) + seed).decode("ascii")
+        return f"PRIVATE+KEY+{self._name}+{self.key_id:08x}+{encoded}"
 
     def verifier(self) -> CosignatureVerifier:
         return self._verifier
