@@ -19,7 +19,7 @@ run: setup
 	$(BIN)/hotich init
 	$(BIN)/hotich serve
 
-## test: set up, start PostgreSQL, lint, type-check and run the whole suite
+## test: set up, start PostgreSQL, lint, type-check, build the Go verifier and run the whole suite
 test: setup
 	bash services/test.sh
 
@@ -40,9 +40,10 @@ verify: setup
 	$(BIN)/hotich verify
 
 ## tools/logcheck/logcheck: the independent Go verifier of the transparency log's checkpoints and proofs
+GO ?= $(shell command -v go 2>/dev/null || echo /usr/local/go/bin/go)
 LOGCHECK_SOURCES := $(wildcard tools/logcheck/*.go) tools/logcheck/go.mod tools/logcheck/go.sum
 tools/logcheck/logcheck: $(LOGCHECK_SOURCES)
-	cd tools/logcheck && go build -o logcheck .
+	cd tools/logcheck && $(GO) build -o logcheck .
 
 clean:
 	rm -rf var .bench test-artifacts

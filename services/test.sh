@@ -24,5 +24,8 @@ echo "== mypy"
 "$BIN/mypy"
 echo "== import-linter"
 "$BIN/lint-imports"
+echo "== tools/logcheck (the independent Go verifier the log's tests run; a failed build fails make test)"
+command -v go >/dev/null || export PATH="$PATH:/usr/local/go/bin"
+make --no-print-directory tools/logcheck/logcheck
 echo "== pytest"
 "$BIN/python" -m pytest -p no:cacheprovider "$@"
