@@ -64,6 +64,12 @@ class RawStore:
             (self._id(aggregate_id), version, topic, state),
         )
 
+    def count_events(self, aggregate_id: UUID) -> int:
+        [(count,)] = self._exec(
+            "SELECT COUNT(*) FROM {table} WHERE originator_id=?", (self._id(aggregate_id),)
+        )
+        return int(str(count))
+
     def delete_aggregate(self, aggregate_id: UUID) -> None:
         self._exec("DELETE FROM {table} WHERE originator_id=?", (self._id(aggregate_id),))
 
