@@ -61,11 +61,13 @@ def witness_key(state: Path, key_file: Path | None = None, name: str | None = No
 
 
 def _report(poll: Poll) -> None:
-    if poll.outcome is Outcome.COSIGNED:
+    if poll.outcome is Outcome.ALARM and poll.recorded:
+        log.error("%s", poll.message)
+    elif poll.outcome is Outcome.COSIGNED:
         log.info("%s", poll.message)
     elif poll.outcome is Outcome.UNAVAILABLE:
         log.warning("%s", poll.message)
-    else:  # a new alarm was logged when it was recorded; a repeated one, and nothing new
+    else:  # nothing new, or the alarm recorded last time, again
         log.debug("%s", poll.message)
 
 

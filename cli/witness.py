@@ -48,7 +48,8 @@ def witness(
         return
     if state is None or log is None:
         fail("give --state DIR and --log URL (and --log-key VKEY the first time)")
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    level = logging.WARNING if once else logging.INFO  # --once prints its outcome itself
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
     try:
         opened = open_witness(

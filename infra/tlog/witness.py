@@ -108,6 +108,7 @@ class Poll:
     size: int | None = None  # the served checkpoint's tree size, when it could be read
     posted: bool | None = None  # the cosignature was delivered (None: not tried)
     alarm: AlarmKind | None = None
+    recorded: bool = False  # a new alarm was appended (False: it repeats the last one)
 
 
 @dataclass(frozen=True)
@@ -426,9 +427,9 @@ class Witness:
         }
         if proof is not None:
             record["proof"] = [_b64(h) for h in proof]
-        if self.state.alarm(record):
-            log.error("ALARM (%s) %s: %s", kind.value, self.log_url, message)
-        return Poll(Outcome.ALARM, f"ALARM ({kind.value}): {message}", size, alarm=kind)
+        recorded = self.state.alarm(record)
+        message = f"ALARM ({kind.value}) {self.log_url}: {message}"
+        return Poll(Outcome.ALARM, message, size, alarm=kind, recorded=recorded)
 
     # ----- HTTP --------------------------------------------------------------------------------
     def _get(self, path: str, params: dict[str, int] | None = None) -> httpx.Response:

@@ -205,8 +205,10 @@ def test_a_smaller_tree_is_refused_and_the_alarm_recorded_once(setup: Setup) -> 
     rolled_back = FakeLog(setup.signer)  # an earlier copy of the same log
     rolled_back.grow(6)
     setup.server.log = rolled_back
-    for _ in range(3):
-        assert_refused(setup, setup.poll(), AlarmKind.SMALLER, kept)
+    polls = [setup.poll() for _ in range(3)]
+    for poll in polls:
+        assert_refused(setup, poll, AlarmKind.SMALLER, kept)
+    assert [poll.recorded for poll in polls] == [True, False, False]
     [alarm] = setup.alarms()  # the same served checkpoint: one record
     assert alarm["served"] == rolled_back.note()
     assert alarm["last_good"] == {
