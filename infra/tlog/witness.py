@@ -254,7 +254,7 @@ class WitnessState:
             )
         except CheckpointError as e:
             raise WitnessSetupError(f"{path} is not a checkpoint this witness accepted: {e}") from e
-        if not any(s.key_id == self.cosigner.key_id for s in verified):
+        if not any(_by(s, self.cosigner) for s in verified):
             raise WitnessSetupError(f"{path} does not carry this witness's cosignature")
         return Accepted(checkpoint, note)
 
@@ -395,7 +395,7 @@ class Witness:
         """Nothing new; the kept cosignature is posted again if the log does not serve it (a
         post that failed, a log that learnt the witness's key since)."""
         posted = None
-        served_ours = any(s.key_id == self.state.cosigner.key_id for s in verified)
+        served_ours = any(_by(s, self.state.cosigner) for s in verified)
         same_text = parse_note(last.note).text == note.text
         if not served_ours and same_text and checkpoint.size not in self._delivered:
             posted = self._post(checkpoint.size, last.note)
@@ -515,6 +515,10 @@ class Witness:
                 size,
             )
         return True
+
+
+def _by(signature: NoteSignature, cosigner: Cosigner) -> bool:
+    return (signature.name, signature.key_id) == (cosigner.name, cosigner.key_id)
 
 
 def _size_of(note: str) -> int | None:
