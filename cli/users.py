@@ -36,7 +36,9 @@ def _refused(action: Callable[[], T]) -> T:
 @users_app.command("add")
 def users_add(
     user_id: Annotated[str, typer.Argument(help="login id, e.g. clerk.026.1")],
-    role: Annotated[Role, typer.Option(help="clerk, verifier, manager, portal or admin")],
+    role: Annotated[
+        Role, typer.Option(help="clerk, verifier, manager, portal, metrics, witness or admin")
+    ],
     districts: Annotated[
         str, typer.Option(help="district codes (mã huyện), comma-separated, or *")
     ],

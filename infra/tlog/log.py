@@ -27,6 +27,7 @@ from eventsourcing.application import Application
 
 from digitization.errors import NotFoundError
 from digitization.ports import LogEvent, LogRequestError
+from infra.outages import OutageLog
 from infra.store.mapper import SignedEnvelopeMapper
 from infra.store.scan import POSTGRES_EVENTS_TABLE, SQLITE_EVENTS_TABLE
 from infra.store.seal_checks import CHECK_ERRORS, envelope_json
@@ -46,6 +47,10 @@ from infra.tlog.tree_store import Leaf, TreeStore
 
 log = logging.getLogger(__name__)
 CACHED_TILES = 4096  # full tiles a reader keeps (8 KB each): every proof at 1,000,000 leaves
+
+
+class LogIntegrityError(RuntimeError):
+    """The store no longer holds events the log took: the keeper stops taking events."""
 
 
 @dataclass(frozen=True)
@@ -120,7 +125,16 @@ class SqlTransparencyLog:
             self._writer, self._transaction, self._leaves, batch_size=self.batch_size
         )
         total = self.app.recorder.max_notification_id() or 0
-        done = self.size()
+        with self._read() as conn:
+            state = self._writer.state(conn)
+        last = state.last_notification_id
+        if state.size and not self._still_stored(last):
+            raise LogIntegrityError(
+                f"the store no longer holds event {last}, the log's newest leaf: events were "
+                "deleted from the store (run hotich verify); the log takes no event until that "
+                "is resolved"
+            )
+        done = state.size
         added = 0
         while appended := sequencer.append_batch():
             added += appended
@@ -130,6 +144,10 @@ class SqlTransparencyLog:
                 break
         return added
 
+    def _still_stored(self, notification_id: int) -> bool:
+        found = self.app.recorder.select_notifications(start=notification_id, limit=1)
+        return bool(found) and found[0].id == notification_id
+
     def sign_checkpoint(self) -> StoredCheckpoint | None:
         """Sign a checkpoint of the tree if it grew since the last one."""
         with self._transaction() as conn:
@@ -138,12 +156,15 @@ class SqlTransparencyLog:
     def keep(self, stop: threading.Event, *, interval: float = 1.0) -> None:
         """Bring the tree up to the store and sign, at most once per ``interval`` seconds when
         the tree grew, until ``stop`` is set."""
+        outage = OutageLog(log, "the verifiable log's keeper")
         while not stop.is_set():
             try:
                 self.catch_up()
                 self.sign_checkpoint()
-            except Exception:  # the keeper carries on; the next round retries
-                log.exception("the transparency log could not be brought up to the store")
+            except Exception as e:  # the keeper carries on; the next round retries
+                outage.failed(e, "retrying")
+            else:
+                outage.succeeded("keeping the log again")
             stop.wait(interval)
 
     # ----- what readers ask --------------------------------------------------------------------

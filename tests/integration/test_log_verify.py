@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from uuid import UUID
 
+import pytest
 from typer.testing import CliRunner
 
 from bootstrap.container import Container, bootstrap
@@ -16,6 +17,7 @@ from bootstrap.settings import Settings
 from bootstrap.verify import verify_log
 from cli.main import app as cli
 from domain.record_kind import RecordKind
+from infra.tlog.log import LogIntegrityError
 from tests.integration.raw_store import RawStore
 from tests.integration.test_verify_tamper import CLERK, build_store
 
@@ -118,3 +120,20 @@ def test_a_store_put_back_to_an_earlier_copy_is_caught(
     again.close()
     [problem] = check(settings, kept)
     assert "size 14: its root is not that of the store's first 14 events" in problem
+
+
+def test_the_keeper_takes_no_event_once_the_store_lost_events_the_log_holds(
+    container: Container, settings: Settings
+) -> None:
+    """The newest events deleted (SQLite then gives their ids to the next ones): the keeper
+    refuses to go on, naming why, rather than skip events or hide the gap."""
+    build_store(container)
+    log = build_log(container)
+    try:
+        log.catch_up()
+        RawStore(settings).delete_newest(2)
+        another_book(container, "07")
+        with pytest.raises(LogIntegrityError, match="events were deleted from the store"):
+            log.catch_up()
+    finally:
+        log.close()
