@@ -7,7 +7,6 @@ the projection reads them as envelopes, exactly as a Kafka consumer would.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,56 +14,41 @@ from typing import Any
 from uuid import UUID
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from PIL import Image
 
 from api.web.i18n import Translator
-from bootstrap.container import load_admin_units
-from bootstrap.settings import DEFAULT_ADMIN_UNITS
 from demo.load import DemoSummary, load_demo
 from digitization.application import Digitisation
 from domain.actor import Actor, Role
 from domain.civil_record import CorrectionKind
-from domain.record_kind import RecordKind
-from infra.blobs.memory import InMemoryBlobStore
 from infra.read_store.progress import SqlProgressView
-from infra.signing.keyring import EventSigner, key_id_of
-from infra.store.sealing import SignedSealing
 from projections.district_progress import DistrictProgressProjection, ScannedPage
-from projections.envelope import Envelope
 from projections.progress_assessment import PlanStatus, YearPlan
+from tests.builders import (
+    CLERK,
+    CLERK_2,
+    MA_LE,
+    VERIFIER,
+    catalogue_book,
+    logged_envelopes,
+    signed_memory_app,
+    upload_scan,
+    write_png,
+)
 from tests.integration.read_stores import KINDS, ReadStores, read_stores
 
-MA_LE = "00718"  # a commune of Đồng Văn (026)
 LUNG_CU = "00715"  # another commune of Đồng Văn
 QUANG_TRUNG = "00688"  # a ward of Thành phố Hà Giang (024)
-CLERK = Actor("clerk.026.1", Role.CLERK)
-CLERK_2 = Actor("clerk.026.2", Role.CLERK)
-VERIFIER = Actor("verifier.026", Role.VERIFIER)
 ADMIN = Actor("admin.tinh", Role.ADMIN)
 VI, EN = Translator("vi"), Translator("en")  # the headline's words are the presenters'
 JUNE_2023 = dt.date(2023, 6, 1)
 Demo = tuple[Digitisation, SqlProgressView, DemoSummary]
 
 
-def new_app() -> Digitisation:
-    key = Ed25519PrivateKey.generate()
-    signer = EventSigner(key_id_of(key.public_key()), key)
-    return Digitisation(
-        {"PERSISTENCE_MODULE": "eventsourcing.popo"},
-        units=load_admin_units(DEFAULT_ADMIN_UNITS),
-        sealing=SignedSealing(signer),
-        blobs=InMemoryBlobStore(),
-    )
-
-
 def feed(app: Digitisation, projection: DistrictProgressProjection, after: int = 0) -> int:
     """Hand every envelope after ``after`` to the projection; returns the last position."""
-    while notifications := app.recorder.select_notifications(start=after + 1, limit=500):
-        for n in notifications:
-            envelope = Envelope.from_json(app.mapper.open_envelope(n))  # type: ignore[attr-defined]
-            projection.process(envelope, n.id)
-        after = notifications[-1].id
+    for envelope, position in logged_envelopes(app, after):
+        projection.process(envelope, position)
+        after = position
     return after
 
 
@@ -101,15 +85,8 @@ class Workflow:
         self.position = feed(self.app, self.projection, self.position)
 
     def register(self, commune: str, book: str, pages: int, entries: int) -> UUID:
-        register = self.app.catalogue_register(
-            actor=CLERK,
-            commune_code=commune,
-            kind=RecordKind.BIRTH,
-            year_from=1990,
-            year_to=1992,
-            book_number=book,
-            page_count=pages,
-            estimated_entries=entries,
+        register = catalogue_book(
+            self.app, book, commune_code=commune, page_count=pages, estimated_entries=entries
         )
         self.step()
         return register.id
@@ -117,27 +94,13 @@ class Workflow:
     def scan(self, register_id: UUID, page: int, rescan_reason: str | None = None) -> bool:
         self.shade += 1
         path = self.tmp / f"scan-{self.shade}.png"
-        Image.new("L", (24, 32), color=self.shade).save(path, format="PNG")
-        content = path.read_bytes()
-        return self.upload(register_id, page, path, content, rescan_reason)
+        write_png(path, self.shade)
+        return self.upload(register_id, page, path, rescan_reason)
 
     def upload(
-        self,
-        register_id: UUID,
-        page: int,
-        path: Path,
-        content: bytes,
-        rescan_reason: str | None = None,
+        self, register_id: UUID, page: int, path: Path, rescan_reason: str | None = None
     ) -> bool:
-        result = self.app.upload_page(
-            actor=CLERK,
-            register_id=register_id,
-            page_number=page,
-            path=path,
-            size=len(content),
-            sha256=hashlib.sha256(content).hexdigest(),
-            rescan_reason=rescan_reason,
-        )
+        result = upload_scan(self.app, register_id, page, path, rescan_reason=rescan_reason)
         self.step()
         return result.recorded
 
@@ -166,6 +129,13 @@ class Workflow:
     def publish(self, entry_id: UUID) -> None:
         self.do("publish_entry", entry_id, actor=VERIFIER)
 
+    def key_verify_publish(self, register_id: UUID, number: int) -> UUID:
+        """Entry ``number`` keyed, verified (with no second keying) and published."""
+        entry_id = self.key(register_id, number)
+        self.verify(entry_id)
+        self.publish(entry_id)
+        return entry_id
+
     def correct(self, entry_id: UUID) -> None:
         self.do(
             "correct_entry",
@@ -187,7 +157,7 @@ class Workflow:
 
 @pytest.fixture
 def app() -> Digitisation:
-    return new_app()
+    return signed_memory_app()
 
 
 @pytest.fixture
@@ -214,7 +184,7 @@ def workflow(app: Digitisation, view: SqlProgressView, tmp_path: Path) -> Workfl
         assert w.scan(book_a, page)
     assert w.scan(book_a, 2, rescan_reason="Trang bị mờ, quét lại")
     again = tmp_path / "scan-1.png"  # page 1's bytes uploaded again: nothing is recorded
-    assert not w.upload(book_a, 1, again, again.read_bytes())
+    assert not w.upload(book_a, 1, again)
     for page in (1, 2):
         assert w.scan(book_c, page)
 
@@ -232,12 +202,8 @@ def workflow(app: Digitisation, view: SqlProgressView, tmp_path: Path) -> Workfl
         actor=VERIFIER,
         resolutions={"child.sex": "nam", "registrar": "Lầu Mí Dình"},
     )  # reconciled
-    e5 = w.key(book_a, 5)
-    w.verify(e5)
-    w.publish(e5)  # published
-    e6 = w.key(book_a, 6)
-    w.verify(e6)
-    w.publish(e6)
+    w.key_verify_publish(book_a, 5)  # published
+    e6 = w.key_verify_publish(book_a, 6)
     w.correct(e6)  # corrected (still published in its previous version)
     e7 = w.key(book_a, 7)
     w.second_key(e7)
@@ -252,9 +218,7 @@ def workflow(app: Digitisation, view: SqlProgressView, tmp_path: Path) -> Workfl
     w.second_key(e9)
     w.verify(e9)  # verified
 
-    e_c = w.key(book_c, 1)
-    w.verify(e_c)
-    w.publish(e_c)
+    w.key_verify_publish(book_c, 1)
 
     w.plan("026", "2023-12-31")  # on track in June 2023
     w.plan("027", "2023-01-31")  # late
@@ -375,10 +339,9 @@ def test_each_event_delivered_twice_builds_the_same_view(
     twice = SqlProgressView(read_store.database("twice"))
     try:
         projection = DistrictProgressProjection(twice)
-        for n in workflow.app.recorder.select_notifications(start=1, limit=10_000):
-            envelope = Envelope.from_json(workflow.app.mapper.open_envelope(n))  # type: ignore[attr-defined]
-            projection.process(envelope, n.id)
-            projection.process(envelope, n.id)
+        for envelope, position in logged_envelopes(workflow.app):
+            projection.process(envelope, position)
+            projection.process(envelope, position)
         assert read_store.dump("twice") == read_store.dump("progress")
     finally:
         twice.close()
@@ -442,7 +405,7 @@ def test_province_totals_sum_the_districts(workflow: Workflow) -> None:
 @pytest.fixture(scope="module")
 def demo_app() -> tuple[Digitisation, DemoSummary]:
     """The real demo (about 5 s to load), loaded once for the whole module."""
-    app = new_app()
+    app = signed_memory_app()
     return app, load_demo(app)
 
 

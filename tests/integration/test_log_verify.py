@@ -18,8 +18,9 @@ from bootstrap.verify import verify_log
 from cli.main import app as cli
 from domain.record_kind import RecordKind
 from infra.tlog.log import LogIntegrityError
+from tests.builders import catalogue_book
 from tests.integration.raw_store import RawStore
-from tests.integration.test_verify_tamper import CLERK, build_store
+from tests.integration.test_verify_tamper import build_store
 
 
 def signed_checkpoint(container: Container, where: Path) -> Path:
@@ -39,12 +40,17 @@ def check(settings: Settings, kept: Path) -> list[str]:
     return verify_log(settings, against=[kept], log_key=None).problems
 
 
-def test_an_untouched_store_checks_against_its_checkpoints(
-    container: Container, settings: Settings, tmp_path: Path
-) -> None:
+@pytest.fixture
+def kept(container: Container, tmp_path: Path) -> Path:
+    """The store of ``build_store``, the log signed over it and the checkpoint kept in a file
+    elsewhere; the container closed, the store left to the test to tamper with."""
     build_store(container)
     kept = signed_checkpoint(container, tmp_path / "checkpoint.txt")
     container.close()
+    return kept
+
+
+def test_an_untouched_store_checks_against_its_checkpoints(settings: Settings, kept: Path) -> None:
     audit = verify_log(settings, against=[kept], log_key=None)
     assert audit.ok, audit.problems
     assert (audit.events, audit.tree_size, audit.checkpoints) == (13, 13, 1)
@@ -53,11 +59,8 @@ def test_an_untouched_store_checks_against_its_checkpoints(
 
 
 def test_the_newest_events_deleted_are_caught_even_with_the_log_dropped(
-    container: Container, settings: Settings, tmp_path: Path
+    settings: Settings, kept: Path
 ) -> None:
-    build_store(container)
-    kept = signed_checkpoint(container, tmp_path / "checkpoint.txt")
-    container.close()
     raw = RawStore(settings)
     raw.delete_newest(2)
     assert any("2 events are missing from the store" in p for p in check(settings, kept))
@@ -86,13 +89,11 @@ def test_a_deleted_aggregate_is_caught_even_with_the_log_dropped(
 
 
 def another_book(container: Container, number: str) -> None:
-    container.app.catalogue_register(
-        actor=CLERK,
-        commune_code="00718",
+    catalogue_book(
+        container.app,
+        number,
         kind=RecordKind.DEATH,
-        year_from=1990,
         year_to=1991,
-        book_number=number,
         page_count=10,
         estimated_entries=5,
     )

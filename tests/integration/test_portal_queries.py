@@ -14,16 +14,16 @@ from uuid import UUID
 import psycopg
 import pytest
 
-from domain.record_kind import RecordKind
 from infra.read_store.portal_search import STEPS, step_sql
 from infra.read_store.postgres_database import PostgresReadDatabase
 from infra.service_db.database import SqlDatabase
 from infra.service_db.portal_audit import SqlPortalAudit
 from projections.portal_audit import AuditFilter, AuditKey, AuditUnavailableError, PortalRead
 from projections.portal_queries import IdKey, NameKey, RecordFilter
+from tests.builders import catalogue_book
 from tests.integration.conftest import postgres_url
 from tests.integration.read_stores import ReadStores
-from tests.integration.test_portal_records import KEYER, MY_ID, PO, PO_ID, World, birth
+from tests.integration.test_portal_records import MY_ID, PO, PO_ID, World, birth
 
 EVERYONE = RecordFilter()
 
@@ -210,15 +210,8 @@ def explain(read_store: ReadStores, world: World, sql: str, params: dict[str, ob
 
 def test_name_search_filters_apply_before_paging(world: World) -> None:
     ids = ranking_world(world)
-    other_book = world.app.catalogue_register(
-        actor=KEYER,
-        commune_code="00721",
-        kind=RecordKind.BIRTH,
-        year_from=1990,
-        year_to=1992,
-        book_number="02",
-        page_count=5,
-        estimated_entries=5,
+    other_book = catalogue_book(
+        world.app, "02", commune_code="00721", page_count=5, estimated_entries=5
     ).id
     world.register, book = other_book, world.register
     elsewhere = world.publish_new(1, birth("Lò Văn Hoà", year=1990, sex="nam"))

@@ -7,7 +7,6 @@ projections with its notification id. The views are real SQLite files or Postgre
 
 from __future__ import annotations
 
-import hashlib
 import threading
 import unicodedata
 from collections.abc import Iterator
@@ -17,31 +16,32 @@ from uuid import UUID
 
 import psycopg
 import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from PIL import Image
 
-from bootstrap.container import load_admin_units
-from bootstrap.settings import DEFAULT_ADMIN_UNITS
-from digitization.application import Digitisation
 from domain.actor import Actor, Role
-from domain.civil_record import CorrectionKind
 from domain.personal_id import PersonalId
-from domain.record_kind import RecordKind
 from domain.sex import Sex
-from infra.blobs.memory import InMemoryBlobStore
 from infra.read_store.history import SqlHistoryView
 from infra.read_store.portal import SqlPortalView
-from infra.signing.keyring import EventSigner, key_id_of
-from infra.store.sealing import SignedSealing
 from projections.envelope import Envelope
 from projections.portal_model import PortalRecord
 from projections.portal_records import PortalRecordsProjection
 from projections.record_history import RecordHistoryProjection
+from tests.builders import (
+    CLERK,
+    CLERK_2,
+    VERIFIER,
+    cai_chinh,
+    catalogue_book,
+    fix_transcription,
+    keyed,
+    new_signer,
+    published,
+    signed_memory_app,
+    upload_scan,
+    write_png,
+)
 from tests.integration.read_stores import ReadStores
 
-KEYER = Actor("clerk.026.1", Role.CLERK)
-SECOND_KEYER = Actor("clerk.026.2", Role.CLERK)
-VERIFIER = Actor("verifier.026.1", Role.VERIFIER)
 SECOND_VERIFIER = Actor("verifier.026.2", Role.VERIFIER)
 
 PO_ID = PersonalId.build(province_code=2, sex=Sex.MALE, birth_year=1990, serial=4711).value
@@ -61,6 +61,8 @@ PO = {
     "declarant.relationship": "cha",
     "notes": "Ghi chú của cán bộ nhập liệu: bản gốc bị nhòe góc phải",
 }
+# PO's cải chính: the child is a girl, and the personal ID was not hers
+GIANG_THI_PO = {"child.full_name": "Giàng Thị Pó", "child.sex": "nữ", "child.personal_id": ""}
 
 
 def birth(name: str, *, year: int = 1991, sex: str = "nữ", **more: str) -> dict[str, Any]:
@@ -77,27 +79,12 @@ class World:
     """The application, one birth book with three scanned pages, and the two views."""
 
     def __init__(self, home: Path, stores: ReadStores, views: str = "views") -> None:
-        key = Ed25519PrivateKey.generate()
-        self.signer = EventSigner(key_id_of(key.public_key()), key)
-        self.app = Digitisation(
-            {"PERSISTENCE_MODULE": "eventsourcing.popo"},
-            units=load_admin_units(DEFAULT_ADMIN_UNITS),
-            sealing=SignedSealing(self.signer),
-            blobs=InMemoryBlobStore(),
-        )
+        self.signer = new_signer()
+        self.app = signed_memory_app(self.signer)
         self.home = home
         self.stores = stores
         self.portal, self.history = self.open_views(views)
-        self.register = self.app.catalogue_register(
-            actor=KEYER,
-            commune_code="00718",
-            kind=RecordKind.BIRTH,
-            year_from=1990,
-            year_to=1992,
-            book_number="01",
-            page_count=20,
-            estimated_entries=40,
-        ).id
+        self.register = catalogue_book(self.app, "01").id
         self.scan_keys = {page: self.upload(page, shade=page * 20) for page in (1, 2, 3)}
         self.feed()
 
@@ -129,32 +116,16 @@ class World:
     # ----- use cases ------------------------------------------------------------------------
     def upload(self, page: int, *, shade: int, rescan_reason: str | None = None) -> str:
         path = self.home / f"page-{page}-{shade}.png"
-        Image.new("L", (24, 32), color=shade).save(path, format="PNG")
-        content = path.read_bytes()
-        result = self.app.upload_page(
-            actor=KEYER,
-            register_id=self.register,
-            page_number=page,
-            path=path,
-            size=len(content),
-            sha256=hashlib.sha256(content).hexdigest(),
-            rescan_reason=rescan_reason,
-        )
+        write_png(path, shade)
+        result = upload_scan(self.app, self.register, page, path, rescan_reason=rescan_reason)
         assert result.recorded
         return result.object_key
 
     def key(self, number: int, fields: dict[str, Any], pages: list[int] | None = None) -> UUID:
-        entry = self.app.key_entry(
-            actor=KEYER,
-            register_id=self.register,
-            entry_number=number,
-            pages=pages or [1],
-            fields=fields,
-        )
-        return entry.id
+        return keyed(self.app, self.register, number, fields, pages or [1])
 
     def check_and_verify(self, entry_id: UUID, second: dict[str, Any]) -> None:
-        self.app.second_key_entry(actor=SECOND_KEYER, entry_id=entry_id, fields=second)
+        self.app.second_key_entry(actor=CLERK_2, entry_id=entry_id, fields=second)
         entry = self.app.get_entry(entry_id)
         if entry.discrepancies:  # the second keying is right, as the scan shows
             resolutions = {f: entry.second_keying[f] for f in entry.discrepancies}
@@ -167,9 +138,7 @@ class World:
     def publish_new(
         self, number: int, fields: dict[str, Any], pages: list[int] | None = None
     ) -> UUID:
-        entry_id = self.key(number, fields, pages)
-        self.check_and_verify(entry_id, fields)
-        self.publish(entry_id)
+        entry_id = published(self.app, self.register, number, fields, pages or [1])
         self.feed()
         return entry_id
 
@@ -356,16 +325,7 @@ def test_a_cai_chinh_reaches_the_portal_only_once_verified_and_published(world: 
     entry_id = world.publish_new(7, PO, pages=[2, 3])
     before = world.record(entry_id)
 
-    world.app.correct_entry(
-        actor=KEYER,
-        entry_id=entry_id,
-        kind=CorrectionKind.CAI_CHINH,
-        changes={"child.full_name": "Giàng Thị Pó", "child.sex": "nữ", "child.personal_id": ""},
-        reason="Cải chính giới tính và họ tên theo quyết định",
-        decision_number="12/QĐ-UBND",
-        decision_date="2020-05-04",
-        decision_issuer="UBND huyện Đồng Văn",
-    )
+    cai_chinh(world.app, entry_id, GIANG_THI_PO, "Cải chính giới tính và họ tên theo quyết định")
     world.feed()
     assert world.record(entry_id) == before  # corrected, not verified: the portal is unchanged
 
@@ -398,13 +358,7 @@ def test_a_rejected_correction_leaves_the_published_record_unchanged(world: Worl
     entry_id = world.publish_new(7, PO)
     before = world.record(entry_id)
 
-    world.app.correct_entry(
-        actor=KEYER,
-        entry_id=entry_id,
-        kind=CorrectionKind.TRANSCRIPTION_FIX,
-        changes={"child.birth_place": "Nhà riêng"},
-        reason="Nhập sai nơi sinh",
-    )
+    fix_transcription(world.app, entry_id, {"child.birth_place": "Nhà riêng"}, "Nhập sai nơi sinh")
     world.feed()
     world.app.reject_entry(actor=VERIFIER, entry_id=entry_id, reason="Bản quét ghi trạm y tế")
     world.feed()
@@ -412,13 +366,7 @@ def test_a_rejected_correction_leaves_the_published_record_unchanged(world: Worl
     assert world.record(entry_id) == before
 
     # a later correction starts from the published fields, not from the rejected one
-    world.app.correct_entry(
-        actor=KEYER,
-        entry_id=entry_id,
-        kind=CorrectionKind.TRANSCRIPTION_FIX,
-        changes={"child.ethnicity": "H'Mông"},
-        reason="Nhập sai dân tộc",
-    )
+    fix_transcription(world.app, entry_id, {"child.ethnicity": "H'Mông"}, "Nhập sai dân tộc")
     world.app.verify_entry(actor=VERIFIER, entry_id=entry_id)
     world.publish(entry_id)
     world.feed()
@@ -433,7 +381,7 @@ def test_a_rejected_and_rekeyed_entry_publishes_what_was_keyed_again(world: Worl
     world.app.reject_entry(actor=VERIFIER, entry_id=entry_id, reason="Sai trang")
     world.feed()
     fields = birth("Thào Mí Sính", year=1991, sex="nam")
-    world.app.rekey_entry(actor=KEYER, entry_id=entry_id, pages=[3], fields=fields)
+    world.app.rekey_entry(actor=CLERK, entry_id=entry_id, pages=[3], fields=fields)
     world.check_and_verify(entry_id, fields)
     world.publish(entry_id)
     world.feed()
@@ -468,28 +416,17 @@ def run_everything(world: World) -> dict[str, UUID]:
     world.check_and_verify(ids["verified_only"], birth("Lò Thị Mai"))
     world.feed()
     ids["corrected"] = world.publish_new(3, birth("Nguyễn Thị Hoà"))
-    world.app.correct_entry(
-        actor=KEYER,
-        entry_id=ids["corrected"],
-        kind=CorrectionKind.CAI_CHINH,
-        changes={"child.full_name": "Nguyễn Thị Hòa Bình"},
-        reason="Cải chính họ tên",
-        decision_number="7/QĐ",
-        decision_date="2021",
-        decision_issuer="UBND xã Lũng Cú",
-    )
+    decision = ("7/QĐ", "2021", "UBND xã Lũng Cú")
+    hoa_binh = {"child.full_name": "Nguyễn Thị Hòa Bình"}
+    cai_chinh(world.app, ids["corrected"], hoa_binh, "Cải chính họ tên", decision)
     world.feed()
     world.app.verify_entry(actor=SECOND_VERIFIER, entry_id=ids["corrected"])
     world.feed()
     world.publish(ids["corrected"])
     world.feed()
     ids["correction_rejected"] = world.publish_new(4, birth("Vàng Thị Dợ"))
-    world.app.correct_entry(
-        actor=KEYER,
-        entry_id=ids["correction_rejected"],
-        kind=CorrectionKind.TRANSCRIPTION_FIX,
-        changes={"child.full_name": "Vàng Thị Dở"},
-        reason="?",
+    fix_transcription(
+        world.app, ids["correction_rejected"], {"child.full_name": "Vàng Thị Dở"}, "?"
     )
     world.feed()
     world.app.reject_entry(actor=VERIFIER, entry_id=ids["correction_rejected"], reason="Đúng rồi")

@@ -24,8 +24,8 @@ from projections.district_progress import (
 )
 from projections.envelope import Envelope
 from projections.progress_assessment import ProgressCounts
+from tests.builders import logged_envelopes, signed_memory_app
 from tests.integration.read_stores import KINDS, read_stores
-from tests.integration.test_district_progress import new_app
 
 DAYS = (dt.date(2023, 3, 1), dt.date(2023, 3, 2), dt.date(2023, 3, 5))
 TODAY = dt.date(2023, 6, 1)
@@ -33,12 +33,7 @@ TODAY = dt.date(2023, 6, 1)
 
 def envelopes(app: Digitisation) -> list[tuple[Envelope, int]]:
     """Every envelope of the store, the first third on DAYS[0], the next on DAYS[1]..."""
-    found = []
-    after = 0
-    while notifications := app.recorder.select_notifications(start=after + 1, limit=500):
-        for n in notifications:
-            found.append((Envelope.from_json(app.mapper.open_envelope(n)), n.id))  # type: ignore[attr-defined]
-        after = notifications[-1].id
+    found = list(logged_envelopes(app))
     third = len(found) // 3 + 1
     return [
         (
@@ -53,7 +48,7 @@ def envelopes(app: Digitisation) -> list[tuple[Envelope, int]]:
 
 @pytest.fixture(scope="module")
 def demo_envelopes() -> list[tuple[Envelope, int]]:
-    app = new_app()
+    app = signed_memory_app()
     load_demo(app)
     return envelopes(app)
 
@@ -67,6 +62,14 @@ def view(
     stores.close()
 
 
+def project_in_one_batch(view: SqlProgressView, envelopes: list[tuple[Envelope, int]]) -> None:
+    """The envelopes projected into ``view`` in one batch, as a runner writes them."""
+    projection = DistrictProgressProjection(view)
+    with view.batch():
+        for envelope, position in envelopes:
+            projection.process(envelope, position)
+
+
 def figures_now(view: SqlProgressView, districts: list[str] | None = None) -> dict[str, int]:
     province = view.province_progress(TODAY)
     counts = [d for d in province.districts if districts is None or d.district in districts]
@@ -76,10 +79,7 @@ def figures_now(view: SqlProgressView, districts: list[str] | None = None) -> di
 def test_the_trend_ends_at_todays_figures_and_follows_the_event_days(
     view: SqlProgressView, demo_envelopes: list[tuple[Envelope, int]]
 ) -> None:
-    projection = DistrictProgressProjection(view)
-    with view.batch():
-        for envelope, position in demo_envelopes:
-            projection.process(envelope, position)
+    project_in_one_batch(view, demo_envelopes)
     trend = view.trend()
     assert [p.day for p in trend] == list(DAYS)
     assert {k: v for k, v in trend[-1].figures.items() if v} == {
@@ -126,10 +126,7 @@ def test_entry_deltas_count_first_reaching_each_stage() -> None:
 def test_each_books_figures_add_up_to_its_districts(
     view: SqlProgressView, demo_envelopes: list[tuple[Envelope, int]]
 ) -> None:
-    projection = DistrictProgressProjection(view)
-    with view.batch():
-        for envelope, position in demo_envelopes:
-            projection.process(envelope, position)
+    project_in_one_batch(view, demo_envelopes)
     district = view.district_progress("026", TODAY)
     books = view.register_progress("026")
     assert len(books) == district.registers == 9

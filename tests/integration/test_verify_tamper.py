@@ -17,16 +17,12 @@ from typer.testing import CliRunner
 from bootstrap.container import Container
 from bootstrap.settings import Settings
 from cli.main import app as cli
-from domain.actor import Actor, Role
-from domain.record_kind import RecordKind
 from infra.signing.keyring import EventSigner
 from infra.store.envelope import seal
 from infra.store.verify import reading_mapper
+from tests.builders import CLERK, CLERK_2, VERIFIER, catalogue_book, published
 from tests.integration.raw_store import RawStore
 
-CLERK = Actor("clerk.026.1", Role.CLERK)
-CLERK2 = Actor("clerk.026.2", Role.CLERK)
-VERIFIER = Actor("verifier.026", Role.VERIFIER)
 BIRTH = {
     "child.full_name": "Giàng Seo Pó",
     "child.sex": "male",
@@ -39,25 +35,8 @@ BIRTH = {
 def build_store(container: Container) -> UUID:
     """A book with three entries; returns an entry with five events (keyed ... published)."""
     app = container.app
-    register = app.catalogue_register(
-        actor=CLERK,
-        commune_code="00718",
-        kind=RecordKind.BIRTH,
-        year_from=1990,
-        year_to=1992,
-        book_number="01",
-        page_count=20,
-        estimated_entries=3,
-    )
-    ids = []
-    for number in (1, 2, 3):
-        entry = app.key_entry(
-            actor=CLERK, register_id=register.id, entry_number=number, pages=[number], fields=BIRTH
-        )
-        app.second_key_entry(actor=CLERK2, entry_id=entry.id, fields=BIRTH)
-        app.verify_entry(actor=VERIFIER, entry_id=entry.id)
-        app.publish_entry(actor=VERIFIER, entry_id=entry.id)
-        ids.append(entry.id)
+    register = catalogue_book(app, "01", estimated_entries=3)
+    ids = [published(app, register.id, number, BIRTH, pages=[number]) for number in (1, 2, 3)]
     assert app.get_entry(ids[1]).version == 4
     return ids[1]
 
@@ -222,16 +201,7 @@ def test_a_large_batch_is_chained_and_signed_event_by_event(container: Container
     """A batch larger than a signing chunk is signed on two threads; every event still checks."""
     from domain.civil_record import CivilRecord
 
-    register = container.app.catalogue_register(
-        actor=CLERK,
-        commune_code="00718",
-        kind=RecordKind.BIRTH,
-        year_from=1990,
-        year_to=1992,
-        book_number="07",
-        page_count=200,
-        estimated_entries=40,
-    )
+    register = catalogue_book(container.app, "07", page_count=200)
     events = []
     for number in range(1, 41):
         entry = CivilRecord.key(
@@ -244,7 +214,7 @@ def test_a_large_batch_is_chained_and_signed_event_by_event(container: Container
             pages=[number],
             fields=BIRTH,
         )
-        entry.second_key(actor=CLERK2, fields=BIRTH)
+        entry.second_key(actor=CLERK_2, fields=BIRTH)
         entry.verify(actor=VERIFIER)
         events += entry.collect_events()
     container.app.save(*events)  # 120 events in one transaction

@@ -1,0 +1,194 @@
+"""Builders the integration and end-to-end tests share: who records, a catalogued book, an entry
+keyed, verified or published, a scanned page, and the signed in-memory application with the
+envelopes of its log.
+
+Plain functions on a ``Digitisation`` (no fixtures), so that any test module can use them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from PIL import Image
+
+from bootstrap.container import load_admin_units
+from bootstrap.settings import DEFAULT_ADMIN_UNITS
+from digitization.application import Digitisation
+from digitization.scans import PageUpload
+from domain.actor import Actor, Role
+from domain.civil_record import CorrectionKind
+from domain.record_kind import RecordKind
+from domain.register import Register
+from infra.blobs.memory import InMemoryBlobStore
+from infra.signing.keyring import EventSigner, key_id_of
+from infra.store.sealing import SignedSealing
+from projections.envelope import Envelope
+
+CLERK = Actor("clerk.026.1", Role.CLERK)
+CLERK_2 = Actor("clerk.026.2", Role.CLERK)  # keys a second time what CLERK keyed
+VERIFIER = Actor("verifier.026.1", Role.VERIFIER)
+MA_LE = "00718"  # a commune of Huyện Đồng Văn (026)
+
+
+def catalogue_book(
+    app: Digitisation,
+    book_number: str,
+    *,
+    actor: Actor = CLERK,
+    commune_code: str = MA_LE,
+    kind: RecordKind = RecordKind.BIRTH,
+    year_from: int = 1990,
+    year_to: int = 1992,
+    page_count: int = 20,
+    estimated_entries: int = 40,
+) -> Register:
+    """Book ``book_number`` catalogued: births of Má Lé, 1990-1992, unless told otherwise."""
+    return app.catalogue_register(
+        actor=actor,
+        commune_code=commune_code,
+        kind=kind,
+        year_from=year_from,
+        year_to=year_to,
+        book_number=book_number,
+        page_count=page_count,
+        estimated_entries=estimated_entries,
+    )
+
+
+def keyed(
+    app: Digitisation,
+    register_id: UUID,
+    number: int,
+    fields: dict[str, Any],
+    pages: Sequence[int] = (1,),
+) -> UUID:
+    """Entry ``number`` of the book, on ``pages``, keyed by CLERK."""
+    entry = app.key_entry(
+        actor=CLERK, register_id=register_id, entry_number=number, pages=list(pages), fields=fields
+    )
+    return entry.id
+
+
+def verified(
+    app: Digitisation,
+    register_id: UUID,
+    number: int,
+    fields: dict[str, Any],
+    pages: Sequence[int] = (1,),
+) -> UUID:
+    """Entry ``number`` keyed, keyed again alike by CLERK_2, and verified by VERIFIER."""
+    entry_id = keyed(app, register_id, number, fields, pages)
+    app.second_key_entry(actor=CLERK_2, entry_id=entry_id, fields=fields)
+    app.verify_entry(actor=VERIFIER, entry_id=entry_id)
+    return entry_id
+
+
+def published(
+    app: Digitisation,
+    register_id: UUID,
+    number: int,
+    fields: dict[str, Any],
+    pages: Sequence[int] = (1,),
+) -> UUID:
+    """Entry ``number`` keyed, keyed again alike, verified and published (five events)."""
+    entry_id = verified(app, register_id, number, fields, pages)
+    app.publish_entry(actor=VERIFIER, entry_id=entry_id)
+    return entry_id
+
+
+def fix_transcription(
+    app: Digitisation, entry_id: UUID, changes: dict[str, Any], reason: str
+) -> None:
+    """A transcription fix of ``changes`` to the entry, made by CLERK."""
+    app.correct_entry(
+        actor=CLERK,
+        entry_id=entry_id,
+        kind=CorrectionKind.TRANSCRIPTION_FIX,
+        changes=changes,
+        reason=reason,
+    )
+
+
+# the decision a cải chính follows: its number, date and issuer
+DONG_VAN_DECISION = ("12/QĐ-UBND", "2020-05-04", "UBND huyện Đồng Văn")
+
+
+def cai_chinh(
+    app: Digitisation,
+    entry_id: UUID,
+    changes: dict[str, Any],
+    reason: str,
+    decision: tuple[str, str, str] = DONG_VAN_DECISION,
+) -> None:
+    """A cải chính (a correction by ``decision``) of ``changes`` to the entry, made by CLERK."""
+    number, date, issuer = decision
+    app.correct_entry(
+        actor=CLERK,
+        entry_id=entry_id,
+        kind=CorrectionKind.CAI_CHINH,
+        changes=changes,
+        reason=reason,
+        decision_number=number,
+        decision_date=date,
+        decision_issuer=issuer,
+    )
+
+
+def write_png(path: Path, shade: int, size: tuple[int, int] = (24, 32)) -> bytes:
+    """A grey PNG of ``shade`` written to ``path``; its bytes."""
+    Image.new("L", size, color=shade).save(path, format="PNG")
+    return path.read_bytes()
+
+
+def upload_scan(
+    app: Digitisation,
+    register_id: UUID,
+    page: int,
+    path: Path,
+    *,
+    actor: Actor = CLERK,
+    rescan_reason: str | None = None,
+) -> PageUpload:
+    """The scan in ``path`` uploaded as ``page`` of the book (its size and SHA-256 from the
+    file, as the HTTP layer measures them); what ``upload_page`` answered."""
+    content = path.read_bytes()
+    return app.upload_page(
+        actor=actor,
+        register_id=register_id,
+        page_number=page,
+        path=path,
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        rescan_reason=rescan_reason,
+    )
+
+
+def new_signer() -> EventSigner:
+    """A signer with a fresh Ed25519 key."""
+    key = Ed25519PrivateKey.generate()
+    return EventSigner(key_id_of(key.public_key()), key)
+
+
+def signed_memory_app(signer: EventSigner | None = None) -> Digitisation:
+    """The use cases on eventsourcing's in-memory store, every event sealed by ``signer`` (a new
+    key by default), scans kept in memory."""
+    return Digitisation(
+        {"PERSISTENCE_MODULE": "eventsourcing.popo"},
+        units=load_admin_units(DEFAULT_ADMIN_UNITS),
+        sealing=SignedSealing(signer or new_signer()),
+        blobs=InMemoryBlobStore(),
+    )
+
+
+def logged_envelopes(app: Digitisation, after: int = 0) -> Iterator[tuple[Envelope, int]]:
+    """Every envelope of a signed application's log after position ``after``, opened as a
+    runner opens it, with its position; read 500 at a time."""
+    while notifications := app.recorder.select_notifications(start=after + 1, limit=500):
+        for n in notifications:
+            yield Envelope.from_json(app.mapper.open_envelope(n)), n.id  # type: ignore[attr-defined]
+        after = notifications[-1].id
