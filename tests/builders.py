@@ -16,7 +16,7 @@ from uuid import UUID
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from PIL import Image
 
-from bootstrap.container import load_admin_units
+from bootstrap.container import Container, load_admin_units
 from bootstrap.settings import DEFAULT_ADMIN_UNITS
 from digitization.application import Digitisation
 from digitization.scans import PageUpload
@@ -26,6 +26,8 @@ from domain.record_kind import RecordKind
 from domain.register import Register
 from infra.blobs.memory import InMemoryBlobStore
 from infra.signing.keyring import EventSigner, key_id_of
+from infra.store.mapper import SignedEnvelopeMapper
+from infra.store.seal_checks import SealChecker
 from infra.store.sealing import SignedSealing
 from projections.envelope import Envelope
 
@@ -192,3 +194,11 @@ def logged_envelopes(app: Digitisation, after: int = 0) -> Iterator[tuple[Envelo
         for n in notifications:
             yield Envelope.from_json(app.mapper.open_envelope(n)), n.id  # type: ignore[attr-defined]
         after = notifications[-1].id
+
+
+def seal_checker(container: Container, workers: int = 0) -> SealChecker:
+    """What a runner decodes the container's log with: every envelope opened and its seal
+    checked with the container's public keys (in ``workers`` processes, if any)."""
+    mapper = container.app.mapper
+    assert isinstance(mapper, SignedEnvelopeMapper)
+    return SealChecker(mapper, container.keyring.public_keys(), workers=workers)

@@ -15,9 +15,10 @@ import pytest
 
 from domain.actor import Role
 from infra.blobs.local import LocalDirBlobStore
+from tests.builders import published
 from tests.e2e.stack import Stack, running_stack
 from tests.e2e.test_digitisation_http import BIRTH, key, new_register, tiff, upload
-from tests.e2e.test_portal_http import birth, publish
+from tests.e2e.test_portal_http import birth
 
 TOO_BIG = (2**63, 2**53, 2**53 + 1, -(2**63), 10**30)
 
@@ -113,7 +114,7 @@ def test_a_record_of_another_district_answers_the_portal_as_an_unknown_id(stack:
     )
     token = users.issue_token("portal.027")
     register_id = UUID(new_register(stack))
-    entry_id = publish(stack.container.app, register_id, 1, birth("Lò Thị Hoa"), [1])
+    entry_id = published(stack.container.app, register_id, 1, birth("Lò Thị Hoa"))
     with stack.client("portal.dvc") as everywhere:  # the view has it once the runners fed it
         deadline = time.monotonic() + 20
         while everywhere.get(f"/portal/records/{entry_id}").status_code != 200:

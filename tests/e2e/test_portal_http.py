@@ -11,7 +11,6 @@ from __future__ import annotations
 import ast
 import copy
 import hashlib
-import io
 import itertools
 import json
 import subprocess
@@ -26,22 +25,23 @@ from uuid import UUID
 
 import httpx
 import pytest
-from PIL import Image
 
-from digitization.application import Digitisation
-from domain.actor import Actor, Role
-from domain.civil_record import CorrectionKind
-from domain.record_kind import RecordKind
 from infra.service_db.portal_audit import SqlPortalAudit
 from infra.store.mapper import SignedEnvelopeMapper
+from tests.builders import (
+    VERIFIER,
+    cai_chinh,
+    catalogue_book,
+    keyed,
+    published,
+    upload_scan,
+    write_png,
+)
 from tests.e2e.stack import Stack, running_stack
 
 ROOT = Path(__file__).resolve().parents[2]
 CHECKER = ROOT / "docs" / "check_evidence.py"
 PROBLEM = "application/problem+json"
-KEYER = Actor("clerk.026.1", Role.CLERK)
-SECOND_KEYER = Actor("clerk.026.2", Role.CLERK)
-VERIFIER = Actor("verifier.026.1", Role.VERIFIER)
 HOA_ID = "002191000123"
 PO_ID = "002090004711"
 MY_ID = "002168000815"
@@ -56,19 +56,6 @@ def birth(name: str, **more: Any) -> dict[str, Any]:
         "registration_date": "01/04/1991",
         **more,
     }
-
-
-def publish(
-    app: Digitisation, register: UUID, number: int, fields: dict[str, Any], pages: list[int]
-) -> UUID:
-    """Entry ``number`` of the book keyed, keyed again alike, verified and published."""
-    entry_id = app.key_entry(
-        actor=KEYER, register_id=register, entry_number=number, pages=pages, fields=fields
-    ).id
-    app.second_key_entry(actor=SECOND_KEYER, entry_id=entry_id, fields=fields)
-    app.verify_entry(actor=VERIFIER, entry_id=entry_id)
-    app.publish_entry(actor=VERIFIER, entry_id=entry_id)
-    return entry_id
 
 
 PO = {
@@ -94,13 +81,10 @@ class Book:
         return self.stack.client(user)
 
     def key(self, number: int, fields: dict[str, Any], pages: list[int]) -> UUID:
-        entry = self.stack.container.app.key_entry(
-            actor=KEYER, register_id=self.register, entry_number=number, pages=pages, fields=fields
-        )
-        return entry.id
+        return keyed(self.stack.container.app, self.register, number, fields, pages)
 
     def publish_new(self, number: int, fields: dict[str, Any], pages: list[int]) -> UUID:
-        return publish(self.stack.container.app, self.register, number, fields, pages)
+        return published(self.stack.container.app, self.register, number, fields, pages)
 
     def envelopes(self, entry_id: UUID) -> list[dict[str, Any]]:
         app = self.stack.container.app
@@ -118,12 +102,6 @@ class Book:
         pytest.fail(f"the views did not catch up: {body}")
 
 
-def png(shade: int) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("L", (60, 80), color=shade).save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
 @pytest.fixture(scope="module", params=["embedded", "production"])
 def book(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
@@ -131,43 +109,20 @@ def book(
     home = tmp_path_factory.mktemp(f"portal-{request.param}")
     with running_stack(request.param, home) as stack:
         app = stack.container.app
-        register = app.catalogue_register(
-            actor=KEYER,
-            commune_code="00718",
-            kind=RecordKind.BIRTH,
-            year_from=1990,
-            year_to=1992,
-            book_number=f"P{next(_books):02d}",
-            page_count=20,
-            estimated_entries=40,
-        ).id
-        scans = {1: png(40), 2: png(90)}
-        for page, content in scans.items():
+        register = catalogue_book(app, f"P{next(_books):02d}").id
+        scans: dict[int, bytes] = {}
+        for page, shade in ((1, 40), (2, 90)):
             path = home / f"page-{page}.png"
-            path.write_bytes(content)
-            app.upload_page(
-                actor=KEYER,
-                register_id=register,
-                page_number=page,
-                path=path,
-                size=len(content),
-                sha256=hashlib.sha256(content).hexdigest(),
-            )
+            scans[page] = write_png(path, shade, size=(60, 80))
+            upload_scan(app, register, page, path)
         b = Book(stack, register, scans)
         b.entries["hoa"] = b.publish_new(
             1, birth("Nguyễn Thị Hoà", **{"child.personal_id": HOA_ID}), pages=[1, 2]
         )
         b.entries["po"] = b.publish_new(2, PO, pages=[2])
-        app.correct_entry(  # verified, never published: the portal keeps the first version
-            actor=KEYER,
-            entry_id=b.entries["po"],
-            kind=CorrectionKind.CAI_CHINH,
-            changes={"child.full_name": "Giàng Thị Pó", "child.sex": "nữ", "child.personal_id": ""},
-            reason="Cải chính họ tên và giới tính",
-            decision_number="12/QĐ-UBND",
-            decision_date="2020-05-04",
-            decision_issuer="UBND huyện Đồng Văn",
-        )
+        # corrected and verified, never published: the portal keeps the first version
+        girl = {"child.full_name": "Giàng Thị Pó", "child.sex": "nữ", "child.personal_id": ""}
+        cai_chinh(app, b.entries["po"], girl, "Cải chính họ tên và giới tính")
         app.verify_entry(actor=VERIFIER, entry_id=b.entries["po"])
         b.entries["draft"] = b.key(3, birth("Nguyễn Thị Hòa Bình"), pages=[1])
         for number in range(10, 15):

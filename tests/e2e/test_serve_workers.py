@@ -17,11 +17,11 @@ from bootstrap.container import Container, bootstrap, init_home
 from bootstrap.http_workers import LISTENING, sockets_held, worker_pids
 from bootstrap.settings import Settings
 from domain.actor import Role
-from domain.record_kind import RecordKind
 from infra.service_db.portal_audit import SqlPortalAudit
 from projections.portal_audit import AuditFilter
+from tests.builders import catalogue_book, published
 from tests.e2e.served import hotich_serve
-from tests.e2e.test_portal_http import KEYER, birth, publish
+from tests.e2e.test_portal_http import birth
 
 
 @dataclass
@@ -91,17 +91,8 @@ def test_an_entry_published_meanwhile_reaches_the_portal_through_the_workers(
     served: Served,
 ) -> None:
     app = served.container.app
-    register = app.catalogue_register(
-        actor=KEYER,
-        commune_code="00718",
-        kind=RecordKind.BIRTH,
-        year_from=1990,
-        year_to=1992,
-        book_number="07",
-        page_count=5,
-        estimated_entries=5,
-    )
-    entry_id = publish(app, register.id, 1, birth("Giàng Thị Mỷ"), [1])
+    register = catalogue_book(app, "07", page_count=5, estimated_entries=5)
+    entry_id = published(app, register.id, 1, birth("Giàng Thị Mỷ"))
 
     def search(_: int) -> list[str]:
         with served.client() as client:

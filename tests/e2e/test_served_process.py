@@ -19,8 +19,8 @@ import pytest
 
 from bootstrap.container import bootstrap, init_home
 from bootstrap.settings import Settings
-from domain.actor import Actor, Role
-from domain.record_kind import RecordKind
+from domain.actor import Role
+from tests.builders import catalogue_book
 from tests.e2e.served import hotich_serve
 from tests.e2e.server import free_port
 from tests.e2e.test_digitisation_http import BIRTH
@@ -46,15 +46,8 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Home:
             "clerk.026.1", name="Clerk", role=Role.CLERK, districts=["026"], created_by="t"
         )
         token = container.users.issue_token("clerk.026.1")
-        register = container.app.catalogue_register(
-            actor=Actor("clerk.026.1", Role.CLERK),
-            commune_code="00718",
-            kind=RecordKind.BIRTH,
-            year_from=1990,
-            year_to=1991,
-            book_number="k9",
-            page_count=10,
-            estimated_entries=5000,
+        register = catalogue_book(
+            container.app, "k9", year_to=1991, page_count=10, estimated_entries=5000
         )
     finally:
         container.close()

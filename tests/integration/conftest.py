@@ -12,6 +12,7 @@ import pytest
 from bootstrap.container import Container, bootstrap, init_home
 from bootstrap.settings import Settings, get_settings
 from infra.store.scan import POSTGRES_EVENTS_TABLE
+from tests.integration.broker import new_topic
 from tests.integration.raw_store import LOG_TABLES
 from tests.integration.read_stores import KINDS, ReadStores, drop_service_views, read_stores
 
@@ -70,6 +71,13 @@ def settings(backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> I
     init_home(settings, encrypt=True)
     yield settings
     get_settings.cache_clear()
+
+
+@pytest.fixture
+def kafka_topic() -> Iterator[str]:
+    """A topic of the test's own on the shared Kafka broker (tests/integration/broker.py)."""
+    with new_topic() as name:
+        yield name
 
 
 @pytest.fixture

@@ -4,28 +4,25 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
 from pathlib import Path
 
 import jsonschema
-from kafka.admin import KafkaAdminClient, NewTopic
 
 from bootstrap.container import Container
 from domain.actor import Actor, Role
-from infra.messaging.positions import SqlPositions
-from infra.messaging.relay import KafkaRelay
+from tests.integration.broker import consume_all, relay_all
 from tests.integration.test_relay_kafka import (
-    bootstrap_servers,
-    consume_all,
     container,  # noqa: F401 - the fixture
-    producer,
     record_some,
 )
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "asyncapi.json"
 
 
-def test_real_messages_match_the_asyncapi_document(container: Container) -> None:  # noqa: F811
+def test_real_messages_match_the_asyncapi_document(
+    container: Container,  # noqa: F811
+    kafka_topic: str,
+) -> None:
     doc = json.loads(DOC.read_text("utf-8"))
     assert doc["asyncapi"].startswith("3.")
     assert doc["channels"]["events"]["address"] == "hotich.events.v1"
@@ -40,18 +37,9 @@ def test_real_messages_match_the_asyncapi_document(container: Container) -> None
         actor=Actor("admin.tinh", Role.ADMIN), district_code="026", target_date="2024-12-31"
     )
     total = container.app.recorder.max_notification_id()
-    topic = f"hotich.test.{uuid.uuid4().hex[:12]}"
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers())
-    admin.create_topics([NewTopic(topic, num_partitions=3, replication_factor=1)])
-    kafka = producer()
-    relay = KafkaRelay(
-        container.app.recorder, container.app.mapper, kafka, SqlPositions(container.db), topic=topic
-    )
-    while relay.relay_once():
-        pass
-    kafka.close()
+    relay_all(container, kafka_topic)
 
-    messages = consume_all(topic, total)
+    messages = consume_all(kafka_topic, total)
     assert len(messages) == total
     seen_types = set()
     for _, key, headers, value in messages:
@@ -61,5 +49,3 @@ def test_real_messages_match_the_asyncapi_document(container: Container) -> None
         assert key_pattern.fullmatch(key.decode())
         seen_types.add(envelope["aggregate_type"])
     assert seen_types == {"Register", "CivilRecord", "DigitisationPlan"}
-    admin.delete_topics([topic])
-    admin.close()

@@ -23,8 +23,8 @@ from infra.read_store.envelope_models import EnvelopeReadModels
 from infra.read_store.log_runner import PollingProjectionRunner
 from infra.store.mapper import SignedEnvelopeMapper
 from infra.store.seal_checks import SealChecker
+from tests.integration.broker import bootstrap_servers
 from tests.integration.read_stores import ReadStores
-from tests.integration.test_relay_kafka import bootstrap_servers
 
 WORKERS = 2
 METRICS_PORTS = (19311, 19312)

@@ -15,51 +15,25 @@ from pathlib import Path
 
 import httpx
 import pytest
-from kafka.admin import KafkaAdminClient, NewTopic
 
 from bootstrap.container import Container, bootstrap, init_home
 from bootstrap.settings import Settings
 from bootstrap.web import build_web
 from domain.actor import Role
 from infra.messaging.lag import KafkaLagProbe
-from infra.messaging.positions import SqlPositions
-from infra.messaging.relay import KafkaRelay
 from infra.read_store.chain import SqlChainLedger
-from infra.store.mapper import SignedEnvelopeMapper
+from tests.integration.broker import bootstrap_servers, new_topic, relay_all
 from tests.integration.test_projections_kafka import make_views, runner
 from tests.integration.test_relay_kafka import (
-    bootstrap_servers,
     container,  # noqa: F401 - the fixture
-    producer,
     record_some,
 )
 
 
 @pytest.fixture
 def topic() -> Iterator[str]:
-    name = f"hotich.test.lag.{uuid.uuid4().hex[:12]}"
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers())
-    admin.create_topics(
-        [
-            NewTopic(name, num_partitions=3, replication_factor=1),
-            NewTopic(f"{name}.quarantine", num_partitions=1, replication_factor=1),
-        ]
-    )
-    yield name
-    admin.delete_topics([name, f"{name}.quarantine"])
-    admin.close()
-
-
-def relay_all(container: Container, topic: str) -> int:  # noqa: F811
-    app = container.app
-    assert isinstance(app.mapper, SignedEnvelopeMapper)
-    kafka = producer()
-    relay = KafkaRelay(app.recorder, app.mapper, kafka, SqlPositions(container.db), topic=topic)
-    sent = 0
-    while batch := relay.relay_once():
-        sent += batch
-    kafka.close()
-    return sent
+    with new_topic("hotich.test.lag", quarantine=True) as name:
+        yield name
 
 
 def test_lag_per_partition_sums_to_what_the_views_have_left_then_zero(

@@ -11,20 +11,17 @@ import uuid
 from pathlib import Path
 
 import pytest
-from kafka.admin import KafkaAdminClient, NewTopic
 
 from bootstrap.container import Container
 from infra.messaging import consumer as consumer_module
 from infra.messaging.consumer import KafkaProjectionRunner, Target, kafka_consumer
-from infra.messaging.positions import SqlPositions
-from infra.messaging.relay import KafkaRelay
 from infra.read_store.chain import SqlChainLedger
 from infra.read_store.log_runner import PollingProjectionRunner
-from infra.store.mapper import SignedEnvelopeMapper
-from infra.store.seal_checks import SealChecker
 from projections.district_progress import DistrictProgressProjection
 from projections.portal_records import PortalRecordsProjection
 from projections.record_history import RecordHistoryProjection
+from tests.builders import seal_checker
+from tests.integration.broker import bootstrap_servers, producer, relay_all
 from tests.integration.raw_store import RawStore
 from tests.integration.test_projections_kafka import (
     make_views,
@@ -33,9 +30,7 @@ from tests.integration.test_projections_kafka import (
     snapshot,
 )
 from tests.integration.test_relay_kafka import (
-    bootstrap_servers,
     container,  # noqa: F401 - the fixture
-    producer,
 )
 
 
@@ -44,15 +39,13 @@ def test_views_checked_by_a_worker_equal_views_checked_in_the_runners_thread(
     tmp_path: Path,
 ) -> None:
     app = container.app
-    assert isinstance(app.mapper, SignedEnvelopeMapper)
-    keys = container.keyring.public_keys()
     entries = record_workflow(container) + record_workflow(container)
     in_thread = make_views(tmp_path / "in-thread")
     reference = PollingProjectionRunner(
-        app, projections(in_thread), decode=SealChecker(app.mapper, keys), batch=7
+        app, projections(in_thread), decode=seal_checker(container), batch=7
     )
     reference.catch_up()
-    checked = SealChecker(app.mapper, keys, workers=1)
+    checked = seal_checker(container, workers=1)
     try:
         by_worker = make_views(tmp_path / "by-worker")
         runner = PollingProjectionRunner(app, projections(by_worker), decode=checked, batch=7)
@@ -73,11 +66,11 @@ def test_a_tampered_event_is_quarantined_by_the_worker_and_not_applied(
     tmp_path: Path,
 ) -> None:
     app = container.app
-    assert isinstance(app.mapper, SignedEnvelopeMapper)
     entries = record_workflow(container)
-    raw = RawStore(container.settings)
-    cipher = app.mapper.cipher
+    checked = seal_checker(container, workers=1)
+    cipher = checked.mapper.cipher
     assert cipher is not None  # the store is encrypted at rest
+    raw = RawStore(container.settings)
     # a changed event, encrypted again: its hash fails
     _, state = raw.row(entries[0], 2)
     plain = cipher.decrypt(state)
@@ -88,7 +81,6 @@ def test_a_tampered_event_is_quarantined_by_the_worker_and_not_applied(
     _, state = raw.row(entries[1], 1)
     raw.set_state(entries[1], 1, state[:-1] + bytes([state[-1] ^ 1]))
 
-    checked = SealChecker(app.mapper, container.keyring.public_keys(), workers=1)
     try:
         views = make_views(tmp_path)
         runner = PollingProjectionRunner(app, projections(views), decode=checked, batch=5)
@@ -110,30 +102,23 @@ def test_kafka_fed_views_checked_by_a_worker_equal_log_fed_views(
     container: Container,  # noqa: F811
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
+    kafka_topic: str,
 ) -> None:
     monkeypatch.setattr(consumer_module, "CHECK_CHUNK", 3)  # a poll in many chunks
     app = container.app
-    assert isinstance(app.mapper, SignedEnvelopeMapper)
-    keys = container.keyring.public_keys()
     entries = record_workflow(container) + record_workflow(container)
     from_log = make_views(tmp_path / "from-log")
-    PollingProjectionRunner(
-        app, projections(from_log), decode=SealChecker(app.mapper, keys)
-    ).catch_up()
+    PollingProjectionRunner(app, projections(from_log), decode=seal_checker(container)).catch_up()
 
-    topic = f"hotich.test.{uuid.uuid4().hex[:12]}"
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers())
-    admin.create_topics([NewTopic(topic, num_partitions=3, replication_factor=1)])
-    kafka = producer()
-    relay = KafkaRelay(app.recorder, app.mapper, kafka, SqlPositions(container.db), topic=topic)
-    while relay.relay_once():
-        pass
+    topic = kafka_topic
+    relay_all(container, topic)
     # a forged copy of the last event: its hash fails in the worker
     last = app.recorder.select_notifications(start=app.recorder.max_notification_id(), limit=1)
     forged = app.mapper.open_envelope(last[0])
     forged["actor"]["id"] = "clerk.026.9"
+    kafka = producer()
     kafka.send(topic, value=json.dumps(forged).encode(), key=forged["district"].encode())
-    kafka.flush()
+    kafka.close()
 
     from_kafka = make_views(tmp_path / "from-kafka")
     progress, portal, history = from_kafka
@@ -147,7 +132,7 @@ def test_kafka_fed_views_checked_by_a_worker_equal_log_fed_views(
             Target(portal, PortalRecordsProjection),
             Target(history, RecordHistoryProjection),
         ],
-        keys,
+        container.keyring.public_keys(),
         chain,
         check_workers=1,
     )
@@ -158,9 +143,6 @@ def test_kafka_fed_views_checked_by_a_worker_equal_log_fed_views(
     finally:
         runner.close()
         runner.consumer.close()
-        kafka.close()
-        admin.delete_topics([topic])
-        admin.close()
     assert runner.stats.applied == total
     assert runner.stats.quarantined == 1
     assert "hash does not match" in runner.stats.quarantine_reasons[0]

@@ -7,15 +7,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 from kafka import KafkaConsumer
-from kafka.admin import KafkaAdminClient, NewTopic
 
 from bootstrap.container import Container
-from domain.actor import Actor, Role
-from domain.record_kind import RecordKind
 from infra.messaging.consumer import KafkaProjectionRunner, Target
 from infra.messaging.positions import SqlPositions
 from infra.messaging.relay import KafkaRelay
@@ -27,21 +26,23 @@ from infra.read_store.portal import SqlPortalView
 from infra.read_store.progress import SqlProgressView
 from infra.store.envelope import seal
 from infra.store.mapper import SignedEnvelopeMapper
-from infra.store.seal_checks import SealChecker
 from projections.district_progress import DistrictProgressProjection
 from projections.portal_records import PortalRecordsProjection
 from projections.record_history import RecordHistoryProjection
+from tests.builders import catalogue_book, keyed, published, seal_checker, verified
+from tests.integration.broker import (
+    bootstrap_servers,
+    from_the_start,
+    new_topic,
+    producer,
+    relay_all,
+)
 from tests.integration.read_stores import ReadStores, drop_service_views
 from tests.integration.test_relay_kafka import (
     BIRTH,
-    CLERK,
-    bootstrap_servers,
     container,  # noqa: F401 - the fixture
-    producer,
 )
 
-CLERK2 = Actor("clerk.026.2", Role.CLERK)
-VERIFIER = Actor("verifier.026.1", Role.VERIFIER)
 TODAY = dt.date(2023, 6, 1)
 Views = tuple[SqlProgressView, SqlPortalView, SqlHistoryView]
 
@@ -81,29 +82,28 @@ def snapshot(views: Views, entry_ids: list[uuid.UUID]) -> tuple[Any, ...]:
 
 
 def record_workflow(container: Container) -> list[uuid.UUID]:  # noqa: F811
+    """A new book of four entries: two published, one verified, one keyed."""
     app = container.app
-    register = app.catalogue_register(
-        actor=CLERK,
-        commune_code="00718",
-        kind=RecordKind.BIRTH,
-        year_from=1991,
-        year_to=1992,
-        book_number=f"k{uuid.uuid4().hex[:6]}",
-        page_count=10,
-        estimated_entries=4,
-    )
-    ids = []
-    for number in (1, 2, 3, 4):
-        entry = app.key_entry(
-            actor=CLERK, register_id=register.id, entry_number=number, pages=[1], fields=BIRTH
-        )
-        ids.append(entry.id)
-        if number <= 3:
-            app.second_key_entry(actor=CLERK2, entry_id=entry.id, fields=BIRTH)
-            app.verify_entry(actor=VERIFIER, entry_id=entry.id)
-        if number <= 2:
-            app.publish_entry(actor=VERIFIER, entry_id=entry.id)
-    return ids
+    book = f"k{uuid.uuid4().hex[:6]}"
+    register = catalogue_book(app, book, year_from=1991, page_count=10, estimated_entries=4).id
+    return [
+        published(app, register, 1, BIRTH),
+        published(app, register, 2, BIRTH),
+        verified(app, register, 3, BIRTH),
+        keyed(app, register, 4, BIRTH),
+    ]
+
+
+def fed_from_the_log(container: Container, views: Views) -> None:  # noqa: F811
+    """The projections of ``views`` fed every event of the store, checked, in process."""
+    app = container.app
+    decode = seal_checker(container)
+    total = app.recorder.max_notification_id()
+    for notification in app.recorder.select_notifications(start=1, limit=total):
+        envelope = decode(notification)
+        assert envelope is not None
+        for projection in projections(views):
+            projection.process(envelope, notification.id)
 
 
 def runner(
@@ -135,10 +135,18 @@ def runner(
     return run
 
 
+@pytest.fixture
+def topic_and_quarantine() -> Iterator[str]:
+    with new_topic(quarantine=True) as name:
+        yield name
+
+
 def test_kafka_fed_views_equal_log_fed_views_and_redelivery_changes_nothing(
     container: Container,  # noqa: F811
     read_store: ReadStores,
+    topic_and_quarantine: str,
 ) -> None:
+    topic = topic_and_quarantine
     entry_ids = record_workflow(container)
     app = container.app
     assert isinstance(app.mapper, SignedEnvelopeMapper)
@@ -146,21 +154,8 @@ def test_kafka_fed_views_equal_log_fed_views_and_redelivery_changes_nothing(
 
     # the reference: the same projections fed in-process from the notification log
     reference = make_views(read_store, "from_log_")
-    decode = SealChecker(app.mapper, container.keyring.public_keys())
-    for notification in app.recorder.select_notifications(start=1, limit=total):
-        envelope = decode(notification)
-        assert envelope is not None
-        for projection in projections(reference):
-            projection.process(envelope, notification.id)
+    fed_from_the_log(container, reference)
 
-    topic = f"hotich.test.{uuid.uuid4().hex[:12]}"
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers())
-    admin.create_topics(
-        [
-            NewTopic(topic, num_partitions=3, replication_factor=1),
-            NewTopic(f"{topic}.quarantine", num_partitions=1, replication_factor=1),
-        ]
-    )
     positions = SqlPositions(container.db)
     kafka = producer()
     relay = KafkaRelay(app.recorder, app.mapper, kafka, positions, topic=topic)
@@ -183,14 +178,7 @@ def test_kafka_fed_views_equal_log_fed_views_and_redelivery_changes_nothing(
     assert snapshot(from_kafka, entry_ids) == snapshot(reference, entry_ids)
 
     # redelivery of messages already applied (a rebalance before the commit) is dropped
-    replay = KafkaConsumer(
-        topic,
-        bootstrap_servers=bootstrap_servers(),
-        group_id=f"r-{uuid.uuid4().hex[:8]}",
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-        consumer_timeout_ms=3000,
-    )
+    replay = from_the_start(topic, "r")
     for message in replay:
         second.handle(message.partition, message.offset, message.key, message.value)
     replay.close()
@@ -226,27 +214,20 @@ def test_kafka_fed_views_equal_log_fed_views_and_redelivery_changes_nothing(
     assert "was never seen" in second.stats.quarantine_reasons[2]
     assert snapshot(from_kafka, entry_ids) == snapshot(reference, entry_ids)
 
-    quarantine = KafkaConsumer(
-        f"{topic}.quarantine",
-        bootstrap_servers=bootstrap_servers(),
-        group_id=f"q-{uuid.uuid4().hex[:8]}",
-        auto_offset_reset="earliest",
-        consumer_timeout_ms=3000,
-    )
+    quarantine = from_the_start(f"{topic}.quarantine", "q")
     held = list(quarantine)
     assert len(held) == 3
     assert dict(held[0].headers)["reason"].startswith(b"hash does not match")
     quarantine.close()
     second.consumer.close()
     kafka.close()
-    admin.delete_topics([topic, f"{topic}.quarantine"])
-    admin.close()
 
 
 def test_hotich_project_feeds_the_views_where_the_settings_put_them(
     container: Container,  # noqa: F811
     read_store: ReadStores,
     tmp_path: Path,
+    kafka_topic: str,
 ) -> None:
     """SQLite files in HOTICH_HOME, or the schemas of HOTICH_READ_DATABASE_URL."""
     from typer.testing import CliRunner
@@ -257,21 +238,8 @@ def test_hotich_project_feeds_the_views_where_the_settings_put_them(
     app = container.app
     assert isinstance(app.mapper, SignedEnvelopeMapper)
     reference = make_views(tmp_path / "from-log")
-    decode = SealChecker(app.mapper, container.keyring.public_keys())
-    for notification in app.recorder.select_notifications(start=1, limit=1000):
-        envelope = decode(notification)
-        assert envelope is not None
-        for projection in projections(reference):
-            projection.process(envelope, notification.id)
-
-    topic = f"hotich.test.{uuid.uuid4().hex[:12]}"
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers())
-    admin.create_topics([NewTopic(topic, num_partitions=3, replication_factor=1)])
-    kafka = producer()
-    relay = KafkaRelay(app.recorder, app.mapper, kafka, SqlPositions(container.db), topic=topic)
-    while relay.relay_once():
-        pass
-    kafka.close()
+    fed_from_the_log(container, reference)
+    relay_all(container, kafka_topic)
 
     url = read_store.backend.url
     if url is not None:
@@ -279,7 +247,7 @@ def test_hotich_project_feeds_the_views_where_the_settings_put_them(
     env = {
         "HOTICH_HOME": str(container.settings.home),
         "HOTICH_KAFKA_BOOTSTRAP": bootstrap_servers(),
-        "HOTICH_KAFKA_TOPIC": topic,
+        "HOTICH_KAFKA_TOPIC": kafka_topic,
         "HOTICH_DATABASE_URL": None,
         "HOTICH_READ_DATABASE_URL": url,
     }
@@ -307,5 +275,3 @@ def test_hotich_project_feeds_the_views_where_the_settings_put_them(
             view.close()
         if url is not None:
             drop_service_views(url)
-        admin.delete_topics([topic])  # nothing was quarantined: no quarantine topic
-        admin.close()

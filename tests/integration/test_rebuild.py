@@ -10,15 +10,13 @@ from pathlib import Path
 from typing import Any
 
 from kafka import KafkaConsumer
-from kafka.admin import KafkaAdminClient, NewTopic
+from kafka.admin import KafkaAdminClient
 
 from bootstrap.container import Container, bootstrap
 from bootstrap.settings import Settings
 from bootstrap.views import read_store_backend
 from bootstrap.web import build_web
 from infra.messaging.consumer import KafkaProjectionRunner, Target
-from infra.messaging.positions import SqlPositions
-from infra.messaging.relay import KafkaRelay
 from infra.read_store.chain import SqlChainLedger
 from infra.read_store.history import SqlHistoryView
 from infra.read_store.log_runner import PollingProjectionRunner
@@ -26,17 +24,15 @@ from infra.read_store.portal import SqlPortalView
 from infra.read_store.progress import SqlProgressView
 from infra.read_store.rebuild import ViewCopies, rebuild_from_log, rebuild_from_topic
 from infra.read_store.slots import SqlViewSlots, SwitchingView
-from infra.store.mapper import SignedEnvelopeMapper
-from infra.store.seal_checks import SealChecker
 from projections.district_progress import DistrictProgressProjection
 from projections.portal_records import PortalRecordsProjection
 from projections.record_history import RecordHistoryProjection
+from tests.builders import seal_checker
+from tests.integration.broker import bootstrap_servers, producer, relay_all
 from tests.integration.read_stores import ReadStores
 from tests.integration.test_projections_kafka import TODAY, record_workflow
 from tests.integration.test_relay_kafka import (
-    bootstrap_servers,
     container,  # noqa: F401 - the fixture
-    producer,
 )
 
 VIEWS: dict[str, tuple[type[Any], type[Any]]] = {
@@ -84,8 +80,7 @@ def test_a_rebuilt_view_equals_the_incremental_one_and_readers_switch_without_do
     tmp_path: Path,
 ) -> None:
     app = container.app
-    assert isinstance(app.mapper, SignedEnvelopeMapper)
-    sealed = SealChecker(app.mapper, container.keyring.public_keys())
+    sealed = seal_checker(container)
     slots = SqlViewSlots(container.db)
     views = live_views(tmp_path, slots)
     runner = PollingProjectionRunner(
@@ -149,16 +144,11 @@ def test_a_rebuilt_view_equals_the_incremental_one_and_readers_switch_without_do
 def test_a_view_fed_from_kafka_is_rebuilt_from_offset_0_and_the_consumer_follows_it(
     container: Container,  # noqa: F811
     tmp_path: Path,
+    kafka_topic: str,
 ) -> None:
-    app = container.app
-    assert isinstance(app.mapper, SignedEnvelopeMapper)
+    topic = kafka_topic
     keys = container.keyring.public_keys()
-    topic = f"hotich.test.{uuid.uuid4().hex[:12]}"
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers())
-    admin.create_topics([NewTopic(topic, num_partitions=3, replication_factor=1)])
     kafka = producer()
-    relay = KafkaRelay(app.recorder, app.mapper, kafka, SqlPositions(container.db), topic=topic)
-
     slots = SqlViewSlots(container.db)
     views = live_views(tmp_path, slots)
     consumer = KafkaConsumer(
@@ -177,22 +167,20 @@ def test_a_view_fed_from_kafka_is_rebuilt_from_offset_0_and_the_consumer_follows
     )
     live.subscribe()
     entries = record_workflow(container) + record_workflow(container)
-    while relay.relay_once():
-        pass
+    relay_all(container, topic)
     live.run_until_idle()
 
     rebuilt = rebuild_from_topic(
         bootstrap_servers(), topic, copies(tmp_path, "history"), slots, keys
     )
-    total = app.recorder.max_notification_id()
+    total = container.app.recorder.max_notification_id()
     assert rebuilt.events == total
     generation = rebuilt.switch.generation
     assert dump(tmp_path / f"{generation}.sqlite") == dump(tmp_path / "history.sqlite")
 
     # the live consumer moves to the new copy, seeks to its positions and feeds it
     entries += record_workflow(container)
-    while relay.relay_once():
-        pass
+    relay_all(container, topic)
     live.run_until_idle()
     assert views["history"].generation == generation
     assert all(views["history"].history(e) for e in entries)
@@ -200,18 +188,20 @@ def test_a_view_fed_from_kafka_is_rebuilt_from_offset_0_and_the_consumer_follows
     clean_dir = tmp_path / "clean"
     clean_dir.mkdir()
     clean = SqlHistoryView(clean_dir / "history.sqlite")
-    sealed = SealChecker(app.mapper, keys)
-    PollingProjectionRunner(app, [RecordHistoryProjection(clean)], decode=sealed).catch_up()
+    sealed = seal_checker(container)
+    PollingProjectionRunner(
+        container.app, [RecordHistoryProjection(clean)], decode=sealed
+    ).catch_up()
     clean.close()
     assert dump(clean_dir / "history.sqlite") == dump(tmp_path / f"{generation}.sqlite")
     # the rebuild's consumer group is gone
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers())
     groups = [str(g) for g in admin.list_groups()]
+    admin.close()
     assert not any(f"hotich-rebuild-{generation}" in g for g in groups), groups
 
     consumer.close()
     kafka.close()
-    admin.delete_topics([topic])
-    admin.close()
     for view in views.values():
         view.close()
 
@@ -256,8 +246,7 @@ def test_hotich_projections_rebuild_moves_a_serving_api_to_the_new_copy(
     # the switched copy equals a clean build of the whole log
     stores = ReadStores(backend, read_store_backend(settings))
     clean = SqlPortalView(stores.database("clean_portal"))
-    assert isinstance(served.app.mapper, SignedEnvelopeMapper)
-    sealed = SealChecker(served.app.mapper, served.keyring.public_keys())
+    sealed = seal_checker(served)
     PollingProjectionRunner(served.app, [PortalRecordsProjection(clean)], decode=sealed).catch_up()
     without_positions = {"tracking"}
 

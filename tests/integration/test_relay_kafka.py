@@ -3,25 +3,23 @@
 from __future__ import annotations
 
 import json
-import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from kafka import KafkaConsumer, KafkaProducer
+from kafka import KafkaProducer
 from kafka.admin import KafkaAdminClient, NewTopic
 
 from bootstrap.container import Container, bootstrap, init_home
 from bootstrap.log import build_log
 from bootstrap.settings import Settings
-from domain.actor import Actor, Role
-from domain.record_kind import RecordKind
 from infra.messaging.positions import SqlPositions
 from infra.messaging.relay import KafkaRelay
 from infra.store.envelope import check_seal
+from tests.builders import catalogue_book, keyed
+from tests.integration.broker import bootstrap_servers, consume_all, new_topic, producer
 
-CLERK = Actor("clerk.026.1", Role.CLERK)
 BIRTH = {
     "child.full_name": "Lò Văn Páo",
     "child.sex": "nam",
@@ -30,21 +28,10 @@ BIRTH = {
 }
 
 
-def bootstrap_servers() -> str:
-    servers = os.environ.get("HOTICH_TEST_KAFKA")
-    if not servers:
-        pytest.fail("HOTICH_TEST_KAFKA is not set: run `make test`, which starts the Kafka broker")
-    return servers
-
-
 @pytest.fixture
 def topic() -> Iterator[str]:
-    name = f"hotich.test.{uuid.uuid4().hex[:12]}"
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers())
-    admin.create_topics([NewTopic(name, num_partitions=3, replication_factor=1)])
-    yield name
-    admin.delete_topics([name])
-    admin.close()
+    with new_topic() as name:
+        yield name
 
 
 @pytest.fixture
@@ -56,47 +43,20 @@ def container(tmp_path: Path) -> Iterator[Container]:
     c.close()
 
 
-def producer() -> KafkaProducer:
-    return KafkaProducer(
-        bootstrap_servers=bootstrap_servers(), enable_idempotence=True, acks="all", linger_ms=5
-    )
-
-
 def record_some(container: Container, books: int) -> None:
+    """``books`` books of three keyed entries each, in districts 026 and 024 by turns."""
     for book in range(books):
-        register = container.app.catalogue_register(
-            actor=CLERK,
-            commune_code="00718" if book % 2 else "00694",
-            kind=RecordKind.BIRTH,
+        commune = "00718" if book % 2 else "00694"
+        register = catalogue_book(
+            container.app,
+            f"r{uuid.uuid4().hex[:6]}",
+            commune_code=commune,
             year_from=1991,
-            year_to=1992,
-            book_number=f"r{uuid.uuid4().hex[:6]}",
             page_count=10,
             estimated_entries=3,
         )
         for number in (1, 2, 3):
-            container.app.key_entry(
-                actor=CLERK, register_id=register.id, entry_number=number, pages=[1], fields=BIRTH
-            )
-
-
-def consume_all(topic: str, expected: int) -> list[tuple[int, bytes, dict[str, bytes], bytes]]:
-    consumer = KafkaConsumer(
-        topic,
-        bootstrap_servers=bootstrap_servers(),
-        group_id=f"test-{uuid.uuid4().hex[:8]}",
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-        consumer_timeout_ms=3000,
-    )
-    messages = []
-    for message in consumer:
-        headers = dict(message.headers)
-        messages.append((message.partition, message.key, headers, message.value))
-        if len(messages) >= expected:
-            break
-    consumer.close()
-    return messages
+            keyed(container.app, register.id, number, BIRTH)
 
 
 def test_the_relay_publishes_every_event_once_in_order_and_signed(

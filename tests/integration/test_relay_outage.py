@@ -22,12 +22,10 @@ from kafka import KafkaConsumer, TopicPartition
 
 from bootstrap.container import Container, bootstrap, init_home
 from bootstrap.settings import Settings
-from domain.actor import Actor, Role
-from domain.record_kind import RecordKind
 from infra.messaging.positions import SqlPositions
+from tests.builders import catalogue_book
 from tests.integration.own_services import ROOT, OwnService, kill_kafka, own_kafka
 
-CLERK = Actor("clerk.026.1", Role.CLERK)
 EXIT_BOUND = 60.0  # seconds `hotich relay --once` may take to give up (15 s ack + 5 s close)
 OUTAGE_LINE = re.compile(r"relay: .*retrying from position")
 
@@ -65,16 +63,8 @@ def container(tmp_path: Path, broker: OwnService) -> Iterator[Container]:
 def record(container: Container, events: int) -> int:
     """``events`` books catalogued (an event each); the log's head."""
     for _ in range(events):
-        container.app.catalogue_register(
-            actor=CLERK,
-            commune_code="00718",
-            kind=RecordKind.BIRTH,
-            year_from=1991,
-            year_to=1992,
-            book_number=uuid.uuid4().hex[:10],
-            page_count=10,
-            estimated_entries=3,
-        )
+        book = uuid.uuid4().hex[:10]
+        catalogue_book(container.app, book, year_from=1991, page_count=10, estimated_entries=3)
     return container.app.recorder.max_notification_id() or 0
 
 
