@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -37,107 +37,65 @@ VERIFIER = Actor("verifier.026.1", Role.VERIFIER)
 MA_LE = "00718"  # a commune of Huyện Đồng Văn (026)
 
 
-def catalogue_book(
-    app: Digitisation,
-    book_number: str,
-    *,
-    actor: Actor = CLERK,
-    commune_code: str = MA_LE,
-    kind: RecordKind = RecordKind.BIRTH,
-    year_from: int = 1990,
-    year_to: int = 1992,
-    page_count: int = 20,
-    estimated_entries: int = 40,
-) -> Register:
-    """Book ``book_number`` catalogued: births of Má Lé, 1990-1992, unless told otherwise."""
-    return app.catalogue_register(
-        actor=actor,
-        commune_code=commune_code,
-        kind=kind,
-        year_from=year_from,
-        year_to=year_to,
-        book_number=book_number,
-        page_count=page_count,
-        estimated_entries=estimated_entries,
-    )
+Fields = dict[str, Any]  # an entry's fields as a clerk keys them
+Pages = Sequence[int]  # the pages of the book an entry stands on
 
 
-def keyed(
-    app: Digitisation,
-    register_id: UUID,
-    number: int,
-    fields: dict[str, Any],
-    pages: Sequence[int] = (1,),
-) -> UUID:
-    """Entry ``number`` of the book, on ``pages``, keyed by CLERK."""
+def catalogue_book(app: Digitisation, book_number: str, **different: Any) -> Register:
+    """Book ``book_number`` catalogued by CLERK: births of Má Lé, 1990-1992, 20 pages, 40
+    entries expected; ``different`` names what is not so (by catalogue_register's arguments)."""
+    book: dict[str, Any] = dict(actor=CLERK, commune_code=MA_LE, kind=RecordKind.BIRTH)
+    book.update(year_from=1990, year_to=1992, page_count=20, estimated_entries=40)
+    return app.catalogue_register(book_number=book_number, **{**book, **different})
+
+
+def keyed(app: Digitisation, book: UUID, n: int, fields: Fields, pages: Pages = (1,)) -> UUID:
+    """Entry ``n`` of ``book``, on ``pages``, keyed by CLERK."""
     entry = app.key_entry(
-        actor=CLERK, register_id=register_id, entry_number=number, pages=list(pages), fields=fields
+        actor=CLERK, register_id=book, entry_number=n, pages=list(pages), fields=fields
     )
     return entry.id
 
 
-def verified(
-    app: Digitisation,
-    register_id: UUID,
-    number: int,
-    fields: dict[str, Any],
-    pages: Sequence[int] = (1,),
-) -> UUID:
-    """Entry ``number`` keyed, keyed again alike by CLERK_2, and verified by VERIFIER."""
-    entry_id = keyed(app, register_id, number, fields, pages)
+def verified(app: Digitisation, book: UUID, n: int, fields: Fields, pages: Pages = (1,)) -> UUID:
+    """Entry ``n`` keyed, keyed again alike by CLERK_2, and verified by VERIFIER."""
+    entry_id = keyed(app, book, n, fields, pages)
     app.second_key_entry(actor=CLERK_2, entry_id=entry_id, fields=fields)
     app.verify_entry(actor=VERIFIER, entry_id=entry_id)
     return entry_id
 
 
-def published(
-    app: Digitisation,
-    register_id: UUID,
-    number: int,
-    fields: dict[str, Any],
-    pages: Sequence[int] = (1,),
-) -> UUID:
-    """Entry ``number`` keyed, keyed again alike, verified and published (five events)."""
-    entry_id = verified(app, register_id, number, fields, pages)
+def published(app: Digitisation, book: UUID, n: int, fields: Fields, pages: Pages = (1,)) -> UUID:
+    """Entry ``n`` keyed, keyed again alike, verified and published (five events)."""
+    entry_id = verified(app, book, n, fields, pages)
     app.publish_entry(actor=VERIFIER, entry_id=entry_id)
     return entry_id
 
 
-def fix_transcription(
-    app: Digitisation, entry_id: UUID, changes: dict[str, Any], reason: str
-) -> None:
-    """A transcription fix of ``changes`` to the entry, made by CLERK."""
-    app.correct_entry(
-        actor=CLERK,
-        entry_id=entry_id,
-        kind=CorrectionKind.TRANSCRIPTION_FIX,
-        changes=changes,
-        reason=reason,
-    )
+class Decision(NamedTuple):
+    """The decision a cải chính follows."""
+
+    decision_number: str
+    decision_date: str
+    decision_issuer: str
 
 
-# the decision a cải chính follows: its number, date and issuer
-DONG_VAN_DECISION = ("12/QĐ-UBND", "2020-05-04", "UBND huyện Đồng Văn")
+DONG_VAN_DECISION = Decision("12/QĐ-UBND", "2020-05-04", "UBND huyện Đồng Văn")
 
 
-def cai_chinh(
+def correct(
     app: Digitisation,
     entry_id: UUID,
-    changes: dict[str, Any],
+    changes: Fields,
     reason: str,
-    decision: tuple[str, str, str] = DONG_VAN_DECISION,
+    decision: Decision | None = None,
 ) -> None:
-    """A cải chính (a correction by ``decision``) of ``changes`` to the entry, made by CLERK."""
-    number, date, issuer = decision
+    """A correction of ``changes`` to the entry, made by CLERK: a cải chính following
+    ``decision``, or without one a transcription fix."""
+    kind = CorrectionKind.TRANSCRIPTION_FIX if decision is None else CorrectionKind.CAI_CHINH
+    by_decision = {} if decision is None else decision._asdict()
     app.correct_entry(
-        actor=CLERK,
-        entry_id=entry_id,
-        kind=CorrectionKind.CAI_CHINH,
-        changes=changes,
-        reason=reason,
-        decision_number=number,
-        decision_date=date,
-        decision_issuer=issuer,
+        actor=CLERK, entry_id=entry_id, kind=kind, changes=changes, reason=reason, **by_decision
     )
 
 

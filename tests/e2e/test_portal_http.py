@@ -29,9 +29,10 @@ import pytest
 from infra.service_db.portal_audit import SqlPortalAudit
 from infra.store.mapper import SignedEnvelopeMapper
 from tests.builders import (
+    DONG_VAN_DECISION,
     VERIFIER,
-    cai_chinh,
     catalogue_book,
+    correct,
     keyed,
     published,
     upload_scan,
@@ -122,7 +123,7 @@ def book(
         b.entries["po"] = b.publish_new(2, PO, pages=[2])
         # corrected and verified, never published: the portal keeps the first version
         girl = {"child.full_name": "Giàng Thị Pó", "child.sex": "nữ", "child.personal_id": ""}
-        cai_chinh(app, b.entries["po"], girl, "Cải chính họ tên và giới tính")
+        correct(app, b.entries["po"], girl, "Cải chính họ tên và giới tính", DONG_VAN_DECISION)
         app.verify_entry(actor=VERIFIER, entry_id=b.entries["po"])
         b.entries["draft"] = b.key(3, birth("Nguyễn Thị Hòa Bình"), pages=[1])
         for number in range(10, 15):

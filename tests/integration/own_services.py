@@ -60,6 +60,11 @@ class OwnService:
     def running(self) -> bool:
         return self.run("status", check=False).returncode == 0
 
+    def ensure_running(self) -> None:
+        """Started again on its data if a failed test left it stopped."""
+        if not self.running():
+            self.start("--keep-data")
+
     @contextmanager
     def held(self) -> Iterator[OwnService]:
         """This server for this session only (see the module docstring); stopped at the end."""
@@ -97,8 +102,10 @@ def own_s3(port: int = 17070) -> OwnService:
     )
 
 
-def own_kafka(port: int = 19192, controller_port: int = 19193) -> OwnService:
-    directory = ROOT / ".services" / "outage-kafka"
+def own_kafka(
+    port: int = 19192, controller_port: int = 19193, name: str = "outage-kafka"
+) -> OwnService:
+    directory = ROOT / ".services" / name
     env = {
         "HOTICH_KAFKA_DIR": str(directory),
         "HOTICH_KAFKA_PORT": str(port),

@@ -29,10 +29,11 @@ from projections.record_history import RecordHistoryProjection
 from tests.builders import (
     CLERK,
     CLERK_2,
+    DONG_VAN_DECISION,
     VERIFIER,
-    cai_chinh,
+    Decision,
     catalogue_book,
-    fix_transcription,
+    correct,
     keyed,
     new_signer,
     published,
@@ -325,7 +326,8 @@ def test_a_cai_chinh_reaches_the_portal_only_once_verified_and_published(world: 
     entry_id = world.publish_new(7, PO, pages=[2, 3])
     before = world.record(entry_id)
 
-    cai_chinh(world.app, entry_id, GIANG_THI_PO, "Cải chính giới tính và họ tên theo quyết định")
+    why = "Cải chính giới tính và họ tên theo quyết định"
+    correct(world.app, entry_id, GIANG_THI_PO, why, DONG_VAN_DECISION)
     world.feed()
     assert world.record(entry_id) == before  # corrected, not verified: the portal is unchanged
 
@@ -358,7 +360,7 @@ def test_a_rejected_correction_leaves_the_published_record_unchanged(world: Worl
     entry_id = world.publish_new(7, PO)
     before = world.record(entry_id)
 
-    fix_transcription(world.app, entry_id, {"child.birth_place": "Nhà riêng"}, "Nhập sai nơi sinh")
+    correct(world.app, entry_id, {"child.birth_place": "Nhà riêng"}, "Nhập sai nơi sinh")
     world.feed()
     world.app.reject_entry(actor=VERIFIER, entry_id=entry_id, reason="Bản quét ghi trạm y tế")
     world.feed()
@@ -366,7 +368,7 @@ def test_a_rejected_correction_leaves_the_published_record_unchanged(world: Worl
     assert world.record(entry_id) == before
 
     # a later correction starts from the published fields, not from the rejected one
-    fix_transcription(world.app, entry_id, {"child.ethnicity": "H'Mông"}, "Nhập sai dân tộc")
+    correct(world.app, entry_id, {"child.ethnicity": "H'Mông"}, "Nhập sai dân tộc")
     world.app.verify_entry(actor=VERIFIER, entry_id=entry_id)
     world.publish(entry_id)
     world.feed()
@@ -416,18 +418,16 @@ def run_everything(world: World) -> dict[str, UUID]:
     world.check_and_verify(ids["verified_only"], birth("Lò Thị Mai"))
     world.feed()
     ids["corrected"] = world.publish_new(3, birth("Nguyễn Thị Hoà"))
-    decision = ("7/QĐ", "2021", "UBND xã Lũng Cú")
+    decision = Decision("7/QĐ", "2021", "UBND xã Lũng Cú")
     hoa_binh = {"child.full_name": "Nguyễn Thị Hòa Bình"}
-    cai_chinh(world.app, ids["corrected"], hoa_binh, "Cải chính họ tên", decision)
+    correct(world.app, ids["corrected"], hoa_binh, "Cải chính họ tên", decision)
     world.feed()
     world.app.verify_entry(actor=SECOND_VERIFIER, entry_id=ids["corrected"])
     world.feed()
     world.publish(ids["corrected"])
     world.feed()
     ids["correction_rejected"] = world.publish_new(4, birth("Vàng Thị Dợ"))
-    fix_transcription(
-        world.app, ids["correction_rejected"], {"child.full_name": "Vàng Thị Dở"}, "?"
-    )
+    correct(world.app, ids["correction_rejected"], {"child.full_name": "Vàng Thị Dở"}, "?")
     world.feed()
     world.app.reject_entry(actor=VERIFIER, entry_id=ids["correction_rejected"], reason="Đúng rồi")
     world.feed()

@@ -44,8 +44,7 @@ def bootstrap_servers(broker: OwnService) -> str:
 
 @pytest.fixture
 def container(tmp_path: Path, broker: OwnService) -> Iterator[Container]:
-    if not broker.running():  # a failed test may have left it stopped
-        broker.start("--keep-data")
+    broker.ensure_running()
     settings = Settings(
         home=tmp_path / "home",
         demo=False,
