@@ -9,10 +9,9 @@ set -euo pipefail
 
 CHROMIUM="${HOTICH_CHROMIUM:-/usr/bin/chromium}"
 
-say() { printf 'chromium.sh: %s\n' "$*"; }
-die() { printf 'chromium.sh: error: %s\n' "$*" >&2; exit 1; }
-
-is_root() { [ "$(id -u)" -eq 0 ]; }
+SERVICE_NAME=chromium.sh
+# shellcheck source=services/lib/service.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/service.sh"
 
 cmd_install() {
     if [ -x "$CHROMIUM" ]; then
@@ -20,13 +19,7 @@ cmd_install() {
         return 0
     fi
     [ "$CHROMIUM" = /usr/bin/chromium ] || die "HOTICH_CHROMIUM=$CHROMIUM is not an executable"
-    is_root || die "$CHROMIUM not found and not root; install it with: sudo apt-get install chromium"
-    command -v apt-get >/dev/null || die "$CHROMIUM not found and apt-get is unavailable"
-    say "Chromium not found: running apt-get update"
-    apt-get update -qq
-    say "installing chromium with apt-get (this takes a minute)"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-        -o Dpkg::Use-Pty=0 -o DPkg::Lock::Timeout=300 chromium fonts-liberation >/dev/null
+    apt_install Chromium chromium fonts-liberation
     [ -x "$CHROMIUM" ] || die "apt-get installed chromium but $CHROMIUM is missing"
     say "installed $("$CHROMIUM" --version 2>/dev/null || echo "$CHROMIUM")"
 }

@@ -33,51 +33,22 @@ JAVA_OPTS=(-Xms256m -Xmx512m -XX:+UseG1GC -Djava.awt.headless=true)
 POM="$ROOT/services/kafka/pom.xml"
 LIBS_HOME="$ROOT/.services/kafka"   # the jars, shared by every HOTICH_KAFKA_DIR
 LIBS="$LIBS_HOME/libs"
-BASE="${HOTICH_KAFKA_DIR:-$ROOT/.services/kafka}"
-case "$BASE" in /*) ;; *) BASE="$PWD/$BASE" ;; esac
 LIBS_STAMP="$LIBS/.pom.sha256"
-DATA="$BASE/data"
-CONF="$BASE/server.properties"
-LOG4J_CONF="$BASE/log4j2.properties"
-LOGDIR="$BASE/log"
-LOGFILE="$LOGDIR/kafka.log"
-PIDFILE="$BASE/kafka.pid"
-PORTFILE="$BASE/port"
-MARKER="$BASE/started-by-script"
-FORMATTED_PORT="$BASE/controller-port"   # the controller port the data dir was formatted with
+BASE="${HOTICH_KAFKA_DIR:-$ROOT/.services/kafka}"
 
 SERVICE_NAME=kafka.sh
 LABEL=Kafka
 LOCK_TIMEOUT=180
 # shellcheck source=services/lib/service.sh
 . "$ROOT/services/lib/service.sh"
+server_files kafka   # DATA, LOGDIR, LOGFILE, PIDFILE, PORTFILE, MARKER under BASE
+CONF="$BASE/server.properties"
+LOG4J_CONF="$BASE/log4j2.properties"
+FORMATTED_PORT="$BASE/controller-port"   # the controller port the data dir was formatted with
 
-check_port() {   # NAME VALUE -> prints the normalised port or dies
-    case "$2" in
-        '' | *[!0-9]*) die "$1 must be a port number, got '$2'" ;;
-    esac
-    local p=$((10#$2))
-    if [ "${#p}" -gt 5 ] || [ "$p" -lt 1 ] || [ "$p" -gt 65535 ]; then
-        die "$1 must be between 1 and 65535, got '$2'"
-    fi
-    printf '%s' "$p"
-}
 PORT="$(check_port HOTICH_KAFKA_PORT "$PORT")"
 CONTROLLER_PORT="$(check_port HOTICH_KAFKA_CONTROLLER_PORT "$CONTROLLER_PORT")"
 [ "$PORT" != "$CONTROLLER_PORT" ] || die "HOTICH_KAFKA_PORT and HOTICH_KAFKA_CONTROLLER_PORT are both $PORT"
-
-LOG_FROM=1   # byte offset (1-based) in $LOGFILE where the current start's output begins
-
-log_tail() {   # [FILE]
-    local f="${1:-$LOGFILE}" from=1
-    [ "$f" != "$LOGFILE" ] || from="$LOG_FROM"
-    if [ -f "$f" ]; then
-        printf -- '--- last lines of %s ---\n' "$f" >&2
-        tail -c "+$from" "$f" | tail -n 30 >&2 || true
-    else
-        printf -- '(no log file at %s)\n' "$f" >&2
-    fi
-}
 
 # ---------------------------------------------------------------- install
 
@@ -212,24 +183,11 @@ format_storage() {
 }
 
 cmd_start() {   # [--keep-data]
-    local keep=0
-    case "${1:-}" in
-        '') ;;
-        --keep-data) keep=1 ;;
-        *) die "start: unknown option '$1' (expected --keep-data)" ;;
-    esac
+    keep_data_option "$@"
     lock
     cmd_install
 
-    if server_running; then
-        local rp
-        rp="$(running_port)"
-        say "already running (pid $(live_pid), 127.0.0.1:${rp:-?}, data dir $DATA)"
-        if [ -n "$rp" ] && [ "$rp" != "$PORT" ]; then
-            note "warning: it listens on port $rp, not $PORT; run 'stop' then 'start' to change it"
-        fi
-        return 0
-    fi
+    if already_running "pid $(live_pid), 127.0.0.1:$(shown_port), data dir $DATA"; then return 0; fi
     need_java
     local p
     for p in "$PORT" "$CONTROLLER_PORT"; do
@@ -239,7 +197,7 @@ cmd_start() {   # [--keep-data]
     done
 
     rm -f "$PIDFILE" "$PORTFILE" "$MARKER"
-    if [ "$keep" = 1 ] && [ -f "$DATA/meta.properties" ]; then
+    if [ "$KEEP_DATA" = 1 ] && [ -f "$DATA/meta.properties" ]; then
         # The same data dir, cluster id and logs: a restart of the same broker.
         local formatted
         formatted="$(head -n1 "$FORMATTED_PORT" 2>/dev/null || true)"
@@ -251,7 +209,7 @@ cmd_start() {   # [--keep-data]
         say "keeping the data dir $DATA ($(sed -n 's/^cluster\.id=//p' "$DATA/meta.properties"))"
     else
         # Fresh, empty data dir and a new cluster id: test data only.
-        [ "$keep" = 0 ] || say "no formatted data dir at $DATA: formatting a fresh one"
+        [ "$KEEP_DATA" = 0 ] || say "no formatted data dir at $DATA: formatting a fresh one"
         rm -rf "$DATA"
         mkdir -p "$DATA" "$LOGDIR"
         write_config
@@ -296,19 +254,10 @@ cmd_start() {   # [--keep-data]
 
 # ---------------------------------------------------------------- stop / status / bootstrap
 
-cmd_bootstrap() {
-    local port="$PORT"
-    if server_running && [ -n "$(running_port)" ]; then port="$(running_port)"; fi
-    echo "127.0.0.1:$port"
-}
+cmd_bootstrap() { echo "127.0.0.1:$(current_port)"; }
 
 case "${1:-}" in
     install) lock && cmd_install ;;
-    start) shift && cmd_start "$@" ;;
-    restart) cmd_stop && cmd_start --keep-data ;;
-    stop) cmd_stop ;;
-    status) cmd_status ;;
     bootstrap) cmd_bootstrap ;;
-    -h | --help | help) usage ;;
-    *) usage ;;
+    *) server_command "$@" ;;
 esac

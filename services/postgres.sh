@@ -27,19 +27,13 @@ START_TIMEOUT=30
 # Connection settings from the caller's environment must not redirect our own psql calls.
 unset PGHOST PGHOSTADDR PGPORT PGUSER PGDATABASE PGPASSWORD PGPASSFILE PGSERVICE PGOPTIONS PGDATA
 
-say() { printf 'postgres.sh: %s\n' "$*"; }
-note() { printf 'postgres.sh: %s\n' "$*" >&2; }
-die() { printf 'postgres.sh: error: %s\n' "$*" >&2; exit 1; }
+SERVICE_NAME=postgres.sh
+LOCK_TIMEOUT=120
+# shellcheck source=services/lib/service.sh
+. "$ROOT/services/lib/service.sh"
+# The cluster is pg_ctl's: this script defines its own process state, stop and status below.
 
-case "$PORT" in
-    '' | *[!0-9]*) die "HOTICH_PG_PORT must be a port number, got '$PORT'" ;;
-esac
-PORT=$((10#$PORT))
-if [ "${#PORT}" -gt 5 ] || [ "$PORT" -lt 1 ] || [ "$PORT" -gt 65535 ]; then
-    die "HOTICH_PG_PORT must be between 1 and 65535, got '$PORT'"
-fi
-
-is_root() { [ "$(id -u)" -eq 0 ]; }
+PORT="$(check_port HOTICH_PG_PORT "$PORT")"
 
 # ---------------------------------------------------------------- binaries
 
@@ -59,13 +53,7 @@ cmd_install() {
         say "PostgreSQL server already installed ($bin)"
         return 0
     fi
-    is_root || die "PostgreSQL server binaries not found and not root; install them with: sudo apt-get install postgresql"
-    command -v apt-get >/dev/null || die "PostgreSQL server binaries not found and apt-get is unavailable"
-    say "PostgreSQL server binaries not found: running apt-get update"
-    apt-get update -qq
-    say "installing postgresql with apt-get (this takes a minute)"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-        -o Dpkg::Use-Pty=0 -o DPkg::Lock::Timeout=300 postgresql >/dev/null
+    apt_install "PostgreSQL server binaries" postgresql
     bin="$(newest_bin_dir)"
     [ -n "$bin" ] || die "apt-get installed postgresql but no initdb/pg_ctl under /usr/lib/postgresql/*/bin"
     say "installed PostgreSQL server ($bin)"
@@ -152,13 +140,7 @@ bin_dir_for_cluster() {
 
 # True when PID is a live (not zombie) postgres process. A killed postmaster may linger as a
 # zombie where nothing reaps orphans; pg_ctl and postgres itself would still think it runs.
-is_live_postgres() {
-    local pid="$1" state comm
-    case "$pid" in '' | *[!0-9]*) return 1 ;; esac
-    state="$(sed -E 's/^.*\) (.).*$/\1/' "/proc/$pid/stat" 2>/dev/null || true)"
-    comm="$(cat "/proc/$pid/comm" 2>/dev/null || true)"
-    [ -n "$state" ] && [ "$state" != Z ] && [ "$comm" = postgres ]
-}
+is_live_postgres() { is_live_process "$1" postgres; }
 
 live_postmaster_pid() {
     local pid
@@ -180,21 +162,12 @@ remove_stale_locks() {
 }
 
 # True when a server is running on our data dir.
-cluster_running() {
+server_running() {
     [ -f "$DATA/PG_VERSION" ] && [ -n "$(live_postmaster_pid)" ]
 }
 
 running_port() {
     sed -n "s/^port = \([0-9]*\).*/\1/p" "$DATA/hotich.conf" 2>/dev/null | head -n1
-}
-
-log_tail() {
-    if [ -f "$LOGFILE" ]; then
-        printf -- '--- last lines of %s ---\n' "$LOGFILE" >&2
-        tail -n 30 "$LOGFILE" >&2 || true
-    else
-        printf -- '(no log file at %s)\n' "$LOGFILE" >&2
-    fi
 }
 
 # ---------------------------------------------------------------- start
@@ -295,18 +268,8 @@ cmd_start() {
     report_location
     prepare_dirs
 
-    exec 9>"$BASE/.lock"
-    flock -w 120 9 || die "another postgres.sh holds $BASE/.lock"
-
-    if cluster_running; then
-        local rp
-        rp="$(running_port)"
-        say "already running (data dir $DATA, port ${rp:-?})"
-        if [ -n "$rp" ] && [ "$rp" != "$PORT" ]; then
-            note "warning: it listens on port $rp, not $PORT; run 'stop' then 'start' to change it"
-        fi
-        return 0
-    fi
+    lock
+    if already_running "data dir $DATA, port $(shown_port)"; then return 0; fi
 
     local bin
     bin="$(bin_dir_for_cluster)"
@@ -334,7 +297,7 @@ cmd_start() {
             die "server on 127.0.0.1:$PORT not ready after ${START_TIMEOUT}s"
         fi
         # Give the postmaster a moment to write its pid file before judging it dead.
-        if [ $((SECONDS - started)) -ge 3 ] && ! cluster_running; then
+        if [ $((SECONDS - started)) -ge 3 ] && ! server_running; then
             rm -f "$MARKER"
             log_tail
             die "server exited during startup"
@@ -351,17 +314,9 @@ cmd_start() {
 cmd_stop() {
     resolve_base
     report_location
-    if [ ! -f "$MARKER" ]; then
-        if cluster_running; then
-            say "running, but not started by this script (no $MARKER): leaving it running"
-        else
-            say "not running"
-        fi
-        return 0
-    fi
-    exec 9>"$BASE/.lock"
-    flock -w 120 9 || die "another postgres.sh holds $BASE/.lock"
-    if cluster_running; then
+    if not_started_here; then return 0; fi
+    lock
+    if server_running; then
         local bin
         bin="$(bin_dir_for_cluster)"
         say "stopping PostgreSQL (data dir $DATA)"
@@ -378,7 +333,7 @@ cmd_stop() {
 
 cmd_status() {
     resolve_base
-    if cluster_running; then
+    if server_running; then
         local rp
         rp="$(running_port)"
         echo "running (127.0.0.1:${rp:-?}, data dir $DATA)"

@@ -29,14 +29,6 @@ START_TIMEOUT=30
 BINDIR="$ROOT/.services/bin"
 BIN="$BINDIR/versitygw"
 BASE="${HOTICH_S3_DIR:-$ROOT/.services/s3}"
-case "$BASE" in /*) ;; *) BASE="$PWD/$BASE" ;; esac
-DATA="$BASE/data"
-VERSIONING="$BASE/versions"
-LOGDIR="$BASE/log"
-LOGFILE="$LOGDIR/versitygw.log"
-PIDFILE="$BASE/versitygw.pid"
-PORTFILE="$BASE/port"
-MARKER="$BASE/started-by-script"
 
 SERVICE_NAME=s3.sh
 LABEL=versitygw
@@ -44,15 +36,11 @@ STOP_TIMEOUT=10
 LOCK_TIMEOUT=120
 # shellcheck source=services/lib/service.sh
 . "$ROOT/services/lib/service.sh"
+server_files versitygw   # DATA, LOGDIR, LOGFILE, PIDFILE, PORTFILE, MARKER under BASE
+VERSIONING="$BASE/versions"
 is_live() { is_live_process "$1" versitygw; }
 
-case "$PORT" in
-    '' | *[!0-9]*) die "HOTICH_S3_PORT must be a port number, got '$PORT'" ;;
-esac
-PORT=$((10#$PORT))
-if [ "${#PORT}" -gt 5 ] || [ "$PORT" -lt 1 ] || [ "$PORT" -gt 65535 ]; then
-    die "HOTICH_S3_PORT must be between 1 and 65535, got '$PORT'"
-fi
+PORT="$(check_port HOTICH_S3_PORT "$PORT")"
 
 # ---------------------------------------------------------------- install
 
@@ -84,42 +72,20 @@ answers_http() {
     [ -n "$code" ] && [ "$code" != 000 ]
 }
 
-log_tail() {
-    if [ -f "$LOGFILE" ]; then
-        printf -- '--- last lines of %s ---\n' "$LOGFILE" >&2
-        tail -n 30 "$LOGFILE" >&2 || true
-    else
-        printf -- '(no log file at %s)\n' "$LOGFILE" >&2
-    fi
-}
-
 # ---------------------------------------------------------------- start / stop
 
 cmd_start() {   # [--keep-data]
-    local keep=0
-    case "${1:-}" in
-        '') ;;
-        --keep-data) keep=1 ;;
-        *) die "start: unknown option '$1' (expected --keep-data)" ;;
-    esac
+    keep_data_option "$@"
     cmd_install
     lock
 
-    if server_running; then
-        local rp
-        rp="$(running_port)"
-        say "already running (pid $(live_pid), 127.0.0.1:${rp:-?}, data dir $DATA)"
-        if [ -n "$rp" ] && [ "$rp" != "$PORT" ]; then
-            note "warning: it listens on port $rp, not $PORT; run 'stop' then 'start' to change it"
-        fi
-        return 0
-    fi
+    if already_running "pid $(live_pid), 127.0.0.1:$(shown_port), data dir $DATA"; then return 0; fi
     command -v curl >/dev/null || die "curl is needed to check that the server answers"
     if answers_http "$PORT"; then
         die "another server already answers on 127.0.0.1:$PORT; stop it or set HOTICH_S3_PORT"
     fi
 
-    if [ "$keep" = 1 ]; then
+    if [ "$KEEP_DATA" = 1 ]; then
         # The same directories: a restart of the same server, its objects and versions kept.
         say "keeping the data dirs $DATA and $VERSIONING"
     else
@@ -162,21 +128,13 @@ cmd_start() {   # [--keep-data]
 # ---------------------------------------------------------------- status / env
 
 cmd_env() {
-    local port
-    port="$PORT"
-    if server_running && [ -n "$(running_port)" ]; then port="$(running_port)"; fi
-    echo "HOTICH_TEST_S3_ENDPOINT=127.0.0.1:$port"
+    echo "HOTICH_TEST_S3_ENDPOINT=127.0.0.1:$(current_port)"
     echo "HOTICH_TEST_S3_ACCESS_KEY=$ACCESS_KEY"
     echo "HOTICH_TEST_S3_SECRET_KEY=$SECRET_KEY"
 }
 
 case "${1:-}" in
     install) cmd_install ;;
-    start) shift && cmd_start "$@" ;;
-    restart) cmd_stop && cmd_start --keep-data ;;
-    stop) cmd_stop ;;
-    status) cmd_status ;;
     env) cmd_env ;;
-    -h | --help | help) usage ;;
-    *) usage ;;
+    *) server_command "$@" ;;
 esac
