@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NamedTuple
 from uuid import UUID
 
+import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from PIL import Image
 
-from bootstrap.container import Container, load_admin_units
-from bootstrap.settings import DEFAULT_ADMIN_UNITS
+from bootstrap.container import Container, bootstrap, init_home, load_admin_units
+from bootstrap.settings import DEFAULT_ADMIN_UNITS, Settings
 from digitization.application import Digitisation
 from digitization.scans import PageUpload
 from domain.actor import Actor, Role
@@ -47,6 +49,16 @@ def catalogue_book(app: Digitisation, book_number: str, **different: Any) -> Reg
     book: dict[str, Any] = dict(actor=CLERK, commune_code=MA_LE, kind=RecordKind.BIRTH)
     book.update(year_from=1990, year_to=1992, page_count=20, estimated_entries=40)
     return app.catalogue_register(book_number=book_number, **{**book, **different})
+
+
+def catalogue_over_http(client: httpx.Client, book_number: str, **different: Any) -> str:
+    """Book ``book_number`` catalogued through POST /registers, as catalogue_book catalogues
+    one (births of Má Lé, 1990-1992, 20 pages, 40 entries) but for ``different``; its id."""
+    book: dict[str, Any] = dict(commune_code=MA_LE, kind="birth", year_from=1990, year_to=1992)
+    book.update(book_number=book_number, page_count=20, estimated_entries=40)
+    response = client.post("/registers", json={**book, **different})
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
 
 
 def keyed(app: Digitisation, book: UUID, n: int, fields: Fields, pages: Pages = (1,)) -> UUID:
@@ -160,3 +172,17 @@ def seal_checker(container: Container, workers: int = 0) -> SealChecker:
     mapper = container.app.mapper
     assert isinstance(mapper, SignedEnvelopeMapper)
     return SealChecker(mapper, container.keyring.public_keys(), workers=workers)
+
+
+@contextmanager
+def fresh_container(home: Path, *, encrypt: bool = False, **settings: Any) -> Iterator[Container]:
+    """A new home (its store encrypted at rest if asked) and the container on it, closed
+    afterwards: the embedded default, SQLite and local blobs whatever the environment says,
+    the demo off, but for ``settings``."""
+    chosen = Settings(home=home, demo=False, database_url=None, s3_endpoint=None, **settings)
+    init_home(chosen, encrypt=encrypt)
+    container = bootstrap(chosen)
+    try:
+        yield container
+    finally:
+        container.close()

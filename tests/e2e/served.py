@@ -41,7 +41,7 @@ def hotich_serve(
         )
         url = f"http://127.0.0.1:{port}"
         try:
-            _wait_until_answering(url, process, log_path)
+            wait_until_answering(url, process, log_path)
             yield url, process
         finally:
             if process.poll() is None:
@@ -53,15 +53,19 @@ def hotich_serve(
                     process.wait()
 
 
-def _wait_until_answering(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 60
+def wait_until_answering(
+    url: str, process: subprocess.Popen[bytes], log: Path, seconds: float = 60
+) -> None:
+    """Until the server at ``url`` answers /healthz; a test failure, with its ``log``, if its
+    process ends first or ``seconds`` pass (the process is killed then)."""
+    deadline = time.monotonic() + seconds
     while True:
         try:
-            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+            if httpx.get(f"{url}/healthz", timeout=5).status_code == 200:
                 return
         except httpx.TransportError:
             pass
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
-            pytest.fail(f"hotich serve did not start: {log.read_text()}")
+            pytest.fail(f"hotich serve did not start:\n{log.read_text()}")
         time.sleep(0.1)

@@ -6,17 +6,16 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-import pytest
 
 from bootstrap.container import bootstrap, init_home
 from bootstrap.settings import Settings
+from tests.e2e.served import wait_until_answering
 from tests.e2e.server import free_port
-from tests.e2e.stack import USERS
+from tests.e2e.stack import USERS, add_users
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -57,11 +56,7 @@ class ServedProcess:
         init_home(settings, encrypt=settings.database_url is None)
         container = bootstrap(settings)
         try:
-            for user_id, (role, districts) in USERS.items():
-                container.users.add_user(
-                    user_id, name=user_id, role=role, districts=districts, created_by="test"
-                )
-                self.tokens[user_id] = container.users.issue_token(user_id)
+            self.tokens.update(add_users(container, USERS))
         finally:
             container.close()
 
@@ -83,17 +78,7 @@ class ServedProcess:
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-        deadline = time.monotonic() + wait
-        while True:
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=5).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                self.process.kill()
-                pytest.fail(f"hotich serve did not start:\n{self.output}")
-            time.sleep(0.1)
+        wait_until_answering(self.url, self.process, self.log, wait)
 
     def kill(self) -> None:
         """SIGKILL: no clean-up of any kind."""

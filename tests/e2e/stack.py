@@ -62,6 +62,17 @@ class Stack:
         return httpx.Client(base_url=self.base_url, headers=headers, timeout=60)
 
 
+def add_users(container: Container, users: dict[str, tuple[Role, list[str]]]) -> dict[str, str]:
+    """The users (id: role and districts) added to the container's store; a token for each."""
+    tokens = {}
+    for user_id, (role, districts) in users.items():
+        container.users.add_user(
+            user_id, name=user_id, role=role, districts=districts, created_by="test"
+        )
+        tokens[user_id] = container.users.issue_token(user_id)
+    return tokens
+
+
 def reset_postgres(url: str) -> None:
     with psycopg.connect(url, autocommit=True) as conn:
         for table in PG_TABLES:
@@ -96,12 +107,7 @@ def running_stack(kind: str, home: Path, **overrides: object) -> Iterator[Stack]
     settings = Settings(**values)  # type: ignore[arg-type]
     init_home(settings)
     container = bootstrap(settings)
-    stack_tokens = {}
-    for user_id, (role, districts) in USERS.items():
-        container.users.add_user(
-            user_id, name=user_id, role=role, districts=districts, created_by="test"
-        )
-        stack_tokens[user_id] = container.users.issue_token(user_id)
+    stack_tokens = add_users(container, USERS)
     web = build_web(container, poll_interval=0.05)
     with serve_in_thread(web.api) as base_url:
         yield Stack(kind=kind, base_url=base_url, container=container, tokens=stack_tokens)

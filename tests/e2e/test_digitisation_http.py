@@ -18,6 +18,7 @@ import httpx
 import pytest
 from PIL import Image
 
+from tests.builders import catalogue_over_http
 from tests.e2e.stack import Stack, running_stack
 
 BIRTH = {
@@ -52,21 +53,11 @@ def jpeg(shade: int) -> bytes:
 
 
 def new_register(stack: Stack, district_commune: str = "00718", pages: int = 20) -> str:
+    book = f"{next(_books):03d}"
     with stack.client("clerk.026.1" if district_commune == "00718" else "clerk.027.1") as c:
-        response = c.post(
-            "/registers",
-            json={
-                "commune_code": district_commune,
-                "kind": "birth",
-                "year_from": 1990,
-                "year_to": 1992,
-                "book_number": f"{next(_books):03d}",
-                "page_count": pages,
-                "estimated_entries": 10,
-            },
+        return catalogue_over_http(
+            c, book, commune_code=district_commune, page_count=pages, estimated_entries=10
         )
-    assert response.status_code == 201, response.text
-    return str(response.json()["id"])
 
 
 def upload(

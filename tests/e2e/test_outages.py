@@ -28,8 +28,10 @@ import httpx
 import pytest
 from PIL import Image
 
+from tests.builders import catalogue_over_http
 from tests.e2e.served_process import ROOT, ServedProcess
 from tests.e2e.stack import reset_postgres
+from tests.e2e.test_digitisation_http import BIRTH
 from tests.integration.own_services import OwnService, own_postgres, own_s3, postgres_url
 from tests.integration.s3 import fresh_bucket_name
 
@@ -37,13 +39,6 @@ BOUND = 5.0  # seconds: an outage is answered within this (HOTICH_DATABASE_TIMEO
 BLIP = 8.0  # seconds the S3 server is away in the middle of `hotich upload`
 HEALTH_TTL = 1.0  # seconds a health check is kept (api/health.py)
 CIPHER_KEY = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
-BIRTH = {
-    "child.full_name": "Giàng Seo Pó",
-    "child.sex": "nam",
-    "child.birth_date": "12/03/1990",
-    "registration_date": "01/04/1990",
-    "mother.full_name": "Vừ Thị Mỷ",
-}
 _books = itertools.count(1)
 _shades = itertools.count(1)
 
@@ -81,20 +76,8 @@ def assert_unavailable(response: httpx.Response, took: float, what: str) -> None
 
 
 def catalogue(client: httpx.Client) -> str:
-    response = client.post(
-        "/registers",
-        json={
-            "commune_code": "00718",
-            "kind": "birth",
-            "year_from": 1990,
-            "year_to": 1992,
-            "book_number": f"{next(_books):03d}",
-            "page_count": 100,
-            "estimated_entries": 10,
-        },
-    )
-    assert response.status_code == 201, response.text
-    return str(response.json()["id"])
+    book = f"{next(_books):03d}"
+    return catalogue_over_http(client, book, page_count=100, estimated_entries=10)
 
 
 def upload(

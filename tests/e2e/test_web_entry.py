@@ -18,6 +18,7 @@ import httpx
 import pytest
 from PIL import Image
 
+from tests.builders import catalogue_over_http
 from tests.e2e.stack import Stack, running_stack
 from tests.e2e.web_site import csrf_of, signed_in
 
@@ -50,20 +51,7 @@ def png(shade: int) -> bytes:
 
 def new_book(stack: Stack) -> str:
     with stack.client("clerk.026.1") as api:
-        response = api.post(
-            "/registers",
-            json={
-                "commune_code": "00718",
-                "kind": "birth",
-                "year_from": 1990,
-                "year_to": 1992,
-                "book_number": f"W{next(_books):02d}",
-                "page_count": 20,
-                "estimated_entries": 40,
-            },
-        )
-    assert response.status_code == 201, response.text
-    return str(response.json()["id"])
+        return catalogue_over_http(api, f"W{next(_books):02d}")
 
 
 def browser(stack: Stack, user: str) -> AbstractContextManager[httpx.Client]:

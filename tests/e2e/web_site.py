@@ -13,16 +13,19 @@ from bootstrap.container import Container, bootstrap, init_home
 from bootstrap.settings import Settings
 from bootstrap.web import build_web
 from demo.load import load_demo
-from domain.actor import Role
 from tests.e2e.server import serve_in_thread
+from tests.e2e.stack import USERS, add_users
 
-WEB_USERS: dict[str, tuple[Role, list[str]]] = {
-    "manager.tinh": (Role.MANAGER, ["*"]),
-    "manager.026": (Role.MANAGER, ["026"]),
-    "clerk.026.1": (Role.CLERK, ["026"]),
-    "clerk.026.2": (Role.CLERK, ["026"]),
-    "verifier.026.1": (Role.VERIFIER, ["026"]),
-    "portal.dvc": (Role.PORTAL, ["*"]),
+WEB_USERS = {
+    user: USERS[user]
+    for user in (
+        "manager.tinh",
+        "manager.026",
+        "clerk.026.1",
+        "clerk.026.2",
+        "verifier.026.1",
+        "portal.dvc",
+    )
 }
 
 
@@ -55,16 +58,6 @@ def signed_in(base_url: str, token: str) -> Iterator[httpx.Client]:
         response = client.post("/ui/signin", data={"token": token, "next": "/ui/"})
         assert response.status_code == 303, response.text
         yield client
-
-
-def add_users(container: Container, users: dict[str, tuple[Role, list[str]]]) -> dict[str, str]:
-    tokens = {}
-    for user_id, (role, districts) in users.items():
-        container.users.add_user(
-            user_id, name=user_id, role=role, districts=districts, created_by="test"
-        )
-        tokens[user_id] = container.users.issue_token(user_id)
-    return tokens
 
 
 @contextmanager

@@ -33,13 +33,14 @@ def producer() -> KafkaProducer:
 
 
 @contextmanager
-def new_topic(prefix: str = "hotich.test", *, quarantine: bool = False) -> Iterator[str]:
-    """A topic of three partitions of the test's own (with its quarantine topic, if asked),
-    deleted afterwards."""
-    name = f"{prefix}.{uuid.uuid4().hex[:12]}"
-    topics = [NewTopic(name, num_partitions=3, replication_factor=1)]
-    if quarantine:
-        topics.append(NewTopic(f"{name}.quarantine", num_partitions=1, replication_factor=1))
+def new_topic() -> Iterator[str]:
+    """A topic of three partitions of the test's own and its quarantine topic, deleted
+    afterwards."""
+    name = f"hotich.test.{uuid.uuid4().hex[:12]}"
+    topics = [
+        NewTopic(name, num_partitions=3, replication_factor=1),
+        NewTopic(f"{name}.quarantine", num_partitions=1, replication_factor=1),
+    ]
     admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers())
     admin.create_topics(topics)
     try:

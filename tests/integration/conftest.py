@@ -74,8 +74,9 @@ def settings(backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> I
 
 
 @pytest.fixture
-def kafka_topic() -> Iterator[str]:
-    """A topic of the test's own on the shared Kafka broker (tests/integration/broker.py)."""
+def topic() -> Iterator[str]:
+    """A topic of the test's own on the shared Kafka broker, with its quarantine topic
+    (tests/integration/broker.py). test_kafka_faults.py has its own, on a broker of its own."""
     with new_topic() as name:
         yield name
 

@@ -21,7 +21,7 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "asyncapi.json"
 
 def test_real_messages_match_the_asyncapi_document(
     container: Container,  # noqa: F811
-    kafka_topic: str,
+    topic: str,
 ) -> None:
     doc = json.loads(DOC.read_text("utf-8"))
     assert doc["asyncapi"].startswith("3.")
@@ -37,9 +37,9 @@ def test_real_messages_match_the_asyncapi_document(
         actor=Actor("admin.tinh", Role.ADMIN), district_code="026", target_date="2024-12-31"
     )
     total = container.app.recorder.max_notification_id()
-    relay_all(container, kafka_topic)
+    relay_all(container, topic)
 
-    messages = consume_all(kafka_topic, total)
+    messages = consume_all(topic, total)
     assert len(messages) == total
     seen_types = set()
     for _, key, headers, value in messages:

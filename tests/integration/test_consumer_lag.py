@@ -22,18 +22,12 @@ from bootstrap.web import build_web
 from domain.actor import Role
 from infra.messaging.lag import KafkaLagProbe
 from infra.read_store.chain import SqlChainLedger
-from tests.integration.broker import bootstrap_servers, new_topic, relay_all
+from tests.integration.broker import bootstrap_servers, relay_all
 from tests.integration.test_projections_kafka import make_views, runner
 from tests.integration.test_relay_kafka import (
     container,  # noqa: F401 - the fixture
     record_some,
 )
-
-
-@pytest.fixture
-def topic() -> Iterator[str]:
-    with new_topic("hotich.test.lag", quarantine=True) as name:
-        yield name
 
 
 def test_lag_per_partition_sums_to_what_the_views_have_left_then_zero(

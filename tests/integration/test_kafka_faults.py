@@ -37,9 +37,8 @@ import pytest
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import KafkaAdminClient, NewTopic
 
-from bootstrap.container import Container, bootstrap, init_home
+from bootstrap.container import Container
 from bootstrap.relay import build_relay
-from bootstrap.settings import Settings
 from digitization.application import Digitisation
 from domain.actor import Actor, Role
 from infra.messaging.consumer import KafkaProjectionRunner, Target, kafka_consumer
@@ -49,7 +48,7 @@ from infra.read_store.envelope_models import EnvelopeReadModels
 from infra.read_store.log_runner import PollingProjectionRunner
 from infra.store.mapper import SignedEnvelopeMapper
 from infra.store.seal_checks import SealChecker
-from tests.builders import catalogue_book, upload_scan, write_png
+from tests.builders import catalogue_book, fresh_container, upload_scan, write_png
 from tests.integration.own_services import OwnService, own_kafka
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -101,19 +100,14 @@ def topic(broker: OwnService) -> Iterator[str]:
 @pytest.fixture
 def container(tmp_path: Path, broker: OwnService, topic: str) -> Iterator[Container]:
     """An encrypted, signed SQLite store whose relay goes to the dedicated broker and topic."""
-    settings = Settings(
-        home=tmp_path / "home",
-        demo=False,
-        database_url=None,
+    with fresh_container(
+        tmp_path / "home",
+        encrypt=True,
         cipher_key=None,
-        s3_endpoint=None,
         kafka_bootstrap=BOOTSTRAP,
         kafka_topic=topic,
-    )
-    init_home(settings, encrypt=True)
-    c = bootstrap(settings)
-    yield c
-    c.close()
+    ) as c:
+        yield c
 
 
 # ----- a day's work ------------------------------------------------------------------------------

@@ -14,12 +14,9 @@ import pytest
 
 from bootstrap.container import Container
 from infra.messaging import consumer as consumer_module
-from infra.messaging.consumer import KafkaProjectionRunner, Target, kafka_consumer
+from infra.messaging.consumer import KafkaProjectionRunner, kafka_consumer
 from infra.read_store.chain import SqlChainLedger
 from infra.read_store.log_runner import PollingProjectionRunner
-from projections.district_progress import DistrictProgressProjection
-from projections.portal_records import PortalRecordsProjection
-from projections.record_history import RecordHistoryProjection
 from tests.builders import seal_checker
 from tests.integration.broker import bootstrap_servers, producer, relay_all
 from tests.integration.raw_store import RawStore
@@ -28,6 +25,7 @@ from tests.integration.test_projections_kafka import (
     projections,
     record_workflow,
     snapshot,
+    targets,
 )
 from tests.integration.test_relay_kafka import (
     container,  # noqa: F401 - the fixture
@@ -102,7 +100,7 @@ def test_kafka_fed_views_checked_by_a_worker_equal_log_fed_views(
     container: Container,  # noqa: F811
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
-    kafka_topic: str,
+    topic: str,
 ) -> None:
     monkeypatch.setattr(consumer_module, "CHECK_CHUNK", 3)  # a poll in many chunks
     app = container.app
@@ -110,7 +108,6 @@ def test_kafka_fed_views_checked_by_a_worker_equal_log_fed_views(
     from_log = make_views(tmp_path / "from-log")
     PollingProjectionRunner(app, projections(from_log), decode=seal_checker(container)).catch_up()
 
-    topic = kafka_topic
     relay_all(container, topic)
     # a forged copy of the last event: its hash fails in the worker
     last = app.recorder.select_notifications(start=app.recorder.max_notification_id(), limit=1)
@@ -121,17 +118,12 @@ def test_kafka_fed_views_checked_by_a_worker_equal_log_fed_views(
     kafka.close()
 
     from_kafka = make_views(tmp_path / "from-kafka")
-    progress, portal, history = from_kafka
     chain = SqlChainLedger(tmp_path / "chain.sqlite")
     runner = KafkaProjectionRunner(
         kafka_consumer(bootstrap_servers(), f"g-{uuid.uuid4().hex[:8]}"),
         None,
         topic,
-        [
-            Target(progress, DistrictProgressProjection),
-            Target(portal, PortalRecordsProjection),
-            Target(history, RecordHistoryProjection),
-        ],
+        targets(from_kafka),
         container.keyring.public_keys(),
         chain,
         check_workers=1,

@@ -7,11 +7,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from kafka import KafkaConsumer
 
 from bootstrap.container import Container
@@ -33,7 +31,6 @@ from tests.builders import catalogue_book, keyed, published, seal_checker, verif
 from tests.integration.broker import (
     bootstrap_servers,
     from_the_start,
-    new_topic,
     producer,
     relay_all,
 )
@@ -69,6 +66,16 @@ def projections(views: Views) -> list[Any]:
         DistrictProgressProjection(progress),
         PortalRecordsProjection(portal),
         RecordHistoryProjection(history),
+    ]
+
+
+def targets(views: Views) -> list[Target]:
+    """The three views, each with its projection, for a KafkaProjectionRunner."""
+    progress, portal, history = views
+    return [
+        Target(progress, DistrictProgressProjection),
+        Target(portal, PortalRecordsProjection),
+        Target(history, RecordHistoryProjection),
     ]
 
 
@@ -118,35 +125,18 @@ def runner(
         enable_auto_commit=False,
         auto_offset_reset="earliest",
     )
-    progress, portal, history = views
     run = KafkaProjectionRunner(
-        consumer,
-        producer(),
-        topic,
-        [
-            Target(progress, DistrictProgressProjection),
-            Target(portal, PortalRecordsProjection),
-            Target(history, RecordHistoryProjection),
-        ],
-        container.keyring.public_keys(),
-        chain,
+        consumer, producer(), topic, targets(views), container.keyring.public_keys(), chain
     )
     run.subscribe()
     return run
 
 
-@pytest.fixture
-def topic_and_quarantine() -> Iterator[str]:
-    with new_topic(quarantine=True) as name:
-        yield name
-
-
 def test_kafka_fed_views_equal_log_fed_views_and_redelivery_changes_nothing(
     container: Container,  # noqa: F811
     read_store: ReadStores,
-    topic_and_quarantine: str,
+    topic: str,
 ) -> None:
-    topic = topic_and_quarantine
     entry_ids = record_workflow(container)
     app = container.app
     assert isinstance(app.mapper, SignedEnvelopeMapper)
@@ -227,7 +217,7 @@ def test_hotich_project_feeds_the_views_where_the_settings_put_them(
     container: Container,  # noqa: F811
     read_store: ReadStores,
     tmp_path: Path,
-    kafka_topic: str,
+    topic: str,
 ) -> None:
     """SQLite files in HOTICH_HOME, or the schemas of HOTICH_READ_DATABASE_URL."""
     from typer.testing import CliRunner
@@ -239,7 +229,7 @@ def test_hotich_project_feeds_the_views_where_the_settings_put_them(
     assert isinstance(app.mapper, SignedEnvelopeMapper)
     reference = make_views(tmp_path / "from-log")
     fed_from_the_log(container, reference)
-    relay_all(container, kafka_topic)
+    relay_all(container, topic)
 
     url = read_store.backend.url
     if url is not None:
@@ -247,7 +237,7 @@ def test_hotich_project_feeds_the_views_where_the_settings_put_them(
     env = {
         "HOTICH_HOME": str(container.settings.home),
         "HOTICH_KAFKA_BOOTSTRAP": bootstrap_servers(),
-        "HOTICH_KAFKA_TOPIC": kafka_topic,
+        "HOTICH_KAFKA_TOPIC": topic,
         "HOTICH_DATABASE_URL": None,
         "HOTICH_READ_DATABASE_URL": url,
     }

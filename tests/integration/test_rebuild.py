@@ -144,9 +144,8 @@ def test_a_rebuilt_view_equals_the_incremental_one_and_readers_switch_without_do
 def test_a_view_fed_from_kafka_is_rebuilt_from_offset_0_and_the_consumer_follows_it(
     container: Container,  # noqa: F811
     tmp_path: Path,
-    kafka_topic: str,
+    topic: str,
 ) -> None:
-    topic = kafka_topic
     keys = container.keyring.public_keys()
     kafka = producer()
     slots = SqlViewSlots(container.db)

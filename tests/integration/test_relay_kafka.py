@@ -11,14 +11,13 @@ import pytest
 from kafka import KafkaProducer
 from kafka.admin import KafkaAdminClient, NewTopic
 
-from bootstrap.container import Container, bootstrap, init_home
+from bootstrap.container import Container
 from bootstrap.log import build_log
-from bootstrap.settings import Settings
 from infra.messaging.positions import SqlPositions
 from infra.messaging.relay import KafkaRelay
 from infra.store.envelope import check_seal
-from tests.builders import catalogue_book, keyed
-from tests.integration.broker import bootstrap_servers, consume_all, new_topic, producer
+from tests.builders import catalogue_book, fresh_container, keyed
+from tests.integration.broker import bootstrap_servers, consume_all, producer
 
 BIRTH = {
     "child.full_name": "Lò Văn Páo",
@@ -29,18 +28,9 @@ BIRTH = {
 
 
 @pytest.fixture
-def topic() -> Iterator[str]:
-    with new_topic() as name:
-        yield name
-
-
-@pytest.fixture
 def container(tmp_path: Path) -> Iterator[Container]:
-    settings = Settings(home=tmp_path / "home", demo=False)
-    init_home(settings)
-    c = bootstrap(settings)
-    yield c
-    c.close()
+    with fresh_container(tmp_path / "home") as c:
+        yield c
 
 
 def record_some(container: Container, books: int) -> None:

@@ -20,10 +20,9 @@ from pathlib import Path
 import pytest
 from kafka import KafkaConsumer, TopicPartition
 
-from bootstrap.container import Container, bootstrap, init_home
-from bootstrap.settings import Settings
+from bootstrap.container import Container
 from infra.messaging.positions import SqlPositions
-from tests.builders import catalogue_book
+from tests.builders import catalogue_book, fresh_container
 from tests.integration.own_services import ROOT, OwnService, kill_kafka, own_kafka
 
 EXIT_BOUND = 60.0  # seconds `hotich relay --once` may take to give up (15 s ack + 5 s close)
@@ -45,18 +44,11 @@ def bootstrap_servers(broker: OwnService) -> str:
 @pytest.fixture
 def container(tmp_path: Path, broker: OwnService) -> Iterator[Container]:
     broker.ensure_running()
-    settings = Settings(
-        home=tmp_path / "home",
-        demo=False,
-        database_url=None,
-        s3_endpoint=None,
-        kafka_bootstrap=bootstrap_servers(broker),
-        kafka_topic=f"hotich.outage.{uuid.uuid4().hex[:12]}",  # the relay creates it
-    )
-    init_home(settings)
-    c = bootstrap(settings)
-    yield c
-    c.close()
+    topic = f"hotich.outage.{uuid.uuid4().hex[:12]}"  # the relay creates it
+    with fresh_container(
+        tmp_path / "home", kafka_bootstrap=bootstrap_servers(broker), kafka_topic=topic
+    ) as c:
+        yield c
 
 
 def record(container: Container, events: int) -> int:
