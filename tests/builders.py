@@ -175,12 +175,12 @@ def seal_checker(container: Container, workers: int = 0) -> SealChecker:
 
 
 @contextmanager
-def fresh_container(home: Path, *, encrypt: bool = False, **settings: Any) -> Iterator[Container]:
-    """A new home (its store encrypted at rest if asked) and the container on it, closed
-    afterwards: the embedded default, SQLite and local blobs whatever the environment says,
-    the demo off, but for ``settings``."""
+def fresh_container(home: Path, **settings: Any) -> Iterator[Container]:
+    """A new home and the container on it, closed afterwards: the embedded default (SQLite and
+    local blobs whatever the environment says, the store encrypted at rest), the demo off, but
+    for ``settings``."""
     chosen = Settings(home=home, demo=False, database_url=None, s3_endpoint=None, **settings)
-    init_home(chosen, encrypt=encrypt)
+    init_home(chosen)
     container = bootstrap(chosen)
     try:
         yield container

@@ -32,6 +32,14 @@ from infra.store.envelope import SPEC, append_seal, hash_body
 _EVENT_META = ("originator_id", "originator_version", "timestamp", "actor", "district")
 
 
+def unopenable(stored_event: StoredEvent, error: Exception) -> MapperDeserialisationError:
+    """What a stored event whose envelope cannot be decrypted, decompressed or parsed raises."""
+    return MapperDeserialisationError(
+        f"cannot open the envelope of {stored_event.originator_id} "
+        f"version {stored_event.originator_version}: {type(error).__name__}: {error}"
+    )
+
+
 class ChainHeads:
     """Recently seen (version, hash) of aggregates' newest events; bounded and thread-safe."""
 
@@ -155,11 +163,7 @@ class SignedEnvelopeMapper(Mapper[UUID]):
                 data = self.compressor.decompress(data)
             envelope = json.loads(data)
         except Exception as e:  # the cipher raises several types for changed bytes
-            msg = (
-                f"cannot open the envelope of {stored_event.originator_id} "
-                f"version {stored_event.originator_version}: {type(e).__name__}: {e}"
-            )
-            raise MapperDeserialisationError(msg) from e
+            raise unopenable(stored_event, e) from e
         if not isinstance(envelope, dict):
             raise MapperDeserialisationError("an envelope must be a JSON object")
         return envelope

@@ -23,7 +23,7 @@ from eventsourcing.persistence import Cipher, Compressor, MapperDeserialisationE
 
 from infra.signing.keyring import PublicKeySet
 from infra.store.envelope import EnvelopeError, check_seal
-from infra.store.mapper import SignedEnvelopeMapper
+from infra.store.mapper import SignedEnvelopeMapper, unopenable
 from projections.envelope import Envelope
 
 log = logging.getLogger(__name__)
@@ -56,11 +56,7 @@ def _opened(
         if compressor:
             data = compressor.decompress(data)
     except Exception as e:  # the cipher raises several types for changed bytes
-        msg = (
-            f"cannot open the envelope of {notification.originator_id} "
-            f"version {notification.originator_version}: {type(e).__name__}: {e}"
-        )
-        raise MapperDeserialisationError(msg) from e
+        raise unopenable(notification, e) from e
     return bytes(data)
 
 

@@ -20,11 +20,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from infra.tlog.note import (
     ED25519,
+    Ed25519KeyVerifier,
     Note,
     NoteKeyError,
     NoteSignature,
-    decode_verifier_key,
-    encode_verifier_key,
     key_id,
     signature_of,
     valid_key_name,
@@ -52,31 +51,11 @@ def _raw_public(key: Ed25519PublicKey) -> bytes:
     return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 
 
-class CosignatureVerifier:
+class CosignatureVerifier(Ed25519KeyVerifier):
     """Checks one witness's cosignature/v1 lines; a note verifier (see ``note.open_note``)."""
 
-    def __init__(self, name: str, public_key: Ed25519PublicKey) -> None:
-        self._name = name
-        self.public_key = public_key
-        self._key_id = key_id(name, COSIGNATURE_V1, _raw_public(public_key))
-
-    @property
-    def name(self) -> str:
-        return self._name
-
-    @property
-    def key_id(self) -> int:
-        return self._key_id
-
-    @classmethod
-    def from_verifier_key(cls, vkey: str) -> CosignatureVerifier:
-        name, signature_type, raw = decode_verifier_key(vkey)
-        if signature_type != COSIGNATURE_V1 or len(raw) != 32:
-            raise NoteKeyError(f"{name}: not an Ed25519 cosignature/v1 key")
-        return cls(name, Ed25519PublicKey.from_public_bytes(raw))
-
-    def verifier_key(self) -> str:
-        return encode_verifier_key(self._name, COSIGNATURE_V1, _raw_public(self.public_key))
+    SIGNATURE_TYPE = COSIGNATURE_V1
+    NOT_THIS_KEY = "{name}: not an Ed25519 cosignature/v1 key"
 
     def verify(self, text: bytes, signature: bytes) -> bool:
         if len(signature) != _SIGNATURE_SIZE:

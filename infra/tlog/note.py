@@ -18,7 +18,7 @@ import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import ClassVar, Protocol, Self
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
@@ -223,13 +223,17 @@ def decode_verifier_key(vkey: str) -> tuple[str, int, bytes]:
     return name, raw[0], raw[1:]
 
 
-class Ed25519NoteVerifier:
-    """Checks Ed25519 note signatures (type 0x01) of one key."""
+class Ed25519KeyVerifier:
+    """One named Ed25519 public key, for the signatures of one type (``SIGNATURE_TYPE``): its
+    key id, its verifier key, and read from one. A subclass checks the signatures."""
+
+    SIGNATURE_TYPE: ClassVar[int]
+    NOT_THIS_KEY: ClassVar[str]  # the error for a key of another type: {name}, {signature_type}
 
     def __init__(self, name: str, public_key: Ed25519PublicKey) -> None:
         self._name = name
         self.public_key = public_key
-        self._key_id = key_id(name, ED25519, _raw_public(public_key))
+        self._key_id = key_id(name, self.SIGNATURE_TYPE, _raw_public(public_key))
 
     @property
     def name(self) -> str:
@@ -240,14 +244,21 @@ class Ed25519NoteVerifier:
         return self._key_id
 
     @classmethod
-    def from_verifier_key(cls, vkey: str) -> Ed25519NoteVerifier:
+    def from_verifier_key(cls, vkey: str) -> Self:
         name, signature_type, raw = decode_verifier_key(vkey)
-        if signature_type != ED25519 or len(raw) != 32:
-            raise NoteKeyError(f"{name}: not an Ed25519 note key (type {signature_type:#04x})")
+        if signature_type != cls.SIGNATURE_TYPE or len(raw) != 32:
+            raise NoteKeyError(cls.NOT_THIS_KEY.format(name=name, signature_type=signature_type))
         return cls(name, Ed25519PublicKey.from_public_bytes(raw))
 
     def verifier_key(self) -> str:
-        return encode_verifier_key(self._name, ED25519, _raw_public(self.public_key))
+        return encode_verifier_key(self._name, self.SIGNATURE_TYPE, _raw_public(self.public_key))
+
+
+class Ed25519NoteVerifier(Ed25519KeyVerifier):
+    """Checks Ed25519 note signatures (type 0x01) of one key."""
+
+    SIGNATURE_TYPE = ED25519
+    NOT_THIS_KEY = "{name}: not an Ed25519 note key (type {signature_type:#04x})"
 
     def verify(self, text: bytes, signature: bytes) -> bool:
         try:

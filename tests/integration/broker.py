@@ -63,6 +63,17 @@ def relay_all(container: Container, topic: str) -> int:
     return sent
 
 
+def group_consumer() -> KafkaConsumer:
+    """A consumer in a new group for a KafkaProjectionRunner, which commits the offsets; the
+    group starts at the first offset."""
+    return KafkaConsumer(
+        bootstrap_servers=bootstrap_servers(),
+        group_id=f"g-{uuid.uuid4().hex[:8]}",
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+    )
+
+
 def from_the_start(topic: str, group_prefix: str) -> KafkaConsumer:
     """A consumer of ``topic`` in a new group, from the first offset, committing nothing; its
     iteration ends once no message came for 3 s."""

@@ -102,7 +102,6 @@ def container(tmp_path: Path, broker: OwnService, topic: str) -> Iterator[Contai
     """An encrypted, signed SQLite store whose relay goes to the dedicated broker and topic."""
     with fresh_container(
         tmp_path / "home",
-        encrypt=True,
         cipher_key=None,
         kafka_bootstrap=BOOTSTRAP,
         kafka_topic=topic,

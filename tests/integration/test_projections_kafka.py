@@ -10,8 +10,6 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from kafka import KafkaConsumer
-
 from bootstrap.container import Container
 from infra.messaging.consumer import KafkaProjectionRunner, Target
 from infra.messaging.positions import SqlPositions
@@ -31,6 +29,7 @@ from tests.builders import catalogue_book, keyed, published, seal_checker, verif
 from tests.integration.broker import (
     bootstrap_servers,
     from_the_start,
+    group_consumer,
     producer,
     relay_all,
 )
@@ -119,14 +118,8 @@ def runner(
     views: Views,
     chain: SqlChainLedger,
 ) -> KafkaProjectionRunner:
-    consumer = KafkaConsumer(
-        bootstrap_servers=bootstrap_servers(),
-        group_id=f"g-{uuid.uuid4().hex[:8]}",
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
-    )
     run = KafkaProjectionRunner(
-        consumer, producer(), topic, targets(views), container.keyring.public_keys(), chain
+        group_consumer(), producer(), topic, targets(views), container.keyring.public_keys(), chain
     )
     run.subscribe()
     return run
@@ -225,8 +218,6 @@ def test_hotich_project_feeds_the_views_where_the_settings_put_them(
     from cli.main import app as cli
 
     entry_ids = record_workflow(container)
-    app = container.app
-    assert isinstance(app.mapper, SignedEnvelopeMapper)
     reference = make_views(tmp_path / "from-log")
     fed_from_the_log(container, reference)
     relay_all(container, topic)
@@ -254,7 +245,7 @@ def test_hotich_project_feeds_the_views_where_the_settings_put_them(
     try:
         fed = (models.progress, models.portal, models.history)
         assert snapshot(fed, entry_ids) == snapshot(reference, entry_ids)
-        total = app.recorder.max_notification_id()
+        total = container.app.recorder.max_notification_id()
         assert chain.query("SELECT COUNT(*) FROM chain")[0][0] == total
         if url is None:
             assert (container.settings.home / "portal.sqlite").exists()

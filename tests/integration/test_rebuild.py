@@ -5,11 +5,9 @@ feeding the new copy."""
 from __future__ import annotations
 
 import sqlite3
-import uuid
 from pathlib import Path
 from typing import Any
 
-from kafka import KafkaConsumer
 from kafka.admin import KafkaAdminClient
 
 from bootstrap.container import Container, bootstrap
@@ -28,7 +26,7 @@ from projections.district_progress import DistrictProgressProjection
 from projections.portal_records import PortalRecordsProjection
 from projections.record_history import RecordHistoryProjection
 from tests.builders import seal_checker
-from tests.integration.broker import bootstrap_servers, producer, relay_all
+from tests.integration.broker import bootstrap_servers, group_consumer, producer, relay_all
 from tests.integration.read_stores import ReadStores
 from tests.integration.test_projections_kafka import TODAY, record_workflow
 from tests.integration.test_relay_kafka import (
@@ -150,12 +148,7 @@ def test_a_view_fed_from_kafka_is_rebuilt_from_offset_0_and_the_consumer_follows
     kafka = producer()
     slots = SqlViewSlots(container.db)
     views = live_views(tmp_path, slots)
-    consumer = KafkaConsumer(
-        bootstrap_servers=bootstrap_servers(),
-        group_id=f"g-{uuid.uuid4().hex[:8]}",
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
-    )
+    consumer = group_consumer()
     live = KafkaProjectionRunner(
         consumer,
         kafka,

@@ -44,6 +44,21 @@ ID_MALE_1965 = "002065000789"
 ID_FEMALE_1966 = "002166000321"
 
 
+def book(**overrides: Any) -> dict[str, Any]:
+    """A birth book of Má Lé as catalogue_register takes it (but the actor); ``overrides``."""
+    values: dict[str, Any] = {
+        "commune_code": MA_LE,
+        "kind": RecordKind.BIRTH,
+        "year_from": 1990,
+        "year_to": 1995,
+        "book_number": "01",
+        "page_count": 120,
+        "estimated_entries": 350,
+    }
+    values.update(overrides)
+    return values
+
+
 def birth_fields(**overrides: Any) -> dict[str, Any]:
     """A complete birth entry as a clerk keys it; ``overrides`` use ``__`` for dots."""
     fields: dict[str, Any] = {

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from domain.actor import Actor
 from domain.civil_record import CivilRecord, CorrectionKind, EntryStatus
 from domain.errors import InvalidStateError, InvalidValueError, NotAllowedError
 from domain.record_kind import RecordKind
@@ -25,6 +26,13 @@ from tests.unit._builders import (
     key_birth,
 )
 
+# an entry's states from its keying to its verification
+BEING_CHECKED = [
+    EntryStatus.KEYED,
+    EntryStatus.SECOND_KEYED,
+    EntryStatus.DISCREPANCIES_FOUND,
+    EntryStatus.RECONCILED,
+]
 CAI_CHINH_DECISION = {
     "decision_number": "15/QĐ-UBND",
     "decision_date": "2021-06-01",
@@ -114,20 +122,19 @@ def test_verifier_cannot_verify_an_entry_they_keyed() -> None:
     assert entry.status is EntryStatus.KEYED
 
 
-def test_verifier_cannot_verify_an_entry_they_second_keyed() -> None:
-    entry = entry_in_state(EntryStatus.SECOND_KEYED)
+@pytest.mark.parametrize(
+    ("status", "verifier"),
+    [(EntryStatus.SECOND_KEYED, VERIFIER), (EntryStatus.CORRECTED, CLERK_2)],
+    ids=["they-second-keyed", "they-corrected"],
+)
+def test_verifier_cannot_verify_an_entry_they_second_keyed_or_corrected(
+    status: EntryStatus, verifier: Actor
+) -> None:
+    entry = entry_in_state(status)
     with pytest.raises(NotAllowedError) as info:
-        entry.verify(actor=VERIFIER)
+        entry.verify(actor=verifier)
     assert info.value.rule == "four_eyes"
-    assert entry.status is EntryStatus.SECOND_KEYED
-
-
-def test_verifier_cannot_verify_an_entry_they_corrected() -> None:
-    entry = entry_in_state(EntryStatus.CORRECTED)
-    with pytest.raises(NotAllowedError) as info:
-        entry.verify(actor=CLERK_2)
-    assert info.value.rule == "four_eyes"
-    assert entry.status is EntryStatus.CORRECTED
+    assert entry.status is status
 
 
 def test_verifier_cannot_verify_an_entry_they_rekeyed() -> None:
@@ -371,16 +378,7 @@ def test_verifying_is_refused_in_other_states(status: EntryStatus) -> None:
 
 
 @pytest.mark.parametrize(
-    "status",
-    [
-        EntryStatus.KEYED,
-        EntryStatus.SECOND_KEYED,
-        EntryStatus.DISCREPANCIES_FOUND,
-        EntryStatus.RECONCILED,
-        EntryStatus.REJECTED,
-        EntryStatus.CORRECTED,
-        EntryStatus.PUBLISHED,
-    ],
+    "status", [*BEING_CHECKED, EntryStatus.REJECTED, EntryStatus.CORRECTED, EntryStatus.PUBLISHED]
 )
 def test_only_a_verified_entry_can_be_published(status: EntryStatus) -> None:
     entry = entry_in_state(status)
@@ -400,15 +398,7 @@ def test_publishing_a_verified_entry_exposes_its_fields() -> None:
 
 
 # ----- rejection and re-keying --------------------------------------------------------------
-@pytest.mark.parametrize(
-    "status",
-    [
-        EntryStatus.KEYED,
-        EntryStatus.SECOND_KEYED,
-        EntryStatus.DISCREPANCIES_FOUND,
-        EntryStatus.RECONCILED,
-    ],
-)
+@pytest.mark.parametrize("status", BEING_CHECKED)
 def test_a_checked_entry_can_be_rejected_with_a_reason(status: EntryStatus) -> None:
     entry = entry_in_state(status)
     entry.reject(actor=VERIFIER_3, reason="  Sai  số trang  ")

@@ -10,6 +10,7 @@ import pytest
 
 from digitization.application import Digitisation
 from digitization.errors import NotFoundError, VersionConflictError
+from domain.actor import Actor
 from domain.civil_record import CivilRecord, CorrectionKind, EntryStatus
 from domain.errors import (
     DomainError,
@@ -31,6 +32,7 @@ from tests.unit._builders import (
     VERIFIER_2,
     VERIFIER_3,
     birth_fields,
+    book,
     event_count,
     new_app,
     state_of,
@@ -44,14 +46,7 @@ def app() -> Digitisation:
 
 def catalogue(app: Digitisation, commune_code: str = MA_LE, book_number: str = "01") -> Register:
     return app.catalogue_register(
-        actor=CLERK,
-        commune_code=commune_code,
-        kind=RecordKind.BIRTH,
-        year_from=1990,
-        year_to=1995,
-        book_number=book_number,
-        page_count=120,
-        estimated_entries=350,
+        actor=CLERK, **book(commune_code=commune_code, book_number=book_number)
     )
 
 
@@ -181,8 +176,26 @@ def test_a_register_id_is_not_an_entry_id(app: Digitisation, register: Register)
 # ----- refused commands record nothing ------------------------------------------------------
 Command = Callable[[Digitisation, UUID, Register], object]
 
-REFUSED: list[Any] = [
-    pytest.param(
+
+def by(actor: Actor, use_case: str, **arguments: Any) -> Command:
+    """The entry's ``use_case`` called by ``actor`` with ``arguments``."""
+    return lambda app, entry_id, _: getattr(app, use_case)(
+        actor=actor, entry_id=entry_id, **arguments
+    )
+
+
+# a cải chính whose decision does not say who took it
+CAI_CHINH_WITHOUT_ISSUER = {
+    "kind": CorrectionKind.CAI_CHINH,
+    "changes": {"child.full_name": "Nguyễn Văn Hùng"},
+    "reason": "Cải chính",
+    "decision_number": "15/QĐ-UBND",
+    "decision_date": "2021-06-01",
+}
+
+# case: the entry's state, the command refused, the error it meets
+REFUSED: dict[str, tuple[EntryStatus, Command, type[DomainError]]] = {
+    "key-invalid-fields": (
         EntryStatus.KEYED,
         lambda app, e, r: app.key_entry(
             actor=CLERK,
@@ -192,128 +205,77 @@ REFUSED: list[Any] = [
             fields=birth_fields(child__sex=None),
         ),
         InvalidValueError,
-        id="key-invalid-fields",
     ),
-    pytest.param(
+    "second-key-by-keyer": (
         EntryStatus.KEYED,
-        lambda app, e, r: app.second_key_entry(actor=CLERK, entry_id=e, fields=birth_fields()),
+        by(CLERK, "second_key_entry", fields=birth_fields()),
         NotAllowedError,
-        id="second-key-by-keyer",
     ),
-    pytest.param(
+    "verify-by-keyer": (EntryStatus.KEYED, by(CLERK, "verify_entry"), NotAllowedError),
+    "reject-without-reason": (
         EntryStatus.KEYED,
-        lambda app, e, r: app.verify_entry(actor=CLERK, entry_id=e),
-        NotAllowedError,
-        id="verify-by-keyer",
-    ),
-    pytest.param(
-        EntryStatus.KEYED,
-        lambda app, e, r: app.reject_entry(actor=VERIFIER, entry_id=e, reason="  "),
+        by(VERIFIER, "reject_entry", reason="  "),
         InvalidValueError,
-        id="reject-without-reason",
     ),
-    pytest.param(
+    "reject-by-keyer": (
         EntryStatus.KEYED,
-        lambda app, e, r: app.reject_entry(actor=CLERK, entry_id=e, reason="Sai"),
+        by(CLERK, "reject_entry", reason="Sai"),
         NotAllowedError,
-        id="reject-by-keyer",
     ),
-    pytest.param(
+    "publish-unverified": (EntryStatus.KEYED, by(VERIFIER, "publish_entry"), InvalidStateError),
+    "rekey-not-rejected": (
         EntryStatus.KEYED,
-        lambda app, e, r: app.publish_entry(actor=VERIFIER, entry_id=e),
+        by(CLERK, "rekey_entry", pages=[3], fields=birth_fields()),
         InvalidStateError,
-        id="publish-unverified",
     ),
-    pytest.param(
-        EntryStatus.KEYED,
-        lambda app, e, r: app.rekey_entry(
-            actor=CLERK, entry_id=e, pages=[3], fields=birth_fields()
-        ),
-        InvalidStateError,
-        id="rekey-not-rejected",
-    ),
-    pytest.param(
+    "reconcile-by-keyer": (
         EntryStatus.DISCREPANCIES_FOUND,
-        lambda app, e, r: app.reconcile_entry(
-            actor=CLERK, entry_id=e, resolutions={"child.sex": "nam"}
-        ),
+        by(CLERK, "reconcile_entry", resolutions={"child.sex": "nam"}),
         NotAllowedError,
-        id="reconcile-by-keyer",
     ),
-    pytest.param(
+    "reconcile-field-without-discrepancy": (
         EntryStatus.DISCREPANCIES_FOUND,
-        lambda app, e, r: app.reconcile_entry(
-            actor=VERIFIER_3, entry_id=e, resolutions={"child.full_name": "Nguyễn Văn Hòa"}
-        ),
+        by(VERIFIER_3, "reconcile_entry", resolutions={"child.full_name": "Nguyễn Văn Hòa"}),
         InvalidValueError,
-        id="reconcile-field-without-discrepancy",
     ),
-    pytest.param(
+    "verify-with-open-discrepancies": (
         EntryStatus.DISCREPANCIES_FOUND,
-        lambda app, e, r: app.verify_entry(actor=VERIFIER_3, entry_id=e),
+        by(VERIFIER_3, "verify_entry"),
         InvalidStateError,
-        id="verify-with-open-discrepancies",
     ),
-    pytest.param(
+    "cai-chinh-without-issuer": (
         EntryStatus.PUBLISHED,
-        lambda app, e, r: app.correct_entry(
-            actor=CLERK_2,
-            entry_id=e,
-            kind=CorrectionKind.CAI_CHINH,
-            changes={"child.full_name": "Nguyễn Văn Hùng"},
-            reason="Cải chính",
-            decision_number="15/QĐ-UBND",
-            decision_date="2021-06-01",
-        ),
+        by(CLERK_2, "correct_entry", **CAI_CHINH_WITHOUT_ISSUER),
         InvalidValueError,
-        id="cai-chinh-without-issuer",
     ),
-    pytest.param(
+    "correction-changing-nothing": (
         EntryStatus.PUBLISHED,
-        lambda app, e, r: app.correct_entry(
-            actor=CLERK_2,
-            entry_id=e,
+        by(
+            CLERK_2,
+            "correct_entry",
             kind=CorrectionKind.TRANSCRIPTION_FIX,
             changes={"child.sex": "nam"},
             reason="Kiểm tra",
         ),
         InvalidValueError,
-        id="correction-changing-nothing",
     ),
-    pytest.param(
-        EntryStatus.PUBLISHED,
-        lambda app, e, r: app.publish_entry(actor=VERIFIER_3, entry_id=e),
-        InvalidStateError,
-        id="publish-twice",
-    ),
-    pytest.param(
+    "publish-twice": (EntryStatus.PUBLISHED, by(VERIFIER_3, "publish_entry"), InvalidStateError),
+    "verify-by-corrector": (EntryStatus.CORRECTED, by(CLERK_2, "verify_entry"), NotAllowedError),
+    "publish-unverified-correction": (
         EntryStatus.CORRECTED,
-        lambda app, e, r: app.verify_entry(actor=CLERK_2, entry_id=e),
-        NotAllowedError,
-        id="verify-by-corrector",
-    ),
-    pytest.param(
-        EntryStatus.CORRECTED,
-        lambda app, e, r: app.publish_entry(actor=VERIFIER_3, entry_id=e),
+        by(VERIFIER_3, "publish_entry"),
         InvalidStateError,
-        id="publish-unverified-correction",
     ),
-    pytest.param(
-        EntryStatus.REJECTED,
-        lambda app, e, r: app.verify_entry(actor=VERIFIER_3, entry_id=e),
-        InvalidStateError,
-        id="verify-rejected",
-    ),
-    pytest.param(
+    "verify-rejected": (EntryStatus.REJECTED, by(VERIFIER_3, "verify_entry"), InvalidStateError),
+    "stale-expected-version": (
         EntryStatus.VERIFIED,
-        lambda app, e, r: app.verify_entry(actor=VERIFIER_3, entry_id=e, expected_version=1),
+        by(VERIFIER_3, "verify_entry", expected_version=1),
         VersionConflictError,
-        id="stale-expected-version",
     ),
-]
+}
 
 
-@pytest.mark.parametrize(("status", "command", "error"), REFUSED)
+@pytest.mark.parametrize(("status", "command", "error"), list(REFUSED.values()), ids=list(REFUSED))
 def test_a_refused_command_records_no_event(
     app: Digitisation,
     register: Register,
@@ -348,8 +310,16 @@ def test_reconciling_several_fields_is_all_or_none(app: Digitisation, register: 
     assert not any(d["resolved"] for d in stored.discrepancies.values())
 
 
+@pytest.mark.parametrize(
+    "resolutions",
+    [
+        {"child.birth_date": "1992", "registration_date": "1993"},
+        {"registration_date": "1993", "child.birth_date": "1992"},
+    ],
+    ids=["birth-date-first", "registration-date-first"],
+)
 def test_a_consistent_set_of_resolutions_is_accepted_in_any_order(
-    app: Digitisation, register: Register
+    app: Digitisation, register: Register, resolutions: dict[str, str]
 ) -> None:
     entry = key(app, register, child__birth_date="1990", registration_date="1991")
     app.second_key_entry(
@@ -357,28 +327,7 @@ def test_a_consistent_set_of_resolutions_is_accepted_in_any_order(
         entry_id=entry.id,
         fields=birth_fields(child__birth_date="1992", registration_date="1993"),
     )
-    reconciled = app.reconcile_entry(
-        actor=VERIFIER_2,
-        entry_id=entry.id,
-        resolutions={"child.birth_date": "1992", "registration_date": "1993"},
-    )
-    assert reconciled.status is EntryStatus.RECONCILED
-
-
-def test_the_same_resolutions_are_accepted_in_the_other_order(
-    app: Digitisation, register: Register
-) -> None:
-    entry = key(app, register, child__birth_date="1990", registration_date="1991")
-    app.second_key_entry(
-        actor=VERIFIER,
-        entry_id=entry.id,
-        fields=birth_fields(child__birth_date="1992", registration_date="1993"),
-    )
-    reconciled = app.reconcile_entry(
-        actor=VERIFIER_2,
-        entry_id=entry.id,
-        resolutions={"registration_date": "1993", "child.birth_date": "1992"},
-    )
+    reconciled = app.reconcile_entry(actor=VERIFIER_2, entry_id=entry.id, resolutions=resolutions)
     assert reconciled.status is EntryStatus.RECONCILED
     assert reconciled.fields["child.birth_date"]["year"] == 1992
 

@@ -259,19 +259,23 @@ def _exported_pair(keyring: Keyring) -> dict[str, Any]:
     return json.loads(json.dumps(keyring.public_keys().to_json()))
 
 
+def assert_refused_as_json_and_as_a_file(data: dict[str, Any], match: str, path: Path) -> None:
+    """The key set ``data`` is refused (the error matching ``match``), whether handed over as
+    JSON or loaded from a file written at ``path``."""
+    with pytest.raises(KeyringError, match=match):
+        PublicKeySet.from_json(data)
+    path.write_text(json.dumps(data), "utf-8")
+    with pytest.raises(KeyringError, match=match):
+        PublicKeySet.load(path)
+
+
 def test_a_key_whose_id_does_not_match_its_public_key_is_refused(
     keyring: Keyring, tmp_path: Path
 ) -> None:
     data = _exported_pair(keyring)
     first, second = data["keys"]
     first["key_id"] = second["key_id"]
-    with pytest.raises(KeyringError, match="does not match"):
-        PublicKeySet.from_json(data)
-
-    path = tmp_path / "forged.json"
-    path.write_text(json.dumps(data), "utf-8")
-    with pytest.raises(KeyringError, match="does not match"):
-        PublicKeySet.load(path)
+    assert_refused_as_json_and_as_a_file(data, "does not match", tmp_path / "forged.json")
 
 
 def test_a_swapped_public_key_is_refused(keyring: Keyring) -> None:
@@ -295,13 +299,7 @@ def test_a_wrong_format_string_is_refused(
 ) -> None:
     data = keyring.public_keys().to_json()
     data["format"] = fmt
-    with pytest.raises(KeyringError, match="format"):
-        PublicKeySet.from_json(data)
-
-    path = tmp_path / "keys.json"
-    path.write_text(json.dumps(data), "utf-8")
-    with pytest.raises(KeyringError, match="format"):
-        PublicKeySet.load(path)
+    assert_refused_as_json_and_as_a_file(data, "format", tmp_path / "keys.json")
 
 
 def test_a_missing_format_is_refused(keyring: Keyring) -> None:

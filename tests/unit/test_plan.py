@@ -26,6 +26,13 @@ def plan() -> DigitisationPlan:
     return DigitisationPlan.create(actor=ADMIN, province_code="02")
 
 
+def plan_with_a_target() -> DigitisationPlan:
+    """A plan in which Đồng Văn is to be done by the end of 2023."""
+    p = plan()
+    p.set_target(actor=ADMIN, district_code=DONG_VAN, target_date="2023-12-31")
+    return p
+
+
 # ----- the plan aggregate -------------------------------------------------------------------
 def test_a_plan_belongs_to_its_province() -> None:
     p = plan()
@@ -44,8 +51,7 @@ def test_each_district_has_its_own_target() -> None:
 
 
 def test_a_target_can_be_moved() -> None:
-    p = plan()
-    p.set_target(actor=ADMIN, district_code=DONG_VAN, target_date="2023-12-31")
+    p = plan_with_a_target()
     p.set_target(actor=ADMIN, district_code=DONG_VAN, target_date="2024-03-31")
     assert p.targets == {DONG_VAN: "2024-03-31"}
 
@@ -61,8 +67,7 @@ def test_a_target_must_be_a_date(bad: str) -> None:
 
 
 def test_recording_completion_requires_a_target() -> None:
-    p = plan()
-    p.set_target(actor=ADMIN, district_code=DONG_VAN, target_date="2023-12-31")
+    p = plan_with_a_target()
     with pytest.raises(InvalidValueError) as info:
         p.record_completion(actor=ADMIN, district_code=MEO_VAC, completed_on="2023-11-20")
     assert info.value.field == "district_code"
@@ -71,15 +76,13 @@ def test_recording_completion_requires_a_target() -> None:
 
 
 def test_completion_of_a_district_with_a_target_is_recorded() -> None:
-    p = plan()
-    p.set_target(actor=ADMIN, district_code=DONG_VAN, target_date="2023-12-31")
+    p = plan_with_a_target()
     p.record_completion(actor=ADMIN, district_code=DONG_VAN, completed_on=dt.date(2023, 11, 20))
     assert p.completed == {DONG_VAN: "2023-11-20"}
 
 
 def test_completion_cannot_be_recorded_twice() -> None:
-    p = plan()
-    p.set_target(actor=ADMIN, district_code=DONG_VAN, target_date="2023-12-31")
+    p = plan_with_a_target()
     p.record_completion(actor=ADMIN, district_code=DONG_VAN, completed_on="2023-11-20")
     with pytest.raises(InvalidValueError) as info:
         p.record_completion(actor=ADMIN, district_code=DONG_VAN, completed_on="2023-12-01")
@@ -88,8 +91,7 @@ def test_completion_cannot_be_recorded_twice() -> None:
 
 
 def test_a_completion_date_must_be_a_date() -> None:
-    p = plan()
-    p.set_target(actor=ADMIN, district_code=DONG_VAN, target_date="2023-12-31")
+    p = plan_with_a_target()
     with pytest.raises(InvalidValueError) as info:
         p.record_completion(actor=ADMIN, district_code=DONG_VAN, completed_on="20/11/2023")
     assert info.value.field == "completed_on"

@@ -17,24 +17,11 @@ from tests.unit._builders import (
     HA_GIANG_CITY,
     MA_LE,
     QUANG_TRUNG,
+    book,
     event_count,
     ha_giang_units,
     new_app,
 )
-
-
-def book(**overrides: Any) -> dict[str, Any]:
-    values: dict[str, Any] = {
-        "commune_code": MA_LE,
-        "kind": RecordKind.BIRTH,
-        "year_from": 1990,
-        "year_to": 1995,
-        "book_number": "01",
-        "page_count": 120,
-        "estimated_entries": 350,
-    }
-    values.update(overrides)
-    return values
 
 
 def catalogue(**overrides: Any) -> Register:
