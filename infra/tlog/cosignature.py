@@ -20,13 +20,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from infra.tlog.note import (
     ED25519,
+    Ed25519KeySigner,
     Ed25519KeyVerifier,
     Note,
     NoteKeyError,
     NoteSignature,
     key_id,
     signature_of,
-    valid_key_name,
 )
 
 COSIGNATURE_V1 = 0x04
@@ -70,7 +70,7 @@ class CosignatureVerifier(Ed25519KeyVerifier):
         return True
 
 
-class Cosigner:
+class Cosigner(Ed25519KeySigner[CosignatureVerifier]):
     """A witness's key, cosigning checkpoints it has checked (a note signer)."""
 
     def __init__(
@@ -79,20 +79,8 @@ class Cosigner:
         private_key: Ed25519PrivateKey,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        if not valid_key_name(name):
-            raise NoteKeyError(f"not a key name: {name!r}")
-        self._name = name
-        self.private_key = private_key
+        super().__init__(name, private_key, CosignatureVerifier(name, private_key.public_key()))
         self.clock = clock
-        self._verifier = CosignatureVerifier(name, private_key.public_key())
-
-    @property
-    def name(self) -> str:
-        return self._name
-
-    @property
-    def key_id(self) -> int:
-        return self._verifier.key_id
 
     @classmethod
     def generate(cls, name: str) -> Cosigner:
@@ -129,12 +117,6 @@ class Cosigner:
         )
         encoded = base64.b64encode(bytes([COSIGNATURE_V1]) + seed).decode("ascii")
         return f"PRIVATE+KEY+{self._name}+{self.key_id:08x}+{encoded}"
-
-    def verifier(self) -> CosignatureVerifier:
-        return self._verifier
-
-    def verifier_key(self) -> str:
-        return self._verifier.verifier_key()
 
     def sign(self, text: bytes) -> bytes:
         """The timestamp (now) and the signature, as a signature line carries them."""

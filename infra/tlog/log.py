@@ -338,25 +338,23 @@ class SqlTransparencyLog:
         return added
 
     # ----- the event table's columns, per database ---------------------------------------------
-    def _by_notification(self, conn: Connection) -> str:
+    def _events(self, conn: Connection) -> tuple[str, str]:
+        """The events table and its notification id column."""
         if Sql(conn).is_postgres:
-            return (
-                f"SELECT originator_id, originator_version FROM {POSTGRES_EVENTS_TABLE} "  # noqa: S608
-                "WHERE notification_id = ?"
-            )
+            return POSTGRES_EVENTS_TABLE, "notification_id"
+        return SQLITE_EVENTS_TABLE, "rowid"
+
+    def _by_notification(self, conn: Connection) -> str:
+        table, notification_id = self._events(conn)
         return (
-            f"SELECT originator_id, originator_version FROM {SQLITE_EVENTS_TABLE} "  # noqa: S608
-            "WHERE rowid = ?"
+            f"SELECT originator_id, originator_version FROM {table} "  # noqa: S608
+            f"WHERE {notification_id} = ?"
         )
 
     def _of_aggregate(self, conn: Connection) -> str:
-        if Sql(conn).is_postgres:
-            return (
-                f"SELECT originator_version, notification_id FROM {POSTGRES_EVENTS_TABLE} "  # noqa: S608
-                "WHERE originator_id = ? AND originator_version BETWEEN ? AND ?"
-            )
+        table, notification_id = self._events(conn)
         return (
-            f"SELECT originator_version, rowid FROM {SQLITE_EVENTS_TABLE} "  # noqa: S608
+            f"SELECT originator_version, {notification_id} FROM {table} "  # noqa: S608
             "WHERE originator_id = ? AND originator_version BETWEEN ? AND ?"
         )
 

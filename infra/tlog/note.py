@@ -18,7 +18,7 @@ import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import ClassVar, Protocol, Self
+from typing import ClassVar, Generic, Protocol, Self, TypeVar
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
@@ -268,15 +268,19 @@ class Ed25519NoteVerifier(Ed25519KeyVerifier):
         return True
 
 
-class Ed25519NoteSigner:
-    """Signs notes with an Ed25519 key under a key name (a log's: its checkpoint origin)."""
+V = TypeVar("V", bound=Ed25519KeyVerifier)
 
-    def __init__(self, name: str, private_key: Ed25519PrivateKey) -> None:
+
+class Ed25519KeySigner(Generic[V]):
+    """A named Ed25519 private key and the verifier of what it signs: its name, its key id,
+    its verifier key. A subclass signs."""
+
+    def __init__(self, name: str, private_key: Ed25519PrivateKey, verifier: V) -> None:
         if not valid_key_name(name):
             raise NoteKeyError(f"not a key name: {name!r}")
         self._name = name
         self.private_key = private_key
-        self._verifier = Ed25519NoteVerifier(name, private_key.public_key())
+        self._verifier = verifier
 
     @property
     def name(self) -> str:
@@ -285,6 +289,19 @@ class Ed25519NoteSigner:
     @property
     def key_id(self) -> int:
         return self._verifier.key_id
+
+    def verifier(self) -> V:
+        return self._verifier
+
+    def verifier_key(self) -> str:
+        return self._verifier.verifier_key()
+
+
+class Ed25519NoteSigner(Ed25519KeySigner[Ed25519NoteVerifier]):
+    """Signs notes with an Ed25519 key under a key name (a log's: its checkpoint origin)."""
+
+    def __init__(self, name: str, private_key: Ed25519PrivateKey) -> None:
+        super().__init__(name, private_key, Ed25519NoteVerifier(name, private_key.public_key()))
 
     @classmethod
     def generate(cls, name: str) -> Ed25519NoteSigner:
@@ -317,12 +334,6 @@ class Ed25519NoteSigner:
             serialization.NoEncryption(),
         )
         return f"PRIVATE+KEY+{self._name}+{self.key_id:08x}+{_b64(bytes([ED25519]) + seed)}"
-
-    def verifier(self) -> Ed25519NoteVerifier:
-        return self._verifier
-
-    def verifier_key(self) -> str:
-        return self._verifier.verifier_key()
 
     def sign(self, text: bytes) -> bytes:
         return self.private_key.sign(text)
