@@ -65,6 +65,22 @@ def key(app: Digitisation, register: Register, number: int = 1, **overrides: Any
     )
 
 
+def cai_chinh(
+    app: Digitisation, entry_id: UUID, actor: Actor, changes: dict[str, Any], decided_on: str
+) -> CivilRecord:
+    """A cải chính of the name by ``actor``, following Đồng Văn's decision 15/QĐ-UBND."""
+    return app.correct_entry(
+        actor=actor,
+        entry_id=entry_id,
+        kind=CorrectionKind.CAI_CHINH,
+        changes=changes,
+        reason="Cải chính họ tên",
+        decision_number="15/QĐ-UBND",
+        decision_date=decided_on,
+        decision_issuer="UBND huyện Đồng Văn",
+    )
+
+
 def entry_at(app: Digitisation, register: Register, status: EntryStatus) -> UUID:
     """Drive an entry through the service to ``status``; CLERK keys, VERIFIER second-keys,
     VERIFIER_2 reconciles, verifies, rejects and publishes, CLERK_2 corrects."""
@@ -98,16 +114,7 @@ def entry_at(app: Digitisation, register: Register, status: EntryStatus) -> UUID
     if status is EntryStatus.PUBLISHED:
         return entry_id
     assert status is EntryStatus.CORRECTED
-    app.correct_entry(
-        actor=CLERK_2,
-        entry_id=entry_id,
-        kind=CorrectionKind.CAI_CHINH,
-        changes={"child.full_name": "Nguyễn Văn Hùng"},
-        reason="Cải chính họ tên",
-        decision_number="15/QĐ-UBND",
-        decision_date="01/06/2021",
-        decision_issuer="UBND huyện Đồng Văn",
-    )
+    cai_chinh(app, entry_id, CLERK_2, {"child.full_name": "Nguyễn Văn Hùng"}, "01/06/2021")
     return entry_id
 
 
@@ -402,16 +409,8 @@ def _full_workflow(app: Digitisation, register: Register) -> CivilRecord:
         reason="Nhập sai dân tộc",
     )
     app.reject_entry(actor=VERIFIER_3, entry_id=entry_id, reason="Bản quét ghi Mông")
-    app.correct_entry(
-        actor=VERIFIER,
-        entry_id=entry_id,
-        kind=CorrectionKind.CAI_CHINH,
-        changes={"child.full_name": "Nguyễn Thị Hoà", "notes": "Cải chính theo QĐ 15"},
-        reason="Cải chính họ tên",
-        decision_number="15/QĐ-UBND",
-        decision_date="2021-06",
-        decision_issuer="UBND huyện Đồng Văn",
-    )
+    renamed = {"child.full_name": "Nguyễn Thị Hoà", "notes": "Cải chính theo QĐ 15"}
+    cai_chinh(app, entry_id, VERIFIER, renamed, "2021-06")
     app.verify_entry(actor=VERIFIER_3, entry_id=entry_id)
     return app.publish_entry(actor=VERIFIER_3, entry_id=entry_id)
 
