@@ -140,6 +140,21 @@ def upload_scan(
     )
 
 
+def upload_png(
+    app: Digitisation,
+    register_id: UUID,
+    page: int,
+    path: Path,
+    shade: int,
+    *,
+    size: tuple[int, int] = (24, 32),
+    rescan_reason: str | None = None,
+) -> PageUpload:
+    """A grey PNG of ``shade`` written to ``path`` and uploaded as ``page`` of the book."""
+    write_png(path, shade, size)
+    return upload_scan(app, register_id, page, path, rescan_reason=rescan_reason)
+
+
 def new_signer() -> EventSigner:
     """A signer with a fresh Ed25519 key."""
     key = Ed25519PrivateKey.generate()

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import httpx
 import psycopg
+import pytest
 
 from bootstrap.container import Container, bootstrap, init_home
 from bootstrap.settings import Settings
@@ -61,6 +63,16 @@ class Stack:
         headers = {"Authorization": f"Bearer {self.tokens[user]}"} if user else {}
         return httpx.Client(base_url=self.base_url, headers=headers, timeout=60)
 
+    def wait_for_views(self) -> None:
+        """Until the portal and history views have applied every stored event."""
+        with self.client("manager.tinh") as manager:
+            for _ in range(400):
+                body = manager.get("/positions").json()
+                if all(body["views"][v] >= body["log_head"] for v in ("portal", "history")):
+                    return
+                time.sleep(0.05)
+        pytest.fail(f"the views did not catch up: {body}")
+
 
 def add_users(container: Container, users: dict[str, tuple[Role, list[str]]]) -> dict[str, str]:
     """The users (id: role and districts) added to the container's store; a token for each."""
@@ -88,8 +100,6 @@ def running_stack(kind: str, home: Path, **overrides: object) -> Iterator[Stack]
     if kind == "production":
         url = os.environ.get("HOTICH_TEST_DATABASE_URL")
         if not url:
-            import pytest
-
             pytest.fail("HOTICH_TEST_DATABASE_URL is not set: run `make test`")
         reset_postgres(url)
         s3 = s3_server()

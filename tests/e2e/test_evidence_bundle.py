@@ -12,14 +12,11 @@ checkpointed.
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import json
 import re
-import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,11 +36,11 @@ from api.schemas import (
     ProvenanceEventPublic,
 )
 from bootstrap.log import build_log
-from domain.civil_record import CorrectionKind
-from domain.record_kind import RecordKind
 from projections.portal_records import PORTAL_HIDDEN_FIELDS
+from tests import builders as build
 from tests.e2e.stack import Stack, running_stack
-from tests.e2e.test_portal_http import KEYER, PO, SECOND_KEYER, VERIFIER, birth, png, publish
+from tests.e2e.test_portal_http import PO, birth
+from tests.logcheck import built_logcheck
 
 ROOT = Path(__file__).resolve().parents[2]
 CHECKER = ROOT / "docs" / "check_evidence.py"
@@ -80,16 +77,6 @@ class Served:
         return path
 
 
-def wait_for_views(stack: Stack) -> None:
-    with stack.client("manager.tinh") as manager:
-        for _ in range(400):
-            body = manager.get("/positions").json()
-            if all(body["views"][v] >= body["log_head"] for v in ("portal", "history")):
-                return
-            time.sleep(0.05)
-    pytest.fail(f"the views did not catch up: {body}")
-
-
 @pytest.fixture(scope="module", params=["embedded", "production"])
 def served(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
@@ -97,31 +84,14 @@ def served(
     home = tmp_path_factory.mktemp(f"evidence-{request.param}")
     with running_stack(request.param, home, log_interval=3600) as stack:
         app = stack.container.app
-        register = app.catalogue_register(
-            actor=KEYER,
-            commune_code="00718",
-            kind=RecordKind.BIRTH,
-            year_from=1990,
-            year_to=1992,
-            book_number="E01",
-            page_count=20,
-            estimated_entries=40,
-        ).id
+        register = build.catalogue_book(app, "E01").id
         page = home / "page-1.png"
-        page.write_bytes(png(60))
-        app.upload_page(
-            actor=KEYER,
-            register_id=register,
-            page_number=1,
-            path=page,
-            size=page.stat().st_size,
-            sha256=hashlib.sha256(page.read_bytes()).hexdigest(),
-        )
+        build.upload_png(app, register, 1, page, 60, size=(60, 80))
         entries = {
-            "plain": publish(app, register, 1, PO, [1]),  # with a clerk's note
+            "plain": build.published(app, register, 1, PO),  # with a clerk's note
             "reconciled": reconciled(stack, register),
-            "corrected": publish(app, register, 3, birth("Lò Văn An"), [1]),
-            "pending": publish(app, register, 4, birth("Sùng Thị Mai"), [1]),
+            "corrected": build.published(app, register, 3, birth("Lò Văn An")),
+            "pending": build.published(app, register, 4, birth("Sùng Thị Mai")),
         }
         correct_and_publish(stack, entries["corrected"], {"child.full_name": "Lò Văn Ân"})
         log = build_log(stack.container)  # signs as the keeper would, when the test says
@@ -131,7 +101,7 @@ def served(
         finally:
             log.close()
         correct_and_publish(stack, entries["pending"], {"child.birth_date": "13/03/1991"})
-        wait_for_views(stack)
+        stack.wait_for_views()
         with stack.client("portal.dvc") as portal:
             bundles = {}
             for name, entry in entries.items():
@@ -147,27 +117,19 @@ def reconciled(stack: Stack, register: UUID) -> UUID:
     """Entry 2, keyed twice with different sexes, reconciled, verified, published."""
     app = stack.container.app
     fields = birth("Vàng Thị Dung")
-    entry = app.key_entry(
-        actor=KEYER, register_id=register, entry_number=2, pages=[1], fields=fields
-    ).id
-    app.second_key_entry(actor=SECOND_KEYER, entry_id=entry, fields={**fields, "child.sex": "nam"})
-    app.reconcile_entry(actor=VERIFIER, entry_id=entry, resolutions={"child.sex": "nữ"})
-    app.verify_entry(actor=VERIFIER, entry_id=entry)
-    app.publish_entry(actor=VERIFIER, entry_id=entry)
+    entry = build.keyed(app, register, 2, fields)
+    app.second_key_entry(actor=build.CLERK_2, entry_id=entry, fields={**fields, "child.sex": "nam"})
+    app.reconcile_entry(actor=build.VERIFIER, entry_id=entry, resolutions={"child.sex": "nữ"})
+    app.verify_entry(actor=build.VERIFIER, entry_id=entry)
+    app.publish_entry(actor=build.VERIFIER, entry_id=entry)
     return entry
 
 
 def correct_and_publish(stack: Stack, entry: UUID, changes: dict[str, Any]) -> None:
     app = stack.container.app
-    app.correct_entry(
-        actor=KEYER,
-        entry_id=entry,
-        kind=CorrectionKind.TRANSCRIPTION_FIX,
-        changes=changes,
-        reason="Sửa lỗi nhập liệu",
-    )
-    app.verify_entry(actor=VERIFIER, entry_id=entry)
-    app.publish_entry(actor=VERIFIER, entry_id=entry)
+    build.correct(app, entry, changes, "Sửa lỗi nhập liệu")
+    app.verify_entry(actor=build.VERIFIER, entry_id=entry)
+    app.publish_entry(actor=build.VERIFIER, entry_id=entry)
 
 
 def check(served: Served, bundle: Any, *args: str) -> subprocess.CompletedProcess[str]:
@@ -447,20 +409,8 @@ def test_the_readmes_openssl_steps_check_the_checkpoint_and_each_inclusion(
 
 
 @pytest.fixture(scope="module")
-def logcheck(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    go = shutil.which("go")
-    assert go is not None, "Go is not installed: the verifier cannot be built"
-    binary = tmp_path_factory.mktemp("logcheck") / "logcheck"
-    built = subprocess.run(
-        [go, "build", "-o", str(binary), "."],
-        cwd=ROOT / "tools" / "logcheck",
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert built.returncode == 0, f"go build failed:\n{built.stderr}"
-    return binary
+def logcheck() -> Path:
+    return built_logcheck()
 
 
 def test_the_readmes_logcheck_steps_check_the_bundle_with_go(

@@ -15,7 +15,6 @@ import itertools
 import json
 import subprocess
 import sys
-import time
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -35,8 +34,7 @@ from tests.builders import (
     correct,
     keyed,
     published,
-    upload_scan,
-    write_png,
+    upload_png,
 )
 from tests.e2e.stack import Stack, running_stack
 
@@ -92,16 +90,6 @@ class Book:
         assert isinstance(app.mapper, SignedEnvelopeMapper)
         return [app.mapper.open_envelope(e) for e in app.recorder.select_events(entry_id)]
 
-    def wait_for_views(self) -> None:
-        """Until the portal and history views have applied every stored event."""
-        with self.client("manager.tinh") as manager:
-            for _ in range(400):
-                body = manager.get("/positions").json()
-                if all(body["views"][v] >= body["log_head"] for v in ("portal", "history")):
-                    return
-                time.sleep(0.05)
-        pytest.fail(f"the views did not catch up: {body}")
-
 
 @pytest.fixture(scope="module", params=["embedded", "production"])
 def book(
@@ -114,8 +102,8 @@ def book(
         scans: dict[int, bytes] = {}
         for page, shade in ((1, 40), (2, 90)):
             path = home / f"page-{page}.png"
-            scans[page] = write_png(path, shade, size=(60, 80))
-            upload_scan(app, register, page, path)
+            upload_png(app, register, page, path, shade, size=(60, 80))
+            scans[page] = path.read_bytes()
         b = Book(stack, register, scans)
         b.entries["hoa"] = b.publish_new(
             1, birth("Nguyễn Thị Hoà", **{"child.personal_id": HOA_ID}), pages=[1, 2]
@@ -128,7 +116,7 @@ def book(
         b.entries["draft"] = b.key(3, birth("Nguyễn Thị Hòa Bình"), pages=[1])
         for number in range(10, 15):
             b.entries[f"an{number}"] = b.publish_new(number, birth("Lò Văn An"), pages=[1])
-        b.wait_for_views()
+        stack.wait_for_views()
         yield b
 
 

@@ -48,7 +48,7 @@ from infra.read_store.envelope_models import EnvelopeReadModels
 from infra.read_store.log_runner import PollingProjectionRunner
 from infra.store.mapper import SignedEnvelopeMapper
 from infra.store.seal_checks import SealChecker
-from tests.builders import catalogue_book, fresh_container, upload_scan, write_png
+from tests.builders import catalogue_book, fresh_container, upload_png
 from tests.integration.own_services import OwnService, own_kafka
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -133,8 +133,7 @@ class Workload:
     def _scan(self, register_id: UUID, page: int) -> None:
         shade = len(list(self.scans.glob("*.png"))) + 1
         path = self.scans / f"scan-{shade}.png"
-        write_png(path, shade)
-        upload_scan(self.app, register_id, page, path)
+        upload_png(self.app, register_id, page, path, shade)
 
     def _all(self, registers: int, entries: int) -> Iterator[None]:
         self.scans.mkdir(parents=True, exist_ok=True)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import shutil
 import sqlite3
 import subprocess
 import threading
@@ -27,27 +26,15 @@ from infra.tlog.note import Ed25519NoteSigner
 from infra.tlog.proofs import consistency_proof_json, inclusion_proof_json
 from infra.tlog.tiles import TilePathError, parse_tile_path
 from infra.tlog.tree_store import Leaf, TreeStore
+from tests.logcheck import built_logcheck
 
-ROOT = Path(__file__).resolve().parents[2]
 ORIGIN = "hotich.example/ha-giang"
 SIZES = [1, 2, 7, 256, 257, 700, 1000]  # a checkpoint signed at each
 
 
 @pytest.fixture(scope="module")
-def logcheck(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    go = shutil.which("go")
-    assert go is not None, "Go is not installed: the verifier cannot be built"
-    binary = tmp_path_factory.mktemp("logcheck") / "logcheck"
-    built = subprocess.run(
-        [go, "build", "-o", str(binary), "."],
-        cwd=ROOT / "tools" / "logcheck",
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert built.returncode == 0, f"go build failed:\n{built.stderr}"
-    return binary
+def logcheck() -> Path:
+    return built_logcheck()
 
 
 @dataclass

@@ -38,8 +38,7 @@ from tests.builders import (
     new_signer,
     published,
     signed_memory_app,
-    upload_scan,
-    write_png,
+    upload_png,
 )
 from tests.integration.read_stores import ReadStores
 
@@ -117,8 +116,7 @@ class World:
     # ----- use cases ------------------------------------------------------------------------
     def upload(self, page: int, *, shade: int, rescan_reason: str | None = None) -> str:
         path = self.home / f"page-{page}-{shade}.png"
-        write_png(path, shade)
-        result = upload_scan(self.app, self.register, page, path, rescan_reason=rescan_reason)
+        result = upload_png(self.app, self.register, page, path, shade, rescan_reason=rescan_reason)
         assert result.recorded
         return result.object_key
 
