@@ -6,7 +6,7 @@ code in :mod:`domain.rules` and its parameters, from which clients can word it t
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -295,14 +295,18 @@ def install_problem_handlers(app: FastAPI) -> None:
         return document
 
     app.openapi = openapi  # type: ignore[method-assign]
-    app.add_exception_handler(DomainError, _domain_error)
-    app.add_exception_handler(AuthenticationError, _authentication_error)
-    app.add_exception_handler(ForbiddenError, _forbidden_error)
-    app.add_exception_handler(AuditUnavailableError, _audit_unavailable)
-    app.add_exception_handler(ServiceUnavailableError, _unavailable)
-    app.add_exception_handler(UnsupportedScanError, _scan_error)
-    app.add_exception_handler(ScanTooLargeError, _scan_error)
-    app.add_exception_handler(UploadFormError, _form_error)
-    app.add_exception_handler(LogRequestError, _log_request_error)
-    app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(StarletteHTTPException, _http_error)
+    handlers: dict[type[Exception], Callable[[Request, Exception], JSONResponse]] = {
+        DomainError: _domain_error,
+        AuthenticationError: _authentication_error,
+        ForbiddenError: _forbidden_error,
+        AuditUnavailableError: _audit_unavailable,
+        ServiceUnavailableError: _unavailable,
+        UnsupportedScanError: _scan_error,
+        ScanTooLargeError: _scan_error,
+        UploadFormError: _form_error,
+        LogRequestError: _log_request_error,
+        RequestValidationError: _validation_error,
+        StarletteHTTPException: _http_error,
+    }
+    for error, handler in handlers.items():
+        app.add_exception_handler(error, handler)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -152,13 +153,17 @@ def web_app() -> FastAPI:
     pages.include_router(dashboard.router)
     pages.include_router(book.router)
     pages.include_router(entry.router)
-    pages.add_exception_handler(SignInRequiredError, _sign_in)
-    pages.add_exception_handler(ForbiddenError, _forbidden)
-    pages.add_exception_handler(PageForbiddenError, _forbidden)
-    pages.add_exception_handler(DomainError, _domain)
-    pages.add_exception_handler(RequestValidationError, _invalid)
-    pages.add_exception_handler(StarletteHTTPException, _http)
-    pages.add_exception_handler(ServiceUnavailableError, _unavailable)
+    handlers: dict[type[Exception], Callable[[Request, Exception], Response]] = {
+        SignInRequiredError: _sign_in,
+        ForbiddenError: _forbidden,
+        PageForbiddenError: _forbidden,
+        DomainError: _domain,
+        RequestValidationError: _invalid,
+        StarletteHTTPException: _http,
+        ServiceUnavailableError: _unavailable,
+    }
+    for error, handler in handlers.items():
+        pages.add_exception_handler(error, handler)
     pages.add_middleware(SecurityHeaders)
     return pages
 

@@ -8,8 +8,6 @@ never pass for a plain note signature (type 0x01).
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 import time
 from collections.abc import Callable
@@ -26,6 +24,7 @@ from infra.tlog.note import (
     NoteKeyError,
     NoteSignature,
     key_id,
+    parse_signer_key,
     signature_of,
 )
 
@@ -91,32 +90,16 @@ class Cosigner(Ed25519KeySigner[CosignatureVerifier]):
         """From ``PRIVATE+KEY+<name>+<key id hex>+<base64(type || 32-byte seed)>``: type 0x04
         (as :meth:`signer_key` writes it) or 0x01 (an Ed25519 note key), the key id that
         type's, as Go's transparency-dev ``note.NewSignerForCosignatureV1`` reads them."""
-        parts = skey.strip().split("+", 4)  # base64 may hold a plus too
-        if len(parts) != 5 or parts[:2] != ["PRIVATE", "KEY"] or not _HEX_ID.fullmatch(parts[3]):
-            raise NoteKeyError("not a signer key")
-        name, hex_id, encoded = parts[2:]
-        try:
-            raw = base64.b64decode(encoded, validate=True)
-            ident = int(hex_id, 16)
-        except (binascii.Error, ValueError) as error:
-            raise NoteKeyError("not a signer key") from error
-        if len(raw) != 33 or raw[0] not in (ED25519, COSIGNATURE_V1):
-            raise NoteKeyError("not an Ed25519 signer key")
-        cosigner = cls(name, Ed25519PrivateKey.from_private_bytes(raw[1:]), clock)
+        name, ident, signature_type, seed = parse_signer_key(skey, (ED25519, COSIGNATURE_V1))
+        cosigner = cls(name, Ed25519PrivateKey.from_private_bytes(seed), clock)
         public = _raw_public(cosigner.private_key.public_key())
-        if key_id(name, raw[0], public) != ident:
+        if key_id(name, signature_type, public) != ident:
             raise NoteKeyError(f"the key id of {name} does not match its key")
         return cosigner
 
     def signer_key(self) -> str:
         """The private key as text (type 0x04, this cosigner's key id): keep it secret."""
-        seed = self.private_key.private_bytes(
-            serialization.Encoding.Raw,
-            serialization.PrivateFormat.Raw,
-            serialization.NoEncryption(),
-        )
-        encoded = base64.b64encode(bytes([COSIGNATURE_V1]) + seed).decode("ascii")
-        return f"PRIVATE+KEY+{self._name}+{self.key_id:08x}+{encoded}"
+        return self._signer_key(COSIGNATURE_V1)
 
     def sign(self, text: bytes) -> bytes:
         """The timestamp (now) and the signature, as a signature line carries them."""

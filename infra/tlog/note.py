@@ -296,6 +296,33 @@ class Ed25519KeySigner(Generic[V]):
     def verifier_key(self) -> str:
         return self._verifier.verifier_key()
 
+    def _signer_key(self, signature_type: int) -> str:
+        """The private key as C2SP signer-key text, of ``signature_type``: keep it secret."""
+        seed = self.private_key.private_bytes(
+            serialization.Encoding.Raw,
+            serialization.PrivateFormat.Raw,
+            serialization.NoEncryption(),
+        )
+        encoded = _b64(bytes([signature_type]) + seed)
+        return f"PRIVATE+KEY+{self._name}+{self.key_id:08x}+{encoded}"
+
+
+def parse_signer_key(skey: str, types: tuple[int, ...]) -> tuple[str, int, int, bytes]:
+    """(name, key id, type, 32-byte seed) of ``PRIVATE+KEY+<name>+<id hex>+<base64(type ||
+    seed)>`` whose type is one of ``types``; NoteKeyError otherwise."""
+    parts = skey.strip().split("+", 4)  # base64 may hold a plus too
+    if len(parts) != 5 or parts[:2] != ["PRIVATE", "KEY"]:
+        raise NoteKeyError("not a signer key")
+    name, hex_id, encoded = parts[2:]
+    try:
+        raw = _b64decode(encoded)
+        ident = _hex_id(hex_id)
+    except ValueError as error:
+        raise NoteKeyError("not a signer key") from error
+    if len(raw) != 33 or raw[0] not in types:
+        raise NoteKeyError("not an Ed25519 signer key")
+    return name, ident, raw[0], raw[1:]
+
 
 class Ed25519NoteSigner(Ed25519KeySigner[Ed25519NoteVerifier]):
     """Signs notes with an Ed25519 key under a key name (a log's: its checkpoint origin)."""
@@ -310,30 +337,15 @@ class Ed25519NoteSigner(Ed25519KeySigner[Ed25519NoteVerifier]):
     @classmethod
     def from_signer_key(cls, skey: str) -> Ed25519NoteSigner:
         """From ``PRIVATE+KEY+<name>+<key id hex>+<base64(0x01 || 32-byte seed)>``."""
-        parts = skey.split("+", 4)  # base64 may hold a plus too
-        if len(parts) != 5 or parts[:2] != ["PRIVATE", "KEY"]:
-            raise NoteKeyError("not a signer key")
-        name, hex_id, encoded = parts[2:]
-        try:
-            raw = _b64decode(encoded)
-            ident = _hex_id(hex_id)
-        except ValueError as error:
-            raise NoteKeyError("not a signer key") from error
-        if len(raw) != 33 or raw[0] != ED25519:
-            raise NoteKeyError("not an Ed25519 signer key")
-        signer = cls(name, Ed25519PrivateKey.from_private_bytes(raw[1:]))
+        name, ident, _, seed = parse_signer_key(skey, (ED25519,))
+        signer = cls(name, Ed25519PrivateKey.from_private_bytes(seed))
         if signer.key_id != ident:
             raise NoteKeyError(f"the key id of {name} does not match its key")
         return signer
 
     def signer_key(self) -> str:
         """The private key as text: keep it secret."""
-        seed = self.private_key.private_bytes(
-            serialization.Encoding.Raw,
-            serialization.PrivateFormat.Raw,
-            serialization.NoEncryption(),
-        )
-        return f"PRIVATE+KEY+{self._name}+{self.key_id:08x}+{_b64(bytes([ED25519]) + seed)}"
+        return self._signer_key(ED25519)
 
     def sign(self, text: bytes) -> bytes:
         return self.private_key.sign(text)

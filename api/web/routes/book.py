@@ -47,8 +47,8 @@ def book_page(
         request,
         "book.html",
         user=user,
-        entries=entries_of(services, register),
         scans=scan_pages(services.app, register),
+        entries=entries_of(services, register),
         may_upload=user.may(Permission.UPLOAD),
         may_key=user.may(Permission.KEY),
         **book_context(services, register),
@@ -61,13 +61,8 @@ def pages_list(
 ) -> HTMLResponse:
     """The list of a book's scanned pages (refreshed after an upload)."""
     register = services.app.get_register(register_id, actor=user)
-    return render(
-        request,
-        "_pages_list.html",
-        user=user,
-        register=register,
-        scans=scan_pages(services.app, register),
-    )
+    scans = scan_pages(services.app, register)
+    return render(request, "_pages_list.html", user=user, register=register, scans=scans)
 
 
 @router.post("/registers/{register_id}/pages", response_class=HTMLResponse)
