@@ -127,19 +127,6 @@ class PartialDate:
             DEFAULT_LABEL_VI,
         )
 
-    @classmethod
-    def _make(
-        cls,
-        year: object,
-        month: object,
-        day: object,
-        lunar: object,
-        leap_month: object,
-        field: str,
-        label_vi: str,
-    ) -> PartialDate:
-        return cls(*_validate(year, month, day, lunar, leap_month, field, label_vi))
-
     @property
     def precision(self) -> Precision:
         """How much of the date is known: "year", "month" or "day"."""
@@ -178,14 +165,16 @@ class PartialDate:
         parts = match.groupdict()
         month = parts.get("m")
         day = parts.get("d")
-        return cls._make(
-            int(parts["y"]),
-            None if month is None else int(month),
-            None if day is None else int(day),
-            lunar,
-            leap,
-            field,
-            label,
+        return cls(
+            *_validate(
+                int(parts["y"]),
+                None if month is None else int(month),
+                None if day is None else int(day),
+                lunar,
+                leap,
+                field,
+                label,
+            )
         )
 
     def to_json(self) -> dict[str, int | bool | None]:
@@ -217,14 +206,16 @@ class PartialDate:
             raise InvalidValueError(field, Code.DATE_UNKNOWN_KEYS, label_vi=label, keys=unknown)
         if "year" not in d:
             raise InvalidValueError(field, Code.YEAR_REQUIRED, label_vi=label)
-        return cls._make(
-            d["year"],
-            d.get("month"),
-            d.get("day"),
-            d.get("lunar", False),
-            d.get("leap_month", False),
-            field,
-            label,
+        return cls(
+            *_validate(
+                d["year"],
+                d.get("month"),
+                d.get("day"),
+                d.get("lunar", False),
+                d.get("leap_month", False),
+                field,
+                label,
+            )
         )
 
     def __str__(self) -> str:
