@@ -50,6 +50,7 @@ import hashlib
 import json
 import re
 import sys
+from collections.abc import Iterator
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -141,6 +142,20 @@ def members(value: Any, names: tuple[str, ...], where: str) -> list[str]:
         f"{where}: {name} is not a member of the format" for name in value if name not in names
     ]
     return wrong
+
+
+def per_version(
+    items: list[Any], events: list[Any], names: tuple[str, ...], what: str, problems: list[str]
+) -> Iterator[tuple[int, dict[str, Any], Any, str]]:
+    """Each item (one per event) whose members are the format's, with its version number, its
+    event and its label; the members wrong in the others are added to ``problems``."""
+    for number, item in enumerate(items, start=1):
+        label = f"{what} of version {number}"
+        wrong = members(item, names, label)
+        if wrong:
+            problems += wrong
+            continue
+        yield number, item, events[number - 1], label
 
 
 def b64(text: Any, size: int | None = None) -> bytes:
@@ -408,13 +423,9 @@ def check_log(
         return None
     unproved: list[int] = []
     last_index = -1
-    for number, proof in enumerate(proofs, start=1):
-        event = events[number - 1]
-        label = f"log proof of version {number}"
-        wrong = members(proof, PROOF_MEMBERS, label)
-        if wrong:
-            problems += wrong
-            continue
+    for number, proof, event, label in per_version(
+        proofs, events, PROOF_MEMBERS, "log proof", problems
+    ):
         if not same(proof["version"], number):
             problems.append(f"{label}: version is {proof['version']!r}, expected {number}")
         flag = proof["not_yet_checkpointed"]
@@ -495,13 +506,9 @@ def check_provenance(items: Any, events: list[dict[str, Any]]) -> list[str]:
     if not isinstance(items, list) or len(items) != len(events):
         return [f"provenance: one item per event ({len(events)}) is needed"]
     wrong: list[str] = []
-    for number, item in enumerate(items, start=1):
-        event = events[number - 1]
-        label = f"provenance of version {number}"
-        problems = members(item, PROVENANCE_MEMBERS, label)
-        if problems:
-            wrong += problems
-            continue
+    for _, item, event, label in per_version(
+        items, events, PROVENANCE_MEMBERS, "provenance", wrong
+    ):
         says = {
             "version": event["version"],
             "event_type": event["event_type"],
