@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"math"
 	"os"
@@ -85,8 +84,7 @@ func signedBy(n *note.Note, v note.Verifier) bool {
 }
 
 func runCheckpoint(args []string) error {
-	flags := flag.NewFlagSet("checkpoint", flag.ContinueOnError)
-	key := flags.String("key", "", "the log's verifier key")
+	flags, key := commandFlags("checkpoint")
 	var witnesses witnessKeys
 	flags.Var(&witnesses, "witness", "a witness's cosignature/v1 verifier key whose cosignature is required (repeatable)")
 	if err := flags.Parse(args); err != nil {

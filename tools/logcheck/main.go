@@ -17,6 +17,7 @@ package main
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 )
@@ -28,6 +29,13 @@ func (e usageError) Error() string { return e.msg }
 
 func usagef(format string, args ...any) error {
 	return usageError{fmt.Sprintf(format, args...)}
+}
+
+// commandFlags is a command's flag set with the flag every command has: --key, the log's
+// verifier key.
+func commandFlags(name string) (*flag.FlagSet, *string) {
+	flags := flag.NewFlagSet(name, flag.ContinueOnError)
+	return flags, flags.String("key", "", "the log's verifier key")
 }
 
 const usage = `usage:

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"os"
 
@@ -52,6 +51,15 @@ func readJSON(file string, into any, fields ...string) error {
 	return nil
 }
 
+// checkpointAndProof opens the checkpoint a proof is checked against, then reads the proof.
+func checkpointAndProof(key, checkpointFile, proofFile string, proof any, fields ...string) (tree, error) {
+	t, err := openCheckpoint(key, checkpointFile, nil)
+	if err != nil {
+		return tree{}, err
+	}
+	return t, readJSON(proofFile, proof, fields...)
+}
+
 func parseHash32(flagName, text string) (tlog.Hash, error) {
 	var h tlog.Hash
 	raw, err := hex.DecodeString(text)
@@ -79,8 +87,7 @@ func leafFlags(eventHex, leafHex string) (tlog.Hash, error) {
 }
 
 func runInclusion(args []string) error {
-	flags := flag.NewFlagSet("inclusion", flag.ContinueOnError)
-	key := flags.String("key", "", "the log's verifier key")
+	flags, key := commandFlags("inclusion")
 	checkpointFile := flags.String("checkpoint", "", "the signed checkpoint")
 	index := flags.Int64("index", -1, "the leaf's index")
 	eventHex := flags.String("event-hash", "", "the event's hash (hex): the leaf's data")
@@ -96,12 +103,9 @@ func runInclusion(args []string) error {
 	if err != nil {
 		return err
 	}
-	t, err := openCheckpoint(*key, *checkpointFile, nil)
-	if err != nil {
-		return err
-	}
 	var proof inclusionProof
-	if err := readJSON(*proofFile, &proof, "index", "size", "leaf_hash", "hashes"); err != nil {
+	t, err := checkpointAndProof(*key, *checkpointFile, *proofFile, &proof, "index", "size", "leaf_hash", "hashes")
+	if err != nil {
 		return err
 	}
 	switch {
@@ -122,8 +126,7 @@ func runInclusion(args []string) error {
 }
 
 func runConsistency(args []string) error {
-	flags := flag.NewFlagSet("consistency", flag.ContinueOnError)
-	key := flags.String("key", "", "the log's verifier key")
+	flags, key := commandFlags("consistency")
 	oldFile := flags.String("old", "", "the older signed checkpoint")
 	newFile := flags.String("new", "", "the newer signed checkpoint")
 	proofFile := flags.String("proof", "", "the consistency proof (JSON)")
@@ -137,12 +140,9 @@ func runConsistency(args []string) error {
 	if err != nil {
 		return err
 	}
-	newer, err := openCheckpoint(*key, *newFile, nil)
-	if err != nil {
-		return err
-	}
 	var proof consistencyProof
-	if err := readJSON(*proofFile, &proof, "from", "to", "hashes"); err != nil {
+	newer, err := checkpointAndProof(*key, *newFile, *proofFile, &proof, "from", "to", "hashes")
+	if err != nil {
 		return err
 	}
 	if proof.From != older.size || proof.To != newer.size {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -64,8 +63,7 @@ func tilePath(t tlog.Tile) string {
 }
 
 func runTiles(args []string) error {
-	flags := flag.NewFlagSet("tiles", flag.ContinueOnError)
-	key := flags.String("key", "", "the log's verifier key")
+	flags, key := commandFlags("tiles")
 	url := flags.String("url", "", "the log's URL prefix (tiles at <url>/tile/..., checkpoint at <url>/checkpoint)")
 	checkpointFile := flags.String("checkpoint", "", "a signed checkpoint file, instead of <url>/checkpoint")
 	index := flags.Int64("index", -1, "also prove this leaf from the tiles")
