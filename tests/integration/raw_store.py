@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from contextlib import closing
+from pathlib import Path
 from uuid import UUID
 
 import psycopg
@@ -18,6 +19,13 @@ LOG_TABLES = (
     "hotich_tlog_tiles",
     "hotich_tlog_tree",
 )
+
+# PostgreSQL: what copies a table to its snapshot, and back ({t}: the table)
+TO_SNAPSHOT = (
+    "DROP TABLE IF EXISTS snapshot_{t}",
+    "CREATE TABLE snapshot_{t} AS SELECT * FROM {t}",
+)
+FROM_SNAPSHOT = ("DELETE FROM {t}", "INSERT INTO {t} SELECT * FROM snapshot_{t}")
 
 
 class RawStore:
@@ -88,29 +96,26 @@ class RawStore:
 
     def snapshot(self) -> None:
         """A copy of the whole database, to put back later (a store restored from a backup)."""
-        if self.url is None:
-            with (
-                closing(sqlite3.connect(self.path)) as live,
-                closing(sqlite3.connect(self._copy)) as copy,
-            ):
-                live.backup(copy)
-            return
-        for table in ("{table}", *LOG_TABLES):
-            self._exec(f"DROP TABLE IF EXISTS snapshot_{table}", ())
-            self._exec(f"CREATE TABLE snapshot_{table} AS SELECT * FROM {table}", ())
+        self._copy_over(self.path, self._snapshot_path, TO_SNAPSHOT)
 
     def restore(self) -> None:
+        """The database as it was at the last snapshot."""
+        self._copy_over(self._snapshot_path, self.path, FROM_SNAPSHOT)
+
+    def _copy_over(self, source: Path, target: Path, statements: tuple[str, str]) -> None:
+        """SQLite: the file ``source`` copied over ``target``; PostgreSQL: ``statements`` on the
+        events table and each of the log's."""
         if self.url is None:
             with (
-                closing(sqlite3.connect(self._copy)) as copy,
-                closing(sqlite3.connect(self.path)) as live,
+                closing(sqlite3.connect(source)) as read,
+                closing(sqlite3.connect(target)) as write,
             ):
-                copy.backup(live)
+                read.backup(write)
             return
         for table in ("{table}", *LOG_TABLES):
-            self._exec(f"DELETE FROM {table}", ())
-            self._exec(f"INSERT INTO {table} SELECT * FROM snapshot_{table}", ())
+            for statement in statements:
+                self._exec(statement.format(t=table), ())
 
     @property
-    def _copy(self) -> str:
-        return f"{self.path}.snapshot"
+    def _snapshot_path(self) -> Path:
+        return Path(f"{self.path}.snapshot")
