@@ -7,8 +7,6 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import IntegrityError
-
 from digitization.service import DigitisationService, Principal
 from domain.access import Permission
 from domain.actor import Actor
@@ -43,18 +41,15 @@ class EntryCases(DigitisationService):
             pages=pages,
             fields=dict(fields),
         )
-        duplicate = DuplicateEntryNumberError(
-            Code.ENTRY_NUMBER_UNIQUE,
-            number=entry_number,
-            book=register.book_number,
-            register=str(register.id),
+        self._save_new(
+            entry,
+            DuplicateEntryNumberError(
+                Code.ENTRY_NUMBER_UNIQUE,
+                number=entry_number,
+                book=register.book_number,
+                register=str(register.id),
+            ),
         )
-        if entry.id in self.repository:
-            raise duplicate
-        try:
-            self.save(entry)
-        except IntegrityError:
-            raise duplicate from None
         return entry
 
     def get_entry(

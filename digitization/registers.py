@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from uuid import UUID
 
-from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
 from digitization.service import DigitisationService, Principal
@@ -45,20 +44,17 @@ class RegisterCases(DigitisationService):
             page_count=page_count,
             estimated_entries=estimated_entries,
         )
-        duplicate = DuplicateRegisterError(
-            Code.REGISTER_UNIQUE,
-            book=book_number,
-            kind=kind.value,
-            year=year_from,
-            commune=commune.code,
-            register=str(register.id),
+        self._save_new(
+            register,
+            DuplicateRegisterError(
+                Code.REGISTER_UNIQUE,
+                book=book_number,
+                kind=kind.value,
+                year=year_from,
+                commune=commune.code,
+                register=str(register.id),
+            ),
         )
-        if register.id in self.repository:
-            raise duplicate
-        try:
-            self.save(register)
-        except IntegrityError:
-            raise duplicate from None
         return register
 
     def register_ids(self, batch: int = 1000) -> Iterator[UUID]:

@@ -160,6 +160,16 @@ class DigitisationService(Application[UUID]):
         user = None if actor is None else self._acting(actor, purpose)
         return self._load(cls, what, ident, seen_by=user)
 
+    def _save_new(self, aggregate: Register | CivilRecord, duplicate: Exception) -> None:
+        """Save a new aggregate; ``duplicate`` is raised when its id (made from its natural
+        key) is taken, found before saving or by the store's uniqueness at saving."""
+        if aggregate.id in self.repository:
+            raise duplicate
+        try:
+            self.save(aggregate)
+        except IntegrityError:
+            raise duplicate from None
+
     def _save_changes(
         self, aggregate: Register | CivilRecord | DigitisationPlan, what: str
     ) -> None:
