@@ -13,7 +13,7 @@ from api.deps import ServicesDep
 from api.security import CurrentUser
 from api.web.messages import message
 from domain.access import Permission, require, require_in_district
-from projections.progress_assessment import DistrictProgress, ProvinceProgress
+from projections.progress_assessment import DistrictProgress, ProgressCounts, ProvinceProgress
 
 router = APIRouter(tags=["progress"])
 
@@ -72,18 +72,9 @@ class ProvinceProgressPublic(BaseModel):
     districts: list[DistrictProgressPublic]
 
 
-def _stages(p: DistrictProgress) -> StagesPublic:
-    return StagesPublic(
-        registers=p.registers,
-        pages_scanned=p.pages_scanned,
-        pages_expected=p.pages_expected,
-        entries_expected=p.entries_expected,
-        entries_keyed=p.entries_keyed,
-        entries_second_keyed=p.entries_second_keyed,
-        entries_in_reconciliation=p.entries_in_reconciliation,
-        entries_verified=p.entries_verified,
-        entries_published=p.entries_published,
-    )
+def _stages(p: DistrictProgress | ProgressCounts) -> StagesPublic:
+    """A district's figures (or the province's totals), read by their names."""
+    return StagesPublic.model_validate(p, from_attributes=True)
 
 
 def _district(p: DistrictProgress, name: str) -> DistrictProgressPublic:
@@ -114,7 +105,6 @@ def province_progress(
     plan = progress.year_plan(year)
     headline = progress.headline(year)
     visible = [p for p in progress.districts if user.works_in(p.district)]
-    totals = progress.totals
     return ProvinceProgressPublic(
         today=day,
         province=units.province.name,
@@ -127,17 +117,7 @@ def province_progress(
         headline_vi=message(headline.code, "vi", **headline.params),
         headline_en=message(headline.code, "en", **headline.params),
         completion_percent=progress.completion_percent,
-        totals=StagesPublic(
-            registers=totals.registers,
-            pages_scanned=totals.pages_scanned,
-            pages_expected=totals.pages_expected,
-            entries_expected=totals.entries_expected,
-            entries_keyed=totals.entries_keyed,
-            entries_second_keyed=totals.entries_second_keyed,
-            entries_in_reconciliation=totals.entries_in_reconciliation,
-            entries_verified=totals.entries_verified,
-            entries_published=totals.entries_published,
-        ),
+        totals=_stages(progress.totals),
         districts=[_district(p, names.get(p.district, p.district)) for p in visible],
     )
 
