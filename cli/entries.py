@@ -160,31 +160,35 @@ def show(entry: UUID, api: ApiUrl = "http://127.0.0.1:8000", token: Token = None
         client.close()
 
 
-@entries_app.command("second-key")
-def second_key(
-    entry: UUID,
-    fields: FieldsOption = None,
-    set_: Sets = None,
-    expected_version: Expected = None,
-    api: ApiUrl = "http://127.0.0.1:8000",
-    token: Token = None,
-) -> None:
-    """Key the entry a second time (by someone else); discrepancies are listed."""
-    body = {"fields": _fields(fields, set_), "expected_version": expected_version}
-    _show(_send(api, token, "second-key", body, entry=entry))
+def _on_field_map(name: str, member: str, doc: str) -> None:
+    """A command that sends a map of fields (--fields and --set together) under ``member``
+    and the entry's version (second-key, reconcile)."""
+
+    def command(
+        entry: UUID,
+        fields: FieldsOption = None,
+        set_: Sets = None,
+        expected_version: Expected = None,
+        api: ApiUrl = "http://127.0.0.1:8000",
+        token: Token = None,
+    ) -> None:
+        body = {member: _fields(fields, set_), "expected_version": expected_version}
+        _show(_send(api, token, name, body, entry=entry))
+
+    command.__doc__ = doc
+    entries_app.command(name)(command)
 
 
-@entries_app.command("reconcile")
-def reconcile(
-    entry: UUID,
-    set_: Sets = None,
-    expected_version: Expected = None,
-    api: ApiUrl = "http://127.0.0.1:8000",
-    token: Token = None,
-) -> None:
-    """Settle discrepancies: --set field=value (empty value: the field is empty)."""
-    body = {"resolutions": _fields(None, set_), "expected_version": expected_version}
-    _show(_send(api, token, "reconcile", body, entry=entry))
+_on_field_map(
+    "second-key",
+    "fields",
+    "Key the entry a second time (by someone else); discrepancies are listed.",
+)
+_on_field_map(
+    "reconcile",
+    "resolutions",
+    "Settle discrepancies: --set field=value (empty value: the field is empty), or --fields.",
+)
 
 
 @entries_app.command("reject")
