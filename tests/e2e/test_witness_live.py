@@ -80,15 +80,7 @@ class Office:
 
     def witness(self) -> subprocess.CompletedProcess[str]:
         """`hotich witness --once`."""
-        return subprocess.run(
-            self.witness_args("--once"),
-            cwd=ROOT,
-            env=_environment(),
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        return _run(self.witness_args("--once"), check=False)
 
     def kept(self) -> str:
         """The witness's copy of the last checkpoint it accepted."""
@@ -127,6 +119,13 @@ def _environment() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith("HOTICH_")}
 
 
+def _run(args: list[str], *, check: bool) -> subprocess.CompletedProcess[str]:
+    """The witness office's `hotich` run to its end (none of the server's settings)."""
+    return subprocess.run(
+        args, cwd=ROOT, env=_environment(), capture_output=True, text=True, timeout=60, check=check
+    )
+
+
 def _size(note: str) -> int:
     return int(note.split("\n")[1])
 
@@ -158,13 +157,8 @@ def png() -> bytes:
 @pytest.fixture(params=["sqlite", "postgres"])
 def office(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Office]:
     state = tmp_path / "witness"
-    made = subprocess.run(
+    made = _run(
         [sys.executable, "-m", "cli.main", "witness", "key", "--state", str(state), "--name", NAME],
-        cwd=ROOT,
-        env=_environment(),
-        capture_output=True,
-        text=True,
-        timeout=60,
         check=True,
     )
     witness_key = made.stdout.strip()
