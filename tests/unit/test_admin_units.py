@@ -150,30 +150,40 @@ def _error_for(text: str) -> InvalidValueError:
     return caught.value
 
 
-def test_duplicate_code_rejected_with_both_lines() -> None:
-    error = _error_for(OTHER_PROVINCE + "30010,Xã Trùng,commune,901\n")
-    assert error.field == "code"
-    assert "line 8" in error.rule
-    assert "line 6" in error.rule
-
-
-def test_commune_with_unknown_parent_rejected() -> None:
-    error = _error_for(OTHER_PROVINCE + "30013,Xã Lạc,commune,999\n")
-    assert error.field == "parent_code"
-    assert "line 8" in error.rule
-    assert "999" in error.rule
-
-
-def test_commune_whose_parent_is_the_province_rejected() -> None:
-    error = _error_for(OTHER_PROVINCE + "30013,Xã Lạc,commune,77\n")
-    assert error.field == "parent_code"
-    assert "must be a district" in error.rule
-
-
-def test_district_whose_parent_is_not_the_province_rejected() -> None:
-    error = _error_for(OTHER_PROVINCE + "902,Huyện Lạc,district,900\n")
-    assert error.field == "parent_code"
-    assert "line 8" in error.rule
+@pytest.mark.parametrize(
+    ("row", "field", "said"),
+    [
+        pytest.param(
+            "30010,Xã Trùng,commune,901", "code", ["line 8", "line 6"], id="duplicate-code"
+        ),
+        pytest.param(
+            "30013,Xã Lạc,commune,999", "parent_code", ["line 8", "999"], id="unknown-parent"
+        ),
+        pytest.param(
+            "30013,Xã Lạc,commune,77",
+            "parent_code",
+            ["must be a district"],
+            id="commune-whose-parent-is-the-province",
+        ),
+        pytest.param(
+            "902,Huyện Lạc,district,900",
+            "parent_code",
+            ["line 8"],
+            id="district-whose-parent-is-not-the-province",
+        ),
+        pytest.param(
+            "3001,Xã Thiếu Số,commune,900",
+            "code",
+            ["line 8", "5 digits"],
+            id="four-digit-commune-code",
+        ),
+    ],
+)
+def test_an_added_row_is_rejected_saying_why(row: str, field: str, said: list[str]) -> None:
+    error = _error_for(OTHER_PROVINCE + row + "\n")
+    assert error.field == field
+    for words in said:
+        assert words in error.rule
 
 
 def test_parent_may_come_after_its_child() -> None:
@@ -199,13 +209,6 @@ def test_bad_header_rejected(header: str) -> None:
     error = _error_for(header + "\n" + OTHER_PROVINCE.split("\n", 1)[1])
     assert error.field == "header"
     assert "line 1" in error.rule
-
-
-def test_four_digit_commune_code_rejected() -> None:
-    error = _error_for(OTHER_PROVINCE + "3001,Xã Thiếu Số,commune,900\n")
-    assert error.field == "code"
-    assert "line 8" in error.rule
-    assert "5 digits" in error.rule
 
 
 @pytest.mark.parametrize(
