@@ -33,6 +33,19 @@ def plan_with_a_target() -> DigitisationPlan:
     return p
 
 
+def refused_completion(
+    app: Digitisation, district_code: str, completed_on: str
+) -> InvalidValueError:
+    """A completion the service refuses (InvalidValueError), having recorded nothing."""
+    before = event_count(app)
+    with pytest.raises(InvalidValueError) as info:
+        app.record_district_completion(
+            actor=ADMIN, district_code=district_code, completed_on=completed_on
+        )
+    assert event_count(app) == before
+    return info.value
+
+
 # ----- the plan aggregate -------------------------------------------------------------------
 def test_a_plan_belongs_to_its_province() -> None:
     p = plan()
@@ -117,21 +130,12 @@ def test_an_unknown_district_code_is_refused(app: Digitisation, code: str) -> No
 
 def test_completion_of_an_unknown_district_is_refused(app: Digitisation) -> None:
     app.set_plan_target(actor=ADMIN, district_code=DONG_VAN, target_date="2023-12-31")
-    before = event_count(app)
-    with pytest.raises(InvalidValueError) as info:
-        app.record_district_completion(actor=ADMIN, district_code="999", completed_on="2023-11-20")
-    assert info.value.field == "district_code"
-    assert event_count(app) == before
+    assert refused_completion(app, "999", "2023-11-20").field == "district_code"
 
 
 def test_completion_through_the_service_requires_a_target(app: Digitisation) -> None:
     app.set_plan_target(actor=ADMIN, district_code=DONG_VAN, target_date="2023-12-31")
-    before = event_count(app)
-    with pytest.raises(InvalidValueError):
-        app.record_district_completion(
-            actor=ADMIN, district_code=MEO_VAC, completed_on="2023-11-20"
-        )
-    assert event_count(app) == before
+    refused_completion(app, MEO_VAC, "2023-11-20")
     assert app.get_plan().completed == {}
 
 
@@ -146,12 +150,7 @@ def test_completion_before_any_plan_exists_is_refused(app: Digitisation) -> None
 def test_completion_through_the_service_is_recorded_once(app: Digitisation) -> None:
     app.set_plan_target(actor=ADMIN, district_code=DONG_VAN, target_date="2023-12-31")
     app.record_district_completion(actor=ADMIN, district_code=DONG_VAN, completed_on="2023-11-20")
-    before = event_count(app)
-    with pytest.raises(InvalidValueError):
-        app.record_district_completion(
-            actor=ADMIN, district_code=DONG_VAN, completed_on="2023-11-21"
-        )
-    assert event_count(app) == before
+    refused_completion(app, DONG_VAN, "2023-11-21")
     assert app.get_plan().completed == {DONG_VAN: "2023-11-20"}
 
 
