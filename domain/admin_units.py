@@ -58,6 +58,11 @@ def _row_error(line: int, column: str, rule: Code, /, **params: object) -> Inval
     return InvalidValueError(column, rule, label_vi=label, line=line, **params)
 
 
+def _code_error(field: str, rule: Code, code: str, /, **params: object) -> InvalidValueError:
+    """A unit code looked up and refused (unknown, or of another level)."""
+    return InvalidValueError(field, rule, label_vi=CODE_LABEL_VI, code=code, **params)
+
+
 def _parse_row(line: int, row: list[str]) -> AdminUnit:
     """Check one data row on its own (parents are checked once all rows are read)."""
     if len(row) != len(HEADER):
@@ -217,23 +222,16 @@ class AdminUnits:
         """Unit with this code; unknown codes raise InvalidValueError."""
         unit = self._by_code.get(code)
         if unit is None:
-            raise InvalidValueError(
-                field,
-                Code.ADMIN_UNIT_UNKNOWN,
-                label_vi=CODE_LABEL_VI,
-                code=code,
-                province=self._province.code,
-            )
+            raise _code_error(field, Code.ADMIN_UNIT_UNKNOWN, code, province=self._province.code)
         return unit
 
     def _of_level(self, code: str, level: AdminLevel, field: str) -> AdminUnit:
         unit = self.get(code, field=field)
         if unit.level is not level:
-            raise InvalidValueError(
+            raise _code_error(
                 field,
                 Code.ADMIN_UNIT_LEVEL,
-                label_vi=CODE_LABEL_VI,
-                code=code,
+                code,
                 level=unit.level.value,
                 name=unit.name,
                 wanted=level.value,
