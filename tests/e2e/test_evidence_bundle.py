@@ -38,12 +38,11 @@ from api.schemas import (
 from bootstrap.log import build_log
 from projections.portal_records import PORTAL_HIDDEN_FIELDS
 from tests import builders as build
+from tests.e2e.served_process import ROOT
 from tests.e2e.stack import Stack, running_stack
-from tests.e2e.test_portal_http import PO, birth
+from tests.e2e.test_portal_http import CHECKER, PO, birth
 from tests.logcheck import built_logcheck
 
-ROOT = Path(__file__).resolve().parents[2]
-CHECKER = ROOT / "docs" / "check_evidence.py"
 README = ROOT / "README.md"
 HEX = "0123456789abcdef"
 B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
