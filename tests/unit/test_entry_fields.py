@@ -75,6 +75,11 @@ def _label_params() -> list[Any]:
     return params
 
 
+def accepted(kind: RecordKind, changes: dict[str, Any]) -> dict[str, Any]:
+    """The validated fields of the minimal entry of ``kind`` with ``changes``."""
+    return validate_fields(kind, {**MINIMAL[kind], **changes})
+
+
 def refusal(kind: RecordKind, fields: dict[str, Any]) -> InvalidValueError:
     with pytest.raises(InvalidValueError) as info:
         validate_fields(kind, fields)
@@ -210,197 +215,156 @@ def test_validated_fields_come_back_in_path_order() -> None:
     assert list(fields) == sorted(fields)
 
 
-# ----- personal IDs against sex and year of birth -------------------------------------------
-def test_a_child_personal_id_whose_sex_digit_contradicts_the_sex_is_refused() -> None:
-    exc = refusal(
+# ----- fields right alone, refused together ------------------------------------------------
+# case: (kind, the fields changed from its minimal entry, the field refused, words of the message)
+REFUSED_TOGETHER: dict[str, tuple[RecordKind, dict[str, Any], str, list[str]]] = {
+    # personal IDs against sex and year of birth
+    "a-child-personal-id-whose-sex-digit-contradicts-the-sex": (
         RecordKind.BIRTH,
-        {**MINIMAL[RecordKind.BIRTH], "child.sex": "nữ", "child.personal_id": ID_MALE_1990},
-    )
-    assert exc.field == "child.personal_id"
-    assert "số định danh cá nhân" in str(exc)
-
-
-def test_a_child_personal_id_whose_year_contradicts_the_birth_date_is_refused() -> None:
-    exc = refusal(
+        {"child.sex": "nữ", "child.personal_id": ID_MALE_1990},
+        "child.personal_id",
+        ["số định danh cá nhân"],
+    ),
+    "a-child-personal-id-whose-year-contradicts-the-birth-date": (
         RecordKind.BIRTH,
         {
-            **MINIMAL[RecordKind.BIRTH],
             "child.birth_date": "1991",
             "registration_date": "1991",
             "child.personal_id": ID_MALE_1990,
         },
-    )
-    assert exc.field == "child.personal_id"
-    assert "số định danh cá nhân" in str(exc)
-
-
-def test_a_child_personal_id_consistent_with_sex_and_birth_date_is_accepted() -> None:
-    fields = validate_fields(
+        "child.personal_id",
+        ["số định danh cá nhân"],
+    ),
+    "a-mothers-personal-id-must-be-female": (
         RecordKind.BIRTH,
-        {
-            **MINIMAL[RecordKind.BIRTH],
-            "child.sex": "nữ",
-            "child.birth_date": "05/07/1990",
-            "registration_date": "10/07/1990",
-            "child.personal_id": ID_FEMALE_1990,
-        },
-    )
-    assert fields["child.personal_id"] == ID_FEMALE_1990
-
-
-def test_a_lunar_birth_date_is_not_checked_against_the_personal_id_year() -> None:
-    fields = validate_fields(
+        {"mother.personal_id": ID_MALE_1965},
+        "mother.personal_id",
+        [],
+    ),
+    "a-mothers-personal-id-must-match-her-birth-year": (
         RecordKind.BIRTH,
-        {
-            **MINIMAL[RecordKind.BIRTH],
-            "child.birth_date": "1991 (âm lịch)",
-            "registration_date": "1991",
-            "child.personal_id": ID_MALE_1990,
-        },
-    )
-    assert fields["child.personal_id"] == ID_MALE_1990
-
-
-def test_a_mothers_personal_id_must_be_female() -> None:
-    exc = refusal(
-        RecordKind.BIRTH, {**MINIMAL[RecordKind.BIRTH], "mother.personal_id": ID_MALE_1965}
-    )
-    assert exc.field == "mother.personal_id"
-
-
-def test_a_mothers_female_personal_id_is_accepted() -> None:
-    fields = validate_fields(
+        {"mother.birth_date": "1967", "mother.personal_id": ID_FEMALE_1966},
+        "mother.personal_id",
+        [],
+    ),
+    "a-fathers-personal-id-must-be-male": (
         RecordKind.BIRTH,
-        {
-            **MINIMAL[RecordKind.BIRTH],
-            "mother.birth_date": "1966",
-            "mother.personal_id": ID_FEMALE_1966,
-        },
-    )
-    assert fields["mother.personal_id"] == ID_FEMALE_1966
-
-
-def test_a_mothers_personal_id_must_match_her_birth_year() -> None:
-    exc = refusal(
+        {"father.personal_id": ID_FEMALE_1966},
+        "father.personal_id",
+        [],
+    ),
+    "a-husbands-personal-id-must-be-male": (
+        RecordKind.MARRIAGE,
+        {"husband.personal_id": ID_FEMALE_1966},
+        "husband.personal_id",
+        [],
+    ),
+    "a-wifes-personal-id-must-be-female": (
+        RecordKind.MARRIAGE,
+        {"wife.personal_id": ID_MALE_1965},
+        "wife.personal_id",
+        [],
+    ),
+    "a-deceased-persons-personal-id-must-match-their-sex": (
+        RecordKind.DEATH,
+        {"deceased.sex": "nam", "deceased.personal_id": ID_FEMALE_1966},
+        "deceased.personal_id",
+        [],
+    ),
+    "a-subjects-personal-id-must-match-their-birth-year": (
+        RecordKind.ADOPTION,
+        {"subject.birth_date": "1991", "subject.personal_id": ID_MALE_1990},
+        "subject.personal_id",
+        [],
+    ),
+    # dates in order
+    "registration-before-birth": (
         RecordKind.BIRTH,
-        {
-            **MINIMAL[RecordKind.BIRTH],
-            "mother.birth_date": "1967",
-            "mother.personal_id": ID_FEMALE_1966,
-        },
-    )
-    assert exc.field == "mother.personal_id"
-
-
-def test_a_fathers_personal_id_must_be_male() -> None:
-    exc = refusal(
-        RecordKind.BIRTH, {**MINIMAL[RecordKind.BIRTH], "father.personal_id": ID_FEMALE_1966}
-    )
-    assert exc.field == "father.personal_id"
+        {"child.birth_date": "12/03/1990", "registration_date": "11/03/1990"},
+        "registration_date",
+        ["ngày đăng ký", "child.birth_date"],
+    ),
+    "death-before-birth": (
+        RecordKind.DEATH,
+        {"deceased.birth_date": "2002", "death.date": "2001-05-04"},
+        "death.date",
+        ["ngày chết"],
+    ),
+    "registration-of-a-death-before-the-death": (
+        RecordKind.DEATH,
+        {"death.date": "2001-05-04", "registration_date": "2001-05-03"},
+        "registration_date",
+        ["ngày đăng ký"],
+    ),
+}
 
 
 @pytest.mark.parametrize(
-    ("path", "pid"),
-    [("husband.personal_id", ID_FEMALE_1966), ("wife.personal_id", ID_MALE_1965)],
+    ("kind", "changes", "field", "said"),
+    [pytest.param(*case, id=name) for name, case in REFUSED_TOGETHER.items()],
 )
-def test_a_spouses_personal_id_must_match_the_spouses_sex(path: str, pid: str) -> None:
-    exc = refusal(RecordKind.MARRIAGE, {**MINIMAL[RecordKind.MARRIAGE], path: pid})
-    assert exc.field == path
+def test_fields_contradicting_each_other_are_refused_naming_the_field(
+    kind: RecordKind, changes: dict[str, Any], field: str, said: list[str]
+) -> None:
+    exc = refusal(kind, {**MINIMAL[kind], **changes})
+    assert exc.field == field
+    for words in said:
+        assert words in str(exc)
 
 
-def test_a_deceased_persons_personal_id_must_match_their_sex() -> None:
-    exc = refusal(
-        RecordKind.DEATH,
-        {
-            **MINIMAL[RecordKind.DEATH],
-            "deceased.sex": "nam",
-            "deceased.personal_id": ID_FEMALE_1966,
-        },
-    )
-    assert exc.field == "deceased.personal_id"
-
-
-def test_a_subjects_personal_id_must_match_their_birth_year() -> None:
-    exc = refusal(
-        RecordKind.ADOPTION,
-        {
-            **MINIMAL[RecordKind.ADOPTION],
-            "subject.birth_date": "1991",
-            "subject.personal_id": ID_MALE_1990,
-        },
-    )
-    assert exc.field == "subject.personal_id"
-
-
-# ----- dates in order -----------------------------------------------------------------------
-def test_registration_before_birth_is_refused() -> None:
-    exc = refusal(
-        RecordKind.BIRTH,
-        {
-            **MINIMAL[RecordKind.BIRTH],
-            "child.birth_date": "12/03/1990",
-            "registration_date": "11/03/1990",
-        },
-    )
-    assert exc.field == "registration_date"
-    assert "ngày đăng ký" in str(exc)
-    assert "child.birth_date" in str(exc)
+@pytest.mark.parametrize(
+    ("path", "changes"),
+    [
+        pytest.param(
+            "child.personal_id",
+            {
+                "child.sex": "nữ",
+                "child.birth_date": "05/07/1990",
+                "registration_date": "10/07/1990",
+                "child.personal_id": ID_FEMALE_1990,
+            },
+            id="a-child-personal-id-consistent-with-sex-and-birth-date",
+        ),
+        pytest.param(
+            "child.personal_id",
+            {
+                "child.birth_date": "1991 (âm lịch)",
+                "registration_date": "1991",
+                "child.personal_id": ID_MALE_1990,
+            },
+            id="a-lunar-birth-date-is-not-checked-against-the-personal-id-year",
+        ),
+        pytest.param(
+            "mother.personal_id",
+            {"mother.birth_date": "1966", "mother.personal_id": ID_FEMALE_1966},
+            id="a-mothers-female-personal-id",
+        ),
+    ],
+)
+def test_a_personal_id_agreeing_with_its_person_is_accepted(
+    path: str, changes: dict[str, Any]
+) -> None:
+    assert accepted(RecordKind.BIRTH, changes)[path] == changes[path]
 
 
 def test_registration_on_the_day_of_birth_is_accepted() -> None:
-    fields = validate_fields(
-        RecordKind.BIRTH,
-        {
-            **MINIMAL[RecordKind.BIRTH],
-            "child.birth_date": "12/03/1990",
-            "registration_date": "12/03/1990",
-        },
+    fields = accepted(
+        RecordKind.BIRTH, {"child.birth_date": "12/03/1990", "registration_date": "12/03/1990"}
     )
     assert fields["registration_date"] == fields["child.birth_date"]
 
 
 def test_partial_dates_that_may_overlap_are_not_refused() -> None:
-    fields = validate_fields(
-        RecordKind.BIRTH,
-        {
-            **MINIMAL[RecordKind.BIRTH],
-            "child.birth_date": "1990",
-            "registration_date": "01/01/1990",
-        },
+    fields = accepted(
+        RecordKind.BIRTH, {"child.birth_date": "1990", "registration_date": "01/01/1990"}
     )
     assert fields["registration_date"]["day"] == 1
 
 
-def test_death_before_birth_is_refused() -> None:
-    exc = refusal(
-        RecordKind.DEATH,
-        {**MINIMAL[RecordKind.DEATH], "deceased.birth_date": "2002", "death.date": "2001-05-04"},
-    )
-    assert exc.field == "death.date"
-    assert "ngày chết" in str(exc)
-
-
-def test_registration_of_a_death_before_the_death_is_refused() -> None:
-    exc = refusal(
-        RecordKind.DEATH,
-        {
-            **MINIMAL[RecordKind.DEATH],
-            "death.date": "2001-05-04",
-            "registration_date": "2001-05-03",
-        },
-    )
-    assert exc.field == "registration_date"
-    assert "ngày đăng ký" in str(exc)
-
-
 def test_a_lunar_date_is_never_compared_with_a_solar_one() -> None:
-    fields = validate_fields(
+    fields = accepted(
         RecordKind.BIRTH,
-        {
-            **MINIMAL[RecordKind.BIRTH],
-            "child.birth_date": "20/12/1990 (âm lịch)",
-            "registration_date": "10/01/1990",
-        },
+        {"child.birth_date": "20/12/1990 (âm lịch)", "registration_date": "10/01/1990"},
     )
     assert fields["child.birth_date"]["lunar"] is True
 
