@@ -51,6 +51,10 @@ class Log:
     def vkey(self) -> str:
         return self.signer.verifier_key()
 
+    def args(self, command: str, *flags: str) -> list[str]:
+        """logcheck ``command`` with this log's key, then ``flags``."""
+        return [command, "--key", self.vkey, *flags]
+
     def write(self, name: str, content: str | bytes | dict[str, object]) -> str:
         path = self.dir / name
         if isinstance(content, dict):
@@ -126,13 +130,13 @@ def flip_base64(text: str, at: int = 0) -> str:
 def test_checkpoints_and_cosignatures_are_accepted(logcheck: Path, log: Log) -> None:
     for size in [0, *SIZES]:
         stored = log.checkpoints[size]
-        out = accepted(logcheck, "checkpoint", "--key", log.vkey, log.checkpoint_file(size))
+        out = accepted(logcheck, *log.args("checkpoint", log.checkpoint_file(size)))
         root = base64.b64encode(stored.checkpoint.root).decode()
         assert out == f"origin {ORIGIN}\nsize {size}\nroot {root}\n"
         witnessed = ["--witness", log.witnesses[0].verifier_key()]
         witnessed += ["--witness", log.witnesses[1].verifier_key()]
         cosigned = log.checkpoint_file(size, cosigned=True)
-        assert accepted(logcheck, "checkpoint", "--key", log.vkey, *witnessed, cosigned) == out
+        assert accepted(logcheck, *log.args("checkpoint", *witnessed, cosigned)) == out
 
 
 def test_a_changed_checkpoint_is_rejected(logcheck: Path, log: Log) -> None:
@@ -150,7 +154,7 @@ def test_a_changed_checkpoint_is_rejected(logcheck: Path, log: Log) -> None:
     }
     for what, text in changed.items():
         path = log.write("changed-checkpoint", text)
-        assert rejected(logcheck, "checkpoint", "--key", log.vkey, path), what
+        assert rejected(logcheck, *log.args("checkpoint", path)), what
     other = Ed25519NoteSigner.generate(ORIGIN).verifier_key()  # same name, another key
     rejected(logcheck, "checkpoint", "--key", other, log.checkpoint_file(700))
 
@@ -159,12 +163,7 @@ def test_a_missing_or_changed_cosignature_is_rejected(logcheck: Path, log: Log) 
     stranger = Cosigner.generate("witness.example/w3").verifier_key()
     error = rejected(
         logcheck,
-        "checkpoint",
-        "--key",
-        log.vkey,
-        "--witness",
-        stranger,
-        log.checkpoint_file(700, cosigned=True),
+        *log.args("checkpoint", "--witness", stranger, log.checkpoint_file(700, cosigned=True)),
     )
     assert "witness.example/w3" in error
     note = log.checkpoints[700].cosigned_note()
@@ -175,13 +174,7 @@ def test_a_missing_or_changed_cosignature_is_rejected(logcheck: Path, log: Log) 
             "changed-cosigned", note.replace(last, f"{prefix} {flip_base64(signature, at)}")
         )
         rejected(
-            logcheck,
-            "checkpoint",
-            "--key",
-            log.vkey,
-            "--witness",
-            log.witnesses[1].verifier_key(),
-            path,
+            logcheck, *log.args("checkpoint", "--witness", log.witnesses[1].verifier_key(), path)
         )
 
 
@@ -189,10 +182,8 @@ def test_a_missing_or_changed_cosignature_is_rejected(logcheck: Path, log: Log) 
 
 
 def inclusion_args(log: Log, index: int, size: int, proof: dict[str, object]) -> list[str]:
-    return [
+    return log.args(
         "inclusion",
-        "--key",
-        log.vkey,
         "--checkpoint",
         log.checkpoint_file(size),
         "--index",
@@ -201,7 +192,7 @@ def inclusion_args(log: Log, index: int, size: int, proof: dict[str, object]) ->
         log.leaves[index][1].hex(),
         "--proof",
         log.write(f"inclusion-{index}-{size}.json", proof),
-    ]
+    )
 
 
 def make_inclusion(log: Log, index: int, size: int) -> dict[str, object]:
@@ -252,17 +243,15 @@ def test_a_changed_inclusion_proof_is_rejected(logcheck: Path, log: Log) -> None
 
 
 def consistency_args(log: Log, old: int, new: int, proof: dict[str, object]) -> list[str]:
-    return [
+    return log.args(
         "consistency",
-        "--key",
-        log.vkey,
         "--old",
         log.checkpoint_file(old),
         "--new",
         log.checkpoint_file(new),
         "--proof",
         log.write(f"consistency-{old}-{new}.json", proof),
-    ]
+    )
 
 
 def make_consistency(log: Log, old: int, new: int) -> dict[str, object]:
@@ -337,11 +326,11 @@ def test_tiles_served_make_the_checkpoints_tree(
     logcheck: Path, log: Log, tile_server: tuple[str, dict[str, bytes]]
 ) -> None:
     url, _ = tile_server
-    out = accepted(logcheck, "tiles", "--key", log.vkey, "--url", url)
+    out = accepted(logcheck, *log.args("tiles", "--url", url))
     assert "size 1000" in out
     accepted(
         logcheck,
-        *("tiles", "--key", log.vkey, "--url", url, "--checkpoint", log.checkpoint_file(257)),
+        *log.args("tiles", "--url", url, "--checkpoint", log.checkpoint_file(257)),
         *("--index", "256", "--event-hash", log.leaves[256][1].hex()),
     )
 
@@ -353,7 +342,7 @@ def test_a_changed_tile_is_rejected(
     full = log.store.tile(log.conn, 0, 1)
     assert full is not None
     replaced["tile/0/001"] = flip_byte(full, 100)
-    args = ["tiles", "--key", log.vkey, "--url", url, "--index", "259", "--event-hash"]
+    args = log.args("tiles", "--url", url, "--index", "259", "--event-hash")
     rejected(logcheck, *args, log.leaves[259][1].hex())
     replaced.clear()
     accepted(logcheck, *args, log.leaves[259][1].hex())
@@ -361,4 +350,4 @@ def test_a_changed_tile_is_rejected(
     partial = log.store.tile(log.conn, 0, 3, 1000 - 3 * 256)
     assert partial is not None
     replaced["tile/0/003.p/232"] = flip_byte(partial, 0)
-    rejected(logcheck, "tiles", "--key", log.vkey, "--url", url)
+    rejected(logcheck, *log.args("tiles", "--url", url))
