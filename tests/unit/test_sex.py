@@ -9,26 +9,13 @@ import pytest
 from domain.errors import InvalidValueError
 from domain.sex import Sex
 
+MALE_WORDS = ["male", "MALE", "Nam", "NAM", "m", "M", "  nam  "]
+FEMALE_WORDS = ["female", "Female", "Nữ", "NỮ", "nu", "NU", "f", "F"]
+
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [
-        ("male", Sex.MALE),
-        ("MALE", Sex.MALE),
-        ("Nam", Sex.MALE),
-        ("NAM", Sex.MALE),
-        ("m", Sex.MALE),
-        ("M", Sex.MALE),
-        ("female", Sex.FEMALE),
-        ("Female", Sex.FEMALE),
-        ("Nữ", Sex.FEMALE),
-        ("NỮ", Sex.FEMALE),
-        ("nu", Sex.FEMALE),
-        ("NU", Sex.FEMALE),
-        ("f", Sex.FEMALE),
-        ("F", Sex.FEMALE),
-        ("  nam  ", Sex.MALE),
-    ],
+    [*((raw, Sex.MALE) for raw in MALE_WORDS), *((raw, Sex.FEMALE) for raw in FEMALE_WORDS)],
 )
 def test_parse_accepts_english_and_vietnamese_words_in_any_case(raw: str, expected: Sex) -> None:
     assert Sex.parse(raw) is expected
