@@ -35,6 +35,7 @@ import psycopg
 
 from digitization.ports import ServiceUnavailableError
 from infra.service_db.database import SqlDatabase
+from infra.sqlite_file import SqliteFile
 from projections.portal_audit import AuditFilter, AuditKey, AuditUnavailableError, PortalRead
 
 _READS = "hotich_portal_reads"
@@ -110,8 +111,7 @@ class _SqliteGroupWriter:
     """Writes the audit rows of concurrent requests in one transaction (see the docstring)."""
 
     def __init__(self, path: Path) -> None:
-        self._path = path
-        self._conn: sqlite3.Connection | None = None
+        self._file = SqliteFile(path, "PRAGMA synchronous=FULL")
         self._waiting: list[_Waiting] = []
         self._waiting_lock = threading.Lock()
         self._write_lock = threading.Lock()  # held by the request committing for all
@@ -128,19 +128,9 @@ class _SqliteGroupWriter:
         if mine.error is not None:
             raise mine.error
 
-    def _connection(self) -> sqlite3.Connection:
-        if self._conn is None:
-            conn = sqlite3.connect(
-                self._path, check_same_thread=False, isolation_level=None, timeout=30
-            )
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=FULL")
-            self._conn = conn
-        return self._conn
-
     def _commit(self, group: Sequence[_Waiting]) -> None:
         try:
-            conn = self._connection()
+            conn = self._file.connection()
             conn.execute("BEGIN IMMEDIATE")
             try:
                 for waiting in group:
@@ -163,9 +153,7 @@ class _SqliteGroupWriter:
 
     def close(self) -> None:
         with self._write_lock:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
+            self._file.close()
 
 
 class SqlPortalAudit:

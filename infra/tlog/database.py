@@ -20,6 +20,8 @@ import psycopg
 from psycopg.rows import tuple_row
 from psycopg_pool import ConnectionPool
 
+from infra.sqlite_file import SqliteFile
+
 Connection = sqlite3.Connection | sqlite3.Cursor | psycopg.Connection[Any] | psycopg.Cursor[Any]
 Transaction = Callable[[], AbstractContextManager[Connection]]  # commits on exit, else rolls back
 
@@ -91,21 +93,12 @@ class SqliteTransactions:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.Lock()
-        self._conn: sqlite3.Connection | None = None
-
-    def _connection(self) -> sqlite3.Connection:
-        if self._conn is None:
-            conn = sqlite3.connect(
-                self.path, timeout=30, isolation_level=None, check_same_thread=False
-            )
-            conn.execute("PRAGMA journal_mode=WAL")
-            self._conn = conn
-        return self._conn
+        self._file = SqliteFile(path)
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
-            conn = self._connection()
+            conn = self._file.connection()
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield conn
@@ -116,9 +109,7 @@ class SqliteTransactions:
 
     def close(self) -> None:
         with self._lock:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
+            self._file.close()
 
 
 class PostgresTransactions:
