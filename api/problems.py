@@ -11,7 +11,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
@@ -285,6 +285,14 @@ def _log_request_error(_: Request, exc: Exception) -> JSONResponse:
     return problem(400, "Bad request", str(exc), "bad-log-request", errors=errors)
 
 
+def add_exception_handlers(
+    app: FastAPI, handlers: Mapping[type[Exception], Callable[[Request, Exception], Response]]
+) -> None:
+    """Each error's handler: the API's problem+json here, the pages' HTML in api/web."""
+    for error, handler in handlers.items():
+        app.add_exception_handler(error, handler)
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     build_openapi = app.openapi
 
@@ -295,18 +303,19 @@ def install_problem_handlers(app: FastAPI) -> None:
         return document
 
     app.openapi = openapi  # type: ignore[method-assign]
-    handlers: dict[type[Exception], Callable[[Request, Exception], JSONResponse]] = {
-        DomainError: _domain_error,
-        AuthenticationError: _authentication_error,
-        ForbiddenError: _forbidden_error,
-        AuditUnavailableError: _audit_unavailable,
-        ServiceUnavailableError: _unavailable,
-        UnsupportedScanError: _scan_error,
-        ScanTooLargeError: _scan_error,
-        UploadFormError: _form_error,
-        LogRequestError: _log_request_error,
-        RequestValidationError: _validation_error,
-        StarletteHTTPException: _http_error,
-    }
-    for error, handler in handlers.items():
-        app.add_exception_handler(error, handler)
+    add_exception_handlers(
+        app,
+        {
+            DomainError: _domain_error,
+            AuthenticationError: _authentication_error,
+            ForbiddenError: _forbidden_error,
+            AuditUnavailableError: _audit_unavailable,
+            ServiceUnavailableError: _unavailable,
+            UnsupportedScanError: _scan_error,
+            ScanTooLargeError: _scan_error,
+            UploadFormError: _form_error,
+            LogRequestError: _log_request_error,
+            RequestValidationError: _validation_error,
+            StarletteHTTPException: _http_error,
+        },
+    )

@@ -14,7 +14,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from collections.abc import Callable
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -25,6 +24,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.problems import add_exception_handlers
 from api.web.routes import book, dashboard, entry, signin
 from api.web.session import PREFIX, PageForbiddenError, SignInRequiredError, signin_url
 from api.web.templating import render
@@ -153,17 +153,18 @@ def web_app() -> FastAPI:
     pages.include_router(dashboard.router)
     pages.include_router(book.router)
     pages.include_router(entry.router)
-    handlers: dict[type[Exception], Callable[[Request, Exception], Response]] = {
-        SignInRequiredError: _sign_in,
-        ForbiddenError: _forbidden,
-        PageForbiddenError: _forbidden,
-        DomainError: _domain,
-        RequestValidationError: _invalid,
-        StarletteHTTPException: _http,
-        ServiceUnavailableError: _unavailable,
-    }
-    for error, handler in handlers.items():
-        pages.add_exception_handler(error, handler)
+    add_exception_handlers(
+        pages,
+        {
+            SignInRequiredError: _sign_in,
+            ForbiddenError: _forbidden,
+            PageForbiddenError: _forbidden,
+            DomainError: _domain,
+            RequestValidationError: _invalid,
+            StarletteHTTPException: _http,
+            ServiceUnavailableError: _unavailable,
+        },
+    )
     pages.add_middleware(SecurityHeaders)
     return pages
 
