@@ -178,8 +178,19 @@ def test_subtrees_cover_the_range_with_aligned_complete_subtrees(lo: int, length
     assert covered == list(range(lo, lo + length))
 
 
+def a_tree_and_a_leaf(low: int, high: int) -> st.SearchStrategy[tuple[int, int]]:
+    """A tree size from ``low`` to ``high`` and the index of one of its leaves."""
+    return st.integers(low, high).flatmap(lambda n: st.tuples(st.just(n), st.integers(0, n - 1)))
+
+
+def two_trees(low: int, high: int, *, same: bool) -> st.SearchStrategy[tuple[int, int]]:
+    """An older and a newer tree size from ``low`` to ``high`` (``same``: they may be equal)."""
+    last = 0 if same else 1
+    return st.integers(low, high).flatmap(lambda n: st.tuples(st.integers(1, n - last), st.just(n)))
+
+
 @settings(max_examples=200, deadline=None)
-@given(st.integers(1, 300).flatmap(lambda n: st.tuples(st.just(n), st.integers(0, n - 1))))
+@given(a_tree_and_a_leaf(1, 300))
 def test_inclusion_proof_is_the_rfc_path(size_and_index: tuple[int, int]) -> None:
     size, index = size_and_index
     leaves = leaves_of(size)
@@ -191,7 +202,7 @@ def test_inclusion_proof_is_the_rfc_path(size_and_index: tuple[int, int]) -> Non
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.integers(1, 300).flatmap(lambda n: st.tuples(st.integers(1, n), st.just(n))))
+@given(two_trees(1, 300, same=True))
 def test_consistency_proof_is_the_rfc_proof(sizes: tuple[int, int]) -> None:
     old, new = sizes
     leaves = leaves_of(new)
@@ -206,12 +217,14 @@ def flip(data: bytes, bit: int) -> bytes:
     return bytes(changed)
 
 
+def one_hash_flipped(proof: list[bytes], bit: int, data: st.DataObject) -> list[bytes]:
+    """The proof with ``bit`` flipped in one of its hashes (drawn)."""
+    at = data.draw(st.integers(0, len(proof) - 1))
+    return [*proof[:at], flip(proof[at], bit), *proof[at + 1 :]]
+
+
 @settings(max_examples=200, deadline=None)
-@given(
-    st.integers(2, 200).flatmap(lambda n: st.tuples(st.just(n), st.integers(0, n - 1))),
-    st.integers(0, 255),
-    st.data(),
-)
+@given(a_tree_and_a_leaf(2, 200), st.integers(0, 255), st.data())
 def test_a_changed_inclusion_proof_fails(
     size_and_index: tuple[int, int], bit: int, data: st.DataObject
 ) -> None:
@@ -220,8 +233,7 @@ def test_a_changed_inclusion_proof_fails(
     root = merkle_root(leaves)
     proof = inclusion_proof(index, size, reader(leaves))
     leaf = leaves[index]
-    at = data.draw(st.integers(0, len(proof) - 1))
-    changed = [*proof[:at], flip(proof[at], bit), *proof[at + 1 :]]
+    changed = one_hash_flipped(proof, bit, data)
     assert not verify_inclusion(leaf, index, size, changed, root)
     assert not verify_inclusion(flip(leaf, bit), index, size, proof, root)
     assert not verify_inclusion(leaf, index, size, proof, flip(root, bit))
@@ -233,11 +245,7 @@ def test_a_changed_inclusion_proof_fails(
 
 
 @settings(max_examples=200, deadline=None)
-@given(
-    st.integers(2, 200).flatmap(lambda n: st.tuples(st.integers(1, n - 1), st.just(n))),
-    st.integers(0, 255),
-    st.data(),
-)
+@given(two_trees(2, 200, same=False), st.integers(0, 255), st.data())
 def test_a_changed_consistency_proof_fails(
     sizes: tuple[int, int], bit: int, data: st.DataObject
 ) -> None:
@@ -246,8 +254,7 @@ def test_a_changed_consistency_proof_fails(
     old_root, new_root = merkle_root(leaves[:old]), merkle_root(leaves)
     proof = consistency_proof(old, new, reader(leaves))
     assert verify_consistency(old, new, old_root, new_root, proof)
-    at = data.draw(st.integers(0, len(proof) - 1))
-    changed = [*proof[:at], flip(proof[at], bit), *proof[at + 1 :]]
+    changed = one_hash_flipped(proof, bit, data)
     assert not verify_consistency(old, new, old_root, new_root, changed)
     assert not verify_consistency(old, new, flip(old_root, bit), new_root, proof)
     assert not verify_consistency(old, new, old_root, flip(new_root, bit), proof)
