@@ -5,9 +5,12 @@ every portal read."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
 from api.deps import ServicesDep
@@ -26,21 +29,11 @@ from domain.access import Permission, require
 router = APIRouter(prefix="/portal", tags=["portal"])
 
 EVIDENCE_FORMAT = "hotich.evidence/2"
-# the members of a portal record an evidence bundle carries: those its events give
-EVIDENCE_RECORD = (
-    "id",
-    "register_id",
-    "entry_number",
-    "kind",
-    "district",
-    "commune_code",
-    "fields",
-    "published_at",
-    "published_version",
-    "publication_count",
-    "provenance",
-)
-EVIDENCE_KEY = ("key_id", "algorithm", "public_key", "public_key_pem")
+
+
+def _members(given: Mapping[str, Any], model: type[BaseModel]) -> dict[str, Any]:
+    """The members of ``given`` that ``model`` has (the bundle carries no others)."""
+    return {name: given[name] for name in model.model_fields}
 
 
 @router.get("/records/{entry_id}/evidence", response_model=EvidenceBundlePublic, responses=AUDITED)
@@ -62,12 +55,12 @@ def get_evidence(entry_id: UUID, user: CurrentUser, services: ServicesDep) -> Ev
     keys = services.public_keys()
     return EvidenceBundlePublic(
         format=EVIDENCE_FORMAT,
-        record=EvidenceRecordPublic.model_validate({k: public[k] for k in EVIDENCE_RECORD}),
+        record=EvidenceRecordPublic.model_validate(_members(public, EvidenceRecordPublic)),
         events=events,
         keys=EvidenceKeySetPublic(
             format=keys["format"],
             keys=[
-                EvidenceKeyPublic.model_validate({k: key[k] for k in EVIDENCE_KEY})
+                EvidenceKeyPublic.model_validate(_members(key, EvidenceKeyPublic))
                 for key in keys["keys"]
                 if key["key_id"] in signed_by
             ],
