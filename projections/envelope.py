@@ -3,13 +3,19 @@
 Projections take envelopes (the JSON that is stored, relayed to Kafka and exported), so the
 same projection runs on the in-process notification log and on a Kafka consumer. Checking the
 hash and signature is the runner's job; a projection trusts what it is given.
+
+A runner hands a projection a batch at a time (``process_batch``): the envelopes of one stream
+with their positions, and the position the batch reaches (past envelopes that were not
+applied, e.g. quarantined ones). The projection folds the batch in memory and its view stores
+the rows and that position in one transaction; ``process`` is a batch of one.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 
@@ -49,3 +55,17 @@ class Envelope:
             key_id=data["signature"]["key_id"],
             prev_hash=data.get("prev_hash"),
         )
+
+
+Positioned = tuple[Envelope, int]  # an envelope and its position in its stream
+
+
+class BatchProjection(Protocol):
+    """A projection that folds a batch of envelopes into its view at once."""
+
+    def process(self, envelope: Envelope, position: int) -> None: ...
+
+    def process_batch(self, items: Sequence[Positioned], position: int) -> None:
+        """Apply ``items`` (in stream order) and store ``position`` (>= each item's), in one
+        transaction; items at or before the view's position are ignored."""
+        ...

@@ -64,6 +64,27 @@ class Writer(Reader, Protocol):
     def executemany(self, sql: str, rows: Iterable[Params]) -> None: ...
 
 
+IN_CHUNK = 500  # values of one ``IN (...)`` list (well under either engine's limit)
+
+
+def chunked(values: Iterable[Any], size: int = IN_CHUNK) -> Iterator[list[Any]]:
+    """``values`` in lists of at most ``size``."""
+    chunk: list[Any] = []
+    for value in values:
+        chunk.append(value)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def marks(count: int, width: int = 1) -> str:
+    """``?, ?, ?`` for ``count`` values; with ``width`` > 1, ``(?, ?), (?, ?)`` row values."""
+    one = "?" if width == 1 else f"({', '.join('?' * width)})"
+    return ", ".join([one] * count)
+
+
 def upsert_sql(table: str, columns: Sequence[str], key: Sequence[str]) -> str:
     """``INSERT`` a whole row, replacing the row with the same ``key`` (both engines)."""
     others = [c for c in columns if c not in key]
@@ -81,6 +102,7 @@ class ReadDatabase(ABC):
         self._lock = threading.RLock()  # the writer connection's
         self._batch_owner: int | None = None
         self._positions: dict[str, int] = {}  # the batch's new positions, stored at its end
+        self._claimed: dict[str, int] = {}  # positions read (and locked) in the batch
 
     # ----- what each engine provides --------------------------------------------------------
     @abstractmethod
@@ -138,6 +160,7 @@ class ReadDatabase(ABC):
                 finally:
                     self._batch_owner = None
                     self._positions = {}
+                    self._claimed = {}
 
     # ----- reads ----------------------------------------------------------------------------
     def query(self, sql: str, params: Params = ()) -> list[Row]:
@@ -159,10 +182,20 @@ class ReadDatabase(ABC):
                 yield reader
 
     def position(self, view: str) -> int:
-        if self.in_batch() and view in self._positions:
-            return self._positions[view]
+        """The view's position; in this thread's batch, its tracking row is locked first (a
+        batch that reads, folds and writes sees no other writer of the view in between)."""
+        if self.in_batch():
+            with self._lock:
+                return self._held_position(view)
         rows = self.query(POSITION_SQL, (view,))
         return int(rows[0][0]) if rows else 0
+
+    def _held_position(self, view: str) -> int:
+        """The view's position in the batch: as the batch set it, or read with the lock."""
+        known = self._positions.get(view, self._claimed.get(view))
+        if known is None:
+            known = self._claimed[view] = self._locked_position(view)
+        return known
 
     # ----- writes ---------------------------------------------------------------------------
     def execute(self, sql: str, params: Params = ()) -> None:
@@ -176,8 +209,7 @@ class ReadDatabase(ABC):
     def write(self, view: str, position: int, apply: Callable[[Writer], None]) -> None:
         """Run ``apply`` and store ``position`` in one transaction, unless already past it."""
         with self.batch():
-            known = self._positions.get(view)
-            if position <= (self._locked_position(view) if known is None else known):
+            if position <= self._held_position(view):
                 return
             apply(self)
             self._positions[view] = position  # stored when the batch ends, in its transaction

@@ -22,13 +22,25 @@ class PositionedProjection(Protocol):
     def process(self, event: Any, position: int) -> None: ...
 
 
+def apply_batch(projection: Any, items: Sequence[tuple[Any, int]], position: int) -> None:
+    """Hand a batch to a projection: folded at once (``process_batch``), or one event at a time
+    by a projection that takes only single events (the catalogue's, a test's)."""
+    batch = getattr(projection, "process_batch", None)
+    if batch is not None:
+        batch(items, position)
+    else:
+        for item, at in items:
+            projection.process(item, at)
+
+
 class PollingProjectionRunner:
-    """Reads the log after its projections' views and hands each event to every projection.
+    """Reads the log after its projections' views and hands each batch to every projection.
 
     ``decode`` turns a stored notification into what the projections take (a domain event, or a
     checked envelope), once for all of them; it returns None for an event that must not be
-    applied (quarantined). Each projection drops what its view has already seen, so the runner
-    starts from the lowest position, and a poll is written in one transaction per view.
+    applied (quarantined): the batch's position still moves past it, so it is quarantined once.
+    Each projection drops what its view has already seen, so the runner starts from the lowest
+    position, and a batch is folded and written in one transaction per view.
     """
 
     def __init__(
@@ -89,13 +101,17 @@ class PollingProjectionRunner:
                         start = notifications[-1].id + 1
                         following = self._read(start)
                         ahead = (start, following, self._decoder(following, submit))
-                    for notification, item in zip(notifications, decoded(), strict=True):
-                        if item is not None:
-                            for projection in self.projections:
-                                projection.process(item, notification.id)
-                            applied += 1
-                        self.position = notification.id
-                        done += 1
+                    items = [
+                        (item, notification.id)
+                        for notification, item in zip(notifications, decoded(), strict=True)
+                        if item is not None
+                    ]
+                    position = notifications[-1].id
+                    for projection in self.projections:
+                        apply_batch(projection, items, position)
+                    applied = len(items)
+                    self.position = position
+                    done += len(notifications)
             except BaseException:
                 self.position = self.views_position()  # the batch was rolled back
                 raise

@@ -20,6 +20,7 @@ import base64
 import binascii
 import hashlib
 import json
+import re
 from typing import Any
 
 from infra.signing.keyring import ALGORITHM, EventSigner, PublicKeySet
@@ -87,6 +88,22 @@ def seal_to_json(body: dict[str, Any], signer: EventSigner) -> tuple[bytes, str]
 
 
 _SEAL_START = b',"hash":"'
+_PLAIN = re.compile(r"[0-9A-Za-z+/=]*")  # hex and base64: JSON writes them as they are
+
+
+def _seal_json(digest: Any, signature: dict[str, Any]) -> bytes:
+    """The hash and signature members as :func:`append_seal` writes them (without the body's
+    closing brace before them)."""
+    values = (digest, signature.get("alg"), signature.get("key_id"), signature.get("value"))
+    if list(signature) == ["alg", "key_id", "value"] and all(
+        isinstance(v, str) and _PLAIN.fullmatch(v) for v in values
+    ):  # the stored form: written without encoding it again
+        return (
+            f'"hash":"{digest}","signature":{{"alg":"{values[1]}","key_id":"{values[2]}",'
+            f'"value":"{values[3]}"}}}}'
+        ).encode("ascii")
+    seal = json.dumps({"hash": digest, "signature": signature}, separators=(",", ":"))
+    return seal[1:].encode("utf-8")
 
 
 def _canonical_body_of(raw: bytes, envelope: dict[str, Any], signature: dict[str, Any]) -> bytes:
@@ -100,16 +117,14 @@ def _canonical_body_of(raw: bytes, envelope: dict[str, Any], signature: dict[str
     bytes are not canonical fails the hash here and is then re-encoded (``content_hash``).
     """
     cut = raw.rfind(_SEAL_START)
-    if cut <= 0:
-        return b""
-    seal = json.dumps({"hash": envelope["hash"], "signature": signature}, separators=(",", ":"))
-    if raw[cut + 1 :] != seal[1:].encode("utf-8"):
+    if cut <= 0 or raw[cut + 1 :] != _seal_json(envelope["hash"], signature):
         return b""
     return raw[:cut] + b"}"
 
 
-def check_seal(envelope: dict[str, Any], keys: PublicKeySet, *, raw: bytes | None = None) -> None:
-    """Raise EnvelopeError unless the hash matches the content and a published key signed it.
+def check_hash(envelope: dict[str, Any], raw: bytes | None = None) -> None:
+    """Raise EnvelopeError unless the envelope is of this spec and its hash matches its
+    content (what a signature, or a leaf of a signed checkpoint, then vouches for).
 
     ``raw``: the JSON ``envelope`` was parsed from, when at hand; in its stored and relayed form
     its body's bytes are hashed as they are instead of encoding the body again.
@@ -127,6 +142,12 @@ def check_seal(envelope: dict[str, Any], keys: PublicKeySet, *, raw: bytes | Non
         envelope
     ) != digest:
         raise EnvelopeError("hash does not match the content (the event was changed)")
+
+
+def check_signature(envelope: dict[str, Any], keys: PublicKeySet) -> None:
+    """Raise EnvelopeError unless a published key signed the envelope's hash (check the hash
+    against the content first: :func:`check_hash`)."""
+    signature = envelope.get("signature")
     if not isinstance(signature, dict) or not signature.get("value"):
         raise EnvelopeError("signature is missing")
     if signature.get("alg") != ALGORITHM:
@@ -138,5 +159,14 @@ def check_seal(envelope: dict[str, Any], keys: PublicKeySet, *, raw: bytes | Non
         value = base64.b64decode(signature["value"], validate=True)
     except (binascii.Error, TypeError) as e:
         raise EnvelopeError("signature is not base64") from e
-    if not keys.is_valid(str(key_id), value, bytes.fromhex(digest)):
+    if not keys.is_valid(str(key_id), value, bytes.fromhex(envelope["hash"])):
         raise EnvelopeError(f"signature does not check with key {key_id}")
+
+
+def check_seal(envelope: dict[str, Any], keys: PublicKeySet, *, raw: bytes | None = None) -> None:
+    """Raise EnvelopeError unless the hash matches the content and a published key signed it.
+
+    ``raw``: as for :func:`check_hash`.
+    """
+    check_hash(envelope, raw)
+    check_signature(envelope, keys)
