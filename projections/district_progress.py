@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -29,6 +29,7 @@ from projections.progress_assessment import (
     DistrictProgress,
     ProvinceProgress,
 )
+from projections.rows import evolve
 
 # ----- what the projection hands the view ---------------------------------------------------
 
@@ -252,7 +253,7 @@ class _Fold:
         elif row is None or envelope.version <= row.version:
             return ()  # keyed before this view began, or already applied
         else:
-            new = replace(
+            new = evolve(
                 next_entry_state(row, envelope.name, envelope.payload), version=envelope.version
             )
         self.entries[new.id] = self.batch.entries[new.id] = new
@@ -265,9 +266,9 @@ class _Fold:
         district = str(payload["district_code"])
         row = self.plans.get(district) or DistrictPlanRow(district, None, None)
         if envelope.name == "DistrictTargetSet":
-            row = replace(row, target_date=dt.date.fromisoformat(payload["target_date"]))
+            row = evolve(row, target_date=dt.date.fromisoformat(payload["target_date"]))
         else:
-            row = replace(row, completed_on=dt.date.fromisoformat(payload["completed_on"]))
+            row = evolve(row, completed_on=dt.date.fromisoformat(payload["completed_on"]))
         self.plans[district] = self.batch.plans[district] = row
 
 
@@ -310,35 +311,35 @@ def entry_deltas(old: EntryRow | None, new: EntryRow) -> tuple[tuple[str, int], 
 def next_entry_state(row: EntryRow, event: str, payload: Mapping[str, Any]) -> EntryRow:
     """The entry after one of its events (``event`` is the short name, e.g. "EntryVerified")."""
     if event == "EntryRekeyed":
-        return replace(row, status="keyed", open_discrepancies=())
+        return evolve(row, status="keyed", open_discrepancies=())
     if event == "EntrySecondKeyed":
-        return replace(row, status="second_keyed", ever_second_keyed=True)
+        return evolve(row, status="second_keyed", ever_second_keyed=True)
     if event == "DiscrepanciesFound":
         fields = tuple(sorted({str(d["field"]) for d in payload["discrepancies"]}))
-        return replace(
+        return evolve(
             row,
             status="discrepancies_found" if fields else row.status,
             open_discrepancies=fields,
         )
     if event == "DiscrepancyReconciled":
         left = tuple(f for f in row.open_discrepancies if f != payload["field"])
-        return replace(
+        return evolve(
             row,
             open_discrepancies=left,
             status="reconciled" if not left and row.status == IN_RECONCILIATION else row.status,
         )
     if event == "EntryVerified":
-        return replace(row, status="verified", status_before_correction=None)
+        return evolve(row, status="verified", status_before_correction=None)
     if event == "EntryRejected":
-        return replace(row, status="rejected")
+        return evolve(row, status="rejected")
     if event == "EntryCorrected":
         if row.status == "corrected":
             return row
-        return replace(row, status="corrected", status_before_correction=row.status)
+        return evolve(row, status="corrected", status_before_correction=row.status)
     if event == "CorrectionRejected":
-        return replace(
+        return evolve(
             row, status=row.status_before_correction or "verified", status_before_correction=None
         )
     if event == "EntryPublished":
-        return replace(row, status="published", ever_published=True)
+        return evolve(row, status="published", ever_published=True)
     return row

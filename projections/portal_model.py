@@ -134,6 +134,7 @@ class PortalBatch:
     scans: dict[PageKey, PageScan] = field(default_factory=dict)
     working: dict[UUID, WorkingEntry] = field(default_factory=dict)
     records: dict[UUID, PortalRecord] = field(default_factory=dict)
+    new_records: set[UUID] = field(default_factory=set)  # published for the first time: no rows yet
 
 
 # ----- the port -----------------------------------------------------------------------------

@@ -51,7 +51,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from functools import cache
 from typing import Any
 from uuid import UUID
 
@@ -68,6 +69,7 @@ from projections.portal_model import (
     PortalView,
     WorkingEntry,
 )
+from projections.rows import evolve
 
 # Fields keyed but never shown to the portal.
 PORTAL_HIDDEN_FIELDS = frozenset({"notes"})
@@ -80,6 +82,23 @@ UNSEARCHED_NAME_FIELDS = frozenset({"declarant.full_name"})
 
 def _subject_prefix(kind: RecordKind) -> str:
     return SUBJECT_NAME_FIELD[kind].rsplit(".", 1)[0]
+
+
+@cache
+def _other_name_fields(kind: RecordKind) -> tuple[str, ...]:
+    """The name fields of a kind searched besides the subject's, in the schema's order."""
+    return tuple(
+        path
+        for path, spec in SCHEMAS[kind].items()
+        if spec.type is FieldType.NAME
+        and path != SUBJECT_NAME_FIELD[kind]
+        and path not in UNSEARCHED_NAME_FIELDS
+    )
+
+
+@cache
+def _personal_id_fields(kind: RecordKind) -> tuple[str, ...]:
+    return tuple(path for path, spec in SCHEMAS[kind].items() if spec.type is FieldType.PERSONAL_ID)
 
 
 def portal_fields(kind: RecordKind, fields: Mapping[str, Any]) -> dict[str, Any]:
@@ -111,24 +130,13 @@ def build_record(
     """The portal record of ``entry`` published now with its current working fields."""
     kind = RecordKind(entry.kind)
     fields = portal_fields(kind, entry.fields)
-    schema = SCHEMAS[kind]
-    subject_field = SUBJECT_NAME_FIELD[kind]
     prefix = _subject_prefix(kind)
-    subject = _text(fields.get(subject_field))
+    subject = _text(fields.get(SUBJECT_NAME_FIELD[kind]))
     other_names = tuple(
-        name
-        for path, spec in schema.items()
-        if spec.type is FieldType.NAME
-        and path != subject_field
-        and path not in UNSEARCHED_NAME_FIELDS
-        and (name := _text(fields.get(path))) is not None
+        name for path in _other_name_fields(kind) if (name := _text(fields.get(path))) is not None
     )
     personal_ids = tuple(
-        dict.fromkeys(
-            pid
-            for path, spec in schema.items()
-            if spec.type is FieldType.PERSONAL_ID and (pid := _text(fields.get(path))) is not None
-        )
+        dict.fromkeys(pid for path in _personal_id_fields(kind) if (pid := _text(fields.get(path))))
     )
     birth = fields.get(f"{prefix}.birth_date")
     birth = birth if isinstance(birth, Mapping) else {}
@@ -169,7 +177,7 @@ def with_scan(record: PortalRecord, scan: PageScan) -> PortalRecord:
         return record
     by_page = {s.page_number: s for s in record.scans}
     by_page[scan.page_number] = scan
-    return replace(record, scans=tuple(by_page[p] for p in record.pages if p in by_page))
+    return evolve(record, scans=tuple(by_page[p] for p in record.pages if p in by_page))
 
 
 # ----- the projection -----------------------------------------------------------------------
@@ -248,7 +256,7 @@ class _Fold:
             )
             return
         if register is not None:  # e.g. FixityChecked: the book's version moves on
-            self._keep_register(replace(register, version=envelope.version))
+            self._keep_register(evolve(register, version=envelope.version))
         if envelope.name in ("PageScanned", "PageRescanned"):
             scan = PageScan(
                 register_id=envelope.aggregate_id,
@@ -287,9 +295,9 @@ class _Fold:
             return
         if entry is None or envelope.version <= entry.version:
             return
-        entry = _apply(replace(entry, version=envelope.version), envelope.name, payload)
+        entry = _apply(evolve(entry, version=envelope.version), envelope.name, payload)
         if envelope.name == "EntryPublished":
-            entry = replace(entry, publication_count=entry.publication_count + 1)
+            entry = evolve(entry, publication_count=entry.publication_count + 1)
             self.published[entry.id] = _Publication(
                 entry,
                 self.registers.get(entry.register_id),
@@ -313,6 +321,9 @@ class _Fold:
         stored = self.view.get_scans(pages - scanned.keys()) if pages - scanned.keys() else {}
         current = {**stored, **scanned}
         records = self.batch.records
+        self.batch.new_records.update(
+            entry_id for entry_id, p in self.published.items() if p.entry.publication_count == 1
+        )
         for entry_id, p in self.published.items():
             records[entry_id] = build_record(
                 p.entry,
@@ -342,7 +353,7 @@ def _scans_of(
 def _apply(entry: WorkingEntry, name: str, payload: Mapping[str, Any]) -> WorkingEntry:
     """The working state after one event (mirrors CivilRecord's event methods)."""
     if name == "EntryRekeyed":
-        return replace(
+        return evolve(
             entry,
             pages=tuple(payload["pages"]),
             fields=_sorted(payload["fields"]),
@@ -354,7 +365,7 @@ def _apply(entry: WorkingEntry, name: str, payload: Mapping[str, Any]) -> Workin
             fields.pop(payload["field"], None)
         else:
             fields[payload["field"]] = payload["value"]
-        return replace(entry, fields=_sorted(fields))
+        return evolve(entry, fields=_sorted(fields))
     if name == "EntryCorrected":
         before = entry.fields_before_correction
         fields = dict(entry.fields)
@@ -363,19 +374,19 @@ def _apply(entry: WorkingEntry, name: str, payload: Mapping[str, Any]) -> Workin
                 fields.pop(path, None)
             else:
                 fields[path] = change["new"]
-        return replace(
+        return evolve(
             entry,
             fields=_sorted(fields),
             fields_before_correction=before if before is not None else entry.fields,
         )
     if name == "CorrectionRejected":
         before = entry.fields_before_correction
-        return replace(
+        return evolve(
             entry,
             fields=before if before is not None else entry.fields,
             fields_before_correction=None,
         )
     if name == "EntryVerified":
-        return replace(entry, fields_before_correction=None)
+        return evolve(entry, fields_before_correction=None)
     # EntrySecondKeyed, DiscrepanciesFound, EntryRejected, EntryPublished: fields unchanged
     return entry

@@ -32,6 +32,7 @@ class SqlChainLedger:
     def __init__(self, database: ReadDatabase | Path | str) -> None:
         self._lock = threading.Lock()
         self._db = open_database(database)
+        self._db.durable()  # it keeps every hash it accepted before the views store positions
         self._db.create(_SCHEMA)
 
     def close(self) -> None:

@@ -8,6 +8,12 @@ While a thread holds a batch, its reads go through the writer, so it sees what i
 Every view database has a ``tracking`` table: the position of a view (or of one stream of it,
 ``view@stream``), stored by ``write`` in the same transaction as the rows it goes with.
 
+A view's commits do not wait for the disk (SQLite ``synchronous=NORMAL`` in WAL mode,
+PostgreSQL ``synchronous_commit=off``): a crash of the machine may undo its last batches, rows
+and position together, and they are then applied again from the position that was kept (a
+commit waiting for the disk cost ~10 ms here, a batch per view per poll). What must not go back
+further than what was built on it (the chain ledger) asks for ``durable`` commits.
+
 Views write their SQL once, as SQLite takes it; ``PostgresReadDatabase`` translates it
 (infra/read_store/dialect.py). Rows are read by column name or by index on both.
 
@@ -130,6 +136,10 @@ class ReadDatabase(ABC):
     def _read_one(self) -> AbstractContextManager[Reader]:
         """A reader connection for one SELECT (a statement sees one state by itself)."""
         return self._read()
+
+    @abstractmethod
+    def durable(self) -> None:
+        """Make every later commit wait until it is on disk."""
 
     @abstractmethod
     def create(self, schema: str) -> None:

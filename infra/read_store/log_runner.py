@@ -10,10 +10,10 @@ from typing import Any, Protocol
 from uuid import UUID
 
 from eventsourcing.application import Application
-from eventsourcing.persistence import Notification
 
 from digitization.ports import ServiceUnavailableError
 from infra.outages import OutageLog, unavailable_error
+from infra.store.notifications import PageReader, Stored, page_reader
 
 log = logging.getLogger(__name__)
 
@@ -48,14 +48,16 @@ class PollingProjectionRunner:
         app: Application[UUID],
         projections: Sequence[PositionedProjection],
         *,
-        decode: Callable[[Notification], object | None] | None = None,
-        batch: int = 500,
+        decode: Callable[[Any], object | None] | None = None,  # (a Stored notification)
+        batch: int = 1000,
         interval: float = 0.5,
+        read: PageReader | None = None,
     ) -> None:
         self.app = app
         self.projections = list(projections)
         self.views = [p.view for p in self.projections if hasattr(p, "view")]
-        self.decode = decode or app.mapper.to_domain_event
+        self.decode: Callable[[Any], object | None] = decode or app.mapper.to_domain_event
+        self.read = read or page_reader(app.recorder)
         self.position = self.views_position()
         self.batch = batch
         self.interval = interval
@@ -78,7 +80,7 @@ class PollingProjectionRunner:
         applied; that read-ahead is used only if the next batch starts where the views are.
         """
         submit = getattr(self.decode, "submit", None)
-        ahead: tuple[int, list[Notification], Callable[[], Sequence[object | None]]] | None = None
+        ahead: tuple[int, Sequence[Stored], Callable[[], Sequence[object | None]]] | None = None
         done = 0
         while True:
             applied = 0
@@ -119,11 +121,11 @@ class PollingProjectionRunner:
             if on_batch is not None:
                 on_batch(self.position)
 
-    def _read(self, start: int) -> list[Notification]:
-        return list(self.app.recorder.select_notifications(start=start, limit=self.batch))
+    def _read(self, start: int) -> Sequence[Stored]:
+        return self.read(start, self.batch)
 
     def _decoder(
-        self, notifications: list[Notification], submit: Any
+        self, notifications: Sequence[Stored], submit: Any
     ) -> Callable[[], Sequence[object | None]]:
         if submit is not None:
             decoded: Callable[[], Sequence[object | None]] = submit(notifications)

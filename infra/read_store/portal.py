@@ -17,7 +17,6 @@ The portal and the record history (infra/read_store/history.py) may share one da
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 from uuid import UUID
@@ -31,7 +30,7 @@ from infra.read_store.database import (
     marks,
     upsert_sql,
 )
-from infra.read_store.portal_rows import record_of_row, record_params, working_of_row
+from infra.read_store.portal_rows import json_text, record_of_row, record_params, working_of_row
 from infra.read_store.portal_search import (
     AFTER_ID,
     ID_PAGE,
@@ -52,11 +51,6 @@ from projections.portal_model import (
     WorkingEntry,
 )
 from projections.portal_queries import IdHit, IdKey, NameHit, NameKey, NamePage, RecordFilter
-
-
-def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-
 
 # ----- portal records -----------------------------------------------------------------------
 
@@ -179,13 +173,16 @@ _INSERT_PAGE = (
 )
 
 
-def _store_records(db: Writer, records: Iterable[PortalRecord]) -> None:
-    """Upsert the records and replace their names, IDs and pages, a statement per table."""
+def _store_records(
+    db: Writer, records: Iterable[PortalRecord], new: Collection[UUID] = frozenset()
+) -> None:
+    """Upsert the records and replace their names, IDs and pages, a statement per table
+    (``new``: records never stored, whose rows need no replacing)."""
     records = list(records)
     if not records:
         return
     db.executemany(_UPSERT_RECORD, [record_params(r) for r in records])
-    for chunk in chunked(str(r.id) for r in records):
+    for chunk in chunked(str(r.id) for r in records if r.id not in new):
         for table in ("portal_names", "portal_personal_ids", "portal_pages"):
             db.execute(f"DELETE FROM {table} WHERE entry_id IN ({marks(len(chunk))})", chunk)  # noqa: S608
     names, ids, pages = [], [], []
@@ -245,9 +242,9 @@ def _working_params(working: WorkingEntry) -> tuple[Any, ...]:
         working.commune_code,
         working.kind,
         working.entry_number,
-        _json(list(working.pages)),
-        _json(working.fields),
-        _json(before) if before is not None else None,
+        json_text(list(working.pages)),
+        json_text(working.fields),
+        json_text(before) if before is not None else None,
         working.version,
         working.publication_count,
     )
@@ -261,7 +258,7 @@ def _apply_batch(db: Writer, batch: PortalBatch) -> None:
     ):
         if rows:
             db.executemany(sql, rows)
-    _store_records(db, batch.records.values())
+    _store_records(db, batch.records.values(), batch.new_records)
 
 
 def _register_of_row(row: Row) -> PortalRegister:

@@ -114,6 +114,7 @@ class PostgresReadDatabase(ReadDatabase):
         self.timeout = timeout  # seconds a read waits for a connection: then 503
         self._pool: ConnectionPool | None = None
         self._pool_lock = threading.Lock()
+        self._durable = False
         self._writer = self._connect_writer()
         with self._lock, self._writer.transaction():
             self._lock_schema()  # two processes creating one schema at once: one waits
@@ -133,7 +134,13 @@ class PostgresReadDatabase(ReadDatabase):
         conn = psycopg.connect(self.url, autocommit=True)
         _adapt(conn)
         self._set_search_path(conn)
+        conn.execute(f"SET synchronous_commit = {'on' if self._durable else 'off'}")
         return conn
+
+    def durable(self) -> None:
+        with self._lock:
+            self._durable = True
+            self._writer.execute("SET synchronous_commit = on")
 
     def _configure_reader(self, conn: psycopg.Connection[Any]) -> None:
         """Readers run a single SELECT in autocommit (one round trip: no BEGIN, no COMMIT)

@@ -21,7 +21,6 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import Application
-from eventsourcing.persistence import Notification
 
 from infra.read_store.log_runner import PollingProjectionRunner
 from infra.read_store.slots import SqlViewSlots, Switch, new_generation
@@ -80,7 +79,7 @@ def rebuild_from_log(
     app: Application[UUID],
     copies: ViewCopies,
     slots: SqlViewSlots,
-    decode: Callable[[Notification], object | None],
+    decode: Callable[[Any], object | None],  # a Stored notification's checked envelope
     *,
     progress: Progress | None = None,
     batch: int = 1000,

@@ -89,19 +89,25 @@ def seal_to_json(body: dict[str, Any], signer: EventSigner) -> tuple[bytes, str]
 
 _SEAL_START = b',"hash":"'
 _PLAIN = re.compile(r"[0-9A-Za-z+/=]*")  # hex and base64: JSON writes them as they are
+_SIGNATURE_MEMBERS = ["alg", "key_id", "value"]
 
 
 def _seal_json(digest: Any, signature: dict[str, Any]) -> bytes:
     """The hash and signature members as :func:`append_seal` writes them (without the body's
     closing brace before them)."""
-    values = (digest, signature.get("alg"), signature.get("key_id"), signature.get("value"))
-    if list(signature) == ["alg", "key_id", "value"] and all(
-        isinstance(v, str) and _PLAIN.fullmatch(v) for v in values
-    ):  # the stored form: written without encoding it again
-        return (
-            f'"hash":"{digest}","signature":{{"alg":"{values[1]}","key_id":"{values[2]}",'
-            f'"value":"{values[3]}"}}}}'
-        ).encode("ascii")
+    if list(signature) == _SIGNATURE_MEMBERS:
+        alg, key_id, value = signature["alg"], signature["key_id"], signature["value"]
+        if (
+            type(digest) is str
+            and type(alg) is str
+            and type(key_id) is str
+            and type(value) is str
+            and _PLAIN.fullmatch(f"{digest}{alg}{key_id}{value}")
+        ):  # the stored form, written here without encoding it again
+            return (
+                f'"hash":"{digest}","signature":{{"alg":"{alg}","key_id":"{key_id}",'
+                f'"value":"{value}"}}}}'
+            ).encode("ascii")
     seal = json.dumps({"hash": digest, "signature": signature}, separators=(",", ":"))
     return seal[1:].encode("utf-8")
 

@@ -33,11 +33,12 @@ import orjson
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.cryptography import AESCipher
-from eventsourcing.persistence import Cipher, Compressor, MapperDeserialisationError, Notification
+from eventsourcing.persistence import Cipher, Compressor, MapperDeserialisationError
 
 from infra.signing.keyring import PublicKeySet
 from infra.store.envelope import EnvelopeError, check_hash, check_signature
 from infra.store.mapper import SignedEnvelopeMapper
+from infra.store.notifications import Stored
 from projections.envelope import Envelope
 
 log = logging.getLogger(__name__)
@@ -109,9 +110,7 @@ def decryptor(cipher: Cipher | None) -> Decrypt | None:
     return decrypt
 
 
-def _opened(
-    notification: Notification, decrypt: Decrypt | None, compressor: Compressor | None
-) -> bytes:
+def _opened(notification: Stored, decrypt: Decrypt | None, compressor: Compressor | None) -> bytes:
     data: Any = notification.state
     try:
         if decrypt:
@@ -127,7 +126,7 @@ def _opened(
     return bytes(data)
 
 
-def envelope_json(mapper: SignedEnvelopeMapper, notification: Notification) -> bytes:
+def envelope_json(mapper: SignedEnvelopeMapper, notification: Stored) -> bytes:
     """The envelope's JSON as sealed: the stored bytes decrypted (and decompressed)."""
     return _opened(notification, decryptor(mapper.cipher), mapper.compressor)
 
@@ -151,9 +150,7 @@ def _init_worker(
     _worker = (decryptor(cipher), compressor, PublicKeySet.from_json(keys))
 
 
-def _check_stored_in_worker(
-    notifications: list[Notification], leaves: frozenset[bytes]
-) -> list[Checked]:
+def _check_stored_in_worker(notifications: list[Stored], leaves: frozenset[bytes]) -> list[Checked]:
     assert _worker is not None
     decrypt, compressor, keys = _worker
     checked: list[Checked] = []
@@ -193,7 +190,7 @@ class SealCheckWorkers:
         self._pool: ProcessPoolExecutor | None = None
 
     def submit(
-        self, notifications: Sequence[Notification], chunk: int, leaves: frozenset[bytes]
+        self, notifications: Sequence[Stored], chunk: int, leaves: frozenset[bytes]
     ) -> Callable[[], list[Checked]]:
         """Start checking stored notifications, ``chunk`` at a time; the function returned
         waits for the outcomes, in order."""
@@ -275,10 +272,10 @@ class SealChecker:
         """The latest quarantines: (notification id, reason)."""
         return self.quarantines.latest
 
-    def __call__(self, notification: Notification) -> Envelope | None:
+    def __call__(self, notification: Stored) -> Envelope | None:
         return self._open(notification, ())
 
-    def _open(self, notification: Notification, leaves: Collection[bytes]) -> Envelope | None:
+    def _open(self, notification: Stored, leaves: Collection[bytes]) -> Envelope | None:
         try:
             raw = _opened(notification, self._decrypt, self.mapper.compressor)
             return checked_json(raw, self.keys, leaves)
@@ -286,17 +283,17 @@ class SealChecker:
             self._quarantine(notification, str(e) or type(e).__name__)
             return None
 
-    def _quarantine(self, notification: Notification, reason: str) -> None:
+    def _quarantine(self, notification: Stored, reason: str) -> None:
         log.error("quarantined notification %s: %s", notification.id, reason)
         self.quarantines.add(notification.id, reason)
 
-    def checked_leaves(self, notifications: Sequence[Notification]) -> frozenset[bytes]:
+    def checked_leaves(self, notifications: Sequence[Stored]) -> frozenset[bytes]:
         """The log's checked leaves covering ``notifications`` (empty without a log)."""
         if self.leaves is None or not notifications:
             return frozenset()
         return frozenset(self.leaves(notifications[0].id, len(notifications)))
 
-    def submit(self, notifications: Sequence[Notification]) -> Callable[[], list[Envelope | None]]:
+    def submit(self, notifications: Sequence[Stored]) -> Callable[[], list[Envelope | None]]:
         """Start opening ``notifications``; the returned function waits for their envelopes
         (None for one quarantined), in order."""
         leaves = self.checked_leaves(notifications)
