@@ -1,10 +1,11 @@
 """The log's runs of leaves on Kafka: what lets a consumer check a poll with one signature.
 
 The relay publishes, after each checkpoint (``hotich.checkpoints.v1``), the leaves that
-checkpoint adds to the one before, on ``hotich.leaves.v1`` (one partition; key: the log's
-origin; value: a run, infra/tlog/runs.py; headers: the checkpoint's size, the run's first and
-last leaf, and the notification ids of its first and last events). A run is checked alone: its
-leaves, with the subtree hashes beside them, give the root of its signed checkpoint.
+checkpoint adds to the one before, on ``<events topic>.leaves`` (``hotich.events.v1.leaves``: one
+partition; key: the log's origin; value: a run, infra/tlog/runs.py; headers: the checkpoint's
+size, the run's first and last leaf, and the notification ids of its first and last events).
+A run is checked alone: its leaves, with the subtree hashes beside them, give the root of its
+signed checkpoint.
 
 A consumer of one partition of ``hotich.events.v1`` sees some of the log's events only, so it
 cannot recompute a root from its own events; it does not need to: it reads the runs covering
@@ -31,7 +32,12 @@ from infra.tlog.runs import LeafRun, RunChecker, RunError
 
 log = logging.getLogger(__name__)
 
-LEAVES_TOPIC = "hotich.leaves.v1"
+
+def leaves_topic(events_topic: str) -> str:
+    """Where the runs of the log whose events go to ``events_topic`` are published."""
+    return f"{events_topic}.leaves"
+
+
 WINDOW_LEAVES = 200_000  # checked leaf hashes a consumer keeps at most (~20 MB)
 END_CHECK = 1.0  # seconds between asking the broker where the leaves topic ends, when at its end
 
@@ -80,8 +86,8 @@ class KafkaLeafRuns:
         self,
         consumer: Any,  # kafka.KafkaConsumer of the leaves topic (leaves_consumer)
         checker: RunChecker,
+        topic: str,
         *,
-        topic: str = LEAVES_TOPIC,
         window: int = WINDOW_LEAVES,
     ) -> None:
         from kafka import TopicPartition

@@ -138,6 +138,10 @@ class ReadDatabase(ABC):
         return self._read()
 
     @abstractmethod
+    def bulk_load(self, loading: bool) -> None:
+        """While ``loading`` (a rebuild fills a copy no one reads yet), keep less in memory."""
+
+    @abstractmethod
     def durable(self) -> None:
         """Make every later commit wait until it is on disk."""
 
@@ -255,6 +259,9 @@ class TrackedView:
     NAME: ClassVar[str]  # the tracking row's name
     SCHEMA: ClassVar[str]  # CREATE TABLE/INDEX IF NOT EXISTS statements
     SCHEMA_VERSION: ClassVar[int] = 1  # bumped when SCHEMA changes the tables of a filled view
+    # indexes of SCHEMA only the readers use (none of the projection's reads and writes): a
+    # rebuild fills a fresh copy without them and makes them at the end, sorting once
+    READ_INDEXES: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, database: ReadDatabase | Path | str) -> None:
         self._db = open_database(database)
@@ -287,6 +294,17 @@ class TrackedView:
     def batch(self) -> AbstractContextManager[None]:
         """Many saves in one transaction (a runner's batch); readers see all or none of it."""
         return self._db.batch()
+
+    def start_bulk_load(self) -> None:
+        """A rebuild fills this copy, which no one reads yet: without the readers' indexes
+        (made by :meth:`end_bulk_load`, sorting once) and with a small writer cache."""
+        self._db.bulk_load(True)
+        for index in self.READ_INDEXES:
+            self._db.execute(f"DROP INDEX IF EXISTS {index}")
+
+    def end_bulk_load(self) -> None:
+        self._db.create(self.SCHEMA)
+        self._db.bulk_load(False)
 
     def for_stream(self, stream: str) -> Self:
         """The same view, with its position kept per stream (e.g. one Kafka partition)."""

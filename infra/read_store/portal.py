@@ -272,6 +272,11 @@ class SqlPortalView(TrackedView):
 
     NAME = _PORTAL
     SCHEMA = _PORTAL_SCHEMA
+    READ_INDEXES = (
+        "portal_records_by_birth",
+        "portal_names_by_accent_order",
+        "portal_names_by_folded_order",
+    )
     SCHEMA_VERSION = 2  # 2: portal_names holds each record's sort keys
 
     # ----- what the projection reads and writes ---------------------------------------------

@@ -137,6 +137,9 @@ class PostgresReadDatabase(ReadDatabase):
         conn.execute(f"SET synchronous_commit = {'on' if self._durable else 'off'}")
         return conn
 
+    def bulk_load(self, loading: bool) -> None:
+        pass  # the server's memory is the server's
+
     def durable(self) -> None:
         with self._lock:
             self._durable = True

@@ -222,6 +222,7 @@ class SqlProgressView(TrackedView):
 
     NAME = _VIEW
     SCHEMA = _SCHEMA
+    READ_INDEXES = ("registers_by_district", "register_pages_by_district", "entries_by_stage")
 
     # ----- the writer's side (the projection) ---------------------------------------------
 

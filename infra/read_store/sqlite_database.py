@@ -18,6 +18,7 @@ from infra.read_store.database import (
 
 _READER_MMAP_BYTES = 1 << 30  # at most this much of the file mapped (address space, not memory)
 _WRITER_CACHE_KIB = 64 * 1024
+_BULK_CACHE_KIB = 16 * 1024  # a rebuild's copy: written in event order, not read (memory bound)
 
 
 class _SqliteReader:
@@ -57,6 +58,11 @@ class SqliteReadDatabase(ReadDatabase):
         conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
         conn.row_factory = sqlite3.Row
         return conn
+
+    def bulk_load(self, loading: bool) -> None:
+        with self._lock:
+            kib = _BULK_CACHE_KIB if loading else _WRITER_CACHE_KIB
+            self._writer.execute(f"PRAGMA cache_size=-{kib}")
 
     def durable(self) -> None:
         with self._lock:

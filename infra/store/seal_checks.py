@@ -110,7 +110,7 @@ def decryptor(cipher: Cipher | None) -> Decrypt | None:
     return decrypt
 
 
-def _opened(notification: Stored, decrypt: Decrypt | None, compressor: Compressor | None) -> bytes:
+def opened(notification: Stored, decrypt: Decrypt | None, compressor: Compressor | None) -> bytes:
     data: Any = notification.state
     try:
         if decrypt:
@@ -128,7 +128,7 @@ def _opened(notification: Stored, decrypt: Decrypt | None, compressor: Compresso
 
 def envelope_json(mapper: SignedEnvelopeMapper, notification: Stored) -> bytes:
     """The envelope's JSON as sealed: the stored bytes decrypted (and decompressed)."""
-    return _opened(notification, decryptor(mapper.cipher), mapper.compressor)
+    return opened(notification, decryptor(mapper.cipher), mapper.compressor)
 
 
 class CheckedLeaves(Protocol):
@@ -156,7 +156,7 @@ def _check_stored_in_worker(notifications: list[Stored], leaves: frozenset[bytes
     checked: list[Checked] = []
     for notification in notifications:
         try:
-            checked.append(checked_json(_opened(notification, decrypt, compressor), keys, leaves))
+            checked.append(checked_json(opened(notification, decrypt, compressor), keys, leaves))
         except CHECK_ERRORS as e:
             checked.append(str(e) or type(e).__name__)
     return checked
@@ -277,7 +277,7 @@ class SealChecker:
 
     def _open(self, notification: Stored, leaves: Collection[bytes]) -> Envelope | None:
         try:
-            raw = _opened(notification, self._decrypt, self.mapper.compressor)
+            raw = opened(notification, self._decrypt, self.mapper.compressor)
             return checked_json(raw, self.keys, leaves)
         except CHECK_ERRORS as e:
             self._quarantine(notification, str(e) or type(e).__name__)

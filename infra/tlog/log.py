@@ -319,10 +319,23 @@ class SqlTransparencyLog:
                 notes += [c.note for c in found]
         return notes
 
-    def notes_after(self, size: int, limit: int = 100) -> list[tuple[int, str]]:
-        """The signed checkpoint notes of sizes above ``size``, oldest first."""
+    def notes_after(
+        self, size: int, limit: int = 100, *, relayed: int | None = None
+    ) -> list[tuple[int, str]]:
+        """The signed checkpoint notes of sizes above ``size``, oldest first; with ``relayed``,
+        only those whose events all have notification ids up to it (published after them)."""
+        notes: list[tuple[int, str]] = []
         with self._read() as conn:
-            return [(c.checkpoint.size, c.note) for c in self.checkpoints.after(conn, size, limit)]
+            for c in self.checkpoints.after(conn, size, limit):
+                covered = c.checkpoint.size
+                if (
+                    relayed is not None
+                    and covered
+                    and self._reader.leaf(conn, covered - 1) > relayed
+                ):
+                    break
+                notes.append((covered, c.note))
+        return notes
 
     def audit(self, against: Sequence[str] = (), verifier_key: str | None = None) -> LogAudit:
         """The tree, every stored checkpoint and ``against`` (checkpoints kept elsewhere)
