@@ -76,7 +76,9 @@ def empty_store(home: Path) -> tuple[Digitisation, SignedEnvelopeMapper, PublicK
 
 def home_settings(home: Path, **settings: Any) -> Settings:
     """The settings of hotich on the store in ``home`` (its data directory)."""
-    return Settings(home=home, demo=False, database_url=None, cipher_key=None, **settings)
+    return Settings(
+        **{"home": home, "demo": False, "database_url": None, "cipher_key": None, **settings}
+    )
 
 
 def transparency_log(home: Path, app: Digitisation) -> SqlTransparencyLog:
