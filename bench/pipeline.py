@@ -172,7 +172,9 @@ def main() -> None:
     parser.add_argument("--rate-seconds", type=int, default=20)
     parser.add_argument("--poll-interval", type=float, default=0.05)
     parser.add_argument(
-        "--only", choices=["rebuild"], help="build the store, then only rebuild (no Kafka)"
+        "--only",
+        choices=["rebuild", "stages"],
+        help="rebuild: build the store, then only rebuild (no Kafka); stages: no lag, no rebuild",
     )
     parser.add_argument("--rebuild-child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -266,6 +268,8 @@ def run(
         flush=True,
     )
 
+    if args.only == "stages":
+        return
     print(
         f"lag at {args.rate:,} ev/s offered for {args.rate_seconds} s (single saves, "
         "append → applied to all three views):",

@@ -14,7 +14,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from uuid import UUID
 
-from infra.read_store.database import ReadDatabase, chunked, marks, open_database
+from infra.read_store.database import ReadDatabase, chunked, open_database, wanted_pairs
 from projections.envelope import Envelope
 
 _SCHEMA = """
@@ -45,9 +45,9 @@ class SqlChainLedger:
     def _hashes(self, wanted: Iterable[tuple[UUID, int]]) -> dict[tuple[UUID, int], str]:
         found: dict[tuple[UUID, int], str] = {}
         for chunk in chunked(wanted):
-            sql = (
-                "SELECT aggregate_id, version, hash FROM chain "  # noqa: S608
-                f"WHERE (aggregate_id, version) IN (VALUES {marks(len(chunk), 2)})"
+            sql = wanted_pairs(len(chunk)) + (  # noqa: S608 - placeholders only
+                "SELECT c.aggregate_id, c.version, c.hash FROM wanted JOIN chain AS c "
+                "ON c.aggregate_id = wanted.a AND c.version = wanted.b"
             )
             params = [value for aggregate, version in chunk for value in (str(aggregate), version)]
             found.update(((UUID(a), int(v)), str(h)) for a, v, h in self._db.query(sql, params))

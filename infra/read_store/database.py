@@ -91,6 +91,13 @@ def marks(count: int, width: int = 1) -> str:
     return ", ".join([one] * count)
 
 
+def wanted_pairs(count: int) -> str:
+    """``WITH wanted(a, b) AS (VALUES (?, ?), ...)``: ``count`` pairs to join a table on. Both
+    engines look each pair up in the table's index this way, where SQLite scans the whole table
+    for ``(a, b) IN (VALUES ...)``."""
+    return f"WITH wanted(a, b) AS (VALUES {marks(count, 2)}) "
+
+
 def upsert_sql(table: str, columns: Sequence[str], key: Sequence[str]) -> str:
     """``INSERT`` a whole row, replacing the row with the same ``key`` (both engines)."""
     others = [c for c in columns if c not in key]

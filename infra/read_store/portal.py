@@ -29,6 +29,7 @@ from infra.read_store.database import (
     chunked,
     marks,
     upsert_sql,
+    wanted_pairs,
 )
 from infra.read_store.portal_rows import json_text, record_of_row, record_params, working_of_row
 from infra.read_store.portal_search import (
@@ -157,6 +158,11 @@ _UPSERT_WORKING = upsert_sql(
     key=("id",),
 )
 _SELECT_RECORDS = "SELECT p.* FROM portal_records AS p"
+_ON_WANTED_PAGES = (  # after wanted_pairs: (register id, page number)
+    f"{_SELECT_RECORDS} WHERE p.id IN (SELECT g.entry_id FROM wanted "  # noqa: S608
+    "JOIN portal_pages AS g ON g.register_id = wanted.a AND g.page_number = wanted.b) "
+    "ORDER BY p.register_id, p.entry_number"
+)
 
 
 _INSERT_NAME = (
@@ -323,9 +329,9 @@ class SqlPortalView(TrackedView):
     def get_scans(self, pages: Collection[PageKey]) -> dict[PageKey, PageScan]:
         found: dict[PageKey, PageScan] = {}
         for chunk in chunked(pages):
-            sql = (
-                "SELECT * FROM portal_scans "  # noqa: S608
-                f"WHERE (register_id, page_number) IN (VALUES {marks(len(chunk), 2)})"
+            sql = wanted_pairs(len(chunk)) + (  # noqa: S608 - placeholders only
+                "SELECT s.* FROM wanted JOIN portal_scans AS s "
+                "ON s.register_id = wanted.a AND s.page_number = wanted.b"
             )
             params = [value for register_id, page in chunk for value in (str(register_id), page)]
             for row in self._db.query(sql, params):
@@ -337,11 +343,7 @@ class SqlPortalView(TrackedView):
         """Each published record holding one of ``pages``, once, by book and entry number."""
         found: dict[str, PortalRecord] = {}
         for chunk in chunked(pages):
-            sql = (
-                f"{_SELECT_RECORDS} WHERE p.id IN (SELECT g.entry_id FROM portal_pages AS g "  # noqa: S608
-                f"WHERE (g.register_id, g.page_number) IN (VALUES {marks(len(chunk), 2)})) "
-                "ORDER BY p.register_id, p.entry_number"
-            )
+            sql = wanted_pairs(len(chunk)) + _ON_WANTED_PAGES
             params = [value for register_id, page in chunk for value in (str(register_id), page)]
             for row in self._db.query(sql, params):
                 found.setdefault(row["id"], record_of_row(row))

@@ -23,6 +23,7 @@ from infra.read_store.database import (
     chunked,
     marks,
     upsert_sql,
+    wanted_pairs,
 )
 from projections.district_progress import (
     DayTally,
@@ -260,9 +261,9 @@ class SqlProgressView(TrackedView):
     def stored_pages(self, pages: Collection[tuple[UUID, int]]) -> set[tuple[UUID, int]]:
         found: set[tuple[UUID, int]] = set()
         for chunk in chunked(pages):
-            sql = (
-                "SELECT register_id, page_number FROM register_pages "  # noqa: S608
-                f"WHERE (register_id, page_number) IN (VALUES {marks(len(chunk), 2)})"
+            sql = wanted_pairs(len(chunk)) + (  # noqa: S608 - placeholders only
+                "SELECT g.register_id, g.page_number FROM wanted JOIN register_pages AS g "
+                "ON g.register_id = wanted.a AND g.page_number = wanted.b"
             )
             params = [value for register_id, page in chunk for value in (str(register_id), page)]
             found.update((UUID(r), int(n)) for r, n in self._db.query(sql, params))

@@ -162,6 +162,7 @@ def test_a_forged_message_inside_a_relayed_run_is_the_only_one_quarantined(
             kafka,
             SqlPositions(container.db),
             topic=topic,
+            name=topic,  # a position of its own (the service database outlives the test's store)
             batch=target.id,
             checkpoints=log.notes_after,
             checkpoint_topic=one[1],
