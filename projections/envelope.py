@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -39,7 +39,7 @@ class Envelope:
     key_id: str
     prev_hash: str | None = None  # None for version 1
 
-    @property
+    @cached_property
     def name(self) -> str:
         """The event's short name, e.g. "EntryKeyed"."""
         return self.event_type.rsplit(".", 1)[-1]
