@@ -8,7 +8,8 @@ file beside its data). It never skips: if it cannot start, the tests fail.
 Each scenario records a few hundred events of a day's work (books catalogued, pages scanned,
 entries keyed, second-keyed, verified, published), breaks something on the way to the views,
 then rebuilds fresh views from the event store (the in-process runner) and compares every row
-of every view table (tracking positions aside) and the views' answers for every entry.
+of every view table (tracking positions aside) and the views' answers for every entry. Each
+runs twice: the store and the views on SQLite files, and on PostgreSQL (the views in schemas).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+import psycopg
 import pytest
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import KafkaAdminClient, NewTopic
@@ -47,11 +49,13 @@ from domain.actor import Actor, Role
 from domain.record_kind import RecordKind
 from infra.messaging.consumer import KafkaProjectionRunner, Target, kafka_consumer
 from infra.messaging.positions import SqlPositions
+from infra.read_store.backend import ReadStoreBackend
 from infra.read_store.chain import SqlChainLedger
 from infra.read_store.envelope_models import EnvelopeReadModels
 from infra.read_store.log_runner import PollingProjectionRunner
 from infra.store.mapper import SignedEnvelopeMapper
 from infra.store.seal_checks import SealChecker
+from tests.integration.conftest import postgres_url, reset_postgres
 
 ROOT = Path(__file__).resolve().parents[2]
 KAFKA_SH = ROOT / "services" / "kafka.sh"
@@ -159,12 +163,18 @@ def topic(broker: FaultBroker) -> Iterator[str]:
 
 
 @pytest.fixture
-def container(tmp_path: Path, broker: FaultBroker, topic: str) -> Iterator[Container]:
-    """An encrypted, signed SQLite store whose relay goes to the dedicated broker and topic."""
+def container(tmp_path: Path, broker: FaultBroker, topic: str, backend: str) -> Iterator[Container]:
+    """An encrypted, signed store (SQLite, or PostgreSQL with the views in schemas of its
+    database) whose relay goes to the dedicated broker and topic."""
+    url = None
+    if backend == "postgres":
+        url = postgres_url()
+        reset_postgres(url)
     settings = Settings(
         home=tmp_path / "home",
         demo=False,
-        database_url=None,
+        database_url=url,
+        read_database_url=None,
         cipher_key=None,
         s3_endpoint=None,
         kafka_bootstrap=broker.bootstrap,
@@ -272,28 +282,119 @@ def log_head(app: Digitisation) -> int:
 
 # ----- views: Kafka-fed, rebuilt, compared --------------------------------------------------------
 Rows = dict[str, list[tuple[Any, ...]]]
+VIEW_DATABASES = ("progress", "portal", "history", "chain")
 
 
-def view_rows(directory: Path, files: list[str]) -> Rows:
-    """Every row of every table of the view files, tracking positions aside, in a stable order."""
-    rows: Rows = {}
-    for name in files:
-        path = directory / name
-        if not path.exists():
-            rows[name] = []
-            continue
-        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)) as conn:
+@dataclass(frozen=True)
+class Views:
+    """Where a set of the envelope views lives: SQLite files in a directory, or schemas of the
+    store's PostgreSQL database named ``<prefix><view>`` (each emptied when the set is made)."""
+
+    backend: ReadStoreBackend
+    prefix: str = ""
+
+    @classmethod
+    def of(cls, container: Container, label: str, *, fresh: bool = True) -> Views:
+        """The set called ``label`` beside the container's store (``""``: the service's own,
+        where `hotich project` keeps them)."""
+        url = container.settings.read_store_url
+        if url is None:
+            directory = container.settings.home / label if label else container.settings.home
+            return cls(ReadStoreBackend.sqlite(directory))
+        views = cls(ReadStoreBackend.postgres(url), f"{label}_" if label else "")
+        if fresh and label:
+            for name in VIEW_DATABASES:
+                views.backend.drop(views.name(name))
+        return views
+
+    def name(self, view: str) -> str:
+        return f"{self.prefix}{view}"
+
+    def models(self) -> EnvelopeReadModels:
+        names = {view: self.name(view) for view in VIEW_DATABASES[:3]}
+        return EnvelopeReadModels.open(self.backend, names=names)
+
+    def chain(self) -> SqlChainLedger:
+        return SqlChainLedger(self.backend.database(self.name("chain")))
+
+    def present(self) -> list[str]:
+        """The view databases of the set that exist."""
+        if self.backend.url is None:
+            assert self.backend.directory is not None
+            found = {p.stem for p in self.backend.directory.glob("*.sqlite")}
+        else:
+            with psycopg.connect(self.backend.url) as pg:
+                found = {str(r[0]) for r in pg.execute("SELECT nspname FROM pg_namespace")}
+        return [view for view in VIEW_DATABASES if self.name(view) in found]
+
+    def _tables(self, view: str) -> Iterator[tuple[str, list[tuple[Any, ...]]]]:
+        """Each table of a view database but ``tracking``, with its rows."""
+        if self.backend.url is None:
+            path = self.backend.path(self.name(view))
+            if not path.exists():
+                return
+            with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)) as conn:
+                tables = [
+                    r[0]
+                    for r in conn.execute(
+                        "SELECT name FROM sqlite_master WHERE type='table' "
+                        "AND name NOT LIKE 'sqlite_%' AND name != 'tracking' ORDER BY name"
+                    )
+                ]
+                for table in tables:
+                    yield table, conn.execute(f'SELECT * FROM "{table}"').fetchall()
+            return
+        schema = self.name(view)
+        with psycopg.connect(self.backend.url) as pg:
             tables = [
-                r[0]
-                for r in conn.execute(
-                    "SELECT name FROM sqlite_master WHERE type='table' "
-                    "AND name NOT LIKE 'sqlite_%' AND name != 'tracking' ORDER BY name"
+                str(r[0])
+                for r in pg.execute(
+                    "SELECT table_name FROM information_schema.tables WHERE table_schema = %s "
+                    "AND table_name != 'tracking' ORDER BY table_name",
+                    (schema,),
                 )
             ]
             for table in tables:
-                found = conn.execute(f'SELECT * FROM "{table}"').fetchall()
-                rows[f"{name}:{table}"] = sorted(found, key=repr)
-    return rows
+                query = psycopg.sql.SQL("SELECT * FROM {}").format(
+                    psycopg.sql.Identifier(schema, table)
+                )
+                yield table, [tuple(row) for row in pg.execute(query)]
+
+    def rows(self, views: list[str]) -> Rows:
+        """Every row of every table of ``views``, tracking positions aside, in a stable order."""
+        rows: Rows = {}
+        for view in views:
+            rows[view] = []
+            for table, found in self._tables(view):
+                rows[f"{view}:{table}"] = sorted(found, key=repr)
+        return rows
+
+    def committed(self, views: list[str], topic: str) -> int:
+        """Events ``views`` committed from the topic: the sum of their positions over the
+        partitions (offset + 1 each), the least of the views; 0 before they exist."""
+        least: int | None = None
+        for view in views:
+            sql = "SELECT position FROM tracking WHERE view LIKE ?"
+            if self.backend.url is None:
+                path = self.backend.path(self.name(view))
+                try:
+                    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+                        found = conn.execute(sql, (f"%@{topic}:%",)).fetchall()
+                except sqlite3.OperationalError:  # not created yet
+                    return 0
+            else:
+                try:
+                    with psycopg.connect(self.backend.url) as pg:
+                        table = psycopg.sql.Identifier(self.name(view), "tracking")
+                        query = psycopg.sql.SQL(
+                            "SELECT position FROM {} WHERE view LIKE %s"
+                        ).format(table)
+                        found = list(pg.execute(query, (f"%@{topic}:%",)))
+                except psycopg.errors.UndefinedTable:  # not created yet
+                    return 0
+            total = sum(int(r[0]) for r in found)
+            least = total if least is None else min(least, total)
+        return least or 0
 
 
 def differences(got: Rows, expected: Rows) -> list[str]:
@@ -314,36 +415,20 @@ def differences(got: Rows, expected: Rows) -> list[str]:
     return out
 
 
-def committed_events(directory: Path, files: list[str], topic: str) -> int:
-    """Events the views committed from the topic: the sum of their positions over the
-    partitions (offset + 1 each), the least of the views; 0 before they exist."""
-    least: int | None = None
-    for name in files:
-        try:
-            with closing(sqlite3.connect(f"file:{directory / name}?mode=ro", uri=True)) as conn:
-                rows = conn.execute(
-                    "SELECT position FROM tracking WHERE view LIKE ?", (f"%@{topic}:%",)
-                ).fetchall()
-        except sqlite3.OperationalError:  # not created yet
-            return 0
-        total = sum(int(r[0]) for r in rows)
-        least = total if least is None else min(least, total)
-    return least or 0
-
-
 @dataclass
 class Rebuild:
     """Fresh views fed from the event store by the in-process runner, as `hotich serve` does."""
 
-    directory: Path
-    files: list[str]
+    views: Views
+    names: list[str]
     rows: Rows
 
     @classmethod
-    def of(cls, container: Container, directory: Path) -> Rebuild:
+    def of(cls, container: Container, label: str) -> Rebuild:
         app = container.app
         assert isinstance(app.mapper, SignedEnvelopeMapper)
-        models = EnvelopeReadModels.open(directory)
+        views = Views.of(container, label)
+        models = views.models()
         try:
             runner = PollingProjectionRunner(
                 app,
@@ -353,12 +438,12 @@ class Rebuild:
             assert runner.catch_up() == log_head(app)
         finally:
             models.close()
-        files = sorted(p.name for p in directory.glob("*.sqlite"))
-        assert files, f"the read models left no SQLite file in {directory}"
-        return cls(directory, files, view_rows(directory, files))
+        names = views.present()
+        assert names, f"the read models left no view database in {views}"
+        return cls(views, names, views.rows(names))
 
-    def differences(self, directory: Path) -> list[str]:
-        return differences(view_rows(directory, self.files), self.rows)
+    def differences(self, views: Views) -> list[str]:
+        return differences(views.rows(self.names), self.rows)
 
 
 def answers(models: EnvelopeReadModels, work: Workload) -> tuple[Any, ...]:
@@ -373,11 +458,11 @@ def answers(models: EnvelopeReadModels, work: Workload) -> tuple[Any, ...]:
 
 
 def assert_views_equal_the_rebuild(
-    container: Container, views: Path, rebuilt: Rebuild, work: Workload
+    container: Container, views: Views, rebuilt: Rebuild, work: Workload
 ) -> None:
     diffs = rebuilt.differences(views)
     assert not diffs, "the Kafka-fed views differ from the rebuild:\n" + "\n".join(diffs)
-    fed, clean = EnvelopeReadModels.open(views), EnvelopeReadModels.open(rebuilt.directory)
+    fed, clean = views.models(), rebuilt.views.models()
     try:
         assert answers(fed, work) == answers(clean, work)
         assert sum(1 for r in answers(fed, work)[2] if r is not None) > 0  # something published
@@ -400,8 +485,8 @@ def wait_for(condition: Callable[[], bool], what: Callable[[], str], timeout: fl
 
 @dataclass
 class Projector:
-    """The Kafka runner as `hotich project` builds it, on views in ``directory``, with the
-    runner's consumer settings (kafka_consumer)."""
+    """The Kafka runner as `hotich project` builds it, on ``views``, with the runner's consumer
+    settings (kafka_consumer)."""
 
     runner: KafkaProjectionRunner
     producer: KafkaProducer  # for the quarantine topic
@@ -411,13 +496,13 @@ class Projector:
     thread: threading.Thread | None = None
 
     @classmethod
-    def build(cls, container: Container, directory: Path, group: str) -> Projector:
+    def build(cls, container: Container, views: Views, group: str) -> Projector:
         settings = container.settings
         assert settings.kafka_bootstrap
         consumer = kafka_consumer(settings.kafka_bootstrap, group)
         producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap, acks="all")
-        models = EnvelopeReadModels.open(directory)
-        chain = SqlChainLedger(directory / "chain.sqlite")
+        models = views.models()
+        chain = views.chain()
         runner = KafkaProjectionRunner(
             consumer,
             producer,
@@ -502,6 +587,8 @@ def child_env(container: Container) -> dict[str, str]:
         HOTICH_KAFKA_BOOTSTRAP=settings.kafka_bootstrap,
         HOTICH_KAFKA_TOPIC=settings.kafka_topic,
     )
+    if settings.database_url:
+        env.update(HOTICH_DATABASE_URL=settings.database_url)
     return env
 
 
@@ -543,7 +630,7 @@ def test_a_broker_stopped_mid_stream_and_started_again_loses_nothing_and_applies
         target=relay.run, kwargs={"interval": 0.05, "on_error": relay_errors.append}
     )
     relaying.start()
-    views = tmp_path / "from-kafka"
+    views = Views.of(container, "from_kafka")
     projector = Projector.build(container, views, f"faults-{uuid.uuid4().hex[:8]}")
     projector.start()
     try:
@@ -561,7 +648,7 @@ def test_a_broker_stopped_mid_stream_and_started_again_loses_nothing_and_applies
 
         head = log_head(app)
         assert head > 250
-        rebuilt = Rebuild.of(container, tmp_path / "rebuild")
+        rebuilt = Rebuild.of(container, "rebuild")
         wait_for(
             lambda: relay.position == head and not rebuilt.differences(views),
             lambda: (
@@ -615,7 +702,7 @@ def test_b_relay_killed_between_acknowledgement_and_position_commit_resends_and_
     assert SqlPositions(container.db).get("relay") == batch
 
     # the projector keeps running meanwhile: it applies both batches
-    views = tmp_path / "from-kafka"
+    views = Views.of(container, "from_kafka")
     projector = Projector.build(container, views, f"faults-{uuid.uuid4().hex[:8]}")
     try:
         projector.feed_until_caught_up()
@@ -647,7 +734,7 @@ def test_b_relay_killed_between_acknowledgement_and_position_commit_resends_and_
         assert projector.runner.stats.quarantined == 0
     finally:
         projector.close()
-    assert_views_equal_the_rebuild(container, views, Rebuild.of(container, tmp_path / "rb"), work)
+    assert_views_equal_the_rebuild(container, views, Rebuild.of(container, "rb"), work)
 
 
 def test_c_projection_worker_killed_mid_batch_resumes_from_its_views(
@@ -658,8 +745,8 @@ def test_c_projection_worker_killed_mid_batch_resumes_from_its_views(
     work.advance()
     total = log_head(app)
     assert total > 250
-    rebuilt = Rebuild.of(container, tmp_path / "rebuild")
-    home = container.settings.home  # `hotich project` keeps its views in HOTICH_HOME
+    rebuilt = Rebuild.of(container, "rebuild")
+    home = Views.of(container, "", fresh=False)  # where `hotich project` keeps its views
     topic = container.settings.kafka_topic
     first, die_at = 150, 200
 
@@ -681,10 +768,8 @@ def test_c_projection_worker_killed_mid_batch_resumes_from_its_views(
             str(die_at),
         )
         wait_for(
-            lambda: (
-                committed_events(home, rebuilt.files, topic) == first or child.poll() is not None
-            ),
-            lambda: f"the worker committed {committed_events(home, rebuilt.files, topic)}",
+            lambda: home.committed(rebuilt.names, topic) == first or child.poll() is not None,
+            lambda: f"the worker committed {home.committed(rebuilt.names, topic)}",
         )
         assert child.poll() is None, log.read_text()
         while relay.relay_once():  # the rest arrives: the worker dies in the middle of it
@@ -694,7 +779,7 @@ def test_c_projection_worker_killed_mid_batch_resumes_from_its_views(
     code, output = finished(child, log)
     assert code == -signal.SIGKILL, output
     assert f"applied {die_at} events; dying inside the batch" in output
-    committed = committed_events(home, rebuilt.files, topic)
+    committed = home.committed(rebuilt.names, topic)
     assert first <= committed < die_at  # the batch being written was rolled back
 
     # restarted (`hotich project`; a new group, since the killed member would hold its
@@ -739,7 +824,7 @@ def test_d_a_tampered_event_is_quarantined_and_the_views_equal_the_untampered_re
 
     relay = build_relay(container)
     intruder = KafkaProducer(bootstrap_servers=broker.bootstrap, acks="all")
-    views = tmp_path / "from-kafka"
+    views = Views.of(container, "from_kafka")
     projector = Projector.build(container, views, f"faults-{uuid.uuid4().hex[:8]}")
     try:
         relay.batch = target.id - 1
@@ -763,4 +848,4 @@ def test_d_a_tampered_event_is_quarantined_and_the_views_equal_the_untampered_re
     assert held.value == tampered
     assert headers["reason"].startswith(b"hash does not match")
     assert headers["source"].startswith(f"{topic}:".encode())
-    assert_views_equal_the_rebuild(container, views, Rebuild.of(container, tmp_path / "rb"), work)
+    assert_views_equal_the_rebuild(container, views, Rebuild.of(container, "rb"), work)
