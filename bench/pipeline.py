@@ -9,10 +9,10 @@ runs of leaves) and the same projections fed in-process from the notification lo
 the stored tree's runs). The baseline, on the same broker with the same message bytes, is a
 raw kafka-python producer and a raw consumer. Then the end-to-end lag at a fixed offered rate
 (an appending process, the relay and the runner in threads; also the in-process polling path),
-and `hotich projections rebuild progress portal history` of the whole store, in a child process:
-its rate and the peak memory of all its processes; with HOTICH_BENCH_DATABASE_URL, also with
-the store and the views on PostgreSQL (a database of its own, made and dropped on that
-server). Timings are printed, never asserted.
+and `hotich projections rebuild progress portal history` of the whole store, run as users run
+it: its rate and the peak memory of all its processes, as it prints them; with
+HOTICH_BENCH_DATABASE_URL, also with the store and the views on PostgreSQL (a database of its
+own, made and dropped on that server). Timings are printed, never asserted.
 
     HOTICH_BENCH_KAFKA=127.0.0.1:9092 python -m bench.pipeline \
         [--events 100000] [--rate 1000] [--rate-seconds 20] [--only rebuild]
@@ -40,7 +40,7 @@ from bench.kafka_plumbing import (
     relay_producer,
 )
 from bench.pipeline_lag import lag_in_process, lag_kafka
-from bench.pipeline_rebuild import rebuild, rebuild_child, rebuild_line
+from bench.pipeline_rebuild import rebuild, rebuild_line
 from bench.signed_store import build_signed_sqlite, open_store, transparency_log
 from bench.stamped_views import Models, Stamps
 from bench.workspace import exit_on_sigterm, workdir
@@ -182,11 +182,7 @@ def main() -> None:
         help="the store's directory: built there with --events if it has no store yet, kept "
         "afterwards (a 1,000,000-event store takes minutes to build)",
     )
-    parser.add_argument("--rebuild-child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.rebuild_child:
-        rebuild_child(*args.rebuild_child)
-        return
     if args.only == "rebuild":
         with workdir("pipeline-") as work:
             only_rebuild(args, work)

@@ -1,13 +1,13 @@
 """The pipeline benchmark's rebuild: `hotich projections rebuild progress portal history` of a
-whole store, in a child process (its processes' peak memory is its own), on SQLite files and,
+whole store, run as users run it (its figures as it prints them), on SQLite files and,
 with HOTICH_BENCH_DATABASE_URL, with the store and the views on PostgreSQL: a database of its
 own on that server, holding a copy of the SQLite store's events (the same encrypted bytes, in
 the same order) and its verifiable log, dropped afterwards."""
 
 from __future__ import annotations
 
-import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -22,9 +22,9 @@ import psycopg
 
 from bench.figures import Stopwatch, per_second
 from bench.signed_store import env_for, home_settings
+from bench.workspace import HOTICH
 from bootstrap.container import load_admin_units
 from bootstrap.log import log_signer
-from bootstrap.rebuild import rebuild_many
 from bootstrap.settings import DEFAULT_ADMIN_UNITS
 from digitization.application import Digitisation
 from infra.signing.keyring import Keyring
@@ -36,24 +36,6 @@ VIEWS = ["progress", "portal", "history"]
 TARGET_EVENTS = 1_000_000
 TARGET_SECONDS = {"sqlite": 60, "postgres": 120}
 TARGET_MB = 300
-
-
-def rebuild_child(home: str, backend: str, url: str) -> None:
-    """In the child: rebuild the three views of the store in ``home`` (on ``url``'s database
-    for PostgreSQL), as the command does; print the figures as JSON."""
-    settings = home_settings(Path(home), **({"database_url": url} if backend == "postgres" else {}))
-    done = rebuild_many(settings, VIEWS, "log", jobs=os.cpu_count() or 1, progress=lambda *_: None)
-    quarantined = max(r.quarantined for r in done.rebuilt.values())
-    print(
-        json.dumps(
-            {
-                "events": done.events,
-                "seconds": done.seconds,
-                "peak_mb": done.peak_mb,
-                "quarantined": quarantined,
-            }
-        )
-    )
 
 
 def rebuild(home: Path, work: Path, backend: str) -> dict[str, Any] | None:
@@ -94,7 +76,7 @@ def rebuild_line(r: dict[str, Any] | None) -> str:
     )
     return (
         f"rebuild from the log on {r['backend']} (`hotich projections rebuild progress portal "
-        f"history`, child process): {r['events']:,} events in {r['seconds']:.1f} s, "
+        f"history`): {r['events']:,} events in {r['seconds']:.1f} s, "
         f"{rate:,.0f} ev/s, peak memory {r['peak_mb']:,.0f} MB (all processes), quarantined "
         f"{r['quarantined']}; target {TARGET_EVENTS:,} events in ≤ "
         f"{TARGET_SECONDS[r['backend']]} s and < {TARGET_MB} MB: {'met' if met else 'NOT met'}"
@@ -102,17 +84,36 @@ def rebuild_line(r: dict[str, Any] | None) -> str:
     )
 
 
+_SUMMARY = re.compile(
+    r"([\d,]+) events in ([\d.]+) s \(([\d,]+) ev/s\); peak memory ([\d,]+) MB \(all processes\)"
+)
+_QUARANTINED = re.compile(r"^\w+: [\d,]+ events .*, (\d+) quarantined$", re.MULTILINE)
+
+
 def _run_child(home: Path, backend: str, url: str) -> dict[str, Any]:
+    """`hotich projections rebuild progress portal history` as users run it, on the store in
+    ``home``; its figures as it prints them."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HOTICH_")}
+    env.update(HOTICH_HOME=str(home), HOTICH_DEMO="false")
+    if backend == "postgres":
+        env.update(HOTICH_DATABASE_URL=url)
     out = subprocess.run(
-        [sys.executable, "-m", "bench.pipeline", "--rebuild-child", str(home), backend, url],
+        [*HOTICH, "projections", "rebuild", *VIEWS],
+        env=env,
         capture_output=True,
         text=True,
         check=False,
     )
-    if out.returncode != 0:
-        sys.exit(f"rebuild child failed ({out.returncode}):\n{out.stderr[-3000:]}")
-    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
-    return result
+    found = _SUMMARY.search(out.stdout)
+    if out.returncode != 0 or found is None:
+        sys.exit(f"rebuild failed ({out.returncode}):\n{out.stdout[-2000:]}{out.stderr[-3000:]}")
+    events, seconds, _, peak = found.groups()
+    return {
+        "events": int(events.replace(",", "")),
+        "seconds": float(seconds),
+        "peak_mb": float(peak.replace(",", "")),
+        "quarantined": max((int(q) for q in _QUARANTINED.findall(out.stdout)), default=0),
+    }
 
 
 def _database_url(server: str, name: str) -> tuple[str, str]:
