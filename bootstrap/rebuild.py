@@ -125,8 +125,18 @@ class Rebuilds:
         return self.events / self.seconds if self.seconds > 0 else float("inf")
 
 
-def peak_mb(who: int = resource.RUSAGE_SELF) -> float:
-    return resource.getrusage(who).ru_maxrss / 1024
+def peak_mb() -> float:
+    """This process's peak resident memory (MB). Linux's high-water mark of this process's own
+    memory (``VmHWM``): ``ru_maxrss`` keeps the parent's size at the fork before an exec, so a
+    command started by a large process would report that process's size."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def groups(names: Sequence[str], jobs: int) -> list[list[str]]:
