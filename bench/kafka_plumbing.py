@@ -11,9 +11,12 @@ from kafka.admin import KafkaAdminClient, NewTopic
 from bench.stamped_views import Models, Stamps, stamped_targets
 from bench.workspace import required_env
 from infra.messaging.consumer import KafkaProjectionRunner, kafka_consumer
+from infra.messaging.leaves import KafkaLeafRuns, leaves_consumer, leaves_topic
 from infra.messaging.relay import PRODUCER_SETTINGS
 from infra.read_store.chain import SqlChainLedger
 from infra.signing.keyring import PublicKeySet
+from infra.tlog.note import NoteVerifier
+from infra.tlog.runs import RunChecker
 
 PARTITIONS = 12
 
@@ -36,15 +39,26 @@ def relay_producer(servers: str, topic: str) -> KafkaProducer:
 
 
 def new_topics(admin: KafkaAdminClient, created: list[str], label: str) -> str:
+    """A fresh events topic, with its quarantine, checkpoints and leaves topics."""
     topic = f"hotich.bench.{label}.{uuid.uuid4().hex[:8]}"
+    ones = [f"{topic}.quarantine", checkpoints_topic(topic), leaves_topic(topic)]
     admin.create_topics(
         [
             NewTopic(topic, num_partitions=PARTITIONS, replication_factor=1),
-            NewTopic(f"{topic}.quarantine", num_partitions=1, replication_factor=1),
+            *(NewTopic(t, num_partitions=1, replication_factor=1) for t in ones),
         ]
     )
-    created += [topic, f"{topic}.quarantine"]
+    created += [topic, *ones]
     return topic
+
+
+def checkpoints_topic(topic: str) -> str:
+    return f"{topic}.checkpoints"
+
+
+def leaf_runs(servers: str, topic: str, verifier: NoteVerifier) -> KafkaLeafRuns:
+    """The runs of leaves the relay published beside ``topic``, as `hotich project` reads them."""
+    return KafkaLeafRuns(leaves_consumer(servers), RunChecker(verifier), leaves_topic(topic))
 
 
 def kafka_runner(
@@ -55,9 +69,11 @@ def kafka_runner(
     keys: PublicKeySet,
     stamps: Stamps,
     workers: int = 0,
+    leaves: KafkaLeafRuns | None = None,
 ) -> KafkaProjectionRunner:
     """A KafkaProjectionRunner wired as `hotich project` wires it (its consumer, quarantine
-    producer, targets and chain ledger), stamping what it committed; ``workers`` check seals."""
+    producer, targets, chain ledger and the log's runs of leaves), stamping what it committed;
+    ``workers`` check seals."""
     consumer = kafka_consumer(servers, f"bench-{uuid.uuid4().hex[:8]}")
     runner = KafkaProjectionRunner(
         consumer,
@@ -67,6 +83,7 @@ def kafka_runner(
         keys,
         chain,
         check_workers=workers,
+        leaves=leaves,
     )
     runner.subscribe()
     return runner

@@ -1,26 +1,26 @@
 """Pipeline benchmark: store → Kafka → read models, against raw kafka-python in the same run.
 
-On a signed SQLite store of N events (built the way bench/append.py builds its verify store) it
-times each stage separately: the relay (KafkaRelay, idempotent producer, acks=all, a fresh
-12-partition topic), the three envelope projections fed from Kafka (KafkaProjectionRunner with
-fresh SQLite views and chain ledger) and the same projections fed in-process from the
-notification log. The baseline, on the same broker with the same message bytes, is a raw
-kafka-python producer and a raw consumer. Then the end-to-end lag at a fixed offered rate (an
-appending thread, the relay and the runner in threads; also the in-process polling path), and
-the rebuild rate and peak memory of the in-process projections over the whole store, in a child
-process. Timings are printed, never asserted.
+On a signed SQLite store of N events (built the way bench/append.py builds its verify store,
+with its verifiable log brought up to it and a checkpoint signed) it times each stage
+separately: the relay (KafkaRelay, idempotent producer, acks=all, a fresh 12-partition topic,
+then the checkpoint and its runs of leaves), the three envelope projections fed from Kafka
+(KafkaProjectionRunner with fresh SQLite views and chain ledger, checking the events by the
+runs of leaves) and the same projections fed in-process from the notification log (checked by
+the stored tree's runs). The baseline, on the same broker with the same message bytes, is a
+raw kafka-python producer and a raw consumer. Then the end-to-end lag at a fixed offered rate
+(an appending process, the relay and the runner in threads; also the in-process polling path),
+and `hotich projections rebuild progress portal history` of the whole store, run as users run
+it: its rate and the peak memory of all its processes, as it prints them; with
+HOTICH_BENCH_DATABASE_URL, also with the store and the views on PostgreSQL (a database of its
+own, made and dropped on that server). Timings are printed, never asserted.
 
     HOTICH_BENCH_KAFKA=127.0.0.1:9092 python -m bench.pipeline \
-        [--events 100000] [--rate 1000] [--rate-seconds 20]
+        [--events 100000] [--rate 1000] [--rate-seconds 20] [--only rebuild]
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import resource
-import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -32,13 +32,16 @@ from bench.figures import Stopwatch, machine, per_second, ratio
 from bench.kafka_plumbing import (
     PARTITIONS,
     bootstrap,
+    checkpoints_topic,
     close_runner,
     kafka_runner,
+    leaf_runs,
     new_topics,
     relay_producer,
 )
 from bench.pipeline_lag import lag_in_process, lag_kafka
-from bench.signed_store import build_signed_sqlite, open_store
+from bench.pipeline_rebuild import rebuild, rebuild_line
+from bench.signed_store import build_signed_sqlite, open_store, transparency_log
 from bench.stamped_views import Models, Stamps
 from bench.workspace import exit_on_sigterm, workdir
 from digitization.application import Digitisation
@@ -51,16 +54,22 @@ from infra.service_db.database import SqlDatabase
 from infra.signing.keyring import PublicKeySet
 from infra.store.mapper import SignedEnvelopeMapper
 from infra.store.seal_checks import SealChecker
+from infra.tlog.log import SqlTransparencyLog
 
-REBUILD_TARGET_EVENTS = 1_000_000
-THREAD = "to the runner's thread"  # what the seals checked by a worker are compared with
-REBUILD_WORKERS = 1  # seal-checking worker processes of the rebuild (2 CPUs: it applies, 1 checks)
+RUNS = "runs/signatures"  # events checked by runs of leaves, against each by its signature
 
 
 # ----- stages -----------------------------------------------------------------------------------
 def stage_relay(
-    app: Digitisation, mapper: SignedEnvelopeMapper, servers: str, topic: str, work: Path
+    app: Digitisation,
+    mapper: SignedEnvelopeMapper,
+    log: SqlTransparencyLog,
+    servers: str,
+    topic: str,
+    work: Path,
 ) -> tuple[int, float]:
+    """The relay as `hotich relay` builds it: the events, then the log's checkpoint and its
+    runs of leaves."""
     producer = relay_producer(servers, topic)
     relay = KafkaRelay(
         app.recorder,
@@ -68,6 +77,9 @@ def stage_relay(
         producer,
         SqlPositions(SqlDatabase(sqlite_path=work / "pos.sqlite")),
         topic=topic,
+        checkpoints=log.notes_after,
+        checkpoint_topic=checkpoints_topic(topic),
+        runs=log.runs_between,
     )
     sent = 0
     with Stopwatch() as clock:
@@ -78,13 +90,21 @@ def stage_relay(
 
 
 def stage_from_kafka(
-    servers: str, topic: str, keys: PublicKeySet, work: Path, total: int, workers: int = 0
+    servers: str,
+    topic: str,
+    keys: PublicKeySet,
+    log: SqlTransparencyLog | None,
+    work: Path,
+    total: int,
+    workers: int = 0,
 ) -> tuple[int, float, float, int]:
-    """Applied, seconds to the last commit, run_until_idle wall, quarantined."""
+    """Applied, seconds to the last commit, run_until_idle wall, quarantined; ``log``: the
+    events are checked by its runs of leaves (None: each by its signature)."""
     models = Models(work)
     chain = SqlChainLedger(work / "chain.sqlite")
     stamps = Stamps()
-    runner = kafka_runner(servers, topic, models, chain, keys, stamps, workers)
+    leaves = leaf_runs(servers, topic, log.signer.verifier()) if log is not None else None
+    runner = kafka_runner(servers, topic, models, chain, keys, stamps, workers, leaves)
     started_mono = time.monotonic()
     with Stopwatch() as clock:
         runner.run_until_idle()
@@ -98,18 +118,25 @@ def stage_from_kafka(
 
 
 def stage_in_process(
-    app: Digitisation, mapper: SignedEnvelopeMapper, keys: PublicKeySet, work: Path, workers: int
+    app: Digitisation,
+    mapper: SignedEnvelopeMapper,
+    keys: PublicKeySet,
+    log: SqlTransparencyLog | None,
+    work: Path,
+    workers: int,
 ) -> tuple[int, float, int]:
-    """The three views fed from the log as `hotich serve` feeds them (infra/web.py), the seals
-    checked in ``workers`` worker processes (0: in the runner's thread, as `hotich serve`)."""
+    """The three views fed from the log as `hotich serve` feeds them (bootstrap/web.py): the
+    events checked by the stored tree's runs (``log``; None: each by its signature), in
+    ``workers`` worker processes (0: in the runner's thread, as `hotich serve`)."""
     models = Models(work)
-    decode = SealChecker(mapper, keys, workers=workers)
+    leaves = log.checked_leaves if log is not None else None
+    decode = SealChecker(mapper, keys, workers=workers, leaves=leaves)
     runner = PollingProjectionRunner(app, models.projections(), decode=decode)
     with Stopwatch() as clock:
         done = runner.catch_up()
     decode.close()
     models.close()
-    return done, clock.seconds, len(decode.quarantined)
+    return done, clock.seconds, decode.quarantines.count
 
 
 def raw_consume(servers: str, topic: str, total: int) -> tuple[list[Any], float]:
@@ -137,39 +164,6 @@ def raw_produce(servers: str, topic: str, messages: list[Any]) -> float:
     return clock.seconds
 
 
-# ----- rebuild, in a child process for its own peak memory --------------------------------------
-def rebuild_child(home: Path, views_dir: Path) -> None:
-    app, mapper, keys = open_store(home)
-    done, seconds, quarantined = stage_in_process(app, mapper, keys, views_dir, REBUILD_WORKERS)
-    app.close()
-    maxrss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    worker_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # stopped by now
-    print(
-        json.dumps(
-            {
-                "events": done,
-                "seconds": seconds,
-                "maxrss_mb": maxrss_mb,
-                "worker_mb": worker_mb,
-                "quarantined": quarantined,
-            }
-        )
-    )
-
-
-def rebuild(home: Path, work: Path) -> dict[str, Any]:
-    out = subprocess.run(
-        [sys.executable, "-m", "bench.pipeline", "--rebuild-child", str(home), str(work)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if out.returncode != 0:
-        sys.exit(f"rebuild child failed ({out.returncode}):\n{out.stderr[-2000:]}")
-    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
-    return result
-
-
 # ----- main -------------------------------------------------------------------------------------
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
@@ -177,10 +171,21 @@ def main() -> None:
     parser.add_argument("--rate", type=int, default=1_000)
     parser.add_argument("--rate-seconds", type=int, default=20)
     parser.add_argument("--poll-interval", type=float, default=0.05)
-    parser.add_argument("--rebuild-child", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--only",
+        choices=["rebuild", "stages"],
+        help="rebuild: build the store, then only rebuild (no Kafka); stages: no lag, no rebuild",
+    )
+    parser.add_argument(
+        "--store",
+        type=Path,
+        help="the store's directory: built there with --events if it has no store yet, kept "
+        "afterwards (a 1,000,000-event store takes minutes to build)",
+    )
     args = parser.parse_args()
-    if args.rebuild_child:
-        rebuild_child(Path(args.rebuild_child[0]), Path(args.rebuild_child[1]))
+    if args.only == "rebuild":
+        with workdir("pipeline-") as work:
+            only_rebuild(args, work)
         return
     servers = bootstrap()
     exit_on_sigterm()
@@ -198,33 +203,33 @@ def main() -> None:
 def run(
     args: argparse.Namespace, servers: str, admin: KafkaAdminClient, created: list[str], work: Path
 ) -> None:
-    home = work / "store"
-    with Stopwatch() as clock:
-        build_signed_sqlite(home, args.events)
+    home = store(args, work)
     app, mapper, keys = open_store(home)
     total = app.recorder.max_notification_id() or 0
     print(
-        f"pipeline: signed SQLite store of {total:,} events built in {clock.seconds:.1f} s; "
-        f"broker {servers}, {PARTITIONS} partitions; machine {machine()}",
+        f"pipeline: {total:,} events; broker {servers}, {PARTITIONS} partitions; "
+        f"machine {machine()}",
         flush=True,
     )
 
+    log = transparency_log(home, app)
     print("stages (each timed on its own):", flush=True)
     topic = new_topics(admin, created, "relay")
-    sent, relay_s = stage_relay(app, mapper, servers, topic, work)
+    sent, relay_s = stage_relay(app, mapper, log, servers, topic, work)
     messages, raw_consume_s = raw_consume(servers, topic, sent)
     raw_topic = new_topics(admin, created, "raw")
     raw_produce_s = raw_produce(servers, raw_topic, messages)
     size = sum(len(m.value) for m in messages) / max(1, len(messages))
     del messages
     applied, kafka_s, kafka_wall, quarantined = stage_from_kafka(
-        servers, topic, keys, work / "from-kafka", sent
+        servers, topic, keys, log, work / "from-kafka", sent
     )
-    applied_w, kafka_w_s, _, kafka_w_q = stage_from_kafka(
-        servers, topic, keys, work / "from-kafka-by-worker", sent, workers=1
+    applied_s, kafka_s_s, _, kafka_s_q = stage_from_kafka(
+        servers, topic, keys, None, work / "from-kafka-signed", sent
     )
-    done, local_s, local_q = stage_in_process(app, mapper, keys, work / "from-log", 0)
-    done_w, worker_s, worker_q = stage_in_process(app, mapper, keys, work / "by-worker", 1)
+    done, local_s, local_q = stage_in_process(app, mapper, keys, log, work / "from-log", 0)
+    done_s, signed_s, signed_q = stage_in_process(app, mapper, keys, None, work / "signed", 0)
+    log.close()
     app.close()
 
     relay_rate, raw_p = per_second(sent, relay_s), per_second(sent, raw_produce_s)
@@ -239,20 +244,20 @@ def run(
         f"last apply; run_until_idle {kafka_wall:.2f} s)   raw consumer {raw_c:9,.0f} ev/s   "
         f"{ratio('projected/raw', kafka_rate, raw_c)}   quarantined {quarantined}"
     )
-    kafka_w_rate = per_second(applied_w, kafka_w_s)
+    kafka_s_rate = per_second(applied_s, kafka_s_s)
     print(
-        f"    seals checked by a worker  {kafka_w_rate:9,.0f} ev/s  ({kafka_w_s:6.2f} s)   "
-        f"{ratio(THREAD, kafka_w_rate, kafka_rate)}   quarantined {kafka_w_q}"
+        f"    each checked by signature  {kafka_s_rate:9,.0f} ev/s  ({kafka_s_s:6.2f} s)   "
+        f"{ratio(RUNS, kafka_rate, kafka_s_rate)}   quarantined {kafka_s_q}"
     )
     local_rate = per_second(done, local_s)
     print(
         f"  projections in-process       {local_rate:9,.0f} ev/s  ({local_s:6.2f} s)   "
         f"{ratio('Kafka-fed/in-process', kafka_rate, local_rate)}   quarantined {local_q}"
     )
-    worker_rate = per_second(done_w, worker_s)
+    signed_rate = per_second(done_s, signed_s)
     print(
-        f"    seals checked by a worker  {worker_rate:9,.0f} ev/s  ({worker_s:6.2f} s)   "
-        f"{ratio(THREAD, worker_rate, local_rate)}   quarantined {worker_q}"
+        f"    each checked by signature  {signed_rate:9,.0f} ev/s  ({signed_s:6.2f} s)   "
+        f"{ratio(RUNS, local_rate, signed_rate)}   quarantined {signed_q}"
     )
     e2e = per_second(
         sent, relay_s + kafka_s
@@ -263,6 +268,8 @@ def run(
         flush=True,
     )
 
+    if args.only == "stages":
+        return
     print(
         f"lag at {args.rate:,} ev/s offered for {args.rate_seconds} s (single saves, "
         "append → applied to all three views):",
@@ -278,22 +285,26 @@ def run(
     )
     print("  target: p99 ≤ 1,000 ms", flush=True)
 
-    r = rebuild(home, work / "rebuild")
-    rebuild_rate = per_second(r["events"], r["seconds"])
-    print(
-        f"rebuild in-process from scratch (child process, seals checked by {REBUILD_WORKERS} "
-        f"worker): {r['events']:,} events, {rebuild_rate:,.0f} ev/s ({r['seconds']:.1f} s), "
-        f"peak memory {r['maxrss_mb']:,.0f} MB max RSS (its worker {r['worker_mb']:,.0f} MB); "
-        f"target ≥ 10,000 ev/s for {REBUILD_TARGET_EVENTS:,} events: "
-        f"{'met' if rebuild_rate >= 10_000 else 'NOT met'}"
-        + (
-            f" (measured on {r['events']:,} events, not {REBUILD_TARGET_EVENTS:,}: "
-            "run with --events 1000000 for the target figure)"
-            if r["events"] < REBUILD_TARGET_EVENTS
-            else ""
-        ),
-        flush=True,
-    )
+    for backend in ("sqlite", "postgres"):
+        print(rebuild_line(rebuild(home, work, backend)), flush=True)
+
+
+def store(args: argparse.Namespace, work: Path) -> Path:
+    """The signed store: built in the work directory, or kept at --store."""
+    home: Path = args.store or work / "store"
+    if (home / "events.sqlite").exists():
+        print(f"pipeline: the signed SQLite store in {home}", flush=True)
+        return home
+    with Stopwatch() as clock:
+        build_signed_sqlite(home, args.events)
+    print(f"pipeline: signed SQLite store of {args.events:,} events built in {clock.seconds:.1f} s")
+    return home
+
+
+def only_rebuild(args: argparse.Namespace, work: Path) -> None:
+    home = store(args, work)
+    for backend in ("sqlite", "postgres"):
+        print(rebuild_line(rebuild(home, work, backend)), flush=True)
 
 
 if __name__ == "__main__":

@@ -1,22 +1,31 @@
-"""The pipeline's end-to-end lag at a fixed offered rate: an appending thread saves events one by
-one, and each event's lag runs from its save to the commit that made it visible in all three
-views, through Kafka (the relay and the runner in threads) or in-process (the polling runner)."""
+"""The pipeline's end-to-end lag at a fixed offered rate: an appending process saves events one
+by one (its own process, so that the relay and the runner do not slow it: the rate offered is
+the rate achieved), and each event's lag runs from its save to the commit that made it visible
+in all three views, through Kafka (the relay and the runner in threads) or in-process (the
+polling runner). Times are CLOCK_MONOTONIC, one clock for every process of the machine.
+
+    python -m bench.pipeline_lag --append STORE --rate 1000 --count 20000 --seed 2 --out FILE
+        (the appending process: saves, then writes each event's save time to FILE)"""
 
 from __future__ import annotations
 
+import argparse
+import json
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 from kafka.admin import KafkaAdminClient
 
 from bench.figures import percentile_ms
 from bench.kafka_plumbing import close_runner, kafka_runner, new_topics, relay_producer
-from bench.signed_store import empty_store
+from bench.signed_store import empty_store, open_store
 from bench.stamped_views import Key, Models, Stamps, stamped_projections
 from bench.workload import workload
-from digitization.application import Digitisation
 from infra.messaging.positions import SqlPositions
 from infra.messaging.relay import POLL_INTERVAL, KafkaRelay
 from infra.read_store.chain import SqlChainLedger
@@ -31,30 +40,54 @@ def prebuilt(count: int, seed: int) -> list[Any]:
     return [e for chunk in workload(count, seed=seed) for e in chunk]
 
 
-def offer(app: Digitisation, events: list[Any], per_second: int, stamps: Stamps) -> str:
-    """Save ``events`` one by one at ``per_second`` from a thread, noting each one's append
-    time (just before its save, so the save itself counts in the lag), then wait until the
-    views applied them all: the figures of the lag, as a line to print after its label."""
-    appended: dict[Key, float] = {}
+def append_at_rate(home: Path, per_second: int, count: int, seed: int, out: Path) -> None:
+    """The appending process: save ``count`` events of the workload one by one at
+    ``per_second``, noting each one's time just before its save (the save counts in the lag);
+    then write those times and the rate achieved to ``out``."""
+    app, _, _ = open_store(home)
+    events = prebuilt(count, seed)
+    appended: list[tuple[str, int, float]] = []
+    start = time.monotonic()
+    for i, event in enumerate(events):
+        delay = start + i / per_second - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+        appended.append((str(event.originator_id), event.originator_version, time.monotonic()))
+        app.save(event)
+    achieved = len(events) / (time.monotonic() - start)
+    app.close()
+    out.write_text(json.dumps({"achieved": achieved, "appended": appended}))
 
-    def run() -> None:
-        start = time.monotonic()
-        for i, event in enumerate(events):
-            delay = start + i / per_second - time.monotonic()
-            if delay > 0:
-                time.sleep(delay)
-            appended[(event.originator_id, event.originator_version)] = time.monotonic()
-            app.save(event)
 
-    feed = threading.Thread(target=run, name="appender", daemon=True)
-    started = time.monotonic()
-    feed.start()
-    feed.join()
-    achieved = len(events) / (time.monotonic() - started)
+def offer(home: Path, per_second: int, count: int, seed: int, stamps: Stamps) -> str:
+    """Save ``count`` events one by one at ``per_second`` from a process of their own, then wait
+    until the views applied them all: the figures of the lag, as a line to print after its
+    label."""
+    out = home.parent / f"appended-{seed}.json"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench.pipeline_lag",
+            "--append",
+            str(home),
+            "--rate",
+            str(per_second),
+            "--count",
+            str(count),
+            "--seed",
+            str(seed),
+            "--out",
+            str(out),
+        ],
+        check=True,
+    )
+    done = json.loads(out.read_text())
+    appended = {(UUID(a), int(v)): t for a, v, t in done["appended"]}
     deadline = time.monotonic() + APPLIED_TIMEOUT
-    while len(stamps.applied) < len(events) and time.monotonic() < deadline:
+    while len(stamps.applied) < len(appended) and time.monotonic() < deadline:
         time.sleep(0.05)
-    return lag_figures(appended, stamps.applied, per_second, achieved)
+    return lag_figures(appended, stamps.applied, per_second, done["achieved"])
 
 
 def lag_figures(
@@ -78,7 +111,6 @@ def lag_kafka(
     per_second: int,
     seconds: int,
 ) -> str:
-    events = prebuilt(per_second * seconds, seed=2)
     app, mapper, keys = empty_store(work / "store")
     topic = new_topics(admin, created, "lag")
     producer = relay_producer(servers, topic)
@@ -97,7 +129,7 @@ def lag_kafka(
     ]
     for t in threads:
         t.start()
-    figures = offer(app, events, per_second, stamps)
+    figures = offer(work / "store", per_second, per_second * seconds, 2, stamps)
     relay.stop()
     runner.stop()
     for t in threads:
@@ -111,7 +143,6 @@ def lag_kafka(
 
 
 def lag_in_process(work: Path, per_second: int, seconds: int, interval: float) -> str:
-    events = prebuilt(per_second * seconds, seed=3)
     app, mapper, keys = empty_store(work / "store")
     models = Models(work / "views")
     stamps = Stamps()
@@ -122,8 +153,23 @@ def lag_in_process(work: Path, per_second: int, seconds: int, interval: float) -
         interval=interval,
     )
     runner.start()
-    figures = offer(app, events, per_second, stamps)
+    figures = offer(work / "store", per_second, per_second * seconds, 3, stamps)
     runner.stop()
     models.close()
     app.close()
     return f"  {f'in-process ({interval} s poll)':28} {figures}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--append", type=Path, required=True)
+    parser.add_argument("--rate", type=int, required=True)
+    parser.add_argument("--count", type=int, required=True)
+    parser.add_argument("--seed", type=int, required=True)
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args()
+    append_at_rate(args.append, args.rate, args.count, args.seed, args.out)
+
+
+if __name__ == "__main__":
+    main()

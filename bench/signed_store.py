@@ -1,6 +1,9 @@
 """hotich's signed, encrypted event store as the benchmarks open it: the eventsourcing settings
 of a SQLite or PostgreSQL store, appends, and a SQLite store built with N events of the
-workload (bench/workload.py) for verify, the pipeline and the rebuild."""
+workload (bench/workload.py) for verify, the pipeline and the rebuild, with its verifiable log
+brought up to it and a checkpoint signed (as `hotich serve`'s keeper leaves a store). The
+store's directory is laid out as a data directory (HOTICH_HOME): events.sqlite, cipher.key,
+keys/ (with the log's key)."""
 
 from __future__ import annotations
 
@@ -13,11 +16,13 @@ from eventsourcing.cryptography import AESCipher
 from bench.figures import Stopwatch, per_second
 from bench.workload import workload
 from bootstrap.container import load_admin_units
-from bootstrap.settings import DEFAULT_ADMIN_UNITS
+from bootstrap.log import log_signer
+from bootstrap.settings import DEFAULT_ADMIN_UNITS, Settings
 from digitization.application import Digitisation
 from infra.signing.keyring import Keyring, PublicKeySet
 from infra.store.mapper import SignedEnvelopeMapper
 from infra.store.sealing import SignedSealing
+from infra.tlog.log import LogPlace, SqlTransparencyLog
 
 
 def env_for(backend: str, home: Path, cipher_key: str, pg_url: str | None) -> dict[str, str]:
@@ -69,8 +74,33 @@ def empty_store(home: Path) -> tuple[Digitisation, SignedEnvelopeMapper, PublicK
     return open_store(home)
 
 
+def home_settings(home: Path, **settings: Any) -> Settings:
+    """The settings of hotich on the store in ``home`` (its data directory)."""
+    return Settings(
+        **{"home": home, "demo": False, "database_url": None, "cipher_key": None, **settings}
+    )
+
+
+def transparency_log(home: Path, app: Digitisation) -> SqlTransparencyLog:
+    """The verifiable log of the SQLite store in ``home``, with the key hotich would use."""
+    place = LogPlace(sqlite_path=home / "events.sqlite")
+    return SqlTransparencyLog(place, app, log_signer(home_settings(home)))
+
+
+def sign_log(home: Path, app: Digitisation) -> int:
+    """Bring the store's log up to its events and sign a checkpoint; the tree's size."""
+    log = transparency_log(home, app)
+    try:
+        log.catch_up()
+        log.sign_checkpoint()
+        return log.size()
+    finally:
+        log.close()
+
+
 def build_signed_sqlite(home: Path, events: int) -> None:
-    """A signed, encrypted SQLite store in ``home`` with about ``events`` events."""
+    """A signed, encrypted SQLite store in ``home`` with about ``events`` events, its log
+    brought up to them and signed."""
     app, _, _ = empty_store(home)
     done = 0
     with Stopwatch() as clock:
@@ -80,4 +110,5 @@ def build_signed_sqlite(home: Path, events: int) -> None:
             if done % 100_000 == 0:
                 rate = per_second(done, clock.elapsed)
                 print(f"  built {done:,} events ({rate:,.0f} ev/s)", flush=True)
+    sign_log(home, app)
     app.close()

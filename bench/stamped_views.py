@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -89,6 +89,11 @@ class Noting:
     def process(self, envelope: Envelope, position: int) -> None:
         self.inner.process(envelope, position)
         self.stamps.note(envelope)
+
+    def process_batch(self, items: Sequence[tuple[Envelope, int]], position: int) -> None:
+        self.inner.process_batch(items, position)
+        for envelope, _ in items:
+            self.stamps.note(envelope)
 
 
 def stamped_projections(models: Models, stamps: Stamps) -> list[Any]:

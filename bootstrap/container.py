@@ -16,7 +16,6 @@ from digitization.application import Digitisation, ScanLimits
 from digitization.ports import BlobStore
 from domain.admin_units import AdminUnits
 from infra.blobs.local import LocalDirBlobStore
-from infra.blobs.minio import MinioBlobStore
 from infra.service_db.database import SqlDatabase
 from infra.service_db.idempotency import SqlIdempotencyStore
 from infra.service_db.users import SqlUserStore
@@ -112,6 +111,9 @@ def service_database(settings: Settings) -> SqlDatabase:
 def build_blob_store(settings: Settings) -> BlobStore:
     """MinIO/S3 when an endpoint is configured, else a local directory in the data directory."""
     if settings.s3_endpoint:
+        # imported here: the S3 client is ~20 MB of every process, which a rebuild's do not need
+        from infra.blobs.minio import MinioBlobStore
+
         if not settings.s3_access_key or not settings.s3_secret_key:
             raise ValueError(
                 "HOTICH_S3_ACCESS_KEY and HOTICH_S3_SECRET_KEY: required with an endpoint"

@@ -11,7 +11,7 @@ from bootstrap.container import Container
 from bootstrap.settings import Settings
 from infra.tlog.cosignature import CosignatureVerifier
 from infra.tlog.log import LogPlace, SqlTransparencyLog
-from infra.tlog.note import Ed25519NoteSigner
+from infra.tlog.note import Ed25519NoteSigner, Ed25519NoteVerifier
 
 SIGNER_FILE = "log-signer.key"  # C2SP signed-note signer key of the log (origin = key name)
 
@@ -29,6 +29,16 @@ def log_signer(settings: Settings) -> Ed25519NoteSigner:
             f"{signer.name!r}; a log keeps its origin for life"
         )
     return signer
+
+
+def log_verifier(settings: Settings) -> Ed25519NoteVerifier | None:
+    """The log's verifier key, from its signing key in the keys directory, if the log was
+    ever kept there (`hotich project` checks runs of leaves with it; it makes no key)."""
+    path = settings.keys_dir / SIGNER_FILE
+    if not path.exists():
+        return None
+    signer = Ed25519NoteSigner.from_signer_key(path.read_text("utf-8").strip())
+    return signer.verifier() if signer.name == settings.log_origin else None
 
 
 def _create_signer(path: Path, origin: str) -> None:

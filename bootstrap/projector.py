@@ -6,13 +6,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from bootstrap.container import service_database
+from bootstrap.log import log_verifier
 from bootstrap.settings import Settings
 from bootstrap.views import live_views
 from infra.messaging.consumer import KafkaProjectionRunner, Target, kafka_consumer
+from infra.messaging.leaves import KafkaLeafRuns, leaves_consumer, leaves_topic
 from infra.read_store.chain import SqlChainLedger
 from infra.read_store.live_views import ENVELOPE_MODELS, LiveViews
 from infra.service_db.database import SqlDatabase
 from infra.signing.keyring import Keyring
+from infra.tlog.runs import RunChecker
 
 
 @dataclass
@@ -27,6 +30,7 @@ class Projector:
     service_db: SqlDatabase
 
     def close(self) -> None:
+        self.runner.close()
         self.consumer.close()
         self.producer.close()
         self.views.close()
@@ -47,6 +51,16 @@ def build_projector(settings: Settings, group: str) -> Projector:
     chain = SqlChainLedger(views.backend.database("chain"))
     consumer = kafka_consumer(settings.kafka_bootstrap, group)
     producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap, acks="all")
+    verifier = log_verifier(settings)
+    leaves = (  # without the log's key, every envelope's signature is checked
+        KafkaLeafRuns(
+            leaves_consumer(settings.kafka_bootstrap),
+            RunChecker(verifier),
+            leaves_topic(settings.kafka_topic),
+        )
+        if verifier is not None
+        else None
+    )
     runner = KafkaProjectionRunner(
         consumer,
         producer,
@@ -54,5 +68,6 @@ def build_projector(settings: Settings, group: str) -> Projector:
         [Target(view, projection) for view, projection in views.projection_types(ENVELOPE_MODELS)],
         keys,
         chain,
+        leaves=leaves,
     )
     return Projector(runner, consumer, producer, views, chain, service_db)

@@ -8,6 +8,7 @@ from kafka.errors import TopicAlreadyExistsError
 
 from bootstrap.container import Container
 from bootstrap.log import build_log
+from infra.messaging.leaves import leaves_topic
 from infra.messaging.positions import SqlPositions
 from infra.messaging.relay import CHECKPOINT_TOPIC, PRODUCER_SETTINGS, KafkaRelay
 from infra.store.mapper import SignedEnvelopeMapper
@@ -32,6 +33,7 @@ def build_relay(container: Container) -> KafkaRelay:
         raise ValueError("HOTICH_KAFKA_BOOTSTRAP: required (host:port of the Kafka broker)")
     ensure_topic(settings.kafka_bootstrap, settings.kafka_topic)
     ensure_topic(settings.kafka_bootstrap, CHECKPOINT_TOPIC, partitions=1)  # one order
+    ensure_topic(settings.kafka_bootstrap, leaves_topic(settings.kafka_topic), partitions=1)
     mapper = container.app.mapper
     assert isinstance(mapper, SignedEnvelopeMapper)
     log = build_log(container)
@@ -43,5 +45,6 @@ def build_relay(container: Container) -> KafkaRelay:
         SqlPositions(container.db),
         topic=settings.kafka_topic,
         checkpoints=log.notes_after,
+        runs=log.runs_between,
         on_close=log.close,
     )

@@ -81,6 +81,11 @@ class Settings(BaseSettings):
         None, description="host:port of Kafka; set: the log is relayed to hotich.events.v1"
     )
     kafka_topic: str = "hotich.events.v1"
+    kafka_group: str = Field(
+        "hotich-projections",
+        min_length=1,
+        description="the consumer group of `hotich project` (GET /positions reports its lag)",
+    )
     log_origin: str = Field(
         "hotich.example/ha-giang",
         pattern=r"^[^\s+]+$",

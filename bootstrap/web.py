@@ -27,7 +27,7 @@ from bootstrap.log import LogKeeper, build_log
 from bootstrap.settings import Settings
 from bootstrap.views import live_views
 from digitization.idempotency import Once
-from infra.messaging.lag import DEFAULT_GROUP, KafkaLagProbe
+from infra.messaging.lag import KafkaLagProbe
 from infra.messaging.positions import SqlPositions
 from infra.read_store.live_views import ENVELOPE_MODELS, LiveViews
 from infra.read_store.log_runner import PollingProjectionRunner
@@ -89,7 +89,10 @@ def build_web(
     (`hotich projections rebuild`)."""
     app = container.app
     assert isinstance(app.mapper, SignedEnvelopeMapper)
-    sealed = SealChecker(app.mapper, container.keyring.public_keys())
+    log = build_log(container)
+    # events the log's newest checkpoint covers are checked by runs of leaves, the rest (the
+    # live tail) by their own signatures
+    sealed = SealChecker(app.mapper, container.keyring.public_keys(), leaves=log.checked_leaves)
     live = live_views(container.settings, container.db)
     catalogue = live.view("catalogue")
     envelope_views = live.views(ENVELOPE_MODELS)
@@ -113,12 +116,13 @@ def build_web(
     positions = SqlPositions(container.db)
     settings = container.settings
     lag = (  # where `hotich project` is on each partition, and how far behind
-        KafkaLagProbe(settings.kafka_bootstrap, settings.kafka_topic, DEFAULT_GROUP, envelope_views)
+        KafkaLagProbe(
+            settings.kafka_bootstrap, settings.kafka_topic, settings.kafka_group, envelope_views
+        )
         if settings.kafka_bootstrap
         else None
     )
     audit = SqlPortalAudit(container.db)  # every portal read, in the service database
-    log = build_log(container)
     probes: dict[str, Callable[[], object]] = {
         "event_store": lambda: app.recorder.max_notification_id() or 0,
         "service_database": lambda: container.db.execute("SELECT 1"),
@@ -141,7 +145,7 @@ def build_web(
             log_head=app.recorder.max_notification_id() or 0,
             relay=positions.get("relay") if container.settings.kafka_bootstrap else None,
             views={name: view.position() for name, view in views.items()},
-            quarantined=len(sealed.quarantined),
+            quarantined=sealed.quarantines.count,
             applied={name: runner.applied for name, runner in fed_by.items()},
             kafka=None if lag is None else lag.consumer_lag(),
         ),

@@ -62,8 +62,11 @@ def log_to_stderr() -> None:
 
 def project(
     group: Annotated[
-        str, typer.Option(help="consumer group; processes of one group share partitions")
-    ] = "hotich-projections",
+        str | None,
+        typer.Option(
+            help="consumer group; processes of one group share partitions (HOTICH_KAFKA_GROUP)"
+        ),
+    ] = None,
     until_idle: Annotated[bool, typer.Option(help="stop when the topic has nothing new")] = False,
     metrics_port: Annotated[
         int | None,
@@ -77,6 +80,7 @@ def project(
     config = settings()
     if not config.kafka_bootstrap:
         fail(NO_BROKER)
+    group = group or config.kafka_group
     projector = build_projector(config, group)
     runner = projector.runner
     try:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import resource
+import os
 from typing import Annotated
 
 import typer
@@ -38,7 +38,14 @@ def projections_list() -> None:
 
 @projections_app.command("rebuild")
 def projections_rebuild(
-    name: Annotated[str, typer.Argument(help="catalogue, progress, portal or history")],
+    names: Annotated[
+        list[str],
+        typer.Argument(
+            help="catalogue, progress, portal or history; several are built at once; "
+            "all: every one",
+            metavar="NAME...",
+        ),
+    ],
     source: Annotated[
         str | None,
         typer.Option(
@@ -48,28 +55,46 @@ def projections_rebuild(
         ),
     ] = None,
     jobs: Annotated[
-        int,
-        typer.Option(min=0, help="worker processes checking seals (from the log); 0: this one"),
-    ] = 1,
+        int | None,
+        typer.Option(
+            min=1,
+            help="processes building copies at once (several read models); default: the CPUs",
+        ),
+    ] = None,
 ) -> None:
-    """Build a fresh copy of a read model, then switch readers to it while the live one serves."""
-    from bootstrap.rebuild import rebuild, rebuild_source
+    """Build fresh copies of read models, then switch readers to each while the live one serves."""
+    from bootstrap.rebuild import rebuild_many, rebuild_source
 
     config = settings()
-    try:
-        source = rebuild_source(config, name, source)
-    except ValueError as e:
-        fail(e if str(e).startswith("--") else f"NAME: {e}")
-    with counting(f"rebuilding {name} from the {source}") as update:
-        rebuilt = rebuild(config, name, source, jobs=jobs, progress=update)
-    switch = rebuilt.switch
+    if names == ["all"]:
+        names = list(READ_MODELS)
+    names = list(dict.fromkeys(names))
+    sources = set()
+    for name in names:
+        try:
+            sources.add(rebuild_source(config, name, source))
+        except ValueError as e:
+            fail(e if str(e).startswith("--") else f"NAME: {e}")
+    if len(sources) > 1:
+        fail(
+            "NAME: the catalogue is rebuilt from the log, the others from the topic: one at a time"
+        )
+    [chosen] = sources
+    with counting(f"rebuilding {', '.join(names)} from the {chosen}") as update:
+        done = rebuild_many(
+            config, names, chosen, jobs=jobs or os.cpu_count() or 1, progress=update
+        )
+    for name, rebuilt in done.rebuilt.items():
+        switch = rebuilt.switch
+        console.print(
+            f"{name}: {rebuilt.events:,} events in {rebuilt.seconds:.1f} s "
+            f"({rebuilt.rate:,.0f} ev/s), {rebuilt.quarantined} quarantined"
+        )
+        dropped = f"; dropped {switch.dropped}" if switch.dropped else ""
+        console.print(
+            f"live copy now {switch.generation} (was {switch.replaced}{dropped})", soft_wrap=True
+        )
     console.print(
-        f"{name}: {rebuilt.events:,} events in {rebuilt.seconds:.1f} s "
-        f"({rebuilt.rate:,.0f} ev/s), {rebuilt.quarantined} quarantined"
+        f"{done.events:,} events in {done.seconds:.1f} s ({done.rate:,.0f} ev/s); peak memory "
+        f"{done.peak_mb:,.0f} MB (all processes)"
     )
-    dropped = f"; dropped {switch.dropped}" if switch.dropped else ""
-    console.print(
-        f"live copy now {switch.generation} (was {switch.replaced}{dropped})", soft_wrap=True
-    )
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    console.print(f"peak memory {peak:,.0f} MB")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from domain.errors import InvalidValueError
 from domain.rules import Code
@@ -19,6 +20,10 @@ _APOSTROPHE_TABLE = str.maketrans({c: "'" for c in _APOSTROPHES})
 # Characters a name may contain besides letters and spaces.
 _NAME_PUNCTUATION = frozenset("'-\u2010" + _APOSTROPHES)
 
+# Keys made once per distinct name: a province's names repeat (a few family names, a few
+# thousand given names), and every portal record's names are keyed when it is stored.
+KEY_CACHE = 1 << 16
+
 # Vietnamese tone marks as combining characters (NFD): grave, acute, tilde, hook above, dot below.
 _TONE_MARKS = frozenset("\u0300\u0301\u0303\u0309\u0323")
 
@@ -27,6 +32,7 @@ def _collapse_spaces(text: str) -> str:
     return " ".join(text.split())
 
 
+@lru_cache(maxsize=KEY_CACHE)
 def fold(text: str) -> str:
     """Search key: no case, no diacritics, đ -> d, one apostrophe, single spaces."""
     # NFD(casefold(NFD(x))): Unicode's canonical caseless matching.
@@ -55,6 +61,7 @@ def _tone_of(cluster: list[str]) -> str | None:
     return None
 
 
+@lru_cache(maxsize=KEY_CACHE)
 def accent_key(text: str) -> str:
     """Exact-match key: lowercase NFC with diacritics, tone placed on the second vowel.
 

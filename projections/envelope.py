@@ -3,14 +3,25 @@
 Projections take envelopes (the JSON that is stored, relayed to Kafka and exported), so the
 same projection runs on the in-process notification log and on a Kafka consumer. Checking the
 hash and signature is the runner's job; a projection trusts what it is given.
+
+A runner hands a projection a batch at a time (``process_batch``): the envelopes of one stream
+with their positions, and the position the batch reaches (past envelopes that were not
+applied, e.g. quarantined ones). The projection folds the batch in memory and its view stores
+the rows and that position in one transaction; ``process`` is a batch of one.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from functools import cached_property, lru_cache
+from typing import Any, Protocol
 from uuid import UUID
+
+# An aggregate's events come together (a batch holds an entry's keying, second keying,
+# verification and publication): its id is parsed once.
+_uuid = lru_cache(maxsize=1 << 14)(UUID)
 
 
 @dataclass(frozen=True)
@@ -28,24 +39,41 @@ class Envelope:
     key_id: str
     prev_hash: str | None = None  # None for version 1
 
-    @property
+    @cached_property
     def name(self) -> str:
         """The event's short name, e.g. "EntryKeyed"."""
         return self.event_type.rsplit(".", 1)[-1]
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Envelope:
-        return cls(
-            aggregate_id=UUID(data["aggregate_id"]),
-            aggregate_type=data["aggregate_type"],
+        actor = data["actor"]
+        envelope = object.__new__(cls)  # as the frozen dataclass's __init__ sets it, faster
+        envelope.__dict__.update(
+            aggregate_id=_uuid(data["aggregate_id"]),
+            aggregate_type=str(data["aggregate_type"]),
             version=int(data["version"]),
-            event_type=data["event_type"],
+            event_type=str(data["event_type"]),
             occurred_at=dt.datetime.fromisoformat(data["occurred_at"]),
-            actor_id=data["actor"]["id"],
-            actor_role=data["actor"]["role"],
-            district=data["district"],
+            actor_id=str(actor["id"]),
+            actor_role=str(actor["role"]),
+            district=str(data["district"]),
             payload=dict(data["payload"]),
-            hash=data["hash"],
-            key_id=data["signature"]["key_id"],
+            hash=str(data["hash"]),
+            key_id=str(data["signature"]["key_id"]),
             prev_hash=data.get("prev_hash"),
         )
+        return envelope
+
+
+Positioned = tuple[Envelope, int]  # an envelope and its position in its stream
+
+
+class BatchProjection(Protocol):
+    """A projection that folds a batch of envelopes into its view at once."""
+
+    def process(self, envelope: Envelope, position: int) -> None: ...
+
+    def process_batch(self, items: Sequence[Positioned], position: int) -> None:
+        """Apply ``items`` (in stream order) and store ``position`` (>= each item's), in one
+        transaction; items at or before the view's position are ignored."""
+        ...

@@ -4,8 +4,8 @@ projections/portal_records.py for how records are derived and ranked)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -123,6 +123,20 @@ class PortalRecord:
         return tuple(names)
 
 
+PageKey = tuple[UUID, int]  # (register id, page number)
+
+
+@dataclass
+class PortalBatch:
+    """What a batch changes: each book, page scan, entry and record as it ends the batch."""
+
+    registers: dict[UUID, PortalRegister] = field(default_factory=dict)
+    scans: dict[PageKey, PageScan] = field(default_factory=dict)
+    working: dict[UUID, WorkingEntry] = field(default_factory=dict)
+    records: dict[UUID, PortalRecord] = field(default_factory=dict)
+    new_records: set[UUID] = field(default_factory=set)  # published for the first time: no rows yet
+
+
 # ----- the port -----------------------------------------------------------------------------
 
 
@@ -156,6 +170,18 @@ class PortalView(PortalReader, Protocol):
     def page_scans(self, register_id: UUID, pages: Sequence[int]) -> list[PageScan]: ...
 
     def published_on_page(self, register_id: UUID, page_number: int) -> list[PortalRecord]: ...
+
+    def get_registers(self, register_ids: Collection[UUID]) -> dict[UUID, PortalRegister]: ...
+
+    def get_workings(self, entry_ids: Collection[UUID]) -> dict[UUID, WorkingEntry]: ...
+
+    def get_scans(self, pages: Collection[PageKey]) -> dict[PageKey, PageScan]: ...
+
+    def published_on_pages(self, pages: Collection[PageKey]) -> list[PortalRecord]:
+        """Each published record holding one of ``pages``, once."""
+        ...
+
+    def save_batch(self, position: int, batch: PortalBatch) -> None: ...
 
     def save(
         self,

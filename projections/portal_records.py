@@ -1,10 +1,13 @@
 """Portal records: the validated, published entries the national public-service portal may read.
 
-The projection is pure: it takes a signed envelope and its position in the notification log and
-hands the view (the port, :class:`PortalView`) what to store, in one ``save`` with that
-position. The view stores everything and the position in one transaction and ignores anything
+The projection is pure: it takes a batch of signed envelopes with their positions, folds it in
+memory (each book, page scan, entry and record as it ends the batch) and hands the view (the
+port, :class:`PortalView`) what to store, in one ``save_batch`` with the position the batch
+reaches. The view stores everything and the position in one transaction and ignores anything
 at or before the position it already has, so redelivery changes nothing. As a second guard,
-an event of an aggregate at or before the version already applied is ignored too.
+an event of an aggregate at or before the version already applied is ignored too. A batch
+leaves the rows its events leave one at a time (``process``): a record's scans are the current
+scans of its pages, whether the page was scanned before the record was published or after.
 
 **Working state.** ``EntryPublished`` carries no fields, so the projection follows each entry's
 working fields as they evolve: keyed (``EntryKeyed``), keyed again (``EntryRekeyed``), settled
@@ -47,22 +50,26 @@ naming several persons who match comes once, at its best match.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
 from typing import Any
 from uuid import UUID
 
 from domain.entry_fields import SCHEMAS, SUBJECT_NAME_FIELD, FieldType
 from domain.person_name import accent_key, fold
 from domain.record_kind import RecordKind
-from projections.envelope import Envelope
+from projections.envelope import Envelope, Positioned
 from projections.portal_model import (
+    PageKey,
     PageScan,
+    PortalBatch,
     PortalRecord,
     PortalRegister,
     PortalView,
     WorkingEntry,
 )
+from projections.rows import evolve
 
 # Fields keyed but never shown to the portal.
 PORTAL_HIDDEN_FIELDS = frozenset({"notes"})
@@ -75,6 +82,23 @@ UNSEARCHED_NAME_FIELDS = frozenset({"declarant.full_name"})
 
 def _subject_prefix(kind: RecordKind) -> str:
     return SUBJECT_NAME_FIELD[kind].rsplit(".", 1)[0]
+
+
+@cache
+def _other_name_fields(kind: RecordKind) -> tuple[str, ...]:
+    """The name fields of a kind searched besides the subject's, in the schema's order."""
+    return tuple(
+        path
+        for path, spec in SCHEMAS[kind].items()
+        if spec.type is FieldType.NAME
+        and path != SUBJECT_NAME_FIELD[kind]
+        and path not in UNSEARCHED_NAME_FIELDS
+    )
+
+
+@cache
+def _personal_id_fields(kind: RecordKind) -> tuple[str, ...]:
+    return tuple(path for path, spec in SCHEMAS[kind].items() if spec.type is FieldType.PERSONAL_ID)
 
 
 def portal_fields(kind: RecordKind, fields: Mapping[str, Any]) -> dict[str, Any]:
@@ -106,24 +130,13 @@ def build_record(
     """The portal record of ``entry`` published now with its current working fields."""
     kind = RecordKind(entry.kind)
     fields = portal_fields(kind, entry.fields)
-    schema = SCHEMAS[kind]
-    subject_field = SUBJECT_NAME_FIELD[kind]
     prefix = _subject_prefix(kind)
-    subject = _text(fields.get(subject_field))
+    subject = _text(fields.get(SUBJECT_NAME_FIELD[kind]))
     other_names = tuple(
-        name
-        for path, spec in schema.items()
-        if spec.type is FieldType.NAME
-        and path != subject_field
-        and path not in UNSEARCHED_NAME_FIELDS
-        and (name := _text(fields.get(path))) is not None
+        name for path in _other_name_fields(kind) if (name := _text(fields.get(path))) is not None
     )
     personal_ids = tuple(
-        dict.fromkeys(
-            pid
-            for path, spec in schema.items()
-            if spec.type is FieldType.PERSONAL_ID and (pid := _text(fields.get(path))) is not None
-        )
+        dict.fromkeys(pid for path in _personal_id_fields(kind) if (pid := _text(fields.get(path))))
     )
     birth = fields.get(f"{prefix}.birth_date")
     birth = birth if isinstance(birth, Mapping) else {}
@@ -164,7 +177,7 @@ def with_scan(record: PortalRecord, scan: PageScan) -> PortalRecord:
         return record
     by_page = {s.page_number: s for s in record.scans}
     by_page[scan.page_number] = scan
-    return replace(record, scans=tuple(by_page[p] for p in record.pages if p in by_page))
+    return evolve(record, scans=tuple(by_page[p] for p in record.pages if p in by_page))
 
 
 # ----- the projection -----------------------------------------------------------------------
@@ -181,25 +194,56 @@ class PortalRecordsProjection:
         self.view = view
 
     def process(self, envelope: Envelope, position: int) -> None:
-        # no asking the view's position first: its save ignores a position at or before its own
-        if envelope.aggregate_type == "Register":
-            self._register_event(envelope, position)
-        elif envelope.aggregate_type == "CivilRecord":
-            self._entry_event(envelope, position)
-        else:
-            self.view.save(position)
+        self.process_batch([(envelope, position)], position)
+
+    def process_batch(self, items: Sequence[Positioned], position: int) -> None:
+        start = self.view.position()
+        if position <= start:
+            return
+        fresh = [envelope for envelope, at in items if at > start]
+        fold = _Fold(self.view, fresh)
+        for envelope in fresh:
+            if envelope.aggregate_type == "Register":
+                fold.register_event(envelope)
+            elif envelope.aggregate_type == "CivilRecord":
+                fold.entry_event(envelope)
+        self.view.save_batch(position, fold.finish())
+
+
+@dataclass(frozen=True)
+class _Publication:
+    """An entry published in the batch: its record is built once the batch's scans are known."""
+
+    entry: WorkingEntry
+    register: PortalRegister | None
+    published_at: dt.datetime
+    published_version: int
+
+
+class _Fold:
+    """A batch's books, scans and entries as they stand after each event: the view's rows
+    for what the batch touches (read at once), then the batch's changes."""
+
+    def __init__(self, view: PortalView, envelopes: Sequence[Envelope]) -> None:
+        self.view = view
+        entries = {e.aggregate_id for e in envelopes if e.aggregate_type == "CivilRecord"}
+        self.working = view.get_workings(entries) if entries else {}
+        books = {e.aggregate_id for e in envelopes if e.aggregate_type == "Register"}
+        books.update(w.register_id for w in self.working.values())
+        books.update(UUID(e.payload["register_id"]) for e in envelopes if e.name == "EntryKeyed")
+        self.registers: dict[UUID, PortalRegister] = view.get_registers(books) if books else {}
+        self.batch = PortalBatch()
+        self.published: dict[UUID, _Publication] = {}
 
     # ----- books and their pages ------------------------------------------------------------
-    def _register_event(self, envelope: Envelope, position: int) -> None:
+    def register_event(self, envelope: Envelope) -> None:
         payload = envelope.payload
-        register = self.view.get_register(envelope.aggregate_id)
+        register = self.registers.get(envelope.aggregate_id)
         if register is not None and envelope.version <= register.version:
-            self.view.save(position)
             return
         if envelope.name == "RegisterCatalogued":
-            self.view.save(
-                position,
-                register=PortalRegister(
+            self._keep_register(
+                PortalRegister(
                     id=envelope.aggregate_id,
                     district=envelope.district,
                     commune_code=payload["commune_code"],
@@ -208,104 +252,141 @@ class PortalRecordsProjection:
                     year_from=payload["year_from"],
                     year_to=payload["year_to"],
                     version=envelope.version,
-                ),
+                )
             )
             return
-        moved = replace(register, version=envelope.version) if register is not None else None
-        if envelope.name not in ("PageScanned", "PageRescanned"):
-            self.view.save(position, register=moved)  # e.g. FixityChecked
-            return
-        scan = PageScan(
-            register_id=envelope.aggregate_id,
-            page_number=payload["page_number"],
-            object_key=payload["object_key"],
-            sha256=payload["sha256"],
-            media_type=payload["media_type"],
-            size=payload["size"],
-        )
-        records = [
-            with_scan(r, scan)
-            for r in self.view.published_on_page(scan.register_id, scan.page_number)
-        ]
-        self.view.save(position, register=moved, scan=scan, records=records)
+        if register is not None:  # e.g. FixityChecked: the book's version moves on
+            self._keep_register(evolve(register, version=envelope.version))
+        if envelope.name in ("PageScanned", "PageRescanned"):
+            scan = PageScan(
+                register_id=envelope.aggregate_id,
+                page_number=payload["page_number"],
+                object_key=payload["object_key"],
+                sha256=payload["sha256"],
+                media_type=payload["media_type"],
+                size=payload["size"],
+            )
+            self.batch.scans[(scan.register_id, scan.page_number)] = scan
+
+    def _keep_register(self, register: PortalRegister) -> None:
+        self.registers[register.id] = self.batch.registers[register.id] = register
 
     # ----- entries --------------------------------------------------------------------------
-    def _entry_event(self, envelope: Envelope, position: int) -> None:
+    def entry_event(self, envelope: Envelope) -> None:
         payload = envelope.payload
-        entry = self.view.get_working(envelope.aggregate_id)
+        entry = self.working.get(envelope.aggregate_id)
         if envelope.name == "EntryKeyed":
             if entry is not None:
-                self.view.save(position)
                 return
-            entry = WorkingEntry(
-                id=envelope.aggregate_id,
-                register_id=UUID(payload["register_id"]),
-                district=envelope.district,
-                commune_code=payload["commune_code"],
-                kind=payload["kind"],
-                entry_number=payload["entry_number"],
-                pages=tuple(payload["pages"]),
-                fields=_sorted(payload["fields"]),
-                fields_before_correction=None,
-                version=envelope.version,
+            self._keep_working(
+                WorkingEntry(
+                    id=envelope.aggregate_id,
+                    register_id=UUID(payload["register_id"]),
+                    district=envelope.district,
+                    commune_code=payload["commune_code"],
+                    kind=payload["kind"],
+                    entry_number=payload["entry_number"],
+                    pages=tuple(payload["pages"]),
+                    fields=_sorted(payload["fields"]),
+                    fields_before_correction=None,
+                    version=envelope.version,
+                )
             )
-            self.view.save(position, working=entry)
             return
         if entry is None or envelope.version <= entry.version:
-            self.view.save(position)
             return
-        entry = self._apply(replace(entry, version=envelope.version), envelope.name, payload)
-        if envelope.name != "EntryPublished":
-            self.view.save(position, working=entry)
-            return
-        entry = replace(entry, publication_count=entry.publication_count + 1)
-        record = build_record(
-            entry,
-            self.view.get_register(entry.register_id),
-            self.view.page_scans(entry.register_id, entry.pages),
-            published_at=envelope.occurred_at,
-            published_version=envelope.version,
-        )
-        self.view.save(position, working=entry, records=[record])
+        entry = _apply(evolve(entry, version=envelope.version), envelope.name, payload)
+        if envelope.name == "EntryPublished":
+            entry = evolve(entry, publication_count=entry.publication_count + 1)
+            self.published[entry.id] = _Publication(
+                entry,
+                self.registers.get(entry.register_id),
+                published_at=envelope.occurred_at,
+                published_version=envelope.version,
+            )
+        self._keep_working(entry)
 
-    @staticmethod
-    def _apply(entry: WorkingEntry, name: str, payload: Mapping[str, Any]) -> WorkingEntry:
-        """The working state after one event (mirrors CivilRecord's event methods)."""
-        if name == "EntryRekeyed":
-            return replace(
-                entry,
-                pages=tuple(payload["pages"]),
-                fields=_sorted(payload["fields"]),
-                fields_before_correction=None,
+    def _keep_working(self, entry: WorkingEntry) -> None:
+        self.working[entry.id] = self.batch.working[entry.id] = entry
+
+    # ----- the records the batch changes ----------------------------------------------------
+    def finish(self) -> PortalBatch:
+        """The batch's rows, with every record it touches: those published in it (from their
+        working fields then, with the current scans of their pages) and those it scanned a
+        page of (with that page's new scan)."""
+        scanned = self.batch.scans
+        pages = {
+            (p.entry.register_id, page) for p in self.published.values() for page in p.entry.pages
+        }
+        stored = self.view.get_scans(pages - scanned.keys()) if pages - scanned.keys() else {}
+        current = {**stored, **scanned}
+        records = self.batch.records
+        self.batch.new_records.update(
+            entry_id for entry_id, p in self.published.items() if p.entry.publication_count == 1
+        )
+        for entry_id, p in self.published.items():
+            records[entry_id] = build_record(
+                p.entry,
+                p.register,
+                _scans_of(current, p.entry.register_id, p.entry.pages),
+                published_at=p.published_at,
+                published_version=p.published_version,
             )
-        if name == "DiscrepancyReconciled":
-            fields = dict(entry.fields)
-            if payload["value"] is None:
-                fields.pop(payload["field"], None)
+        if scanned:
+            for record in self.view.published_on_pages(scanned):
+                if record.id in records:
+                    continue  # published again in the batch: built above
+                for page in record.pages:
+                    scan = scanned.get((record.register_id, page))
+                    if scan is not None:
+                        record = with_scan(record, scan)
+                records[record.id] = record
+        return self.batch
+
+
+def _scans_of(
+    scans: Mapping[PageKey, PageScan], register_id: UUID, pages: Iterable[int]
+) -> list[PageScan]:
+    return [scans[(register_id, p)] for p in pages if (register_id, p) in scans]
+
+
+def _apply(entry: WorkingEntry, name: str, payload: Mapping[str, Any]) -> WorkingEntry:
+    """The working state after one event (mirrors CivilRecord's event methods)."""
+    if name == "EntryRekeyed":
+        return evolve(
+            entry,
+            pages=tuple(payload["pages"]),
+            fields=_sorted(payload["fields"]),
+            fields_before_correction=None,
+        )
+    if name == "DiscrepancyReconciled":
+        fields = dict(entry.fields)
+        if payload["value"] is None:
+            fields.pop(payload["field"], None)
+        else:
+            fields[payload["field"]] = payload["value"]
+        return evolve(entry, fields=_sorted(fields))
+    if name == "EntryCorrected":
+        before = entry.fields_before_correction
+        fields = dict(entry.fields)
+        for path, change in payload["changes"].items():
+            if change["new"] is None:
+                fields.pop(path, None)
             else:
-                fields[payload["field"]] = payload["value"]
-            return replace(entry, fields=_sorted(fields))
-        if name == "EntryCorrected":
-            before = entry.fields_before_correction
-            fields = dict(entry.fields)
-            for path, change in payload["changes"].items():
-                if change["new"] is None:
-                    fields.pop(path, None)
-                else:
-                    fields[path] = change["new"]
-            return replace(
-                entry,
-                fields=_sorted(fields),
-                fields_before_correction=before if before is not None else entry.fields,
-            )
-        if name == "CorrectionRejected":
-            before = entry.fields_before_correction
-            return replace(
-                entry,
-                fields=before if before is not None else entry.fields,
-                fields_before_correction=None,
-            )
-        if name == "EntryVerified":
-            return replace(entry, fields_before_correction=None)
-        # EntrySecondKeyed, DiscrepanciesFound, EntryRejected, EntryPublished: fields unchanged
-        return entry
+                fields[path] = change["new"]
+        return evolve(
+            entry,
+            fields=_sorted(fields),
+            fields_before_correction=before if before is not None else entry.fields,
+        )
+    if name == "CorrectionRejected":
+        before = entry.fields_before_correction
+        return evolve(
+            entry,
+            fields=before if before is not None else entry.fields,
+            fields_before_correction=None,
+        )
+    if name == "EntryVerified":
+        return evolve(entry, fields_before_correction=None)
+    # EntrySecondKeyed, DiscrepanciesFound, EntryRejected, EntryPublished: fields unchanged
+    return entry

@@ -4,20 +4,21 @@ Each item names the entry's version, the event type, the actor (id and role), wh
 the event's hash and the id of the key that signed it, so anyone can fetch the envelope and
 check it against the published keys. Items are returned in version order.
 
-Like every projection it is pure: it takes an envelope and its position in the notification log
-and hands the view (the port, :class:`HistoryView`) at most one item to store with that
-position, in one transaction; positions at or before the stored one are ignored, and an item
-already stored for that entry and version is not stored twice.
+Like every projection it is pure: it takes a batch of envelopes with their positions and hands
+the view (the port, :class:`HistoryView`) the batch's items to store with the position the
+batch reaches, in one transaction; positions at or before the stored one are ignored, and an
+item already stored for that entry and version is not stored twice.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 from uuid import UUID
 
-from projections.envelope import Envelope
+from projections.envelope import Envelope, Positioned
 
 
 @dataclass(frozen=True)
@@ -42,11 +43,13 @@ class HistoryReader(Protocol):
 
 
 class HistoryView(HistoryReader, Protocol):
-    """Stores an item and the position together; ignores positions at or before its own."""
+    """Stores items and the position together; ignores positions at or before its own."""
 
     def position(self) -> int: ...
 
     def save(self, position: int, item: HistoryItem | None) -> None: ...
+
+    def save_many(self, position: int, items: Sequence[HistoryItem]) -> None: ...
 
 
 class RecordHistoryProjection:
@@ -56,17 +59,26 @@ class RecordHistoryProjection:
         self.view = view
 
     def process(self, envelope: Envelope, position: int) -> None:
-        # no asking the view's position first: its save ignores a position at or before its own
-        item = None
-        if envelope.aggregate_type == "CivilRecord":
-            item = HistoryItem(
-                entry_id=envelope.aggregate_id,
-                version=envelope.version,
-                event_type=envelope.event_type,
-                actor_id=envelope.actor_id,
-                actor_role=envelope.actor_role,
-                occurred_at=envelope.occurred_at,
-                hash=envelope.hash,
-                key_id=envelope.key_id,
-            )
-        self.view.save(position, item)
+        self.process_batch([(envelope, position)], position)
+
+    def process_batch(self, items: Sequence[Positioned], position: int) -> None:
+        start = self.view.position()
+        if position <= start:
+            return
+        self.view.save_many(
+            position,
+            [
+                HistoryItem(
+                    entry_id=envelope.aggregate_id,
+                    version=envelope.version,
+                    event_type=envelope.event_type,
+                    actor_id=envelope.actor_id,
+                    actor_role=envelope.actor_role,
+                    occurred_at=envelope.occurred_at,
+                    hash=envelope.hash,
+                    key_id=envelope.key_id,
+                )
+                for envelope, at in items
+                if at > start and envelope.aggregate_type == "CivilRecord"
+            ],
+        )

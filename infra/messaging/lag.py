@@ -27,7 +27,6 @@ from kafka.errors import KafkaError, for_code
 from infra.messaging.consumer import StreamView
 from projections.positions import ConsumerLag, PartitionLag
 
-DEFAULT_GROUP = "hotich-projections"  # `hotich project --group`
 _UNKNOWN_TOPIC = 3  # Kafka's UNKNOWN_TOPIC_OR_PARTITION error code
 
 

@@ -18,7 +18,6 @@ while it lasts and when it ends.
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from collections.abc import Callable
@@ -26,9 +25,12 @@ from typing import Any, Protocol
 
 from eventsourcing.persistence import ApplicationRecorder, MapperDeserialisationError
 
+from infra.messaging.leaves import leaves_topic, run_headers
 from infra.outages import OutageLog
 from infra.store.mapper import SignedEnvelopeMapper
-from infra.store.seal_checks import envelope_json
+from infra.store.notifications import page_reader
+from infra.store.seal_checks import decryptor, opened, parse_envelope
+from infra.tlog.runs import LeafRun
 
 TOPIC = "hotich.events.v1"
 CHECKPOINT_TOPIC = "hotich.checkpoints.v1"  # the verifiable log's signed checkpoints, in order
@@ -98,8 +100,10 @@ class KafkaRelay:
         batch: int = 1000,
         ack_timeout: float = ACK_TIMEOUT,
         close_timeout: float = CLOSE_TIMEOUT,
-        checkpoints: Callable[[int], list[tuple[int, str]]] | None = None,
+        checkpoints: Callable[..., list[tuple[int, str]]] | None = None,
         checkpoint_topic: str = CHECKPOINT_TOPIC,
+        runs: Callable[[int, int], list[LeafRun]] | None = None,
+        runs_topic: str | None = None,
         on_close: Callable[[], None] | None = None,
     ) -> None:
         self.recorder = recorder
@@ -113,8 +117,14 @@ class KafkaRelay:
         self.close_timeout = close_timeout
         self._pending: _Pending | None = None
         self._stop = threading.Event()
-        self.checkpoints = checkpoints  # (size after) -> [(size, signed note)], oldest first
+        # (size after, relayed=notification id) -> [(size, signed note)], oldest first: those
+        # whose events are all relayed
+        self.checkpoints = checkpoints
         self.checkpoint_topic = checkpoint_topic
+        self.runs = runs  # (old size, new size) -> the leaves between, as checkable runs
+        self.runs_topic = runs_topic or leaves_topic(topic)
+        self._read = page_reader(recorder)
+        self._decrypt = decryptor(mapper.cipher)
         self._on_close = on_close  # what else closes with the relay (the log's connections)
 
     @property
@@ -145,22 +155,33 @@ class KafkaRelay:
 
     def _relay_checkpoints(self) -> None:
         """Publish the log's checkpoints signed since the last one published (key: the log's
-        origin, value: the signed note), after the events they cover."""
+        origin, value: the signed note), after the events they cover; and the leaves each adds
+        to the one before, as runs checkable against it (infra/messaging/leaves.py)."""
         if self.checkpoints is None:
             return
         name = f"{self.name}:checkpoints"
-        notes = self.checkpoints(self.positions.get(name))
+        published = self.positions.get(name)
+        notes = self.checkpoints(published, relayed=self.position)
         if not notes:
             return
-        futures = [
-            self.producer.send(
-                self.checkpoint_topic,
-                value=note.encode(),
-                key=note.split("\n", 1)[0].encode(),
-                headers=[("size", str(size).encode())],
+        futures = []
+        for size, note in notes:
+            origin = note.split("\n", 1)[0].encode()
+            futures.append(
+                self.producer.send(
+                    self.checkpoint_topic,
+                    value=note.encode(),
+                    key=origin,
+                    headers=[("size", str(size).encode())],
+                )
             )
-            for size, note in notes
-        ]
+            for run in self.runs(max(published, 0), size) if self.runs is not None else ():
+                futures.append(
+                    self.producer.send(
+                        self.runs_topic, value=run.to_json(), key=origin, headers=run_headers(run)
+                    )
+                )
+            published = size
         self.producer.flush(timeout=self.ack_timeout)
         for future in futures:
             future.get(timeout=self.ack_timeout)
@@ -168,15 +189,17 @@ class KafkaRelay:
 
     def _send(self) -> _Pending | None:
         start = self.position + 1
-        notifications = self.recorder.select_notifications(start=start, limit=self.batch)
+        notifications = self._read(start, self.batch)
         if not notifications:
             return None
         sent = []
         for notification in notifications:
-            value = envelope_json(self.mapper, notification)  # as sealed: consumers hash it as is
-            envelope = json.loads(value)
-            if not isinstance(envelope, dict):
-                raise MapperDeserialisationError(f"notification {notification.id}: not an object")
+            # as sealed: consumers hash it as is
+            value = opened(notification, self._decrypt, self.mapper.compressor)
+            try:
+                envelope = parse_envelope(value)
+            except ValueError as e:
+                raise MapperDeserialisationError(f"notification {notification.id}: {e}") from e
             headers = [
                 ("notification_id", str(notification.id).encode()),
                 ("event_type", str(envelope["event_type"]).encode()),

@@ -67,6 +67,7 @@ class SqlCatalogueView(TrackedView):
 
     NAME = _VIEW
     SCHEMA = _SCHEMA
+    READ_INDEXES = ("registers_by_district", "entries_by_district")
 
     def save(self, position: int, *, register: RegisterRow | None, entry: EntryRow | None) -> None:
         def apply(db: Writer) -> None:

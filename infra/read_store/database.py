@@ -8,6 +8,12 @@ While a thread holds a batch, its reads go through the writer, so it sees what i
 Every view database has a ``tracking`` table: the position of a view (or of one stream of it,
 ``view@stream``), stored by ``write`` in the same transaction as the rows it goes with.
 
+A view's commits do not wait for the disk (SQLite ``synchronous=NORMAL`` in WAL mode,
+PostgreSQL ``synchronous_commit=off``): a crash of the machine may undo its last batches, rows
+and position together, and they are then applied again from the position that was kept (a
+commit waiting for the disk cost ~10 ms here, a batch per view per poll). What must not go back
+further than what was built on it (the chain ledger) asks for ``durable`` commits.
+
 Views write their SQL once, as SQLite takes it; ``PostgresReadDatabase`` translates it
 (infra/read_store/dialect.py). Rows are read by column name or by index on both.
 
@@ -64,6 +70,34 @@ class Writer(Reader, Protocol):
     def executemany(self, sql: str, rows: Iterable[Params]) -> None: ...
 
 
+IN_CHUNK = 500  # values of one ``IN (...)`` list (well under either engine's limit)
+
+
+def chunked(values: Iterable[Any], size: int = IN_CHUNK) -> Iterator[list[Any]]:
+    """``values`` in lists of at most ``size``."""
+    chunk: list[Any] = []
+    for value in values:
+        chunk.append(value)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def marks(count: int, width: int = 1) -> str:
+    """``?, ?, ?`` for ``count`` values; with ``width`` > 1, ``(?, ?), (?, ?)`` row values."""
+    one = "?" if width == 1 else f"({', '.join('?' * width)})"
+    return ", ".join([one] * count)
+
+
+def wanted_pairs(count: int) -> str:
+    """``WITH wanted(a, b) AS (VALUES (?, ?), ...)``: ``count`` pairs to join a table on. Both
+    engines look each pair up in the table's index this way, where SQLite scans the whole table
+    for ``(a, b) IN (VALUES ...)``."""
+    return f"WITH wanted(a, b) AS (VALUES {marks(count, 2)}) "
+
+
 def upsert_sql(table: str, columns: Sequence[str], key: Sequence[str]) -> str:
     """``INSERT`` a whole row, replacing the row with the same ``key`` (both engines)."""
     others = [c for c in columns if c not in key]
@@ -81,6 +115,7 @@ class ReadDatabase(ABC):
         self._lock = threading.RLock()  # the writer connection's
         self._batch_owner: int | None = None
         self._positions: dict[str, int] = {}  # the batch's new positions, stored at its end
+        self._claimed: dict[str, int] = {}  # positions read (and locked) in the batch
 
     # ----- what each engine provides --------------------------------------------------------
     @abstractmethod
@@ -108,6 +143,14 @@ class ReadDatabase(ABC):
     def _read_one(self) -> AbstractContextManager[Reader]:
         """A reader connection for one SELECT (a statement sees one state by itself)."""
         return self._read()
+
+    @abstractmethod
+    def bulk_load(self, loading: bool) -> None:
+        """While ``loading`` (a rebuild fills a copy no one reads yet), keep less in memory."""
+
+    @abstractmethod
+    def durable(self) -> None:
+        """Make every later commit wait until it is on disk."""
 
     @abstractmethod
     def create(self, schema: str) -> None:
@@ -138,6 +181,7 @@ class ReadDatabase(ABC):
                 finally:
                     self._batch_owner = None
                     self._positions = {}
+                    self._claimed = {}
 
     # ----- reads ----------------------------------------------------------------------------
     def query(self, sql: str, params: Params = ()) -> list[Row]:
@@ -159,10 +203,20 @@ class ReadDatabase(ABC):
                 yield reader
 
     def position(self, view: str) -> int:
-        if self.in_batch() and view in self._positions:
-            return self._positions[view]
+        """The view's position; in this thread's batch, its tracking row is locked first (a
+        batch that reads, folds and writes sees no other writer of the view in between)."""
+        if self.in_batch():
+            with self._lock:
+                return self._held_position(view)
         rows = self.query(POSITION_SQL, (view,))
         return int(rows[0][0]) if rows else 0
+
+    def _held_position(self, view: str) -> int:
+        """The view's position in the batch: as the batch set it, or read with the lock."""
+        known = self._positions.get(view, self._claimed.get(view))
+        if known is None:
+            known = self._claimed[view] = self._locked_position(view)
+        return known
 
     # ----- writes ---------------------------------------------------------------------------
     def execute(self, sql: str, params: Params = ()) -> None:
@@ -176,8 +230,7 @@ class ReadDatabase(ABC):
     def write(self, view: str, position: int, apply: Callable[[Writer], None]) -> None:
         """Run ``apply`` and store ``position`` in one transaction, unless already past it."""
         with self.batch():
-            known = self._positions.get(view)
-            if position <= (self._locked_position(view) if known is None else known):
+            if position <= self._held_position(view):
                 return
             apply(self)
             self._positions[view] = position  # stored when the batch ends, in its transaction
@@ -213,6 +266,9 @@ class TrackedView:
     NAME: ClassVar[str]  # the tracking row's name
     SCHEMA: ClassVar[str]  # CREATE TABLE/INDEX IF NOT EXISTS statements
     SCHEMA_VERSION: ClassVar[int] = 1  # bumped when SCHEMA changes the tables of a filled view
+    # indexes of SCHEMA only the readers use (none of the projection's reads and writes): a
+    # rebuild fills a fresh copy without them and makes them at the end, sorting once
+    READ_INDEXES: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, database: ReadDatabase | Path | str) -> None:
         self._db = open_database(database)
@@ -245,6 +301,17 @@ class TrackedView:
     def batch(self) -> AbstractContextManager[None]:
         """Many saves in one transaction (a runner's batch); readers see all or none of it."""
         return self._db.batch()
+
+    def start_bulk_load(self) -> None:
+        """A rebuild fills this copy, which no one reads yet: without the readers' indexes
+        (made by :meth:`end_bulk_load`, sorting once) and with a small writer cache."""
+        self._db.bulk_load(True)
+        for index in self.READ_INDEXES:
+            self._db.execute(f"DROP INDEX IF EXISTS {index}")
+
+    def end_bulk_load(self) -> None:
+        self._db.create(self.SCHEMA)
+        self._db.bulk_load(False)
 
     def for_stream(self, stream: str) -> Self:
         """The same view, with its position kept per stream (e.g. one Kafka partition)."""

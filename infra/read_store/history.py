@@ -24,6 +24,26 @@ CREATE TABLE IF NOT EXISTS record_history (
 """
 
 
+_INSERT = (
+    "INSERT INTO record_history (entry_id, version, event_type, actor_id, actor_role, "
+    "occurred_at, hash, key_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (entry_id, version) DO NOTHING"
+)
+
+
+def _params(item: HistoryItem) -> tuple[object, ...]:
+    return (
+        str(item.entry_id),
+        item.version,
+        item.event_type,
+        item.actor_id,
+        item.actor_role,
+        item.occurred_at.isoformat(),
+        item.hash,
+        item.key_id,
+    )
+
+
 class SqlHistoryView(TrackedView):
     """Every event of every entry, in version order."""
 
@@ -31,24 +51,13 @@ class SqlHistoryView(TrackedView):
     SCHEMA = _HISTORY_SCHEMA
 
     def save(self, position: int, item: HistoryItem | None) -> None:
+        self.save_many(position, [] if item is None else [item])
+
+    def save_many(self, position: int, items: Sequence[HistoryItem]) -> None:
+        """Store ``items`` and ``position`` in one transaction, unless already past it."""
+
         def apply(db: Writer) -> None:
-            if item is None:
-                return
-            db.execute(
-                "INSERT INTO record_history (entry_id, version, event_type, actor_id, "
-                "actor_role, occurred_at, hash, key_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT (entry_id, version) DO NOTHING",
-                (
-                    str(item.entry_id),
-                    item.version,
-                    item.event_type,
-                    item.actor_id,
-                    item.actor_role,
-                    item.occurred_at.isoformat(),
-                    item.hash,
-                    item.key_id,
-                ),
-            )
+            db.executemany(_INSERT, [_params(item) for item in items])
 
         self._db.write(self._tracking, position, apply)
 

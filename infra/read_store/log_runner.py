@@ -10,10 +10,10 @@ from typing import Any, Protocol
 from uuid import UUID
 
 from eventsourcing.application import Application
-from eventsourcing.persistence import Notification
 
 from digitization.ports import ServiceUnavailableError
 from infra.outages import OutageLog, unavailable_error
+from infra.store.notifications import PageReader, Stored, page_reader
 
 log = logging.getLogger(__name__)
 
@@ -22,13 +22,25 @@ class PositionedProjection(Protocol):
     def process(self, event: Any, position: int) -> None: ...
 
 
+def apply_batch(projection: Any, items: Sequence[tuple[Any, int]], position: int) -> None:
+    """Hand a batch to a projection: folded at once (``process_batch``), or one event at a time
+    by a projection that takes only single events (the catalogue's, a test's)."""
+    batch = getattr(projection, "process_batch", None)
+    if batch is not None:
+        batch(items, position)
+    else:
+        for item, at in items:
+            projection.process(item, at)
+
+
 class PollingProjectionRunner:
-    """Reads the log after its projections' views and hands each event to every projection.
+    """Reads the log after its projections' views and hands each batch to every projection.
 
     ``decode`` turns a stored notification into what the projections take (a domain event, or a
     checked envelope), once for all of them; it returns None for an event that must not be
-    applied (quarantined). Each projection drops what its view has already seen, so the runner
-    starts from the lowest position, and a poll is written in one transaction per view.
+    applied (quarantined): the batch's position still moves past it, so it is quarantined once.
+    Each projection drops what its view has already seen, so the runner starts from the lowest
+    position, and a batch is folded and written in one transaction per view.
     """
 
     def __init__(
@@ -36,14 +48,16 @@ class PollingProjectionRunner:
         app: Application[UUID],
         projections: Sequence[PositionedProjection],
         *,
-        decode: Callable[[Notification], object | None] | None = None,
-        batch: int = 500,
+        decode: Callable[[Any], object | None] | None = None,  # (a Stored notification)
+        batch: int = 1000,
         interval: float = 0.5,
+        read: PageReader | None = None,
     ) -> None:
         self.app = app
         self.projections = list(projections)
         self.views = [p.view for p in self.projections if hasattr(p, "view")]
-        self.decode = decode or app.mapper.to_domain_event
+        self.decode: Callable[[Any], object | None] = decode or app.mapper.to_domain_event
+        self.read = read or page_reader(app.recorder)
         self.position = self.views_position()
         self.batch = batch
         self.interval = interval
@@ -66,7 +80,7 @@ class PollingProjectionRunner:
         applied; that read-ahead is used only if the next batch starts where the views are.
         """
         submit = getattr(self.decode, "submit", None)
-        ahead: tuple[int, list[Notification], Callable[[], Sequence[object | None]]] | None = None
+        ahead: tuple[int, Sequence[Stored], Callable[[], Sequence[object | None]]] | None = None
         done = 0
         while True:
             applied = 0
@@ -89,13 +103,17 @@ class PollingProjectionRunner:
                         start = notifications[-1].id + 1
                         following = self._read(start)
                         ahead = (start, following, self._decoder(following, submit))
-                    for notification, item in zip(notifications, decoded(), strict=True):
-                        if item is not None:
-                            for projection in self.projections:
-                                projection.process(item, notification.id)
-                            applied += 1
-                        self.position = notification.id
-                        done += 1
+                    items = [
+                        (item, notification.id)
+                        for notification, item in zip(notifications, decoded(), strict=True)
+                        if item is not None
+                    ]
+                    position = notifications[-1].id
+                    for projection in self.projections:
+                        apply_batch(projection, items, position)
+                    applied = len(items)
+                    self.position = position
+                    done += len(notifications)
             except BaseException:
                 self.position = self.views_position()  # the batch was rolled back
                 raise
@@ -103,11 +121,11 @@ class PollingProjectionRunner:
             if on_batch is not None:
                 on_batch(self.position)
 
-    def _read(self, start: int) -> list[Notification]:
-        return list(self.app.recorder.select_notifications(start=start, limit=self.batch))
+    def _read(self, start: int) -> Sequence[Stored]:
+        return self.read(start, self.batch)
 
     def _decoder(
-        self, notifications: list[Notification], submit: Any
+        self, notifications: Sequence[Stored], submit: Any
     ) -> Callable[[], Sequence[object | None]]:
         if submit is not None:
             decoded: Callable[[], Sequence[object | None]] = submit(notifications)

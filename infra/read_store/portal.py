@@ -17,18 +17,21 @@ The portal and the record history (infra/read_store/history.py) may share one da
 
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 from uuid import UUID
 
 from domain.person_name import accent_key, fold
 from infra.read_store.database import (
+    Row,
     TrackedView,
     Writer,
+    chunked,
+    marks,
     upsert_sql,
+    wanted_pairs,
 )
-from infra.read_store.portal_rows import record_of_row, record_params, working_of_row
+from infra.read_store.portal_rows import json_text, record_of_row, record_params, working_of_row
 from infra.read_store.portal_search import (
     AFTER_ID,
     ID_PAGE,
@@ -40,13 +43,15 @@ from infra.read_store.portal_search import (
     name_key_of_row,
     step_sql,
 )
-from projections.portal_model import PageScan, PortalRecord, PortalRegister, WorkingEntry
+from projections.portal_model import (
+    PageKey,
+    PageScan,
+    PortalBatch,
+    PortalRecord,
+    PortalRegister,
+    WorkingEntry,
+)
 from projections.portal_queries import IdHit, IdKey, NameHit, NameKey, NamePage, RecordFilter
-
-
-def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-
 
 # ----- portal records -----------------------------------------------------------------------
 
@@ -153,40 +158,119 @@ _UPSERT_WORKING = upsert_sql(
     key=("id",),
 )
 _SELECT_RECORDS = "SELECT p.* FROM portal_records AS p"
+_ON_WANTED_PAGES = (  # after wanted_pairs: (register id, page number)
+    f"{_SELECT_RECORDS} WHERE p.id IN (SELECT g.entry_id FROM wanted "  # noqa: S608
+    "JOIN portal_pages AS g ON g.register_id = wanted.a AND g.page_number = wanted.b) "
+    "ORDER BY p.register_id, p.entry_number"
+)
 
 
-def _store_record(db: Writer, record: PortalRecord) -> None:
-    entry_id = str(record.id)
-    db.execute(_UPSERT_RECORD, record_params(record))
-    for table in ("portal_names", "portal_personal_ids", "portal_pages"):
-        db.execute(f"DELETE FROM {table} WHERE entry_id=?", (entry_id,))  # noqa: S608
-    db.executemany(
-        "INSERT INTO portal_names (entry_id, seq, folded, accent, is_subject, subject_key, "
-        "register_id, entry_number) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [
+_INSERT_NAME = (
+    "INSERT INTO portal_names (entry_id, seq, folded, accent, is_subject, subject_key, "
+    "register_id, entry_number) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_INSERT_PERSONAL_ID = (
+    "INSERT INTO portal_personal_ids (personal_id, entry_id, is_subject) VALUES (?, ?, ?) "
+    "ON CONFLICT DO NOTHING"
+)
+_INSERT_PAGE = (
+    "INSERT INTO portal_pages (register_id, page_number, entry_id) VALUES (?, ?, ?) "
+    "ON CONFLICT DO NOTHING"
+)
+
+
+def _store_records(
+    db: Writer, records: Iterable[PortalRecord], new: Collection[UUID] = frozenset()
+) -> None:
+    """Upsert the records and replace their names, IDs and pages, a statement per table
+    (``new``: records never stored, whose rows need no replacing)."""
+    records = list(records)
+    if not records:
+        return
+    db.executemany(_UPSERT_RECORD, [record_params(r) for r in records])
+    for chunk in chunked(str(r.id) for r in records if r.id not in new):
+        for table in ("portal_names", "portal_personal_ids", "portal_pages"):
+            db.execute(f"DELETE FROM {table} WHERE entry_id IN ({marks(len(chunk))})", chunk)  # noqa: S608
+    names, ids, pages = [], [], []
+    for record in records:
+        entry_id, register_id = str(record.id), str(record.register_id)
+        subject_key = record.search_key or ""
+        names += [
             (
                 entry_id,
                 seq,
                 n.folded,
                 n.accent,
                 int(n.is_subject),
-                record.search_key or "",
-                str(record.register_id),
+                subject_key,
+                register_id,
                 record.entry_number,
             )
             for seq, n in enumerate(record.search_names)
-        ],
+        ]
+        ids += [(p, entry_id, int(p == record.subject_personal_id)) for p in record.personal_ids]
+        pages += [(register_id, p, entry_id) for p in record.pages]
+    for sql, rows in ((_INSERT_NAME, names), (_INSERT_PERSONAL_ID, ids), (_INSERT_PAGE, pages)):
+        if rows:
+            db.executemany(sql, rows)
+
+
+def _register_params(register: PortalRegister) -> tuple[Any, ...]:
+    return (
+        str(register.id),
+        register.district,
+        register.commune_code,
+        register.kind,
+        register.book_number,
+        register.year_from,
+        register.year_to,
+        register.version,
     )
-    db.executemany(
-        "INSERT INTO portal_personal_ids (personal_id, entry_id, is_subject) VALUES (?, ?, ?) "
-        "ON CONFLICT DO NOTHING",
-        [(p, entry_id, int(p == record.subject_personal_id)) for p in record.personal_ids],
+
+
+def _scan_params(scan: PageScan) -> tuple[Any, ...]:
+    return (
+        str(scan.register_id),
+        scan.page_number,
+        scan.object_key,
+        scan.sha256,
+        scan.media_type,
+        scan.size,
     )
-    db.executemany(
-        "INSERT INTO portal_pages (register_id, page_number, entry_id) VALUES (?, ?, ?) "
-        "ON CONFLICT DO NOTHING",
-        [(str(record.register_id), p, entry_id) for p in record.pages],
+
+
+def _working_params(working: WorkingEntry) -> tuple[Any, ...]:
+    before = working.fields_before_correction
+    return (
+        str(working.id),
+        str(working.register_id),
+        working.district,
+        working.commune_code,
+        working.kind,
+        working.entry_number,
+        json_text(list(working.pages)),
+        json_text(working.fields),
+        json_text(before) if before is not None else None,
+        working.version,
+        working.publication_count,
     )
+
+
+def _apply_batch(db: Writer, batch: PortalBatch) -> None:
+    for sql, rows in (
+        (_UPSERT_REGISTER, [_register_params(r) for r in batch.registers.values()]),
+        (_UPSERT_SCAN, [_scan_params(s) for s in batch.scans.values()]),
+        (_UPSERT_WORKING, [_working_params(w) for w in batch.working.values()]),
+    ):
+        if rows:
+            db.executemany(sql, rows)
+    _store_records(db, batch.records.values(), batch.new_records)
+
+
+def _register_of_row(row: Row) -> PortalRegister:
+    data = dict(row)
+    data["id"] = UUID(data["id"])
+    return PortalRegister(**data)
 
 
 class SqlPortalView(TrackedView):
@@ -194,16 +278,17 @@ class SqlPortalView(TrackedView):
 
     NAME = _PORTAL
     SCHEMA = _PORTAL_SCHEMA
+    READ_INDEXES = (
+        "portal_records_by_birth",
+        "portal_names_by_accent_order",
+        "portal_names_by_folded_order",
+    )
     SCHEMA_VERSION = 2  # 2: portal_names holds each record's sort keys
 
     # ----- what the projection reads and writes ---------------------------------------------
     def get_register(self, register_id: UUID) -> PortalRegister | None:
         rows = self._db.query("SELECT * FROM portal_registers WHERE id=?", (str(register_id),))
-        if not rows:
-            return None
-        data = dict(rows[0])
-        data["id"] = UUID(data["id"])
-        return PortalRegister(**data)
+        return _register_of_row(rows[0]) if rows else None
 
     def get_working(self, entry_id: UUID) -> WorkingEntry | None:
         rows = self._db.query("SELECT * FROM portal_working WHERE id=?", (str(entry_id),))
@@ -212,21 +297,61 @@ class SqlPortalView(TrackedView):
     def page_scans(self, register_id: UUID, pages: Sequence[int]) -> list[PageScan]:
         if not pages:
             return []
-        marks = ",".join("?" * len(pages))
+        marks_ = ",".join("?" * len(pages))
         rows = self._db.query(
-            f"SELECT * FROM portal_scans WHERE register_id=? AND page_number IN ({marks}) "  # noqa: S608
+            f"SELECT * FROM portal_scans WHERE register_id=? AND page_number IN ({marks_}) "  # noqa: S608
             "ORDER BY page_number",
             (str(register_id), *pages),
         )
         return [PageScan(**{**dict(r), "register_id": register_id}) for r in rows]
 
     def published_on_page(self, register_id: UUID, page_number: int) -> list[PortalRecord]:
-        rows = self._db.query(
-            f"{_SELECT_RECORDS} JOIN portal_pages AS g ON g.entry_id = p.id "
-            "WHERE g.register_id=? AND g.page_number=? ORDER BY p.entry_number",
-            (str(register_id), page_number),
-        )
-        return [record_of_row(r) for r in rows]
+        return self.published_on_pages([(register_id, page_number)])
+
+    def get_registers(self, register_ids: Collection[UUID]) -> dict[UUID, PortalRegister]:
+        found: dict[UUID, PortalRegister] = {}
+        for chunk in chunked(str(i) for i in register_ids):
+            sql = f"SELECT * FROM portal_registers WHERE id IN ({marks(len(chunk))})"  # noqa: S608
+            for row in self._db.query(sql, chunk):
+                register = _register_of_row(row)
+                found[register.id] = register
+        return found
+
+    def get_workings(self, entry_ids: Collection[UUID]) -> dict[UUID, WorkingEntry]:
+        found: dict[UUID, WorkingEntry] = {}
+        for chunk in chunked(str(i) for i in entry_ids):
+            sql = f"SELECT * FROM portal_working WHERE id IN ({marks(len(chunk))})"  # noqa: S608
+            for row in self._db.query(sql, chunk):
+                working = working_of_row(row)
+                found[working.id] = working
+        return found
+
+    def get_scans(self, pages: Collection[PageKey]) -> dict[PageKey, PageScan]:
+        found: dict[PageKey, PageScan] = {}
+        for chunk in chunked(pages):
+            sql = wanted_pairs(len(chunk)) + (  # noqa: S608 - placeholders only
+                "SELECT s.* FROM wanted JOIN portal_scans AS s "
+                "ON s.register_id = wanted.a AND s.page_number = wanted.b"
+            )
+            params = [value for register_id, page in chunk for value in (str(register_id), page)]
+            for row in self._db.query(sql, params):
+                scan = PageScan(**{**dict(row), "register_id": UUID(row["register_id"])})
+                found[(scan.register_id, scan.page_number)] = scan
+        return found
+
+    def published_on_pages(self, pages: Collection[PageKey]) -> list[PortalRecord]:
+        """Each published record holding one of ``pages``, once, by book and entry number."""
+        found: dict[str, PortalRecord] = {}
+        for chunk in chunked(pages):
+            sql = wanted_pairs(len(chunk)) + _ON_WANTED_PAGES
+            params = [value for register_id, page in chunk for value in (str(register_id), page)]
+            for row in self._db.query(sql, params):
+                found.setdefault(row["id"], record_of_row(row))
+        return list(found.values())
+
+    def save_batch(self, position: int, batch: PortalBatch) -> None:
+        """Store a batch's rows and ``position`` in one transaction, unless already past it."""
+        self._db.write(self._tracking, position, lambda db: _apply_batch(db, batch))
 
     def save(
         self,
@@ -237,55 +362,14 @@ class SqlPortalView(TrackedView):
         working: WorkingEntry | None = None,
         records: Sequence[PortalRecord] = (),
     ) -> None:
-        def apply(db: Writer) -> None:
-            if register is not None:
-                db.execute(
-                    _UPSERT_REGISTER,
-                    (
-                        str(register.id),
-                        register.district,
-                        register.commune_code,
-                        register.kind,
-                        register.book_number,
-                        register.year_from,
-                        register.year_to,
-                        register.version,
-                    ),
-                )
-            if scan is not None:
-                db.execute(
-                    _UPSERT_SCAN,
-                    (
-                        str(scan.register_id),
-                        scan.page_number,
-                        scan.object_key,
-                        scan.sha256,
-                        scan.media_type,
-                        scan.size,
-                    ),
-                )
-            if working is not None:
-                before = working.fields_before_correction
-                db.execute(
-                    _UPSERT_WORKING,
-                    (
-                        str(working.id),
-                        str(working.register_id),
-                        working.district,
-                        working.commune_code,
-                        working.kind,
-                        working.entry_number,
-                        _json(list(working.pages)),
-                        _json(working.fields),
-                        _json(before) if before is not None else None,
-                        working.version,
-                        working.publication_count,
-                    ),
-                )
-            for record in records:
-                _store_record(db, record)
-
-        self._db.write(self._tracking, position, apply)
+        batch = PortalBatch(records={r.id: r for r in records})
+        if register is not None:
+            batch.registers[register.id] = register
+        if scan is not None:
+            batch.scans[(scan.register_id, scan.page_number)] = scan
+        if working is not None:
+            batch.working[working.id] = working
+        self.save_batch(position, batch)
 
     # ----- what the portal asks -------------------------------------------------------------
     def get_record(self, entry_id: UUID) -> PortalRecord | None:

@@ -3,6 +3,7 @@ infra/read_store/database.py)."""
 
 from __future__ import annotations
 
+import re
 import threading
 import zlib
 from collections.abc import Iterable, Iterator
@@ -33,6 +34,44 @@ READ_STORE = "read store"
 _LOCK_CLASS = 0x686F7469  # "hoti": the first key of the read stores' advisory locks
 _LOCK_POSITION = f"{POSITION_SQL} FOR UPDATE"
 _ADD_POSITION = "INSERT INTO tracking (view, position) VALUES (?, 0) ON CONFLICT DO NOTHING"
+
+
+# Rows of one multi-row INSERT: one statement for many rows is one parse, plan and round trip
+# on the server instead of one each (psycopg's executemany pipelines them, but each is still
+# executed alone).
+MULTI_ROWS = 250
+_INSERT = re.compile(
+    r"(INSERT INTO \w+ \(([\w, ]+)\)) VALUES \(\?(?:, \?)*\)"
+    r"((?: ON CONFLICT(?: \(([\w, ]+)\))? DO (?:NOTHING|UPDATE SET .*))?)",
+    re.DOTALL,
+)
+
+
+@lru_cache(maxsize=256)
+def _multi_row(sql: str) -> tuple[str, int, str, tuple[int, ...]] | None:
+    """An ``INSERT ... VALUES (?, ...) [ON CONFLICT ...]`` as (head, columns, tail, the key
+    columns' indexes when it updates on conflict); None for any other statement."""
+    found = _INSERT.fullmatch(sql)
+    if found is None:
+        return None
+    head, columns, tail, key = found.groups()
+    names = [c.strip() for c in columns.split(",")]
+    if sql.count("?") != len(names):
+        return None
+    updates = "DO UPDATE" in tail
+    if updates and not key:
+        return None
+    indexes = tuple(names.index(c.strip()) for c in key.split(",")) if updates else ()
+    return postgres_statement(head).decode(), len(names), postgres_statement(tail).decode(), indexes
+
+
+def _keys_unique(multi: tuple[str, int, str, tuple[int, ...]], rows: list[Params]) -> bool:
+    """Whether no two rows update the same row (PostgreSQL refuses that in one statement)."""
+    key = multi[3]
+    if not key:
+        return True
+    seen = {tuple(row[i] for i in key) for row in rows}  # type: ignore[index]
+    return len(seen) == len(rows)
 
 
 class _PgRow(tuple[Any, ...]):
@@ -114,6 +153,7 @@ class PostgresReadDatabase(ReadDatabase):
         self.timeout = timeout  # seconds a read waits for a connection: then 503
         self._pool: ConnectionPool | None = None
         self._pool_lock = threading.Lock()
+        self._durable = False
         self._writer = self._connect_writer()
         with self._lock, self._writer.transaction():
             self._lock_schema()  # two processes creating one schema at once: one waits
@@ -133,7 +173,16 @@ class PostgresReadDatabase(ReadDatabase):
         conn = psycopg.connect(self.url, autocommit=True)
         _adapt(conn)
         self._set_search_path(conn)
+        conn.execute(f"SET synchronous_commit = {'on' if self._durable else 'off'}")
         return conn
+
+    def bulk_load(self, loading: bool) -> None:
+        pass  # the server's memory is the server's
+
+    def durable(self) -> None:
+        with self._lock:
+            self._durable = True
+            self._writer.execute("SET synchronous_commit = on")
 
     def _configure_reader(self, conn: psycopg.Connection[Any]) -> None:
         """Readers run a single SELECT in autocommit (one round trip: no BEGIN, no COMMIT)
@@ -198,6 +247,17 @@ class PostgresReadDatabase(ReadDatabase):
         self._writer.execute(postgres_statement(sql), params)
 
     def _writer_executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        rows = list(rows)
+        multi = _multi_row(sql)
+        if multi is not None and len(rows) > 1 and _keys_unique(multi, rows):
+            head, width, tail, _ = multi
+            with self._writer.cursor() as cursor:
+                for start in range(0, len(rows), MULTI_ROWS):
+                    chunk = rows[start : start + MULTI_ROWS]
+                    values = ", ".join([f"({', '.join(['%s'] * width)})"] * len(chunk))
+                    statement = f"{head} VALUES {values}{tail}".encode()
+                    cursor.execute(statement, [value for row in chunk for value in row])
+            return
         with self._writer.cursor() as cursor:
             cursor.executemany(postgres_statement(sql), rows)
 

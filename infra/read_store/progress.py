@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any
 from uuid import UUID
 
@@ -20,11 +20,15 @@ from infra.read_store.database import (
     Row,
     TrackedView,
     Writer,
+    chunked,
+    marks,
     upsert_sql,
+    wanted_pairs,
 )
 from projections.district_progress import (
     DayTally,
     EntryRow,
+    ProgressBatch,
     ProgressUpdate,
     RegisterRow,
     ScannedPage,
@@ -147,45 +151,71 @@ def _tally(db: Writer, tally: DayTally) -> None:
         db.execute(_ADD_TO_DAY, (tally.district, tally.day.isoformat(), stage, n))
 
 
+_INSERT_PAGE = (
+    "INSERT INTO register_pages (register_id, page_number, district) VALUES (?, ?, ?) "
+    "ON CONFLICT DO NOTHING"
+)
+
+
+def _register_params(row: RegisterRow) -> tuple[Any, ...]:
+    return (
+        str(row.id),
+        row.district,
+        row.commune_code,
+        row.kind,
+        row.page_count,
+        row.estimated_entries,
+    )
+
+
+def _page_params(page: ScannedPage) -> tuple[Any, ...]:
+    return (str(page.register_id), page.page_number, page.district)
+
+
+def _entry_params(row: EntryRow) -> tuple[Any, ...]:
+    return (
+        str(row.id),
+        str(row.register_id),
+        row.district,
+        row.status,
+        int(row.ever_second_keyed),
+        int(row.ever_published),
+        row.version,
+        json.dumps(list(row.open_discrepancies)),
+        row.status_before_correction,
+    )
+
+
+def _plan_params(row: DistrictPlanRow) -> tuple[Any, ...]:
+    return (row.district, _iso(row.target_date), _iso(row.completed_on))
+
+
 def _apply(db: Writer, update: ProgressUpdate) -> None:
+    # A rescan names a page that already has a row: the count of pages does not move.
     if isinstance(update, RegisterRow):
-        db.execute(
-            _UPSERT_REGISTER,
-            (
-                str(update.id),
-                update.district,
-                update.commune_code,
-                update.kind,
-                update.page_count,
-                update.estimated_entries,
-            ),
-        )
+        db.execute(_UPSERT_REGISTER, _register_params(update))
     elif isinstance(update, ScannedPage):
-        # A rescan names a page that already has a row: the count of pages does not move.
-        db.execute(
-            "INSERT INTO register_pages (register_id, page_number, district) VALUES (?, ?, ?) "
-            "ON CONFLICT DO NOTHING",
-            (str(update.register_id), update.page_number, update.district),
-        )
+        db.execute(_INSERT_PAGE, _page_params(update))
     elif isinstance(update, EntryRow):
-        db.execute(
-            _UPSERT_ENTRY,
-            (
-                str(update.id),
-                str(update.register_id),
-                update.district,
-                update.status,
-                int(update.ever_second_keyed),
-                int(update.ever_published),
-                update.version,
-                json.dumps(list(update.open_discrepancies)),
-                update.status_before_correction,
-            ),
-        )
+        db.execute(_UPSERT_ENTRY, _entry_params(update))
     else:
-        db.execute(
-            _UPSERT_PLAN, (update.district, _iso(update.target_date), _iso(update.completed_on))
-        )
+        db.execute(_UPSERT_PLAN, _plan_params(update))
+
+
+def _apply_batch(db: Writer, batch: ProgressBatch) -> None:
+    """The batch's rows, a statement per table for all of them."""
+    for sql, rows in (
+        (_UPSERT_REGISTER, [_register_params(r) for r in batch.registers.values()]),
+        (_INSERT_PAGE, [_page_params(p) for p in batch.pages.values()]),
+        (_UPSERT_ENTRY, [_entry_params(e) for e in batch.entries.values()]),
+        (_UPSERT_PLAN, [_plan_params(p) for p in batch.plans.values()]),
+        (
+            _ADD_TO_DAY,
+            [(d, day.isoformat(), stage, n) for (d, day, stage), n in batch.tallies.items()],
+        ),
+    ):
+        if rows:
+            db.executemany(sql, rows)
 
 
 class SqlProgressView(TrackedView):
@@ -193,6 +223,7 @@ class SqlProgressView(TrackedView):
 
     NAME = _VIEW
     SCHEMA = _SCHEMA
+    READ_INDEXES = ("registers_by_district", "register_pages_by_district", "entries_by_stage")
 
     # ----- the writer's side (the projection) ---------------------------------------------
 
@@ -203,6 +234,45 @@ class SqlProgressView(TrackedView):
     def get_district_plan(self, district: str) -> DistrictPlanRow | None:
         rows = self._db.query("SELECT * FROM plan WHERE district=?", (district,))
         return _plan(rows[0]) if rows else None
+
+    def get_entries(self, entry_ids: Collection[UUID]) -> dict[UUID, EntryRow]:
+        found: dict[UUID, EntryRow] = {}
+        for chunk in chunked(str(i) for i in entry_ids):
+            sql = f"SELECT * FROM entries WHERE id IN ({marks(len(chunk))})"  # noqa: S608
+            for row in self._db.query(sql, chunk):
+                entry = _entry(row)
+                found[entry.id] = entry
+        return found
+
+    def get_district_plans(self, districts: Collection[str]) -> dict[str, DistrictPlanRow]:
+        found: dict[str, DistrictPlanRow] = {}
+        for chunk in chunked(districts):
+            sql = f"SELECT * FROM plan WHERE district IN ({marks(len(chunk))})"  # noqa: S608
+            found.update((row["district"], _plan(row)) for row in self._db.query(sql, chunk))
+        return found
+
+    def stored_registers(self, register_ids: Collection[UUID]) -> set[UUID]:
+        found: set[UUID] = set()
+        for chunk in chunked(str(i) for i in register_ids):
+            sql = f"SELECT id FROM registers WHERE id IN ({marks(len(chunk))})"  # noqa: S608
+            found.update(UUID(row[0]) for row in self._db.query(sql, chunk))
+        return found
+
+    def stored_pages(self, pages: Collection[tuple[UUID, int]]) -> set[tuple[UUID, int]]:
+        found: set[tuple[UUID, int]] = set()
+        for chunk in chunked(pages):
+            sql = wanted_pairs(len(chunk)) + (  # noqa: S608 - placeholders only
+                "SELECT g.register_id, g.page_number FROM wanted JOIN register_pages AS g "
+                "ON g.register_id = wanted.a AND g.page_number = wanted.b"
+            )
+            params = [value for register_id, page in chunk for value in (str(register_id), page)]
+            found.update((UUID(r), int(n)) for r, n in self._db.query(sql, params))
+        return found
+
+    def save_batch(self, position: int, batch: ProgressBatch) -> None:
+        """Store a batch's rows and figures and ``position`` in one transaction; nothing if
+        already seen."""
+        self._db.write(self._tracking, position, lambda db: _apply_batch(db, batch))
 
     def save(
         self, position: int, update: ProgressUpdate | None, tally: DayTally | None = None

@@ -14,14 +14,13 @@ from __future__ import annotations
 import logging
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import Application
-from eventsourcing.persistence import Notification
 
 from infra.read_store.log_runner import PollingProjectionRunner
 from infra.read_store.slots import SqlViewSlots, Switch, new_generation
@@ -59,28 +58,52 @@ def _build(
     slots: SqlViewSlots,
     fill: Callable[[Any, str], tuple[int, int]],
 ) -> Rebuilt:
-    generation = new_generation(copies.name)
+    [rebuilt] = _build_all(
+        [copies], slots, lambda views, generations: fill(views[0], generations[0])
+    )
+    return rebuilt
+
+
+def _build_all(
+    copies: Sequence[ViewCopies],
+    slots: SqlViewSlots,
+    fill: Callable[[list[Any], list[str]], tuple[int, int]],
+) -> list[Rebuilt]:
+    """Fresh copies of several views, filled together (``fill(views, generations)``: events
+    and quarantined), without their readers' indexes until they are full; then each switched
+    in, in turn."""
+    generations = [new_generation(c.name) for c in copies]
     started = time.perf_counter()
-    view = copies.open_copy(generation)
+    views: list[Any] = []
     try:
-        events, quarantined = fill(view, generation)
+        for c, generation in zip(copies, generations, strict=True):
+            views.append(c.open_copy(generation))
+            getattr(views[-1], "start_bulk_load", lambda: None)()
+        events, quarantined = fill(views, generations)
+        for view in views:
+            getattr(view, "end_bulk_load", lambda: None)()
     except BaseException:
-        view.close()
-        copies.drop_copy(generation)
+        for view in views:
+            view.close()
+        for c, generation in zip(copies, generations, strict=True):
+            c.drop_copy(generation)
         raise
     seconds = time.perf_counter() - started
-    view.close()
-    switch = slots.switch(copies.name, generation)
-    if switch.dropped is not None:
-        copies.drop_copy(switch.dropped)
-    return Rebuilt(switch, events, seconds, quarantined)
+    done = []
+    for c, view, generation in zip(copies, views, generations, strict=True):
+        view.close()
+        switch = slots.switch(c.name, generation)
+        if switch.dropped is not None:
+            c.drop_copy(switch.dropped)
+        done.append(Rebuilt(switch, events, seconds, quarantined))
+    return done
 
 
 def rebuild_from_log(
     app: Application[UUID],
     copies: ViewCopies,
     slots: SqlViewSlots,
-    decode: Callable[[Notification], object | None],
+    decode: Callable[[Any], object | None],  # a Stored notification's checked envelope
     *,
     progress: Progress | None = None,
     batch: int = 1000,
@@ -88,16 +111,32 @@ def rebuild_from_log(
     """Fill a fresh copy from the notification log up to its head, then switch to it. A
     ``decode`` that checks in worker processes (``SealChecker(workers=N)``) checks the next
     batch while this one is applied."""
+    [rebuilt] = rebuild_all_from_log(app, [copies], slots, decode, progress=progress, batch=batch)
+    return rebuilt
 
-    def fill(view: Any, _: str) -> tuple[int, int]:
-        runner = PollingProjectionRunner(app, [copies.projection(view)], decode=decode, batch=batch)
+
+def rebuild_all_from_log(
+    app: Application[UUID],
+    copies: Sequence[ViewCopies],
+    slots: SqlViewSlots,
+    decode: Callable[[Any], object | None],
+    *,
+    progress: Progress | None = None,
+    batch: int = 1000,
+) -> list[Rebuilt]:
+    """Fresh copies of several views filled in one pass over the log (each event read and
+    checked once for all of them), then each switched in."""
+
+    def fill(views: list[Any], _: list[str]) -> tuple[int, int]:
+        projections = [c.projection(view) for c, view in zip(copies, views, strict=True)]
+        runner = PollingProjectionRunner(app, projections, decode=decode, batch=batch)
         total = app.recorder.max_notification_id() or 0
         done = runner.catch_up(
             on_batch=(lambda position: progress(position, total)) if progress else None
         )
         return done, done - runner.applied  # what was not applied was quarantined
 
-    return _build(copies, slots, fill)
+    return _build_all(copies, slots, fill)
 
 
 def rebuild_from_topic(

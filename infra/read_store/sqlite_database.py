@@ -18,6 +18,7 @@ from infra.read_store.database import (
 
 _READER_MMAP_BYTES = 1 << 30  # at most this much of the file mapped (address space, not memory)
 _WRITER_CACHE_KIB = 64 * 1024
+_BULK_CACHE_KIB = 16 * 1024  # a rebuild's copy: written in event order, not read (memory bound)
 
 
 class _SqliteReader:
@@ -38,9 +39,10 @@ class SqliteReadDatabase(ReadDatabase):
         self._memory = self.path == ":memory:"
         self._writer = self._connect()
         if not self._memory:
-            # Durable commits (synchronous=FULL, SQLite's default): a chain ledger must keep
-            # every hash it accepted before the views it guards store their positions.
+            # Commits wait for the WAL, not for the disk (synchronous=NORMAL): see
+            # ReadDatabase.durable; the chain ledger asks for durable commits.
             self._writer.execute("PRAGMA journal_mode=WAL")
+            self._writer.execute("PRAGMA synchronous=NORMAL")
             # the writer's page cache: a batch's index pages stay in it (SQLite's default 2 MB
             # is a fraction of a province's name indexes)
             self._writer.execute(f"PRAGMA cache_size=-{_WRITER_CACHE_KIB}")
@@ -56,6 +58,15 @@ class SqliteReadDatabase(ReadDatabase):
         conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
         conn.row_factory = sqlite3.Row
         return conn
+
+    def bulk_load(self, loading: bool) -> None:
+        with self._lock:
+            kib = _BULK_CACHE_KIB if loading else _WRITER_CACHE_KIB
+            self._writer.execute(f"PRAGMA cache_size=-{kib}")
+
+    def durable(self) -> None:
+        with self._lock:
+            self._writer.execute("PRAGMA synchronous=FULL")
 
     def create(self, schema: str) -> None:
         with self._lock:

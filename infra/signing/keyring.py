@@ -22,9 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from nacl.exceptions import BadSignatureError
+from nacl.signing import VerifyKey
 
 KEYSET_FORMAT = "hotich.keys/1"
 ALGORITHM = "Ed25519"
@@ -73,10 +74,22 @@ class PublishedKey:
 
 
 class PublicKeySet:
-    """Published public keys by id: checks a signature made by any of them."""
+    """Published public keys by id: checks a signature made by any of them.
+
+    Signatures are checked with libsodium (PyNaCl): about twice as fast as ``cryptography``'s
+    OpenSSL on one core, and it lets go of the GIL while it checks too.
+    """
 
     def __init__(self, keys: Mapping[str, PublishedKey]) -> None:
         self._keys = dict(keys)
+        self._verifiers = {
+            key_id: VerifyKey(
+                key.public_key.public_bytes(
+                    serialization.Encoding.Raw, serialization.PublicFormat.Raw
+                )
+            )
+            for key_id, key in self._keys.items()
+        }
 
     def __contains__(self, key_id: object) -> bool:
         return key_id in self._keys
@@ -85,12 +98,12 @@ class PublicKeySet:
         return len(self._keys)
 
     def is_valid(self, key_id: str, signature: bytes, message: bytes) -> bool:
-        key = self._keys.get(key_id)
-        if key is None:
+        verifier = self._verifiers.get(key_id)
+        if verifier is None:
             return False
         try:
-            key.public_key.verify(signature, message)
-        except InvalidSignature:
+            verifier.verify(message, signature)
+        except (BadSignatureError, ValueError, TypeError):  # ValueError: not 64 bytes
             return False
         return True
 

@@ -20,6 +20,7 @@ import base64
 import binascii
 import hashlib
 import json
+import re
 from typing import Any
 
 from infra.signing.keyring import ALGORITHM, EventSigner, PublicKeySet
@@ -87,6 +88,28 @@ def seal_to_json(body: dict[str, Any], signer: EventSigner) -> tuple[bytes, str]
 
 
 _SEAL_START = b',"hash":"'
+_PLAIN = re.compile(r"[0-9A-Za-z+/=]*")  # hex and base64: JSON writes them as they are
+_SIGNATURE_MEMBERS = ["alg", "key_id", "value"]
+
+
+def _seal_json(digest: Any, signature: dict[str, Any]) -> bytes:
+    """The hash and signature members as :func:`append_seal` writes them (without the body's
+    closing brace before them)."""
+    if list(signature) == _SIGNATURE_MEMBERS:
+        alg, key_id, value = signature["alg"], signature["key_id"], signature["value"]
+        if (
+            type(digest) is str
+            and type(alg) is str
+            and type(key_id) is str
+            and type(value) is str
+            and _PLAIN.fullmatch(f"{digest}{alg}{key_id}{value}")
+        ):  # the stored form, written here without encoding it again
+            return (
+                f'"hash":"{digest}","signature":{{"alg":"{alg}","key_id":"{key_id}",'
+                f'"value":"{value}"}}}}'
+            ).encode("ascii")
+    seal = json.dumps({"hash": digest, "signature": signature}, separators=(",", ":"))
+    return seal[1:].encode("utf-8")
 
 
 def _canonical_body_of(raw: bytes, envelope: dict[str, Any], signature: dict[str, Any]) -> bytes:
@@ -100,17 +123,15 @@ def _canonical_body_of(raw: bytes, envelope: dict[str, Any], signature: dict[str
     bytes are not canonical fails the hash here and is then re-encoded (``content_hash``).
     """
     cut = raw.rfind(_SEAL_START)
-    if cut <= 0:
-        return b""
-    seal = json.dumps({"hash": envelope["hash"], "signature": signature}, separators=(",", ":"))
-    if raw[cut + 1 :] != seal[1:].encode("utf-8"):
+    if cut <= 0 or raw[cut + 1 :] != _seal_json(envelope["hash"], signature):
         return b""
     return raw[:cut] + b"}"
 
 
-def check_hash(envelope: dict[str, Any], *, raw: bytes | None = None) -> bytes:
-    """The event's hash (32 bytes) if it matches the content, else EnvelopeError. The signature
-    is not checked: a run of events whose hashes a signed checkpoint covers needs no more.
+def check_hash(envelope: dict[str, Any], raw: bytes | None = None) -> bytes:
+    """The event's hash (32 bytes) if the envelope is of this spec and its hash matches its
+    content (what a signature, or a leaf of a signed checkpoint, then vouches for); else
+    EnvelopeError.
 
     ``raw``: the JSON ``envelope`` was parsed from, when at hand; in its stored and relayed form
     its body's bytes are hashed as they are instead of encoding the body again.
@@ -131,12 +152,9 @@ def check_hash(envelope: dict[str, Any], *, raw: bytes | None = None) -> bytes:
     return bytes.fromhex(digest)
 
 
-def check_seal(envelope: dict[str, Any], keys: PublicKeySet, *, raw: bytes | None = None) -> None:
-    """Raise EnvelopeError unless the hash matches the content and a published key signed it.
-
-    ``raw``: the JSON ``envelope`` was parsed from, when at hand (see :func:`check_hash`).
-    """
-    digest = check_hash(envelope, raw=raw)
+def check_signature(envelope: dict[str, Any], keys: PublicKeySet) -> None:
+    """Raise EnvelopeError unless a published key signed the envelope's hash (check the hash
+    against the content first: :func:`check_hash`)."""
     signature = envelope.get("signature")
     if not isinstance(signature, dict) or not signature.get("value"):
         raise EnvelopeError("signature is missing")
@@ -149,5 +167,14 @@ def check_seal(envelope: dict[str, Any], keys: PublicKeySet, *, raw: bytes | Non
         value = base64.b64decode(signature["value"], validate=True)
     except (binascii.Error, TypeError) as e:
         raise EnvelopeError("signature is not base64") from e
-    if not keys.is_valid(str(key_id), value, digest):
+    if not keys.is_valid(str(key_id), value, bytes.fromhex(envelope["hash"])):
         raise EnvelopeError(f"signature does not check with key {key_id}")
+
+
+def check_seal(envelope: dict[str, Any], keys: PublicKeySet, *, raw: bytes | None = None) -> None:
+    """Raise EnvelopeError unless the hash matches the content and a published key signed it.
+
+    ``raw``: as for :func:`check_hash`.
+    """
+    check_hash(envelope, raw)
+    check_signature(envelope, keys)

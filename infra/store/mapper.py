@@ -11,7 +11,7 @@ import datetime as dt
 import json
 import threading
 from collections import OrderedDict
-from typing import Any, cast
+from typing import Any, Protocol, cast
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, DomainEventProtocol
@@ -32,7 +32,15 @@ from infra.store.envelope import SPEC, append_seal, hash_body
 _EVENT_META = ("originator_id", "originator_version", "timestamp", "actor", "district")
 
 
-def unopenable(stored_event: StoredEvent, error: Exception) -> MapperDeserialisationError:
+class _OfAnEvent(Protocol):
+    @property
+    def originator_id(self) -> Any: ...
+
+    @property
+    def originator_version(self) -> int: ...
+
+
+def unopenable(stored_event: _OfAnEvent, error: Exception) -> MapperDeserialisationError:
     """What a stored event whose envelope cannot be decrypted, decompressed or parsed raises."""
     return MapperDeserialisationError(
         f"cannot open the envelope of {stored_event.originator_id} "

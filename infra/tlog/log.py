@@ -41,12 +41,15 @@ from infra.tlog.database import (
     SqliteTransactions,
 )
 from infra.tlog.note import Ed25519NoteSigner, Ed25519NoteVerifier, NoteError, parse_note
+from infra.tlog.proofs import subtrees
+from infra.tlog.runs import LeafRun, RunChecker, RunError
 from infra.tlog.sequencer import Sequencer
 from infra.tlog.tiles import TILE_WIDTH, TilePathError, parse_tile_path
 from infra.tlog.tree_store import Leaf, TreeStore
 
 log = logging.getLogger(__name__)
 CACHED_TILES = 4096  # full tiles a reader keeps (8 KB each): every proof at 1,000,000 leaves
+RUN_LEAVES = 8192  # leaves of a run published on Kafka (~360 KB of JSON: under 1 MB a message)
 
 
 class LogIntegrityError(RuntimeError):
@@ -89,6 +92,7 @@ class SqlTransparencyLog:
         assert isinstance(mapper, SignedEnvelopeMapper)
         self._mapper = mapper
         self.checkpoints = Checkpoints(self._writer, self.signer)
+        self.runs = RunChecker(self.signer.verifier())
         with self._transaction() as conn:
             self._writer.create_tables(conn)
             self.checkpoints.create_tables(conn)
@@ -268,6 +272,56 @@ class SqlTransparencyLog:
                     found[int(version)] = index
         return found
 
+    # ----- runs of leaves checked against a checkpoint ----------------------------------------
+    def _run(self, conn: Connection, stored: StoredCheckpoint, start: int, end: int) -> LeafRun:
+        size = stored.checkpoint.size
+        return LeafRun(
+            note=stored.note,
+            size=size,
+            start=start,
+            leaves=self._reader.leaf_hashes(conn, start, end),
+            left=tuple(self._reader.subtree_hashes(conn, size, subtrees(0, start))),
+            right=tuple(self._reader.subtree_hashes(conn, size, subtrees(end, size))),
+            first_notification_id=self._reader.leaf(conn, start),
+            last_notification_id=self._reader.leaf(conn, end - 1),
+        )
+
+    def run(self, first_notification_id: int, count: int) -> LeafRun | None:
+        """The stored leaves of up to ``count`` events from the one with
+        ``first_notification_id``, as a run of the newest checkpoint (None: that event is past
+        it, or not in the tree)."""
+        with self._read() as conn:
+            latest = self.checkpoints.latest(conn)
+            start = self._reader.leaf_index(conn, first_notification_id)
+            if latest is None or start is None or start >= latest.checkpoint.size:
+                return None
+            return self._run(conn, latest, start, min(start + count, latest.checkpoint.size))
+
+    def checked_leaves(self, first_notification_id: int, count: int) -> frozenset[bytes]:
+        """The leaf hashes of :meth:`run`, once they give its signed checkpoint's root; empty
+        when no checkpoint covers them, or when they do not (the stored tree was changed: the
+        events are then checked by their signatures, and `hotich verify` says where)."""
+        run = self.run(first_notification_id, count)
+        if run is None:
+            return frozenset()
+        try:
+            return self.runs.leaves(run)
+        except RunError as e:
+            log.error("the stored tree fails its checkpoint, events checked one by one: %s", e)
+            return frozenset()
+
+    def runs_between(self, old_size: int, new_size: int, leaves: int = RUN_LEAVES) -> list[LeafRun]:
+        """The leaves the checkpoint of ``new_size`` adds to that of ``old_size``, as runs of at
+        most ``leaves`` leaves of the checkpoint of ``new_size`` (what the relay publishes)."""
+        with self._read() as conn:
+            stored = self.checkpoints.get(conn, new_size)
+            if stored is None or not 0 <= old_size < new_size:
+                return []
+            return [
+                self._run(conn, stored, start, min(start + leaves, new_size))
+                for start in range(old_size, new_size, leaves)
+            ]
+
     def stored_events(self) -> Iterator[tuple[int, bytes | None]]:
         """Every stored event, (notification id, hash), in notification order; the hash is None
         for an event that cannot be opened (`hotich verify` names it on its own)."""
@@ -291,10 +345,23 @@ class SqlTransparencyLog:
                 notes += [c.note for c in found]
         return notes
 
-    def notes_after(self, size: int, limit: int = 100) -> list[tuple[int, str]]:
-        """The signed checkpoint notes of sizes above ``size``, oldest first."""
+    def notes_after(
+        self, size: int, limit: int = 100, *, relayed: int | None = None
+    ) -> list[tuple[int, str]]:
+        """The signed checkpoint notes of sizes above ``size``, oldest first; with ``relayed``,
+        only those whose events all have notification ids up to it (published after them)."""
+        notes: list[tuple[int, str]] = []
         with self._read() as conn:
-            return [(c.checkpoint.size, c.note) for c in self.checkpoints.after(conn, size, limit)]
+            for c in self.checkpoints.after(conn, size, limit):
+                covered = c.checkpoint.size
+                if (
+                    relayed is not None
+                    and covered
+                    and self._reader.leaf(conn, covered - 1) > relayed
+                ):
+                    break
+                notes.append((covered, c.note))
+        return notes
 
     def audit(self, against: Sequence[str] = (), verifier_key: str | None = None) -> LogAudit:
         """The tree, every stored checkpoint and ``against`` (checkpoints kept elsewhere)

@@ -95,6 +95,9 @@ _UPSERT_TILE = (
     "ON CONFLICT (level, idx) DO UPDATE SET width = excluded.width, hashes = excluded.hashes"
 )
 _SELECT_TILES = "SELECT level, idx, width, hashes FROM hotich_tlog_tiles WHERE "
+_SELECT_LEAF_TILES = (
+    "SELECT idx, hashes FROM hotich_tlog_tiles WHERE level = 0 AND idx BETWEEN ? AND ? ORDER BY idx"
+)
 _EXTEND_LAST_RUN = (
     "UPDATE hotich_tlog_leaf_runs SET leaves = leaves + ? "
     "WHERE first_leaf = (SELECT MAX(first_leaf) FROM hotich_tlog_leaf_runs)"
@@ -255,6 +258,30 @@ class TreeStore:
             return None
         first_leaf, first_id, _ = rows[0]
         return int(first_leaf + notification_id - first_id)
+
+    def leaf_hashes(self, conn: Connection, start: int, end: int) -> bytes:
+        """The Merkle leaf hashes of leaves ``[start, end)``, end to end (one query)."""
+        if not 0 <= start <= end:
+            raise TreeSizeError(f"no leaves [{start}, {end})")
+        if start == end:
+            return b""
+        first, last = start // TILE_WIDTH, (end - 1) // TILE_WIDTH
+        rows = Sql(conn).rows(_SELECT_LEAF_TILES, (first, last))
+        data = b"".join(bytes(hashes) for _, hashes in rows)
+        wanted = data[
+            (start - first * TILE_WIDTH) * HASH_SIZE : (end - first * TILE_WIDTH) * HASH_SIZE
+        ]
+        if [int(idx) for idx, _ in rows] != list(range(first, last + 1)) or len(wanted) != (
+            end - start
+        ) * HASH_SIZE:
+            raise TreeSizeError(f"the tree does not hold leaves [{start}, {end})")
+        return wanted
+
+    def subtree_hashes(
+        self, conn: Connection, size: int, keys: Sequence[SubtreeKey]
+    ) -> list[bytes]:
+        """The hashes of complete subtrees (height, index) of the tree of ``size``."""
+        return list(self._reader(conn, size)(keys)) if keys else []
 
     def tile(
         self, conn: Connection, level: int, index: int, width: int = TILE_WIDTH

@@ -35,6 +35,7 @@ def reset_postgres(url: str) -> None:
             )
         )
         conn.execute("DROP TABLE IF EXISTS hotich_view_slots")  # which copy of a view is live
+        conn.execute("DROP TABLE IF EXISTS hotich_positions")  # the relay's, of another store
         for table in LOG_TABLES:  # the verifiable log, in the event store's database
             conn.execute(
                 psycopg.sql.SQL("DROP TABLE IF EXISTS {}").format(psycopg.sql.Identifier(table))

@@ -7,8 +7,9 @@ service has a hook for them.
         N-th position commit, after the broker acknowledged the batch and before the position is
         stored, SIGKILL.
     python -m tests.integration.kafka_faults_child project --group G --die-at-event 200
-        run `hotich project --group G`; right after the runner handled the N-th message (every
-        view has written it inside the poll's transactions, none has committed), SIGKILL.
+        run `hotich project --group G`; right after the runner handled the batch holding the
+        N-th message (every view has written it inside the poll's transactions, none has
+        committed), SIGKILL.
 
 Configuration comes from the environment, as for the commands themselves (HOTICH_HOME,
 HOTICH_KAFKA_BOOTSTRAP, HOTICH_KAFKA_TOPIC).
@@ -65,20 +66,18 @@ def project(group: str, die_at_event: int) -> None:
     from cli.main import app
     from infra.messaging.consumer import KafkaProjectionRunner
 
-    handle = KafkaProjectionRunner.handle
+    handle_batch = KafkaProjectionRunner.handle_batch
     handled = 0
 
-    def dying(
-        runner: KafkaProjectionRunner, partition: int, offset: int, key: bytes | None, value: bytes
-    ) -> None:
+    def dying(runner: KafkaProjectionRunner, messages: Any, checked: Any) -> None:
         nonlocal handled
-        handle(runner, partition, offset, key, value)  # every view has written it, uncommitted
-        handled += 1
-        if handled == die_at_event:
+        handle_batch(runner, messages, checked)  # every view has written them, uncommitted
+        handled += len(messages)
+        if handled >= die_at_event:
             print(f"applied {die_at_event} events; dying inside the batch", flush=True)
             die()
 
-    KafkaProjectionRunner.handle = dying  # type: ignore[method-assign,assignment]
+    KafkaProjectionRunner.handle_batch = dying  # type: ignore[method-assign]
     app(["project", "--group", group])
 
 

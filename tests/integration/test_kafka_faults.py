@@ -1,7 +1,6 @@
 """Faults against a real Kafka broker: each ends with the Kafka-fed views equal to a clean rebuild.
 
-The broker is a dedicated one (kafka.sh with its own HOTICH_KAFKA_DIR and ports 19092/19093,
-driven as tests/integration/own_services.py drives a server of a test's own),
+The broker is a dedicated one (kafka.sh with its own HOTICH_KAFKA_DIR and ports 19092/19093),
 started for this module and stopped at its end, because one scenario stops and restarts it and
 the shared broker of the other tests must not move. One pytest session at a time uses it (a lock
 file beside its data). It never skips: if it cannot start, the tests fail.
@@ -9,12 +8,15 @@ file beside its data). It never skips: if it cannot start, the tests fail.
 Each scenario records a few hundred events of a day's work (books catalogued, pages scanned,
 entries keyed, second-keyed, verified, published), breaks something on the way to the views,
 then rebuilds fresh views from the event store (the in-process runner) and compares every row
-of every view table (tracking positions aside) and the views' answers for every entry.
+of every view table (tracking positions aside) and the views' answers for every entry. Each
+runs twice: the store and the views on SQLite files, and on PostgreSQL (the views in schemas).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
+import hashlib
 import json
 import os
 import signal
@@ -33,29 +35,35 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+import psycopg
 import pytest
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import KafkaAdminClient, NewTopic
+from PIL import Image
 
-from bootstrap.container import Container
+from bootstrap.container import Container, bootstrap, init_home
 from bootstrap.relay import build_relay
+from bootstrap.settings import Settings
 from digitization.application import Digitisation
 from domain.actor import Actor, Role
+from domain.record_kind import RecordKind
 from infra.messaging.consumer import KafkaProjectionRunner, Target, kafka_consumer
 from infra.messaging.positions import SqlPositions
+from infra.read_store.backend import ReadStoreBackend
 from infra.read_store.chain import SqlChainLedger
 from infra.read_store.envelope_models import EnvelopeReadModels
 from infra.read_store.log_runner import PollingProjectionRunner
 from infra.store.mapper import SignedEnvelopeMapper
 from infra.store.seal_checks import SealChecker
-from tests.builders import catalogue_book, fresh_container, upload_png
-from tests.integration.own_services import OwnService, own_kafka
+from tests.integration.conftest import postgres_url, reset_postgres
 
 ROOT = Path(__file__).resolve().parents[2]
+KAFKA_SH = ROOT / "services" / "kafka.sh"
+BROKER_DIR = ROOT / ".services" / "kafka-faults"
 PORT, CONTROLLER_PORT = 19092, 19093
-BOOTSTRAP = f"127.0.0.1:{PORT}"
 PARTITIONS = 3
 WAIT = 90.0  # seconds: the bound of every wait below (a failure, never a measurement)
+LOCK_WAIT = 600.0  # seconds another session may hold the dedicated broker
 
 CLERK = Actor("clerk.026.1", Role.CLERK)
 CLERK2 = Actor("clerk.026.2", Role.CLERK)
@@ -67,22 +75,79 @@ GIVEN = ("Páo", "Mai", "Chứ", "Dình", "Pó", "Súa", "Mỷ", "Chúng", "Lử
 
 
 # ----- the dedicated broker ----------------------------------------------------------------------
+class FaultBroker:
+    """A broker of its own, driven through kafka.sh (stop, and start again on its data)."""
+
+    bootstrap = f"127.0.0.1:{PORT}"
+
+    def _run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        env = {
+            **os.environ,
+            "HOTICH_KAFKA_DIR": str(BROKER_DIR),
+            "HOTICH_KAFKA_PORT": str(PORT),
+            "HOTICH_KAFKA_CONTROLLER_PORT": str(CONTROLLER_PORT),
+        }
+        done = subprocess.run(
+            ["bash", str(KAFKA_SH), *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=240,
+            check=False,
+        )
+        if check and done.returncode != 0:
+            pytest.fail(
+                f"kafka.sh {' '.join(args)} failed (exit {done.returncode}) for the fault-test "
+                f"broker in {BROKER_DIR}:\n{done.stdout}{done.stderr}"
+            )
+        return done
+
+    def start(self) -> None:
+        """A fresh broker (formats an empty data dir), or the one a crashed session left."""
+        self._run("start")
+
+    def start_keeping_data(self) -> None:
+        self._run("start", "--keep-data")
+
+    def stop(self) -> None:
+        self._run("stop")
+
+    def ensure_running(self) -> None:
+        if self._run("status", check=False).returncode != 0:
+            self.start_keeping_data()
+
+
 @pytest.fixture(scope="module")
-def broker() -> Iterator[OwnService]:
-    """The dedicated broker (.services/kafka-faults), fresh, for one pytest session at a time:
-    another session running these tests in the same checkout waits for it (own_services.py)
-    instead of stopping the broker under us; stopped at the end."""
-    kafka = own_kafka(PORT, CONTROLLER_PORT, name="kafka-faults")
-    with kafka.held():
+def broker() -> Iterator[FaultBroker]:
+    """The dedicated broker, for one pytest session at a time: another session running these
+    tests in the same checkout waits for the lock instead of stopping the broker under us."""
+    BROKER_DIR.mkdir(parents=True, exist_ok=True)
+    with (BROKER_DIR / "session.lock").open("w") as lock:
+        deadline = time.monotonic() + LOCK_WAIT
+        while True:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    pytest.fail(
+                        f"another pytest session held {lock.name} for {LOCK_WAIT:.0f}s "
+                        "(it runs the Kafka fault tests on the same dedicated broker)"
+                    )
+                time.sleep(0.5)
+        kafka = FaultBroker()
         kafka.start()
-        yield kafka
+        try:
+            yield kafka
+        finally:
+            kafka.stop()
 
 
 @pytest.fixture
-def topic(broker: OwnService) -> Iterator[str]:
+def topic(broker: FaultBroker) -> Iterator[str]:
     broker.ensure_running()  # a failed scenario may have left it stopped
     name = f"hotich.faults.{uuid.uuid4().hex[:12]}"
-    admin = KafkaAdminClient(bootstrap_servers=BOOTSTRAP)
+    admin = KafkaAdminClient(bootstrap_servers=broker.bootstrap)
     admin.create_topics(
         [
             NewTopic(name, num_partitions=PARTITIONS, replication_factor=1),
@@ -92,21 +157,33 @@ def topic(broker: OwnService) -> Iterator[str]:
     yield name
     admin.close()
     broker.ensure_running()
-    admin = KafkaAdminClient(bootstrap_servers=BOOTSTRAP)  # the old one's node is in backoff
+    admin = KafkaAdminClient(bootstrap_servers=broker.bootstrap)  # the old one's node is in backoff
     admin.delete_topics([name, f"{name}.quarantine"])
     admin.close()
 
 
 @pytest.fixture
-def container(tmp_path: Path, broker: OwnService, topic: str) -> Iterator[Container]:
-    """An encrypted, signed SQLite store whose relay goes to the dedicated broker and topic."""
-    with fresh_container(
-        tmp_path / "home",
+def container(tmp_path: Path, broker: FaultBroker, topic: str, backend: str) -> Iterator[Container]:
+    """An encrypted, signed store (SQLite, or PostgreSQL with the views in schemas of its
+    database) whose relay goes to the dedicated broker and topic."""
+    url = None
+    if backend == "postgres":
+        url = postgres_url()
+        reset_postgres(url)
+    settings = Settings(
+        home=tmp_path / "home",
+        demo=False,
+        database_url=url,
+        read_database_url=None,
         cipher_key=None,
-        kafka_bootstrap=BOOTSTRAP,
+        s3_endpoint=None,
+        kafka_bootstrap=broker.bootstrap,
         kafka_topic=topic,
-    ) as c:
-        yield c
+    )
+    init_home(settings, encrypt=True)
+    c = bootstrap(settings)
+    yield c
+    c.close()
 
 
 # ----- a day's work ------------------------------------------------------------------------------
@@ -133,16 +210,27 @@ class Workload:
     def _scan(self, register_id: UUID, page: int) -> None:
         shade = len(list(self.scans.glob("*.png"))) + 1
         path = self.scans / f"scan-{shade}.png"
-        upload_png(self.app, register_id, page, path, shade)
+        Image.new("L", (24, 32), color=shade).save(path, format="PNG")
+        content = path.read_bytes()
+        self.app.upload_page(
+            actor=CLERK,
+            register_id=register_id,
+            page_number=page,
+            path=path,
+            size=len(content),
+            sha256=hashlib.sha256(content).hexdigest(),
+        )
 
     def _all(self, registers: int, entries: int) -> Iterator[None]:
         self.scans.mkdir(parents=True, exist_ok=True)
         for book in range(registers):
-            commune = COMMUNES[book % len(COMMUNES)]
-            register = catalogue_book(
-                self.app,
-                f"{book + 1:02d}/KS",
-                commune_code=commune,
+            register = self.app.catalogue_register(
+                actor=CLERK,
+                commune_code=COMMUNES[book % len(COMMUNES)],
+                kind=RecordKind.BIRTH,
+                year_from=1990,
+                year_to=1992,
+                book_number=f"{book + 1:02d}/KS",
                 page_count=2,
                 estimated_entries=entries,
             )
@@ -192,39 +280,121 @@ def log_head(app: Digitisation) -> int:
     return app.recorder.max_notification_id() or 0
 
 
-@pytest.fixture
-def day_of_work(container: Container, tmp_path: Path) -> Workload:
-    """The whole day's work recorded (more than 250 events), none of it relayed yet."""
-    work = Workload(container.app, tmp_path / "scans")
-    work.advance()
-    assert log_head(container.app) > 250
-    return work
-
-
 # ----- views: Kafka-fed, rebuilt, compared --------------------------------------------------------
 Rows = dict[str, list[tuple[Any, ...]]]
+VIEW_DATABASES = ("progress", "portal", "history", "chain")
 
 
-def view_rows(directory: Path, files: list[str]) -> Rows:
-    """Every row of every table of the view files, tracking positions aside, in a stable order."""
-    rows: Rows = {}
-    for name in files:
-        path = directory / name
-        if not path.exists():
-            rows[name] = []
-            continue
-        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)) as conn:
+@dataclass(frozen=True)
+class Views:
+    """Where a set of the envelope views lives: SQLite files in a directory, or schemas of the
+    store's PostgreSQL database named ``<prefix><view>`` (each emptied when the set is made)."""
+
+    backend: ReadStoreBackend
+    prefix: str = ""
+
+    @classmethod
+    def of(cls, container: Container, label: str, *, fresh: bool = True) -> Views:
+        """The set called ``label`` beside the container's store (``""``: the service's own,
+        where `hotich project` keeps them)."""
+        url = container.settings.read_store_url
+        if url is None:
+            directory = container.settings.home / label if label else container.settings.home
+            return cls(ReadStoreBackend.sqlite(directory))
+        views = cls(ReadStoreBackend.postgres(url), f"{label}_" if label else "")
+        if fresh and label:
+            for name in VIEW_DATABASES:
+                views.backend.drop(views.name(name))
+        return views
+
+    def name(self, view: str) -> str:
+        return f"{self.prefix}{view}"
+
+    def models(self) -> EnvelopeReadModels:
+        names = {view: self.name(view) for view in VIEW_DATABASES[:3]}
+        return EnvelopeReadModels.open(self.backend, names=names)
+
+    def chain(self) -> SqlChainLedger:
+        return SqlChainLedger(self.backend.database(self.name("chain")))
+
+    def present(self) -> list[str]:
+        """The view databases of the set that exist."""
+        if self.backend.url is None:
+            assert self.backend.directory is not None
+            found = {p.stem for p in self.backend.directory.glob("*.sqlite")}
+        else:
+            with psycopg.connect(self.backend.url) as pg:
+                found = {str(r[0]) for r in pg.execute("SELECT nspname FROM pg_namespace")}
+        return [view for view in VIEW_DATABASES if self.name(view) in found]
+
+    def _tables(self, view: str) -> Iterator[tuple[str, list[tuple[Any, ...]]]]:
+        """Each table of a view database but ``tracking``, with its rows."""
+        if self.backend.url is None:
+            path = self.backend.path(self.name(view))
+            if not path.exists():
+                return
+            with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)) as conn:
+                tables = [
+                    r[0]
+                    for r in conn.execute(
+                        "SELECT name FROM sqlite_master WHERE type='table' "
+                        "AND name NOT LIKE 'sqlite_%' AND name != 'tracking' ORDER BY name"
+                    )
+                ]
+                for table in tables:
+                    yield table, conn.execute(f'SELECT * FROM "{table}"').fetchall()
+            return
+        schema = self.name(view)
+        with psycopg.connect(self.backend.url) as pg:
             tables = [
-                r[0]
-                for r in conn.execute(
-                    "SELECT name FROM sqlite_master WHERE type='table' "
-                    "AND name NOT LIKE 'sqlite_%' AND name != 'tracking' ORDER BY name"
+                str(r[0])
+                for r in pg.execute(
+                    "SELECT table_name FROM information_schema.tables WHERE table_schema = %s "
+                    "AND table_name != 'tracking' ORDER BY table_name",
+                    (schema,),
                 )
             ]
             for table in tables:
-                found = conn.execute(f'SELECT * FROM "{table}"').fetchall()
-                rows[f"{name}:{table}"] = sorted(found, key=repr)
-    return rows
+                query = psycopg.sql.SQL("SELECT * FROM {}").format(
+                    psycopg.sql.Identifier(schema, table)
+                )
+                yield table, [tuple(row) for row in pg.execute(query)]
+
+    def rows(self, views: list[str]) -> Rows:
+        """Every row of every table of ``views``, tracking positions aside, in a stable order."""
+        rows: Rows = {}
+        for view in views:
+            rows[view] = []
+            for table, found in self._tables(view):
+                rows[f"{view}:{table}"] = sorted(found, key=repr)
+        return rows
+
+    def committed(self, views: list[str], topic: str) -> int:
+        """Events ``views`` committed from the topic: the sum of their positions over the
+        partitions (offset + 1 each), the least of the views; 0 before they exist."""
+        least: int | None = None
+        for view in views:
+            sql = "SELECT position FROM tracking WHERE view LIKE ?"
+            if self.backend.url is None:
+                path = self.backend.path(self.name(view))
+                try:
+                    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+                        found = conn.execute(sql, (f"%@{topic}:%",)).fetchall()
+                except sqlite3.OperationalError:  # not created yet
+                    return 0
+            else:
+                try:
+                    with psycopg.connect(self.backend.url) as pg:
+                        table = psycopg.sql.Identifier(self.name(view), "tracking")
+                        query = psycopg.sql.SQL(
+                            "SELECT position FROM {} WHERE view LIKE %s"
+                        ).format(table)
+                        found = list(pg.execute(query, (f"%@{topic}:%",)))
+                except psycopg.errors.UndefinedTable:  # not created yet
+                    return 0
+            total = sum(int(r[0]) for r in found)
+            least = total if least is None else min(least, total)
+        return least or 0
 
 
 def differences(got: Rows, expected: Rows) -> list[str]:
@@ -245,36 +415,20 @@ def differences(got: Rows, expected: Rows) -> list[str]:
     return out
 
 
-def committed_events(directory: Path, files: list[str], topic: str) -> int:
-    """Events the views committed from the topic: the sum of their positions over the
-    partitions (offset + 1 each), the least of the views; 0 before they exist."""
-    least: int | None = None
-    for name in files:
-        try:
-            with closing(sqlite3.connect(f"file:{directory / name}?mode=ro", uri=True)) as conn:
-                rows = conn.execute(
-                    "SELECT position FROM tracking WHERE view LIKE ?", (f"%@{topic}:%",)
-                ).fetchall()
-        except sqlite3.OperationalError:  # not created yet
-            return 0
-        total = sum(int(r[0]) for r in rows)
-        least = total if least is None else min(least, total)
-    return least or 0
-
-
 @dataclass
 class Rebuild:
     """Fresh views fed from the event store by the in-process runner, as `hotich serve` does."""
 
-    directory: Path
-    files: list[str]
+    views: Views
+    names: list[str]
     rows: Rows
 
     @classmethod
-    def of(cls, container: Container, directory: Path) -> Rebuild:
+    def of(cls, container: Container, label: str) -> Rebuild:
         app = container.app
         assert isinstance(app.mapper, SignedEnvelopeMapper)
-        models = EnvelopeReadModels.open(directory)
+        views = Views.of(container, label)
+        models = views.models()
         try:
             runner = PollingProjectionRunner(
                 app,
@@ -284,12 +438,12 @@ class Rebuild:
             assert runner.catch_up() == log_head(app)
         finally:
             models.close()
-        files = sorted(p.name for p in directory.glob("*.sqlite"))
-        assert files, f"the read models left no SQLite file in {directory}"
-        return cls(directory, files, view_rows(directory, files))
+        names = views.present()
+        assert names, f"the read models left no view database in {views}"
+        return cls(views, names, views.rows(names))
 
-    def differences(self, directory: Path) -> list[str]:
-        return differences(view_rows(directory, self.files), self.rows)
+    def differences(self, views: Views) -> list[str]:
+        return differences(views.rows(self.names), self.rows)
 
 
 def answers(models: EnvelopeReadModels, work: Workload) -> tuple[Any, ...]:
@@ -304,11 +458,11 @@ def answers(models: EnvelopeReadModels, work: Workload) -> tuple[Any, ...]:
 
 
 def assert_views_equal_the_rebuild(
-    container: Container, views: Path, rebuilt: Rebuild, work: Workload
+    container: Container, views: Views, rebuilt: Rebuild, work: Workload
 ) -> None:
     diffs = rebuilt.differences(views)
     assert not diffs, "the Kafka-fed views differ from the rebuild:\n" + "\n".join(diffs)
-    fed, clean = EnvelopeReadModels.open(views), EnvelopeReadModels.open(rebuilt.directory)
+    fed, clean = views.models(), rebuilt.views.models()
     try:
         assert answers(fed, work) == answers(clean, work)
         assert sum(1 for r in answers(fed, work)[2] if r is not None) > 0  # something published
@@ -331,8 +485,8 @@ def wait_for(condition: Callable[[], bool], what: Callable[[], str], timeout: fl
 
 @dataclass
 class Projector:
-    """The Kafka runner as `hotich project` builds it, on views in ``directory``, with the
-    runner's consumer settings (kafka_consumer)."""
+    """The Kafka runner as `hotich project` builds it, on ``views``, with the runner's consumer
+    settings (kafka_consumer)."""
 
     runner: KafkaProjectionRunner
     producer: KafkaProducer  # for the quarantine topic
@@ -342,13 +496,13 @@ class Projector:
     thread: threading.Thread | None = None
 
     @classmethod
-    def build(cls, container: Container, directory: Path, group: str) -> Projector:
+    def build(cls, container: Container, views: Views, group: str) -> Projector:
         settings = container.settings
         assert settings.kafka_bootstrap
         consumer = kafka_consumer(settings.kafka_bootstrap, group)
         producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap, acks="all")
-        models = EnvelopeReadModels.open(directory)
-        chain = SqlChainLedger(directory / "chain.sqlite")
+        models = views.models()
+        chain = views.chain()
         runner = KafkaProjectionRunner(
             consumer,
             producer,
@@ -433,6 +587,8 @@ def child_env(container: Container) -> dict[str, str]:
         HOTICH_KAFKA_BOOTSTRAP=settings.kafka_bootstrap,
         HOTICH_KAFKA_TOPIC=settings.kafka_topic,
     )
+    if settings.database_url:
+        env.update(HOTICH_DATABASE_URL=settings.database_url)
     return env
 
 
@@ -461,7 +617,7 @@ def finished(child: subprocess.Popen[str], log: Path) -> tuple[int, str]:
 
 # ----- the scenarios -----------------------------------------------------------------------------
 def test_a_broker_stopped_mid_stream_and_started_again_loses_nothing_and_applies_nothing_twice(
-    broker: OwnService, container: Container, tmp_path: Path
+    broker: FaultBroker, container: Container, tmp_path: Path
 ) -> None:
     app = container.app
     work = Workload(app, tmp_path / "scans")
@@ -474,7 +630,7 @@ def test_a_broker_stopped_mid_stream_and_started_again_loses_nothing_and_applies
         target=relay.run, kwargs={"interval": 0.05, "on_error": relay_errors.append}
     )
     relaying.start()
-    views = tmp_path / "from-kafka"
+    views = Views.of(container, "from_kafka")
     projector = Projector.build(container, views, f"faults-{uuid.uuid4().hex[:8]}")
     projector.start()
     try:
@@ -487,12 +643,12 @@ def test_a_broker_stopped_mid_stream_and_started_again_loses_nothing_and_applies
         work.advance(50)  # recorded while the broker is down: nothing can be acknowledged
         head = log_head(app)
         assert relay.position < head
-        broker.start("--keep-data")
+        broker.start_keeping_data()
         work.advance()  # and the rest, after the restart
 
         head = log_head(app)
         assert head > 250
-        rebuilt = Rebuild.of(container, tmp_path / "rebuild")
+        rebuilt = Rebuild.of(container, "rebuild")
         wait_for(
             lambda: relay.position == head and not rebuilt.differences(views),
             lambda: (
@@ -511,17 +667,20 @@ def test_a_broker_stopped_mid_stream_and_started_again_loses_nothing_and_applies
     # nothing lost on the broker either: every stored event is on the topic at least once
     on_topic = {
         int(dict(m.headers)["notification_id"])
-        for m in read_topic(BOOTSTRAP, container.settings.kafka_topic, PARTITIONS)
+        for m in read_topic(broker.bootstrap, container.settings.kafka_topic, PARTITIONS)
     }
     assert on_topic == set(range(1, head + 1))
     assert_views_equal_the_rebuild(container, views, rebuilt, work)
 
 
 def test_b_relay_killed_between_acknowledgement_and_position_commit_resends_and_views_hold(
-    broker: OwnService, container: Container, tmp_path: Path, day_of_work: Workload
+    broker: FaultBroker, container: Container, tmp_path: Path
 ) -> None:
-    work = day_of_work
-    total = log_head(container.app)
+    app = container.app
+    work = Workload(app, tmp_path / "scans")
+    work.advance()
+    total = log_head(app)
+    assert total > 250
     batch = 60
 
     # the relay's second batch is acknowledged by the broker, then the process is SIGKILLed
@@ -543,7 +702,7 @@ def test_b_relay_killed_between_acknowledgement_and_position_commit_resends_and_
     assert SqlPositions(container.db).get("relay") == batch
 
     # the projector keeps running meanwhile: it applies both batches
-    views = tmp_path / "from-kafka"
+    views = Views.of(container, "from_kafka")
     projector = Projector.build(container, views, f"faults-{uuid.uuid4().hex[:8]}")
     try:
         projector.feed_until_caught_up()
@@ -556,7 +715,7 @@ def test_b_relay_killed_between_acknowledgement_and_position_commit_resends_and_
         assert code == 0, output
         assert f"relayed {total - batch} events; position {total}" in output
 
-        messages = read_topic(BOOTSTRAP, container.settings.kafka_topic, PARTITIONS)
+        messages = read_topic(broker.bootstrap, container.settings.kafka_topic, PARTITIONS)
         assert len(messages) == total + batch
         copies = Counter(
             (json.loads(m.value)["aggregate_id"], json.loads(m.value)["version"]) for m in messages
@@ -575,16 +734,19 @@ def test_b_relay_killed_between_acknowledgement_and_position_commit_resends_and_
         assert projector.runner.stats.quarantined == 0
     finally:
         projector.close()
-    assert_views_equal_the_rebuild(container, views, Rebuild.of(container, tmp_path / "rb"), work)
+    assert_views_equal_the_rebuild(container, views, Rebuild.of(container, "rb"), work)
 
 
 def test_c_projection_worker_killed_mid_batch_resumes_from_its_views(
-    broker: OwnService, container: Container, tmp_path: Path, day_of_work: Workload
+    broker: FaultBroker, container: Container, tmp_path: Path
 ) -> None:
-    work = day_of_work
-    total = log_head(container.app)
-    rebuilt = Rebuild.of(container, tmp_path / "rebuild")
-    home = container.settings.home  # `hotich project` keeps its views in HOTICH_HOME
+    app = container.app
+    work = Workload(app, tmp_path / "scans")
+    work.advance()
+    total = log_head(app)
+    assert total > 250
+    rebuilt = Rebuild.of(container, "rebuild")
+    home = Views.of(container, "", fresh=False)  # where `hotich project` keeps its views
     topic = container.settings.kafka_topic
     first, die_at = 150, 200
 
@@ -606,10 +768,8 @@ def test_c_projection_worker_killed_mid_batch_resumes_from_its_views(
             str(die_at),
         )
         wait_for(
-            lambda: (
-                committed_events(home, rebuilt.files, topic) == first or child.poll() is not None
-            ),
-            lambda: f"the worker committed {committed_events(home, rebuilt.files, topic)}",
+            lambda: home.committed(rebuilt.names, topic) == first or child.poll() is not None,
+            lambda: f"the worker committed {home.committed(rebuilt.names, topic)}",
         )
         assert child.poll() is None, log.read_text()
         while relay.relay_once():  # the rest arrives: the worker dies in the middle of it
@@ -619,7 +779,7 @@ def test_c_projection_worker_killed_mid_batch_resumes_from_its_views(
     code, output = finished(child, log)
     assert code == -signal.SIGKILL, output
     assert f"applied {die_at} events; dying inside the batch" in output
-    committed = committed_events(home, rebuilt.files, topic)
+    committed = home.committed(rebuilt.names, topic)
     assert first <= committed < die_at  # the batch being written was rolled back
 
     # restarted (`hotich project`; a new group, since the killed member would hold its
@@ -642,11 +802,12 @@ def test_c_projection_worker_killed_mid_batch_resumes_from_its_views(
 
 
 def test_d_a_tampered_event_is_quarantined_and_the_views_equal_the_untampered_rebuild(
-    broker: OwnService, container: Container, tmp_path: Path, day_of_work: Workload
+    broker: FaultBroker, container: Container, tmp_path: Path
 ) -> None:
     app = container.app
     assert isinstance(app.mapper, SignedEnvelopeMapper)
-    work = day_of_work
+    work = Workload(app, tmp_path / "scans")
+    work.advance()
     total = log_head(app)
     topic = container.settings.kafka_topic
 
@@ -662,8 +823,8 @@ def test_d_a_tampered_event_is_quarantined_and_the_views_equal_the_untampered_re
     tampered = json.dumps(envelope, ensure_ascii=False, separators=(",", ":")).encode()
 
     relay = build_relay(container)
-    intruder = KafkaProducer(bootstrap_servers=BOOTSTRAP, acks="all")
-    views = tmp_path / "from-kafka"
+    intruder = KafkaProducer(bootstrap_servers=broker.bootstrap, acks="all")
+    views = Views.of(container, "from_kafka")
     projector = Projector.build(container, views, f"faults-{uuid.uuid4().hex[:8]}")
     try:
         relay.batch = target.id - 1
@@ -682,9 +843,9 @@ def test_d_a_tampered_event_is_quarantined_and_the_views_equal_the_untampered_re
         relay.close()
         projector.close()
 
-    [held] = read_topic(BOOTSTRAP, f"{topic}.quarantine", 1)
+    [held] = read_topic(broker.bootstrap, f"{topic}.quarantine", 1)
     headers = dict(held.headers)
     assert held.value == tampered
     assert headers["reason"].startswith(b"hash does not match")
     assert headers["source"].startswith(f"{topic}:".encode())
-    assert_views_equal_the_rebuild(container, views, Rebuild.of(container, tmp_path / "rb"), work)
+    assert_views_equal_the_rebuild(container, views, Rebuild.of(container, "rb"), work)

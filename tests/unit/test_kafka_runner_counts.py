@@ -11,6 +11,7 @@ from typing import Any, cast
 import pytest
 
 from infra.messaging.consumer import KafkaProjectionRunner, Target
+from infra.store.envelope import EnvelopeError
 
 
 @dataclass(frozen=True)
@@ -102,3 +103,50 @@ def test_a_batch_rolled_back_is_counted_when_it_is_applied_again() -> None:
     assert runner.poll_once() == 5
     assert (runner.stats.applied, runner.stats.applied_by_partition) == (5, {0: 5})
     assert view.committed == [1, 2, 3, 4, 5]
+
+
+class BatchRecording(Recording):
+    """A projection folding a batch: its view stores the position the batch reaches."""
+
+    def process_batch(self, items: list[tuple[Any, int]], position: int) -> None:
+        self.view.pending += [at for _, at in items] + [position]
+
+
+class RefusingLast(KafkaProjectionRunner):
+    """Seals are not this test's: every message checks but the partition's last one."""
+
+    def _checked(self, value: bytes, checked: Any) -> Any:
+        if value == b"bad":
+            raise EnvelopeError("hash does not match the content (the event was changed)")
+        return object()
+
+
+def test_a_quarantined_message_is_quarantined_once_even_after_a_restart() -> None:
+    view = FakeView(failures=0)
+    consumer = FakeConsumer(4)
+    consumer.messages[-1] = Message(3, b"026", b"bad")  # the poll's last message fails
+    sent: list[tuple[str, bytes]] = []
+
+    class Producer:
+        def send(self, topic: str, **message: Any) -> None:
+            sent.append((topic, message["value"]))
+
+        def flush(self) -> None:
+            pass
+
+    first = RefusingLast(
+        consumer, Producer(), "t", [Target(view, BatchRecording)], keys=cast(Any, None)
+    )
+    assert first.poll_once() == 4
+    assert (first.stats.applied, first.stats.quarantined) == (3, 1)
+    assert view.position() == 4  # the views' position passes the quarantined message
+    assert sent == [("t.quarantine", b"bad")]
+
+    # restarted: sought to the views' position, nothing is read or quarantined again
+    again = RefusingLast(
+        consumer, Producer(), "t", [Target(view, BatchRecording)], keys=cast(Any, None)
+    )
+    consumer.seek(consumer.part, again.next_offset(0))
+    assert again.poll_once() == 0
+    assert again.stats.quarantined == 0
+    assert sent == [("t.quarantine", b"bad")]
