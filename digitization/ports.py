@@ -84,6 +84,25 @@ class BlobStoreUnavailableError(BlobStoreError, ServiceUnavailableError):
         ServiceUnavailableError.__init__(self, "blob store", detail, retry_after=retry_after)
 
 
+class BlobUpload(Protocol):
+    """Bytes on their way to one key of a blob store, written in order: nothing is kept
+    under the key, nor anywhere a reader would find it, until ``commit``."""
+
+    def write(self, data: bytes | memoryview) -> None:
+        """The next bytes (never more in all than the size announced)."""
+        ...
+
+    def commit(self) -> bool:
+        """Keep the bytes under the key, with the retention the store applies; False (nothing
+        written) if the key already holds an object. Raises BlobStoreError when the bytes are
+        not the size and SHA-256 announced (nothing is kept then either)."""
+        ...
+
+    def abort(self) -> None:
+        """Drop what was written; nothing is kept (idempotent; a no-op after commit)."""
+        ...
+
+
 class BlobStore(Protocol):
     """Where scanned pages live, addressed by content: bytes never change after upload."""
 
@@ -93,6 +112,12 @@ class BlobStore(Protocol):
         ``sha256`` (hex) is recorded with the object as metadata; the adapter applies the
         configured retention where the server supports object lock.
         """
+        ...
+
+    def begin_upload(self, key: str, *, size: int, media_type: str, sha256: str) -> BlobUpload:
+        """Start sending ``size`` bytes whose SHA-256 (hex) is ``sha256`` to ``key``, as they
+        arrive (see BlobUpload). When the key already holds an object, the upload writes
+        nothing and its commit answers False."""
         ...
 
     def stat(self, key: str) -> StoredObject | None:
