@@ -43,7 +43,7 @@ from domain.rules import Code
 
 MAX_FIELD_BYTES = 64 * 1024
 MAX_FILES = 200
-HANDOFF_BYTES = 1 << 20  # body bytes handed to the receiving thread at once
+HANDOFF_BYTES = 4 << 20  # body bytes handed to the receiving thread at once
 UPLOAD_THREADS = 16  # uploads received at once per process (a thread each while it works)
 MANIFEST = "manifest"
 EARLY_FIELDS = frozenset({MANIFEST, "pages", "rescan_reason"})  # before the files if declared

@@ -26,27 +26,29 @@ from __future__ import annotations
 import contextlib
 import errno
 import hashlib
-import io
 import os
 import shutil
 import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from digitization.media import (
+    BufferFile,
     ScanInfo,
     ScanLimits,
     ScanTooLargeError,
     UploadRefusedError,
     inspect_scan,
+    sniff_format,
 )
 from digitization.media_stream import SNIFF_BYTES, StreamedScanCheck
 from digitization.page_numbers import page_number
 from digitization.ports import (
     BlobStore,
     BlobStoreError,
+    BlobStoreUnavailableError,
     BlobUpload,
     InsufficientStorageError,
 )
@@ -100,15 +102,43 @@ class MemoryBudget:
 
 # ----- where a scan's bytes are until they are stored -------------------------------------
 class HeldScan:
-    """The bytes in memory (counted against the process's budget until dropped)."""
+    """The bytes in memory (counted against the process's budget until dropped), perhaps on
+    their way to the store already (``early``: sent but its last byte, to ``early_key``)."""
 
-    def __init__(self, data: bytearray, budget: MemoryBudget) -> None:
+    def __init__(
+        self,
+        data: bytearray,
+        budget: MemoryBudget,
+        early: BlobUpload | None = None,
+        early_key: str | None = None,
+    ) -> None:
         self.data: bytearray | None = data
         self._budget = budget
+        self._early = early
+        self._early_key = early_key
+
+    def send_early(self, blobs: BlobStore, key: str, *, media_type: str, sha256: str) -> None:
+        """Send the bytes on now, all but the last one (kept nowhere before ``store``): the
+        store then has only that byte and its answer left to wait for."""
+        assert self.data is not None
+        self._early_key = key
+        self._early = _begin_or_none(blobs, key, len(self.data), media_type, sha256)
+        if self._early is not None and not _write_or_drop(self._early, self.data):
+            self._early = None
 
     def store(self, blobs: BlobStore, key: str, *, size: int, media_type: str, sha256: str) -> bool:
         assert self.data is not None
-        upload = blobs.begin_upload(key, size=size, media_type=media_type, sha256=sha256)
+        early, self._early = self._early, None
+        if early is not None and key == self._early_key:
+            try:
+                return early.commit()
+            except BlobStoreUnavailableError:
+                pass  # that connection failed (or waited too long): send them again, whole
+        elif early is not None:
+            early.abort()
+        upload = blobs.begin_upload(
+            key, size=size, media_type=media_type, sha256=sha256, look_first=False
+        )
         try:
             upload.write(memoryview(self.data))
         except BaseException:
@@ -117,9 +147,34 @@ class HeldScan:
         return upload.commit()
 
     def drop(self) -> None:
+        early, self._early = self._early, None
+        if early is not None:
+            early.abort()
         if self.data is not None:
             self._budget.give_back(len(self.data))
             self.data = None
+
+
+def _begin_or_none(
+    blobs: BlobStore, key: str, size: int, media_type: str, sha256: str
+) -> BlobUpload | None:
+    """An upload sent early, or None when the store cannot take it now (the bytes are held:
+    they are sent whole when the batch has passed, and a store that is down says so then)."""
+    try:
+        return blobs.begin_upload(
+            key, size=size, media_type=media_type, sha256=sha256, look_first=False
+        )
+    except BlobStoreError:
+        return None
+
+
+def _write_or_drop(upload: BlobUpload, data: bytes | bytearray | memoryview) -> bool:
+    try:
+        upload.write(memoryview(data))
+    except BlobStoreError:
+        upload.abort()
+        return False
+    return True
 
 
 @dataclass
@@ -189,6 +244,9 @@ class IncomingFile:
         self._stream: StreamedScan | None = None
         self._prefix = bytearray()  # a streamed file's first bytes, until its format is known
         self._send = send  # False: the book has these bytes; check them, send them nowhere
+        self._early: BlobUpload | None = None  # a declared held file, sent on as it arrives
+        self._early_key: str | None = None
+        self._early_tried = False
         if declared is not None and declared.size > HOLD_BYTES and intake.is_last():
             self._held = None
             self._check = StreamedScanCheck(
@@ -248,10 +306,18 @@ class IncomingFile:
         else:
             assert self._held is not None
             info = inspect_scan(
-                io.BytesIO(self._held), max_pixels=self.intake.limits.max_pixels, field=self.field
+                cast(BinaryIO, BufferFile(self._held)),
+                max_pixels=self.intake.limits.max_pixels,
+                field=self.field,
             )
-            content = HeldScan(self._held, self.intake.budget)
-            self._held = None  # the HeldScan holds it (and its share of the budget) now
+            held = HeldScan(self._held, self.intake.budget, self._early, self._early_key)
+            self._held, self._early = None, None  # the HeldScan holds them now
+            key = self.intake.key_of(sha256, info.format.extension)
+            if declared is None and self.intake.register.page_with(sha256) is None:
+                held.send_early(
+                    self.intake.blobs, key, media_type=info.format.media_type, sha256=sha256
+                )
+            content = held
         return ArrivedScan(self.label, self.size, sha256, info, content)
 
     def discard(self) -> None:
@@ -267,18 +333,54 @@ class IncomingFile:
             self._spill_path.unlink(missing_ok=True)
         if self._stream is not None:
             self._stream.drop()
+        self._drop_early()
 
     # ----- the three ways -------------------------------------------------------------------
     def _hold(self, data: bytes | memoryview) -> None:
         assert self._held is not None
         if len(self._held) + len(data) <= HOLD_BYTES and self.intake.budget.take(len(data)):
             self._held += data
+            self._send_on(data)
             return
         held, self._held = self._held, None  # too large or no memory left: on to disk
         self.intake.budget.give_back(len(held))
+        self._drop_early()
         self._spill_path, self._spill = self.intake.scratch_file()
         self._spill_write(held)
         self._spill_write(data)
+
+    def _send_on(self, data: bytes | memoryview) -> None:
+        """A declared held file goes on to the store as it arrives (held back: its last byte),
+        once its first bytes name its format; if the store cannot take it now, it is sent
+        whole once the batch has passed."""
+        declared, held = self.declared, self._held
+        if declared is None or not self._send or held is None:
+            return
+        if self._early is not None:
+            if not _write_or_drop(self._early, data):
+                self._early = None
+            return
+        if self._early_tried or len(held) < SNIFF_BYTES:
+            return
+        self._early_tried = True
+        scan_format = sniff_format(bytes(held[:SNIFF_BYTES]))
+        if scan_format is None:
+            return  # not a scan: refused when it ends
+        self._early_key = self.intake.key_of(declared.sha256, scan_format.extension)
+        self._early = _begin_or_none(
+            self.intake.blobs,
+            self._early_key,
+            declared.size,
+            scan_format.media_type,
+            declared.sha256,
+        )
+        if self._early is not None and not _write_or_drop(self._early, held):
+            self._early = None
+
+    def _drop_early(self) -> None:
+        early, self._early = self._early, None
+        if early is not None:
+            early.abort()
 
     def _spill_write(self, data: bytes | bytearray | memoryview) -> None:
         assert self._spill is not None

@@ -22,6 +22,7 @@ Errors (both ``ValueError``, both naming the field and the rule):
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import struct
@@ -36,6 +37,7 @@ from PIL import ImageFile, JpegImagePlugin, PngImagePlugin, TiffImagePlugin
 from domain.rules import Code, render
 
 __all__ = [
+    "BufferFile",
     "PdfPageCounter",
     "ScanError",
     "ScanFormat",
@@ -330,6 +332,42 @@ class PdfPageCounter:
     def pages(self) -> int:
         """The pages counted, once every chunk was fed."""
         return max(self._count + sum(1 for _ in _PDF_PAGE.finditer(self._carry)), 1)
+
+
+class BufferFile(io.RawIOBase):
+    """A read-only, seekable binary file over bytes held in memory, without copying them
+    (``io.BytesIO`` copies a bytearray): what inspect_scan reads of a scan held in memory."""
+
+    def __init__(self, data: bytes | bytearray | memoryview) -> None:
+        self._data = memoryview(data)
+        self._pos = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        base = {os.SEEK_SET: 0, os.SEEK_CUR: self._pos, os.SEEK_END: len(self._data)}[whence]
+        if base + offset < 0:
+            raise ValueError("negative seek position")
+        self._pos = base + offset
+        return self._pos
+
+    def read(self, size: int | None = -1) -> bytes:
+        end = len(self._data) if size is None or size < 0 else self._pos + size
+        data = bytes(self._data[self._pos : end])
+        self._pos += len(data)
+        return data
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
 
 
 @dataclass(frozen=True)

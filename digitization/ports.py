@@ -114,10 +114,13 @@ class BlobStore(Protocol):
         """
         ...
 
-    def begin_upload(self, key: str, *, size: int, media_type: str, sha256: str) -> BlobUpload:
+    def begin_upload(
+        self, key: str, *, size: int, media_type: str, sha256: str, look_first: bool = True
+    ) -> BlobUpload:
         """Start sending ``size`` bytes whose SHA-256 (hex) is ``sha256`` to ``key``, as they
-        arrive (see BlobUpload). When the key already holds an object, the upload writes
-        nothing and its commit answers False."""
+        arrive (see BlobUpload). When the key already holds an object, nothing is written and
+        the commit answers False; ``look_first``: look before sending any byte (a round trip,
+        worth it when the bytes are many), else the store finds out on commit."""
         ...
 
     def stat(self, key: str) -> StoredObject | None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +35,7 @@ from domain.errors import InvalidValueError
 from domain.register import Register
 from domain.rules import Code
 
-PARALLEL_PUTS = 4  # scans of one request stored at once (network-bound, so more than cores)
+PUT_THREADS = 32  # scans stored at once, all uploads together (they wait on the store's disk)
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,23 @@ class FixityReport:
 
 
 class ScanCases(DigitisationService):
+    _puts: ThreadPoolExecutor | None = None
+    _puts_lock = threading.Lock()
+
+    def _put_pool(self) -> ThreadPoolExecutor:
+        """The threads that store scans, shared by every upload (made on first use)."""
+        with self._puts_lock:
+            if self._puts is None:
+                self._puts = ThreadPoolExecutor(PUT_THREADS, thread_name_prefix="scan-put")
+            return self._puts
+
+    def close(self) -> None:
+        with self._puts_lock:
+            puts, self._puts = self._puts, None
+        if puts is not None:
+            puts.shutdown(wait=True)
+        super().close()
+
     def receive_scans(
         self, *, actor: Principal, register_id: UUID, scratch: Path | None = None
     ) -> ScanIntake:
@@ -148,7 +166,11 @@ class ScanCases(DigitisationService):
             for a, number in zip(files, numbers, strict=True)
         ]
         return self.upload_pages(
-            actor=actor, register_id=register_id, scans=scans, rescan_reason=rescan_reason
+            actor=actor,
+            register_id=register_id,
+            scans=scans,
+            rescan_reason=rescan_reason,
+            register=register,
         )
 
     def upload_page(
@@ -180,8 +202,10 @@ class ScanCases(DigitisationService):
         register_id: UUID,
         scans: list[IncomingScan],
         rescan_reason: str | None = None,
+        register: Register | None = None,
     ) -> list[PageUpload]:
-        """Store scanned pages (in parallel) and record them in one save.
+        """Store scanned pages (in parallel) and record them in one save (``register``: the
+        book as the caller just loaded it, for the first attempt).
 
         The content decided each format already (``IncomingScan.info``); every page is checked
         against the book before any byte is stored, so a refused page stores nothing. Bytes the
@@ -193,7 +217,8 @@ class ScanCases(DigitisationService):
             raise RuntimeError("no blob store is configured")
         stored: dict[str, bool] = {}  # each key sent once, whatever the retries
         for _ in range(MAX_RETRIES):
-            register = self.get_register(register_id, actor=user, purpose=Permission.UPLOAD)
+            if register is None:
+                register = self.get_register(register_id, actor=user, purpose=Permission.UPLOAD)
             keys = [scan_key(register, s.sha256, s.info.format.extension) for s in scans]
             new = [
                 register.is_new_scan(
@@ -215,8 +240,7 @@ class ScanCases(DigitisationService):
             )
             pending = [(s, k) for s, k in pending if k not in stored]
             if len(pending) > 1:
-                with ThreadPoolExecutor(max_workers=min(PARALLEL_PUTS, len(pending))) as pool:
-                    stored.update(pool.map(store, pending))
+                stored.update(self._put_pool().map(store, pending))
             else:
                 stored.update(map(store, pending))
             recorded = [
@@ -236,7 +260,8 @@ class ScanCases(DigitisationService):
                 if any(recorded):
                     self.save(register)
             except IntegrityError:
-                continue  # another page of the book was recorded meanwhile: check again
+                register = None  # another page of the book was recorded meanwhile: again
+                continue
             return [
                 PageUpload(
                     page_number=s.page_number,

@@ -218,7 +218,7 @@ class LocalDirBlobStore:
         return upload.commit()
 
     def begin_upload(
-        self, key: str, *, size: int, media_type: str, sha256: str
+        self, key: str, *, size: int, media_type: str, sha256: str, look_first: bool = True
     ) -> LocalUpload | KeptAlready:
         """Write into a hidden temporary file beside the key's; ``commit`` checks the bytes,
         makes them read-only and links them into place (never replacing a file)."""

@@ -76,7 +76,7 @@ class InMemoryBlobStore:
         return upload.commit()
 
     def begin_upload(
-        self, key: str, *, size: int, media_type: str, sha256: str
+        self, key: str, *, size: int, media_type: str, sha256: str, look_first: bool = True
     ) -> InMemoryUpload | KeptAlready:
         """Collect the bytes; ``commit`` checks them and stores them (never replacing)."""
         check_key(key)

@@ -241,16 +241,17 @@ class MinioBlobStore:
         return upload.commit()
 
     def begin_upload(
-        self, key: str, *, size: int, media_type: str, sha256: str
+        self, key: str, *, size: int, media_type: str, sha256: str, look_first: bool = True
     ) -> S3StreamedPut | KeptAlready:
         """One PutObject of ``size`` bytes, sent as they are written (infra.blobs.s3_put): the
-        server checks the declared SHA-256, and keeps nothing before ``commit``."""
+        server checks the declared SHA-256, keeps nothing before ``commit``, and never adds a
+        version to a key that holds one (If-None-Match)."""
         check_key(key)
         check_sha256(sha256)
         if size > MAX_PUT_BYTES:
             raise BlobStoreError(f"{key}: over {MAX_PUT_BYTES} bytes: send it with put_file")
-        if self._stat(key) is not None:
-            return KeptAlready()
+        if look_first and self._stat(key) is not None:
+            return KeptAlready()  # else If-None-Match: the server refuses to add a version
         retention = None
         if self.retention_days:
             until = self._now() + timedelta(days=self.retention_days)

@@ -1,22 +1,25 @@
 """Streaming PUTs to an S3 server: the bytes of one object sent as they arrive, never kept.
 
-One PutObject request per object, its body written as the bytes come (``http.client``: the
-SDK's clients pull a body from a file or an iterator; here the upload pushes). The request
-declares the object's size and SHA-256 twice: as the signed payload hash
-(``x-amz-content-sha256``) and as its checksum (``x-amz-checksum-sha256``, kept with the
-object), so the server itself refuses bytes that are not those declared. The last byte is
-held back until ``commit``: until then the server holds an unfinished body, and a dropped
-connection (``abort``, a crash of hotich) leaves nothing. ``If-None-Match: *`` makes the
-server refuse to put a second version over an existing key (412: nothing written).
+One PutObject request per object, its body written as the bytes come (the SDK's clients pull
+a body from a file or an iterator; here the upload pushes). The request declares the
+object's size and SHA-256 twice: as the signed payload hash (``x-amz-content-sha256``) and as
+its checksum (``x-amz-checksum-sha256``, kept with the object), so the server itself refuses
+bytes that are not those declared. The last byte is held back until ``commit``: until then
+the server holds an unfinished body, and a dropped connection (``abort``, a crash of hotich)
+leaves nothing. ``If-None-Match: *`` makes the server refuse to put a second version over an
+existing key (412: nothing written).
 
-Connections are kept alive between objects (a small pool; one the server has closed, or idle
-for ``IDLE_SECONDS``, is replaced). Every wait is bounded as the SDK's is (``infra.blobs.minio``).
+A scan is a few hundred KB and a book has thousands: the request is signed here (SigV4, its
+signing key kept for the day) and its answer parsed by httptools (C), on sockets kept alive
+between objects (a small pool; one the server has closed, or idle for ``IDLE_SECONDS``, is
+replaced). Every wait is bounded as the SDK's is (``infra.blobs.minio``).
 """
 
 from __future__ import annotations
 
 import base64
-import http.client
+import hashlib
+import hmac
 import re
 import select
 import socket
@@ -24,19 +27,17 @@ import ssl
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from urllib.parse import SplitResult
+from urllib.parse import quote
 
-from minio import time as s3_time
-from minio.credentials.credentials import Credentials
-from minio.helpers import DictType, quote
-from minio.signer import sign_v4_s3
+import httptools
 
 from digitization.ports import BlobStoreError, BlobStoreUnavailableError
 
 IDLE_SECONDS = 4.0  # a kept-alive connection idle longer is not reused (servers close them)
 POOL_SIZE = 16  # idle connections kept per endpoint
+MAX_ANSWER_BYTES = 1 << 20  # an answer to a PUT is a status and perhaps a small XML error
 _ERROR_CODE = re.compile(rb"<Code>([^<]{1,100})</Code>")
 # S3 error codes of a server that cannot serve now (5xx): the same request may succeed later
 UNAVAILABLE_CODES = frozenset({"InternalError", "ServiceUnavailable", "SlowDown", "RequestTimeout"})
@@ -58,15 +59,70 @@ class S3Endpoint:
     tls: ssl.SSLContext | None = None
 
 
-class S3Connections:
-    """Kept-alive HTTP(S) connections to one endpoint, handed out one request at a time."""
+class SigV4:
+    """AWS Signature Version 4 for S3 requests of one endpoint (headers only, no query)."""
 
     def __init__(self, endpoint: S3Endpoint) -> None:
         self.endpoint = endpoint
-        self._idle: list[tuple[http.client.HTTPConnection, float]] = []
+        self._keys: dict[str, bytes] = {}  # day -> signing key
+
+    def authorization(
+        self, method: str, path: str, headers: dict[str, str], payload_sha256: str, at: datetime
+    ) -> str:
+        """The Authorization header of a request whose (lower-case) ``headers`` all signed."""
+        day = at.strftime("%Y%m%d")
+        names = sorted(headers)
+        canonical = "\n".join(
+            [
+                method,
+                path,
+                "",
+                *(f"{name}:{' '.join(headers[name].split())}" for name in names),
+                "",
+                ";".join(names),
+                payload_sha256,
+            ]
+        )
+        scope = f"{day}/{self.endpoint.region}/s3/aws4_request"
+        to_sign = "\n".join(
+            [
+                "AWS4-HMAC-SHA256",
+                headers["x-amz-date"],
+                scope,
+                hashlib.sha256(canonical.encode()).hexdigest(),
+            ]
+        )
+        signature = hmac.new(self._key(day), to_sign.encode(), hashlib.sha256).hexdigest()
+        return (
+            f"AWS4-HMAC-SHA256 Credential={self.endpoint.access_key}/{scope}, "
+            f"SignedHeaders={';'.join(names)}, Signature={signature}"
+        )
+
+    def _key(self, day: str) -> bytes:
+        key = self._keys.get(day)
+        if key is None:
+            key = f"AWS4{self.endpoint.secret_key}".encode()
+            for part in (day, self.endpoint.region, "s3", "aws4_request"):
+                key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+            self._keys = {day: key}
+        return key
+
+
+class S3Connections:
+    """Kept-alive connections to one endpoint, handed out one request at a time."""
+
+    def __init__(self, endpoint: S3Endpoint) -> None:
+        self.endpoint = endpoint
+        self.signer = SigV4(endpoint)
+        host, _, port = endpoint.host.rpartition(":")
+        self._address = (
+            host or endpoint.host,
+            int(port) if host else (443 if endpoint.secure else 80),
+        )
+        self._idle: list[tuple[socket.socket, float]] = []
         self._lock = threading.Lock()
 
-    def get(self) -> http.client.HTTPConnection:
+    def get(self) -> socket.socket:
         """An idle connection still open, or a new one (connected: BlobStoreUnavailableError
         when the server cannot be reached)."""
         now = time.monotonic()
@@ -74,54 +130,86 @@ class S3Connections:
             with self._lock:
                 if not self._idle:
                     break
-                conn, since = self._idle.pop()
-            if now - since < IDLE_SECONDS and _still_open(conn):
-                return conn
-            conn.close()
+                sock, since = self._idle.pop()
+            if now - since < IDLE_SECONDS and _still_open(sock):
+                return sock
+            sock.close()
         e = self.endpoint
-        conn = (
-            http.client.HTTPSConnection(e.host, timeout=e.connect_timeout, context=e.tls)
-            if e.secure
-            else http.client.HTTPConnection(e.host, timeout=e.connect_timeout)
-        )
         try:
-            conn.connect()
+            sock = socket.create_connection(self._address, timeout=e.connect_timeout)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if e.tls is not None:
+                sock = e.tls.wrap_socket(sock, server_hostname=self._address[0])
         except OSError as exc:
-            conn.close()
             raise self.unavailable(f"connect to {e.host}: {exc}") from exc
-        assert conn.sock is not None
-        conn.sock.settimeout(e.read_timeout)
-        conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        return conn
+        sock.settimeout(e.read_timeout)
+        return sock
 
-    def put(self, conn: http.client.HTTPConnection) -> None:
+    def put(self, sock: socket.socket) -> None:
         with self._lock:
             if len(self._idle) < POOL_SIZE:
-                self._idle.append((conn, time.monotonic()))
+                self._idle.append((sock, time.monotonic()))
                 return
-        conn.close()
+        sock.close()
 
     def close(self) -> None:
         with self._lock:
             idle, self._idle = self._idle, []
-        for conn, _ in idle:
-            conn.close()
+        for sock, _ in idle:
+            sock.close()
 
     def unavailable(self, detail: str) -> BlobStoreUnavailableError:
         return BlobStoreUnavailableError(detail, retry_after=self.endpoint.retry_after)
 
 
-def _still_open(conn: http.client.HTTPConnection) -> bool:
+def _still_open(sock: socket.socket) -> bool:
     """Whether a kept-alive connection is still usable: a readable idle socket has been closed
     by the server (or holds something no request asked for)."""
-    sock = conn.sock
-    if sock is None:
-        return False
     try:
         readable, _, _ = select.select([sock], [], [], 0)
     except (OSError, ValueError):
         return False
     return not readable
+
+
+@dataclass
+class _Answer:
+    """An HTTP answer as httptools parses it."""
+
+    status: int = 0
+    body: bytearray = field(default_factory=bytearray)
+    headers_done: bool = False
+    complete: bool = False
+
+    def on_status(self, status: bytes) -> None:
+        """The reason phrase (the code itself comes from the status line below)."""
+
+    def on_headers_complete(self) -> None:
+        self.headers_done = True
+
+    def on_body(self, data: bytes) -> None:
+        if len(self.body) < MAX_ANSWER_BYTES:
+            self.body += data
+
+    def on_message_complete(self) -> None:
+        self.complete = True
+
+
+def read_answer(sock: socket.socket) -> tuple[_Answer, bool]:
+    """The server's answer to the request just sent, and whether the connection stays open."""
+    answer = _Answer()
+    parser = httptools.HttpResponseParser(answer)
+    while not answer.complete:
+        data = sock.recv(65536)
+        if not data:
+            if answer.headers_done:  # a body that ends with the connection
+                answer.status = parser.get_status_code()
+                return answer, False
+            raise ConnectionError("the server closed the connection before answering")
+        parser.feed_data(data)
+        if answer.headers_done:
+            answer.status = parser.get_status_code()
+    return answer, parser.should_keep_alive()
 
 
 @dataclass(frozen=True)
@@ -152,51 +240,41 @@ class S3StreamedPut:
         self.key = request.key
         self._sent = 0
         self._held = b""  # the object's last byte, sent by commit
-        self._conn: http.client.HTTPConnection | None = connections.get()
+        self._sock: socket.socket | None = connections.get()
         try:
-            self._send_head(now())
+            self._sock.sendall(self._head(now()))
         except OSError as exc:
-            self._fail(f"upload {request.key}: {type(exc).__name__}: {exc}", exc)
+            self._fail(exc)
 
-    def _send_head(self, date: datetime) -> None:
+    def _head(self, at: datetime) -> bytes:
         r = self._request
         e = self._connections.endpoint
-        path = f"/{r.bucket}/{quote(r.key)}"
-        url = SplitResult("https" if e.secure else "http", e.host, path, "", "")
-        headers: DictType = {
-            "Host": e.host,
-            "Content-Length": str(r.size),
-            "Content-Type": r.media_type,
-            "If-None-Match": "*",
+        path = f"/{r.bucket}/{quote(r.key, safe='/~')}"
+        headers = {
+            "host": e.host,
+            "content-length": str(r.size),
+            "content-type": r.media_type,
+            "if-none-match": "*",
             "x-amz-checksum-sha256": base64.b64encode(bytes.fromhex(r.sha256)).decode(),
             "x-amz-content-sha256": r.sha256,
-            "x-amz-date": s3_time.to_amz_date(date),
-            **{f"x-amz-meta-{name}": value for name, value in r.metadata.items()},
+            "x-amz-date": at.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ"),
+            **{f"x-amz-meta-{name.lower()}": value for name, value in r.metadata.items()},
         }
         if r.retention is not None:
             mode, until = r.retention
             headers["x-amz-object-lock-mode"] = mode
-            headers["x-amz-object-lock-retain-until-date"] = str(s3_time.to_iso8601utc(until))
-        headers = sign_v4_s3(
-            method="PUT",
-            url=url,
-            region=e.region,
-            headers=headers,
-            credentials=Credentials(e.access_key, e.secret_key),
-            content_sha256=r.sha256,
-            date=date,
-        )
-        conn = self._conn
-        assert conn is not None
-        conn.putrequest("PUT", path, skip_host=True, skip_accept_encoding=True)
-        for name, value in headers.items():
-            conn.putheader(name, *([value] if isinstance(value, str) else value))
-        conn.endheaders()
+            headers["x-amz-object-lock-retain-until-date"] = until.astimezone(UTC).strftime(
+                "%Y-%m-%dT%H:%M:%S.000Z"
+            )
+        authorization = self._connections.signer.authorization("PUT", path, headers, r.sha256, at)
+        lines = [f"PUT {path} HTTP/1.1", *(f"{k}: {v}" for k, v in headers.items())]
+        lines.append(f"authorization: {authorization}")
+        return ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8")
 
     def write(self, data: bytes | memoryview) -> None:
         """Send the bytes; the object's very last byte is held back for ``commit``."""
-        conn = self._conn
-        if conn is None:
+        sock = self._sock
+        if sock is None:
             raise BlobStoreError(f"{self.key}: the upload is over")
         size = self._request.size
         if self._sent + len(self._held) + len(data) > size:
@@ -206,62 +284,60 @@ class S3StreamedPut:
         if self._sent + len(view) == size:  # the end: hold its last byte
             view, self._held = view[:-1], bytes(view[-1:])
         try:
-            conn.send(view)
+            sock.sendall(view)
         except OSError as exc:
-            self._fail(f"upload {self.key}: {type(exc).__name__}: {exc}", exc)
+            self._fail(exc)
         self._sent += len(view)
 
     def commit(self) -> bool:
         """Send the held-back byte and read the answer: True (stored), False (the key holds an
         object already); BlobStoreError when the server refused the bytes."""
-        conn, self._conn = self._conn, None
-        if conn is None:
+        sock, self._sock = self._sock, None
+        if sock is None:
             raise BlobStoreError(f"{self.key}: the upload is over")
         if self._sent + len(self._held) != self._request.size:
-            conn.close()
+            sock.close()
             got = self._sent + len(self._held)
             raise BlobStoreError(f"{self.key}: {got} bytes, not the announced {self._request.size}")
         try:
             if self._held:
-                conn.send(self._held)
-            response = conn.getresponse()
-            body = response.read()
-        except (OSError, http.client.HTTPException) as exc:
-            conn.close()
+                sock.sendall(self._held)
+            answer, keep = read_answer(sock)
+        except (OSError, httptools.HttpParserError) as exc:
+            sock.close()
             raise self._connections.unavailable(
                 f"upload {self.key}: {type(exc).__name__}: {exc}"
             ) from exc
-        if response.will_close:
-            conn.close()
+        if keep:
+            self._connections.put(sock)
         else:
-            self._connections.put(conn)
-        if response.status == 200:
+            sock.close()
+        if answer.status == 200:
             return True
-        if response.status == 412:  # If-None-Match: the key holds an object already
+        if answer.status == 412:  # If-None-Match: the key holds an object already
             return False
-        raise self._error(response.status, body)
+        raise self._error(answer.status, bytes(answer.body))
 
     def abort(self) -> None:
         """Drop the connection with the body unfinished: the server keeps nothing."""
-        conn, self._conn = self._conn, None
-        if conn is not None:
-            conn.close()
+        sock, self._sock = self._sock, None
+        if sock is not None:
+            sock.close()
 
-    def _fail(self, detail: str, exc: OSError) -> None:
+    def _fail(self, exc: OSError) -> None:
         """A send failed: the server's own answer when it gave one (it refused early), else
         the server is unavailable."""
-        conn, self._conn = self._conn, None
-        assert conn is not None
+        sock, self._sock = self._sock, None
+        assert sock is not None
+        detail = f"upload {self.key}: {type(exc).__name__}: {exc}"
         try:
-            if conn.sock is not None:
-                conn.sock.settimeout(0.5)  # an early refusal is there already, or not at all
-            response = conn.getresponse()
-            status, body = response.status, response.read()
-        except (OSError, http.client.HTTPException):
-            conn.close()
+            sock.settimeout(0.5)  # an early refusal is there already, or not at all
+            answer, _ = read_answer(sock)
+        except (OSError, httptools.HttpParserError):
             raise self._connections.unavailable(detail) from exc
-        conn.close()
-        raise self._error(status, body) from exc
+        finally:
+            sock.close()
+        raise self._error(answer.status, bytes(answer.body)) from exc
 
     def _error(self, status: int, body: bytes) -> BlobStoreError:
         found = _ERROR_CODE.search(body)
