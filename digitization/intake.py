@@ -473,11 +473,6 @@ class ScanIntake:
         rescan reason: each file is checked against the book as it starts."""
         if self.arrived or self._incoming is not None:
             raise DeclaredContentError("manifest", Code.FIELD_AFTER_FILES)
-        for index, declared in enumerate(files):
-            if declared.size > self.limits.max_bytes:
-                raise ScanTooLargeError(
-                    f"manifest[{index}]", Code.UPLOAD_TOO_LARGE, limit=self.limits.max_bytes
-                )
         self.declared = files
         self.pages = pages
         self.rescan_reason = (rescan_reason or "").strip() or None
@@ -494,6 +489,10 @@ class ScanIntake:
                     "manifest", Code.MANIFEST_COUNT, declared=len(self.declared)
                 )
             declared = self.declared[index]
+            if declared.size > self.limits.max_bytes:  # refused before a byte of it arrives
+                raise ScanTooLargeError(
+                    f"files[{label}]", Code.UPLOAD_TOO_LARGE, limit=self.limits.max_bytes
+                )
             new = self._check_book(label, index, declared)
         self._incoming = IncomingFile(self, label, declared, send=declared is None or new)
         return self._incoming

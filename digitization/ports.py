@@ -84,6 +84,13 @@ class BlobStoreUnavailableError(BlobStoreError, ServiceUnavailableError):
         ServiceUnavailableError.__init__(self, "blob store", detail, retry_after=retry_after)
 
 
+class BlobStoreFullError(BlobStoreUnavailableError, InsufficientStorageError):
+    """The blob store's disk is full (the embedded default's directory): nothing was stored."""
+
+    def __init__(self, detail: str, *, retry_after: int = 60) -> None:
+        BlobStoreUnavailableError.__init__(self, detail, retry_after=retry_after)
+
+
 class BlobUpload(Protocol):
     """Bytes on their way to one key of a blob store, written in order: nothing is kept
     under the key, nor anywhere a reader would find it, until ``commit``."""

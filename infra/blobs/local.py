@@ -22,7 +22,7 @@ from typing import Any, BinaryIO
 
 from digitization.ports import (
     BlobStoreError,
-    BlobStoreUnavailableError,
+    BlobStoreFullError,
     ObjectLockedError,
     Retention,
     StoredObject,
@@ -424,7 +424,7 @@ class LocalUpload:
 
 def _store_error(key: str, exc: OSError) -> BlobStoreError:
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return BlobStoreUnavailableError(f"{key}: the disk is full: {exc}")
+        return BlobStoreFullError(f"{key}: the disk is full: {exc}")
     return BlobStoreError(f"{key}: cannot store: {exc}")
 
 

@@ -160,6 +160,9 @@ class InMemoryUpload:
     def write(self, data: bytes | memoryview) -> None:
         if self._data is None:
             raise BlobStoreError(f"{self.key}: the upload is over")
+        if len(self._data) + len(data) > self._size:
+            self._data = None
+            raise BlobStoreError(f"{self.key}: more than the announced {self._size} bytes")
         self._data += data
 
     def commit(self) -> bool:
