@@ -106,7 +106,7 @@ def upload(
     api: ApiUrl = "http://127.0.0.1:8000",
     token: Token = None,
     batch: Annotated[int, typer.Option(min=1, max=50, help="files per request")] = 10,
-    jobs: Annotated[int, typer.Option(min=1, max=16, help="requests in flight at once")] = 2,
+    jobs: Annotated[int, typer.Option(min=1, max=16, help="requests in flight at once")] = 1,
 ) -> None:
     """Upload a folder of scanned pages; a rerun skips what is stored (resume)."""
     from cli.upload import upload_folder

@@ -4,8 +4,9 @@ Every file's SHA-256 is computed first (the book's own digests say what to skip:
 declared with its size in each request's manifest, so the server checks the bytes against
 them as they arrive and streams a large file straight to the store. Files go in batches of
 up to ``batch`` files and ``BATCH_BYTES``; a file the server would not hold in memory goes in
-a request of its own (it is then streamed through). ``jobs`` requests are in flight at once,
-so the server receives one batch while it stores the one before.
+a request of its own (it is then streamed through). ``jobs`` requests may be in flight at once
+(one by default: the server sends each page on to the store as it arrives, so a request's
+bytes and the store's work overlap already).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from digitization.intake import HOLD_BYTES
 
 CHUNK = 1 << 20
 DEFAULT_BATCH = 10
-DEFAULT_JOBS = 2
+DEFAULT_JOBS = 1  # more in flight gains little: the server already overlaps receiving and storing
 BATCH_BYTES = 16_000_000  # a batch's files together (the server holds them until it passed)
 
 
