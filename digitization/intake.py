@@ -9,10 +9,12 @@ Each file goes one of three ways, chosen when it starts:
   bytes passing by (:class:`~digitization.media_stream.StreamedScanCheck`) and the upload is
   committed only once the batch passed, else dropped (nothing kept);
 * **held** in memory, up to ``HOLD_BYTES`` (and while the process holds under
-  ``HELD_LIMIT`` in all): checked whole when it ends, sent to the store once the batch
-  passed;
+  ``HELD_LIMIT`` in all): checked whole when it ends. It is sent on early, all but its last
+  byte (as it arrives when declared, else once it ended), so that committing it once the
+  batch passed is one byte and an answer; if that connection failed meanwhile, it is sent
+  again whole from memory;
 * **spilled** to a file in the request's scratch folder (``<home>/tmp/hotich-upload-*``)
-  when it is larger, or the memory is taken: checked whole, then sent.
+  when it is larger, or the memory is taken: checked whole, sent once the batch passed.
 
 Declared digests and sizes are checked against the bytes (a mismatch refuses the batch), and
 the book is checked as each declared file starts, so a refused batch is refused before its
