@@ -18,7 +18,13 @@ from starlette.routing import Match
 from api.security import AuthenticationError
 from api.uploads import UploadFormError
 from digitization.errors import NotFoundError, VersionConflictError
-from digitization.media import ScanError, ScanTooLargeError, UnsupportedScanError
+from digitization.intake import DeclaredContentError
+from digitization.media import (
+    ScanError,
+    ScanTooLargeError,
+    UnsupportedScanError,
+    UploadRefusedError,
+)
 from digitization.ports import (
     InsufficientStorageError,
     LogRequestError,
@@ -64,7 +70,7 @@ def _json_safe(value: object) -> Any:
 
 
 def rule_code(
-    exc: InvalidValueError | RuleViolationError | ScanError | UploadFormError,
+    exc: InvalidValueError | RuleViolationError | UploadRefusedError,
 ) -> dict[str, Any]:
     """``code`` and ``params`` of the refusal, as JSON."""
     return {"code": str(exc.code), "params": _json_safe(exc.params)}
@@ -156,7 +162,7 @@ def _scan_error(_: Request, exc: Exception) -> JSONResponse:
 
 
 def _form_error(_: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, UploadFormError)
+    assert isinstance(exc, UploadFormError | DeclaredContentError)
     return problem(
         422,
         "Invalid upload",
@@ -314,6 +320,7 @@ def install_problem_handlers(app: FastAPI) -> None:
             UnsupportedScanError: _scan_error,
             ScanTooLargeError: _scan_error,
             UploadFormError: _form_error,
+            DeclaredContentError: _form_error,
             LogRequestError: _log_request_error,
             RequestValidationError: _validation_error,
             StarletteHTTPException: _http_error,

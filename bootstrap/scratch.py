@@ -8,7 +8,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from api.uploads import UPLOAD_PREFIX
+from digitization.intake import UPLOAD_PREFIX
 
 
 def clean_scratch(scratch: Path) -> list[Path]:

@@ -107,14 +107,15 @@ def upload(
     register: Annotated[UUID, typer.Option(help="register (sổ) id")],
     api: ApiUrl = "http://127.0.0.1:8000",
     token: Token = None,
-    batch: Annotated[int, typer.Option(min=1, max=50, help="files per request")] = 8,
+    batch: Annotated[int, typer.Option(min=1, max=50, help="files per request")] = 10,
+    jobs: Annotated[int, typer.Option(min=1, max=16, help="requests in flight at once")] = 1,
 ) -> None:
     """Upload a folder of scanned pages; a rerun skips what is stored (resume)."""
     from cli.upload import upload_folder
 
     client = open_client(api, token)
     try:
-        summary = upload_folder(client, register, directory, console, batch_size=batch)
+        summary = upload_folder(client, register, directory, console, batch_size=batch, jobs=jobs)
     except ApiError as e:
         fail(e)
     finally:

@@ -8,6 +8,7 @@ The use cases are grouped by what they act on, each group a module of its own: b
 from __future__ import annotations
 
 from digitization.entries import EntryCases
+from digitization.intake import Declared, ScanIntake, scan_key
 from digitization.media import ScanLimits
 from digitization.plan import PlanCases
 from digitization.registers import RegisterCases
@@ -16,9 +17,7 @@ from digitization.scans import (
     IncomingScan,
     PageLink,
     PageUpload,
-    ReceivedScan,
     ScanCases,
-    scan_key,
 )
 
 
@@ -28,12 +27,13 @@ class Digitisation(RegisterCases, ScanCases, EntryCases, PlanCases):
 
 
 __all__ = [
+    "Declared",
     "Digitisation",
     "FixityReport",
     "IncomingScan",
     "PageLink",
     "PageUpload",
-    "ReceivedScan",
+    "ScanIntake",
     "ScanLimits",
     "scan_key",
 ]

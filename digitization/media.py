@@ -4,7 +4,9 @@ Accepted scans are JPEG, PNG, TIFF (including BigTIFF and multi-page TIFF) and P
 
 * :func:`sniff_format` looks at the signature bytes only.
 * :func:`inspect_scan` checks the signature, then decodes the header (never the pixel data)
-  and refuses images whose pixel count exceeds the caller's limit.
+  and refuses images whose pixel count exceeds the caller's limit; it reads a file, or any
+  seekable binary file object (a scan held in memory, or the parts of a streamed one that
+  :mod:`digitization.media_stream` keeps).
 
 Pillow's own decompression-bomb check lives in ``Image.open``; this module constructs the
 format plugins directly, so that check (and its warning) never runs and the process-wide
@@ -20,6 +22,7 @@ Errors (both ``ValueError``, both naming the field and the rule):
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import struct
@@ -34,6 +37,8 @@ from PIL import ImageFile, JpegImagePlugin, PngImagePlugin, TiffImagePlugin
 from domain.rules import Code, render
 
 __all__ = [
+    "BufferFile",
+    "PdfPageCounter",
     "ScanError",
     "ScanFormat",
     "ScanInfo",
@@ -41,6 +46,8 @@ __all__ = [
     "ScanTooLargeError",
     "UnsupportedScanError",
     "UploadRefusedError",
+    "check_pdf_tail",
+    "check_pdf_version",
     "inspect_scan",
     "sniff_format",
 ]
@@ -181,8 +188,9 @@ _HEADER_ERRORS: Final[tuple[type[Exception], ...]] = (
 )
 
 
-def inspect_scan(path: Path, *, max_pixels: int, field: str = "file") -> ScanInfo:
-    """Recognise the scan at ``path`` by its content and check its size in pixels.
+def inspect_scan(source: Path | BinaryIO, *, max_pixels: int, field: str = "file") -> ScanInfo:
+    """Recognise the scan at ``source`` (a path, or a seekable binary file object positioned
+    anywhere) by its content and check its size in pixels.
 
     The signature must be that of JPEG, PNG, TIFF or PDF, and a header of the same format
     must follow it. Images whose width x height (per page; the largest page of a TIFF) is
@@ -190,17 +198,21 @@ def inspect_scan(path: Path, *, max_pixels: int, field: str = "file") -> ScanInf
     accepted scan (empty, truncated header, zero size, another format) raises
     :class:`UnsupportedScanError`. Pixel data is never decoded.
     """
-    with path.open("rb") as handle:
-        head = handle.read(_HEAD_SIZE)
-        if not head:
-            raise UnsupportedScanError(field, Code.SCAN_EMPTY)
-        scan_format = sniff_format(head)
-        if scan_format is None:
-            raise UnsupportedScanError(field, Code.SCAN_NOT_ACCEPTED)
-        handle.seek(0)
-        if scan_format is ScanFormat.PDF:
-            return _inspect_pdf(handle, field=field)
-        return _inspect_image(handle, scan_format, max_pixels=max_pixels, field=field)
+    if isinstance(source, Path):
+        with source.open("rb") as opened:
+            return inspect_scan(opened, max_pixels=max_pixels, field=field)
+    handle = source
+    handle.seek(0)
+    head = handle.read(_HEAD_SIZE)
+    if not head:
+        raise UnsupportedScanError(field, Code.SCAN_EMPTY)
+    scan_format = sniff_format(head)
+    if scan_format is None:
+        raise UnsupportedScanError(field, Code.SCAN_NOT_ACCEPTED)
+    handle.seek(0)
+    if scan_format is ScanFormat.PDF:
+        return _inspect_pdf(handle, field=field)
+    return _inspect_image(handle, scan_format, max_pixels=max_pixels, field=field)
 
 
 def _inspect_image(
@@ -258,7 +270,7 @@ def _page_sizes(image: TiffImagePlugin.TiffImageFile) -> list[tuple[int, int]]:
 
 _PDF_VERSION: Final = re.compile(rb"%PDF-[12]\.\d")
 _PDF_EOF: Final = b"%%EOF"
-_PDF_TAIL: Final = 2048  # %%EOF must be within the last 2 KiB
+PDF_TAIL: Final = 2048  # %%EOF must be within the last 2 KiB
 _CHUNK: Final = 1 << 20
 
 _PDF_SPACE: Final = rb"\x00\t\n\x0c\r "
@@ -270,38 +282,92 @@ _PDF_PAGE: Final = re.compile(
 _PDF_OVERLAP: Final = 64  # longer than any match plus its look-ahead byte
 
 
+def check_pdf_version(head: bytes, *, field: str) -> None:
+    """Refuse a PDF whose first bytes are not a version line (%PDF-1.x or %PDF-2.x)."""
+    if _PDF_VERSION.match(head[:_HEAD_SIZE]) is None:
+        raise UnsupportedScanError(field, Code.PDF_HEADER)
+
+
+def check_pdf_tail(tail: bytes, *, field: str) -> None:
+    """Refuse a PDF without %%EOF in ``tail``, its last bytes (at least 2 KiB of them)."""
+    if _PDF_EOF not in tail[-PDF_TAIL:]:
+        raise UnsupportedScanError(field, Code.PDF_TRUNCATED)
+
+
 def _inspect_pdf(handle: BinaryIO, *, field: str) -> ScanInfo:
     """Check the version line and the end marker of a PDF and count its pages roughly."""
-    if _PDF_VERSION.match(handle.read(_HEAD_SIZE)) is None:
-        raise UnsupportedScanError(field, Code.PDF_HEADER)
+    check_pdf_version(handle.read(_HEAD_SIZE), field=field)
     size = handle.seek(0, os.SEEK_END)
-    handle.seek(max(0, size - _PDF_TAIL))
-    if _PDF_EOF not in handle.read(_PDF_TAIL):
-        raise UnsupportedScanError(field, Code.PDF_TRUNCATED)
+    handle.seek(max(0, size - PDF_TAIL))
+    check_pdf_tail(handle.read(PDF_TAIL), field=field)
     handle.seek(0)
-    return ScanInfo(format=ScanFormat.PDF, width=None, height=None, frames=_count_pages(handle))
+    counter = PdfPageCounter()
+    while chunk := handle.read(_CHUNK):
+        counter.feed(chunk)
+    return ScanInfo(format=ScanFormat.PDF, width=None, height=None, frames=counter.pages())
 
 
-def _count_pages(handle: BinaryIO) -> int:
-    """Count ``/Type /Page`` objects, streaming the file in chunks.
+class PdfPageCounter:
+    """Counts ``/Type /Page`` objects in a PDF fed in chunks of any size.
 
     Rough: pages inside compressed object streams (PDF 1.5+) are not seen, and objects left
     over by incremental updates are counted, so the result is at least 1 but not exact.
     """
-    count = 0
-    carry = b""
-    while chunk := handle.read(_CHUNK):
-        buffer = carry + chunk
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._carry = b""
+
+    def feed(self, chunk: bytes | bytearray | memoryview) -> None:
+        buffer = self._carry + chunk
         safe = len(buffer) - _PDF_OVERLAP
         # Count matches starting before ``safe``: they end inside the buffer. The rest are
         # searched again, with what follows them, in the next round.
         for match in _PDF_PAGE.finditer(buffer):
             if match.start() >= safe:
                 break
-            count += 1
-        carry = buffer[max(0, safe) :]
-    count += sum(1 for _ in _PDF_PAGE.finditer(carry))
-    return max(count, 1)
+            self._count += 1
+        self._carry = buffer[max(0, safe) :]
+
+    def pages(self) -> int:
+        """The pages counted, once every chunk was fed."""
+        return max(self._count + sum(1 for _ in _PDF_PAGE.finditer(self._carry)), 1)
+
+
+class BufferFile(io.RawIOBase):
+    """A read-only, seekable binary file over bytes held in memory, without copying them
+    (``io.BytesIO`` copies a bytearray): what inspect_scan reads of a scan held in memory."""
+
+    def __init__(self, data: bytes | bytearray | memoryview) -> None:
+        self._data = memoryview(data)
+        self._pos = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        base = {os.SEEK_SET: 0, os.SEEK_CUR: self._pos, os.SEEK_END: len(self._data)}[whence]
+        if base + offset < 0:
+            raise ValueError("negative seek position")
+        self._pos = base + offset
+        return self._pos
+
+    def read(self, size: int | None = -1) -> bytes:
+        end = len(self._data) if size is None or size < 0 else self._pos + size
+        data = bytes(self._data[self._pos : end])
+        self._pos += len(data)
+        return data
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
 
 
 @dataclass(frozen=True)

@@ -84,6 +84,32 @@ class BlobStoreUnavailableError(BlobStoreError, ServiceUnavailableError):
         ServiceUnavailableError.__init__(self, "blob store", detail, retry_after=retry_after)
 
 
+class BlobStoreFullError(BlobStoreUnavailableError, InsufficientStorageError):
+    """The blob store's disk is full (the embedded default's directory): nothing was stored."""
+
+    def __init__(self, detail: str, *, retry_after: int = 60) -> None:
+        BlobStoreUnavailableError.__init__(self, detail, retry_after=retry_after)
+
+
+class BlobUpload(Protocol):
+    """Bytes on their way to one key of a blob store, written in order: nothing is kept
+    under the key, nor anywhere a reader would find it, until ``commit``."""
+
+    def write(self, data: bytes | memoryview) -> None:
+        """The next bytes (never more in all than the size announced)."""
+        ...
+
+    def commit(self) -> bool:
+        """Keep the bytes under the key, with the retention the store applies; False (nothing
+        written) if the key already holds an object. Raises BlobStoreError when the bytes are
+        not the size and SHA-256 announced (nothing is kept then either)."""
+        ...
+
+    def abort(self) -> None:
+        """Drop what was written; nothing is kept (idempotent; a no-op after commit)."""
+        ...
+
+
 class BlobStore(Protocol):
     """Where scanned pages live, addressed by content: bytes never change after upload."""
 
@@ -93,6 +119,15 @@ class BlobStore(Protocol):
         ``sha256`` (hex) is recorded with the object as metadata; the adapter applies the
         configured retention where the server supports object lock.
         """
+        ...
+
+    def begin_upload(
+        self, key: str, *, size: int, media_type: str, sha256: str, look_first: bool = True
+    ) -> BlobUpload:
+        """Start sending ``size`` bytes whose SHA-256 (hex) is ``sha256`` to ``key``, as they
+        arrive (see BlobUpload). When the key already holds an object, nothing is written and
+        the commit answers False; ``look_first``: look before sending any byte (a round trip,
+        worth it when the bytes are many), else the store finds out on commit."""
         ...
 
     def stat(self, key: str) -> StoredObject | None:

@@ -1,19 +1,20 @@
 """Use cases of scanned pages: upload (checked by content, stored by digest, recorded), list
 with view links, check fixity.
 
-An upload is received by the caller (streamed to temp files and hashed: ``ReceivedScan``);
-:meth:`ScanCases.upload_scans` then checks everything before it stores a byte: the caller's
-role and district, each file's content (type by bytes, pixel limit), the page numbers, and the
-book's pages (no page replaced without a rescan reason). A refused batch stores and records
-nothing; bytes the book already holds are neither stored nor recorded again.
+An upload is received through a :class:`~digitization.intake.ScanIntake`
+(:meth:`ScanCases.receive_scans`, once the caller was found allowed to upload to the book):
+each file hashed and checked by content as it arrives, and held, spilled or streamed where no
+reader finds it. :meth:`ScanCases.upload_scans` then checks the page numbers and the book's
+pages (no page replaced without a rescan reason) before it stores a byte, stores the batch
+and records it in one save. A refused batch stores and records nothing; bytes the book
+already holds are neither stored nor recorded again.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
-from collections.abc import Sequence
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,40 +24,43 @@ from uuid import UUID
 from eventsourcing.persistence import IntegrityError
 
 from digitization.errors import VersionConflictError
+from digitization.intake import DeclaredContentError, ScanBytes, ScanIntake, scan_key
 from digitization.media import ScanInfo, inspect_scan
-from digitization.ports import BlobStoreError
+from digitization.page_numbers import page_numbers
+from digitization.ports import BlobStore, BlobStoreError
 from digitization.service import MAX_RETRIES, DigitisationService, Principal
 from domain.access import Permission
 from domain.actor import SYSTEM, Actor
 from domain.errors import InvalidValueError
-from domain.numbers import small_number
 from domain.register import Register
 from domain.rules import Code
 
-PARALLEL_PUTS = 4  # scans of one request stored at once (network-bound, so more than cores)
-_DIGITS = re.compile(r"([0-9]+)")
+PUT_THREADS = 32  # scans stored at once, all uploads together (they wait on the store's disk)
 
 
 @dataclass(frozen=True)
-class ReceivedScan:
-    """A file received and hashed (its bytes in ``path``); ``label``: the client's file name,
-    for messages and page numbers only, never a path."""
+class FileScan:
+    """A scan's bytes in a file of the caller's (stored from there; the file stays)."""
 
-    label: str
     path: Path
-    size: int
-    sha256: str
+
+    def store(self, blobs: BlobStore, key: str, *, size: int, media_type: str, sha256: str) -> bool:
+        return blobs.put_file(key, self.path, size=size, media_type=media_type, sha256=sha256)
+
+    def drop(self) -> None:
+        """The file is the caller's."""
 
 
 @dataclass(frozen=True)
 class IncomingScan:
-    """A page received and hashed, its content already recognised."""
+    """A page received and hashed, its content already recognised, its bytes waiting in
+    ``content`` to be stored."""
 
     page_number: int
-    path: Path
     size: int
     sha256: str
     info: ScanInfo
+    content: ScanBytes | FileScan
 
 
 @dataclass(frozen=True)
@@ -97,79 +101,76 @@ class FixityReport:
         return not self.missing and not self.changed
 
 
-def scan_key(register: Register, sha256: str, extension: str) -> str:
-    """Content-addressed blob key: scans/<district>/<register-id>/<sha256>.<ext>."""
-    return f"scans/{register.district}/{register.id}/{sha256}.{extension}"
-
-
-def page_number_from_label(label: str) -> int | None:
-    """The last run of digits in the file name's stem: '0012.tif' and 'trang-12.jpg' give 12."""
-    stem = label.rsplit("/", 1)[-1].rsplit("\\", 1)[-1].rsplit(".", 1)[0]
-    runs = _DIGITS.findall(stem)
-    return small_number(runs[-1]) if runs else None
-
-
-def page_numbers(given: str | None, labels: Sequence[str]) -> list[int]:
-    """The page of each file: from ``given`` (numbers in file order, by spaces or commas), else
-    from the files' names."""
-    numbers_given = (given or "").replace(",", " ").split()
-    if numbers_given and len(numbers_given) != len(labels):
-        raise InvalidValueError(
-            "pages", Code.PAGE_NUMBERS_COUNT, given=len(numbers_given), files=len(labels)
-        )
-    numbers: list[int] = []
-    for i, label in enumerate(labels):
-        if numbers_given:
-            given_number = small_number(numbers_given[i])
-            if given_number is None:
-                raise InvalidValueError("pages", Code.NOT_A_PAGE_NUMBER, text=numbers_given[i])
-            numbers.append(given_number)
-            continue
-        number = page_number_from_label(label)
-        if number is None:
-            raise InvalidValueError("pages", Code.PAGE_NUMBER_UNKNOWN, label=label)
-        numbers.append(number)
-    if len(set(numbers)) != len(numbers):
-        raise InvalidValueError("pages", Code.PAGE_TWICE)
-    return numbers
-
-
 class ScanCases(DigitisationService):
+    _puts: ThreadPoolExecutor | None = None
+    _puts_lock = threading.Lock()
+
+    def _put_pool(self) -> ThreadPoolExecutor:
+        """The threads that store scans, shared by every upload (made on first use)."""
+        with self._puts_lock:
+            if self._puts is None:
+                self._puts = ThreadPoolExecutor(PUT_THREADS, thread_name_prefix="scan-put")
+            return self._puts
+
+    def close(self) -> None:
+        with self._puts_lock:
+            puts, self._puts = self._puts, None
+        if puts is not None:
+            puts.shutdown(wait=True)
+        super().close()
+
+    def receive_scans(
+        self, *, actor: Principal, register_id: UUID, scratch: Path | None = None
+    ) -> ScanIntake:
+        """Start receiving an upload to a book, once ``actor`` was found allowed to upload to
+        it; ``scratch``: where files too large to hold in memory go (see ScanIntake)."""
+        register = self.get_register(register_id, actor=actor, purpose=Permission.UPLOAD)
+        if self.blobs is None:
+            raise RuntimeError("no blob store is configured")
+        return ScanIntake(
+            register=register,
+            blobs=self.blobs,
+            limits=self.scan_limits,
+            budget=self.upload_memory,
+            scratch=scratch,
+        )
+
     def upload_scans(
         self,
         *,
         actor: Principal,
-        register_id: UUID,
-        files: Sequence[ReceivedScan],
+        intake: ScanIntake,
         pages: str | None = None,
         rescan_reason: str | None = None,
     ) -> list[PageUpload]:
-        """Upload received files as pages of a book: all checked first, then stored and
-        recorded in one save. ``pages``: the page numbers in file order (else the files'
+        """Store the files an intake received as pages of its book and record them in one
+        save, all checked first. ``pages``: the page numbers in file order (else the files'
         names give them); a blank ``rescan_reason`` is none."""
         rescan_reason = (rescan_reason or "").strip() or None
+        register_id = intake.register.id
         register = self.get_register(register_id, actor=actor, purpose=Permission.UPLOAD)
+        files = intake.arrived
         if not files:
             raise InvalidValueError("files", Code.FILES_REQUIRED)
-        infos = [  # content first: a file that is no scan gets 415
-            inspect_scan(
-                received.path,
-                max_pixels=self.scan_limits.max_pixels,
-                field=f"files[{received.label}]",
+        if intake.declared is not None and len(files) != len(intake.declared):
+            raise DeclaredContentError(
+                "manifest", Code.MANIFEST_COUNT, declared=len(intake.declared)
             )
-            for received in files
-        ]
         numbers = page_numbers(pages, [received.label for received in files])
         for received, number in zip(files, numbers, strict=True):
             register.is_new_scan(
                 page_number=number, sha256=received.sha256, rescan_reason=rescan_reason
             )
         scans = [
-            IncomingScan(number, received.path, received.size, received.sha256, info)
-            for received, number, info in zip(files, numbers, infos, strict=True)
+            IncomingScan(number, a.size, a.sha256, a.info, a.content)
+            for a, number in zip(files, numbers, strict=True)
         ]
         return self.upload_pages(
-            actor=actor, register_id=register_id, scans=scans, rescan_reason=rescan_reason
+            actor=actor,
+            register_id=register_id,
+            scans=scans,
+            rescan_reason=rescan_reason,
+            register=register,
         )
 
     def upload_page(
@@ -185,10 +186,10 @@ class ScanCases(DigitisationService):
         field: str = "file",
         info: ScanInfo | None = None,
     ) -> PageUpload:
-        """Store one scanned page (already streamed to ``path`` and hashed) and record it."""
+        """Store one scanned page (a file of the caller's, hashed) and record it."""
         if info is None:
             info = inspect_scan(path, max_pixels=self.scan_limits.max_pixels, field=field)
-        scan = IncomingScan(page_number=page_number, path=path, size=size, sha256=sha256, info=info)
+        scan = IncomingScan(page_number, size, sha256, info, FileScan(path))
         [result] = self.upload_pages(
             actor=actor, register_id=register_id, scans=[scan], rescan_reason=rescan_reason
         )
@@ -201,8 +202,10 @@ class ScanCases(DigitisationService):
         register_id: UUID,
         scans: list[IncomingScan],
         rescan_reason: str | None = None,
+        register: Register | None = None,
     ) -> list[PageUpload]:
-        """Store scanned pages (in parallel) and record them in one save.
+        """Store scanned pages (in parallel) and record them in one save (``register``: the
+        book as the caller just loaded it, for the first attempt).
 
         The content decided each format already (``IncomingScan.info``); every page is checked
         against the book before any byte is stored, so a refused page stores nothing. Bytes the
@@ -212,9 +215,10 @@ class ScanCases(DigitisationService):
         blobs = self.blobs
         if blobs is None:
             raise RuntimeError("no blob store is configured")
-        written: set[str] = set()
+        stored: dict[str, bool] = {}  # each key sent once, whatever the retries
         for _ in range(MAX_RETRIES):
-            register = self.get_register(register_id, actor=user, purpose=Permission.UPLOAD)
+            if register is None:
+                register = self.get_register(register_id, actor=user, purpose=Permission.UPLOAD)
             keys = [scan_key(register, s.sha256, s.info.format.extension) for s in scans]
             new = [
                 register.is_new_scan(
@@ -223,23 +227,22 @@ class ScanCases(DigitisationService):
                 for s in scans
             ]
 
-            def store(item: tuple[IncomingScan, str]) -> str | None:
+            def store(item: tuple[IncomingScan, str]) -> tuple[str, bool]:
                 scan, key = item
                 media_type = scan.info.format.media_type
-                stored = blobs.put_file(
-                    key, scan.path, size=scan.size, media_type=media_type, sha256=scan.sha256
+                done = scan.content.store(
+                    blobs, key, size=scan.size, media_type=media_type, sha256=scan.sha256
                 )
-                return key if stored else None
+                return key, done
 
             pending = list(  # one put per key, even if a request repeats a file
                 {k: (s, k) for s, k, n in zip(scans, keys, new, strict=True) if n}.values()
             )
-            pending = [(s, k) for s, k in pending if k not in written]
+            pending = [(s, k) for s, k in pending if k not in stored]
             if len(pending) > 1:
-                with ThreadPoolExecutor(max_workers=min(PARALLEL_PUTS, len(pending))) as pool:
-                    written.update(k for k in pool.map(store, pending) if k)
+                stored.update(self._put_pool().map(store, pending))
             else:
-                written.update(k for k in map(store, pending) if k)
+                stored.update(map(store, pending))
             recorded = [
                 n
                 and register.record_scan(
@@ -257,7 +260,8 @@ class ScanCases(DigitisationService):
                 if any(recorded):
                     self.save(register)
             except IntegrityError:
-                continue  # another page of the book was recorded meanwhile: check again
+                register = None  # another page of the book was recorded meanwhile: again
+                continue
             return [
                 PageUpload(
                     page_number=s.page_number,
@@ -266,7 +270,7 @@ class ScanCases(DigitisationService):
                     media_type=s.info.format.media_type,
                     object_key=k,
                     recorded=r,
-                    stored=k in written,
+                    stored=stored.get(k, False),
                     register_version=register.version,
                 )
                 for s, k, r in zip(scans, keys, recorded, strict=True)

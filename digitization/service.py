@@ -24,6 +24,7 @@ from eventsourcing.persistence import (
 )
 
 from digitization.errors import NotFoundError, VersionConflictError
+from digitization.intake import MemoryBudget
 from digitization.media import ScanLimits
 from digitization.ports import BlobStore, EventSealing
 from domain.access import Permission, User, require
@@ -68,11 +69,13 @@ class DigitisationService(Application[UUID]):
         sealing: EventSealing | None = None,
         blobs: BlobStore | None = None,
         scan_limits: ScanLimits | None = None,
+        upload_memory: MemoryBudget | None = None,
     ) -> None:
         self.units = units
         self._sealing = sealing
         self.blobs = blobs
         self.scan_limits = scan_limits or ScanLimits()
+        self.upload_memory = upload_memory or MemoryBudget()
         super().__init__(env)
 
     # ----- wiring seams ---------------------------------------------------------------------

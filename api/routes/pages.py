@@ -16,8 +16,9 @@ from api.deps import ServicesDep
 from api.routes.workflow import run_command
 from api.security import CurrentUser
 from api.uploads import received_upload
-from digitization.application import PageUpload, ReceivedScan
+from digitization.application import PageUpload
 from digitization.errors import NotFoundError
+from digitization.intake import ArrivedScan
 from digitization.ports import BlobStoreError
 from domain.access import ForbiddenError
 from domain.rules import Code
@@ -77,6 +78,12 @@ class PagePublic(BaseModel):
                                 "type": "string",
                                 "description": "replace pages (quét lại)",
                             },
+                            "manifest": {
+                                "type": "string",
+                                "description": 'JSON [{"sha256": hex, "size": bytes}, …], one '
+                                "per file in order, before the files (as pages and "
+                                "rescan_reason then)",
+                            },
                         },
                     }
                 }
@@ -85,6 +92,7 @@ class PagePublic(BaseModel):
     },
     responses={
         413: {"description": "a file is over the byte or pixel limit"},
+        422: {"description": "not a usable form, bad page numbers, or bytes not as declared"},
         415: {"description": "a file is not JPEG, PNG, TIFF or PDF (by content)"},
         409: {"description": "a page already holds another scan (rescan with a reason)"},
     },
@@ -92,18 +100,20 @@ class PagePublic(BaseModel):
 async def upload_pages(
     register_id: UUID, request: Request, user: CurrentUser, services: ServicesDep
 ) -> Response:
-    """Upload one or many scanned pages of a book (multipart: files, optional pages, rescan_reason).
+    """Upload one or many scanned pages of a book (multipart: files, optional pages,
+    rescan_reason, and a manifest declaring each file's SHA-256 and size, which lets a large
+    last file stream straight to the store).
 
     All files are checked first; if one is refused, nothing is stored or recorded.
     """
     app = services.app
     async with received_upload(request, app, user, register_id) as form:
-        files = form.received_scans()
+        files = form.intake.arrived
         pages, reason = form.first("pages"), form.first("rescan_reason")
 
         def action() -> JSONResponse:
             uploads = app.upload_scans(
-                actor=user, register_id=register_id, files=files, pages=pages, rescan_reason=reason
+                actor=user, intake=form.intake, pages=pages, rescan_reason=reason
             )
             return upload_report(register_id, files, uploads)
 
@@ -112,7 +122,7 @@ async def upload_pages(
 
 
 def upload_report(
-    register_id: UUID, files: list[ReceivedScan], uploads: list[PageUpload]
+    register_id: UUID, files: list[ArrivedScan], uploads: list[PageUpload]
 ) -> JSONResponse:
     report = UploadReport(
         register_id=register_id,

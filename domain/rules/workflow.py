@@ -148,6 +148,39 @@ WORKFLOW_RULES: dict[Code, Rule] = {
         "the PDF is truncated (no %%EOF marker within its last 2 KiB)",
         "tệp PDF bị cắt cụt (không có dấu %%EOF trong 2 KiB cuối)",
     ),
+    Code.SCAN_NOT_STREAMABLE: Rule(
+        "its header reads byte {offset}, which had streamed past unkept; upload it without "
+        "declared digests (received whole, then checked)",
+        "phần đầu tệp cần đọc lại byte {offset} đã truyền qua; hãy tải lên mà không khai báo "
+        "mã băm (tệp được nhận trọn rồi mới kiểm tra)",
+        {"offset": 1_048_576},
+    ),
+    Code.DECLARED_SIZE_MISMATCH: Rule(
+        "has {size} bytes, not the {declared} declared; nothing was kept",
+        "có {size} byte, không phải {declared} byte như đã khai báo; không lưu gì",
+        {"size": 1000, "declared": 1200},
+    ),
+    Code.DECLARED_DIGEST_MISMATCH: Rule(
+        "its SHA-256 is {sha256}, not the {declared} declared; nothing was kept",
+        "mã SHA-256 là {sha256}, không phải {declared} như đã khai báo; không lưu gì",
+        {"sha256": "ab" * 32, "declared": "cd" * 32},
+    ),
+    Code.MANIFEST_INVALID: Rule(
+        "must be a JSON list of objects with sha256 (hex) and size (bytes), one per file, in "
+        "order ({error})",
+        "phải là danh sách JSON các đối tượng có sha256 (hex) và size (số byte), mỗi tệp một "
+        "mục, theo thứ tự ({error})",
+        {"error": "not JSON"},
+    ),
+    Code.MANIFEST_COUNT: Rule(
+        "declares {declared} files; the request has more",
+        "khai báo {declared} tệp nhưng yêu cầu có nhiều tệp hơn",
+        {"declared": 2},
+    ),
+    Code.FIELD_AFTER_FILES: Rule(
+        "must come before the files when their digests are declared",
+        "phải đứng trước các tệp khi mã băm của tệp được khai báo",
+    ),
     Code.UPLOAD_TOO_LARGE: Rule(
         "the upload exceeds the limit of {limit} bytes",
         "quá lớn: vượt giới hạn {limit} byte",

@@ -18,11 +18,11 @@ import tempfile
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from digitization.ports import (
     BlobStoreError,
-    BlobStoreUnavailableError,
+    BlobStoreFullError,
     ObjectLockedError,
     Retention,
     StoredObject,
@@ -204,10 +204,28 @@ class LocalDirBlobStore:
         The copy is checked against ``size`` and ``sha256`` (BlobStoreError on a mismatch), made
         read-only and linked into place atomically, so an existing file is never replaced.
         """
+        upload = self.begin_upload(key, size=size, media_type=media_type, sha256=sha256)
+        try:
+            with Path(path).open("rb") as src:
+                while chunk := src.read(_COPY_CHUNK):
+                    upload.write(chunk)
+        except OSError as exc:
+            upload.abort()
+            raise BlobStoreError(f"{key}: cannot read {path}: {exc}") from exc
+        except BaseException:
+            upload.abort()
+            raise
+        return upload.commit()
+
+    def begin_upload(
+        self, key: str, *, size: int, media_type: str, sha256: str, look_first: bool = True
+    ) -> LocalUpload | KeptAlready:
+        """Write into a hidden temporary file beside the key's; ``commit`` checks the bytes,
+        makes them read-only and links them into place (never replacing a file)."""
         target = self.path_of(key)
         check_sha256(sha256)
         if self._existing(key) is not None:
-            return False
+            return KeptAlready()
         retained_until = None
         if self.retention_days:
             retained_until = self._now() + timedelta(days=self.retention_days)
@@ -218,47 +236,7 @@ class LocalDirBlobStore:
             "size": size,
             "retained_until": retained_until.isoformat() if retained_until else None,
         }
-        tmp_data: str | None = None
-        tmp_meta: str | None = None
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp_data = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-            digest = hashlib.sha256()
-            copied = 0
-            with os.fdopen(fd, "wb") as out, Path(path).open("rb") as src:
-                while chunk := src.read(_COPY_CHUNK):
-                    out.write(chunk)
-                    digest.update(chunk)
-                    copied += len(chunk)
-                out.flush()
-                os.fsync(out.fileno())
-            check_content(
-                key, size=size, sha256=sha256, actual_size=copied, actual_sha=digest.hexdigest()
-            )
-            os.chmod(tmp_data, 0o444)
-            fd, tmp_meta = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.meta.")
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                json.dump(meta, out, sort_keys=True)
-                out.flush()
-                os.fsync(out.fileno())
-            os.chmod(tmp_meta, 0o444)
-            try:
-                os.link(tmp_data, target)  # fails if anything exists there: never replaces
-            except FileExistsError:
-                return False
-            os.replace(tmp_meta, self._meta_path(target))
-            tmp_meta = None
-            _fsync_dir(target.parent)
-            return True
-        except OSError as exc:
-            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-                raise BlobStoreUnavailableError(f"{key}: the disk is full: {exc}") from exc
-            raise BlobStoreError(f"{key}: cannot store {path}: {exc}") from exc
-        finally:
-            for leftover in (tmp_data, tmp_meta):
-                if leftover is not None:
-                    with contextlib.suppress(OSError):
-                        os.unlink(leftover)
+        return LocalUpload(key, target, meta)
 
     def stat(self, key: str) -> StoredObject | None:
         """Size and media type of the object, or None when absent."""
@@ -342,6 +320,112 @@ class LocalDirBlobStore:
             self._meta_path(path).unlink(missing_ok=True)
         except OSError as exc:
             raise BlobStoreError(f"{key}: cannot delete: {exc}") from exc
+
+
+class KeptAlready:
+    """The upload to a key that already holds an object: writes nothing, commits nothing."""
+
+    def write(self, data: bytes | memoryview) -> None:
+        """Ignored: the key's object stays as it is."""
+
+    def commit(self) -> bool:
+        return False
+
+    def abort(self) -> None:
+        """Nothing to drop."""
+
+
+class LocalUpload:
+    """Bytes on their way to a local key: a hidden temporary file beside it, hashed as it is
+    written; the key's file appears only on ``commit`` (a hard link: never replaces)."""
+
+    def __init__(self, key: str, target: Path, meta: dict[str, Any]) -> None:
+        self.key = key
+        self._target = target
+        self._meta = meta
+        self._digest = hashlib.sha256()
+        self._size = 0
+        self._tmp: str | None = None
+        self._file: BinaryIO | None = None
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, self._tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+            self._file = os.fdopen(fd, "wb")
+        except OSError as exc:
+            self.abort()
+            raise _store_error(key, exc) from exc
+
+    def write(self, data: bytes | memoryview) -> None:
+        if self._file is None:
+            raise BlobStoreError(f"{self.key}: the upload is over")
+        if self._size + len(data) > self._meta["size"]:
+            self.abort()
+            raise BlobStoreError(f"{self.key}: more than the announced {self._meta['size']} bytes")
+        try:
+            self._file.write(data)
+        except OSError as exc:
+            self.abort()
+            raise _store_error(self.key, exc) from exc
+        self._digest.update(data)
+        self._size += len(data)
+
+    def commit(self) -> bool:
+        file, self._file = self._file, None
+        if file is None or self._tmp is None:
+            raise BlobStoreError(f"{self.key}: the upload is over")
+        tmp_meta: str | None = None
+        target = self._target
+        try:
+            file.flush()
+            os.fsync(file.fileno())
+            file.close()
+            check_content(
+                self.key,
+                size=self._meta["size"],
+                sha256=self._meta["sha256"],
+                actual_size=self._size,
+                actual_sha=self._digest.hexdigest(),
+            )
+            os.chmod(self._tmp, 0o444)
+            fd, tmp_meta = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.meta.")
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                json.dump(self._meta, out, sort_keys=True)
+                out.flush()
+                os.fsync(out.fileno())
+            os.chmod(tmp_meta, 0o444)
+            try:
+                os.link(self._tmp, target)  # fails if anything exists there: never replaces
+            except FileExistsError:
+                return False
+            os.replace(tmp_meta, target.with_name(target.name + META_SUFFIX))
+            tmp_meta = None
+            _fsync_dir(target.parent)
+            return True
+        except OSError as exc:
+            raise _store_error(self.key, exc) from exc
+        finally:
+            file.close()
+            for leftover in (self._tmp, tmp_meta):
+                if leftover is not None:
+                    with contextlib.suppress(OSError):
+                        os.unlink(leftover)
+            self._tmp = None
+
+    def abort(self) -> None:
+        file, self._file = self._file, None
+        if file is not None:
+            with contextlib.suppress(OSError):
+                file.close()
+        if self._tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(self._tmp)
+            self._tmp = None
+
+
+def _store_error(key: str, exc: OSError) -> BlobStoreError:
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return BlobStoreFullError(f"{key}: the disk is full: {exc}")
+    return BlobStoreError(f"{key}: cannot store: {exc}")
 
 
 def _read_chunks(key: str, path: Path, chunk_size: int) -> Iterator[bytes]:

@@ -12,6 +12,7 @@ from urllib.parse import quote
 
 from digitization.ports import BlobStoreError, ObjectLockedError, Retention, StoredObject
 from infra.blobs.local import (
+    KeptAlready,
     check_chunk_size,
     check_content,
     check_expiry,
@@ -65,14 +66,26 @@ class InMemoryBlobStore:
 
         Like the real adapters it checks ``size`` and ``sha256`` against the file's content.
         """
-        check_key(key)
-        check_sha256(sha256)
-        if self._get(key) is not None:
-            return False
+        upload = self.begin_upload(key, size=size, media_type=media_type, sha256=sha256)
         try:
             data = Path(path).read_bytes()
         except OSError as exc:
+            upload.abort()
             raise BlobStoreError(f"{key}: cannot read {path}: {exc}") from exc
+        upload.write(data)
+        return upload.commit()
+
+    def begin_upload(
+        self, key: str, *, size: int, media_type: str, sha256: str, look_first: bool = True
+    ) -> InMemoryUpload | KeptAlready:
+        """Collect the bytes; ``commit`` checks them and stores them (never replacing)."""
+        check_key(key)
+        check_sha256(sha256)
+        if self._get(key) is not None:
+            return KeptAlready()
+        return InMemoryUpload(self, key, size=size, media_type=media_type, sha256=sha256)
+
+    def _commit(self, key: str, data: bytes, *, size: int, media_type: str, sha256: str) -> bool:
         actual_sha = hashlib.sha256(data).hexdigest()
         check_content(key, size=size, sha256=sha256, actual_size=len(data), actual_sha=actual_sha)
         retention = None
@@ -131,6 +144,37 @@ class InMemoryBlobStore:
                     f"{blob.retention.until.isoformat()}"
                 )
             del self._blobs[key]
+
+
+class InMemoryUpload:
+    """Bytes on their way to a key of an InMemoryBlobStore (stored on commit)."""
+
+    def __init__(
+        self, store: InMemoryBlobStore, key: str, *, size: int, media_type: str, sha256: str
+    ) -> None:
+        self._store = store
+        self.key = key
+        self._size, self._media_type, self._sha256 = size, media_type, sha256
+        self._data: bytearray | None = bytearray()
+
+    def write(self, data: bytes | memoryview) -> None:
+        if self._data is None:
+            raise BlobStoreError(f"{self.key}: the upload is over")
+        if len(self._data) + len(data) > self._size:
+            self._data = None
+            raise BlobStoreError(f"{self.key}: more than the announced {self._size} bytes")
+        self._data += data
+
+    def commit(self) -> bool:
+        data, self._data = self._data, None
+        if data is None:
+            raise BlobStoreError(f"{self.key}: the upload is over")
+        return self._store._commit(
+            self.key, bytes(data), size=self._size, media_type=self._media_type, sha256=self._sha256
+        )
+
+    def abort(self) -> None:
+        self._data = None
 
 
 def _chunks(data: bytes, chunk_size: int) -> Iterator[bytes]:

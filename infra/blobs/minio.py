@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import ssl
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -35,6 +36,7 @@ from digitization.ports import (
     StoredObject,
 )
 from infra.blobs.local import (
+    KeptAlready,
     check_chunk_size,
     check_content,
     check_expiry,
@@ -44,20 +46,28 @@ from infra.blobs.local import (
     hash_file,
     utc_now,
 )
+from infra.blobs.s3_put import (
+    UNAVAILABLE_CODES,
+    PutRequest,
+    S3Connections,
+    S3Endpoint,
+    S3StreamedPut,
+)
 
 SHA256_METADATA = "sha256"
 """User metadata name of the digest (``x-amz-meta-sha256`` on the wire)."""
 
 UPLOAD_PART_SIZE = 5 * 1024 * 1024
-"""Multipart part size (the S3 minimum): the SDK holds a part or two in memory while uploading,
-so parts go one at a time, small, to keep memory flat for large scans."""
+"""Multipart part size (the S3 minimum) of a file over ``MAX_PUT_BYTES``: the SDK holds a part
+or two in memory while uploading, so parts go one at a time, small, to keep memory flat."""
+MAX_PUT_BYTES = 5 * 1024**3
+"""The largest object one PutObject may carry (S3's limit); larger files go in parts."""
 
 _ABSENT = frozenset({"NoSuchKey", "NoSuchVersion"})
 _NO_LOCK = frozenset({"NoSuchObjectLockConfiguration", "ObjectLockConfigurationNotFoundError"})
 _LOCKED = frozenset({"AccessDenied", "ObjectLocked", "InvalidRequest"})
 _BUCKET_EXISTS = frozenset({"BucketAlreadyOwnedByYou", "BucketAlreadyExists"})
-# S3 error codes of a server that cannot serve now (5xx): the same request may succeed later
-_UNAVAILABLE = frozenset({"InternalError", "ServiceUnavailable", "SlowDown", "RequestTimeout"})
+_UNAVAILABLE = UNAVAILABLE_CODES
 
 CONNECT_TIMEOUT = 2.0
 """Seconds to open a connection to the server (a refused connection fails at once)."""
@@ -70,13 +80,17 @@ RETRY_AFTER = 5
 """Seconds a client is told to wait before retrying when the server is unavailable."""
 
 
+def _ca_file() -> str:
+    return os.environ.get("SSL_CERT_FILE") or certifi.where()
+
+
 def http_client(*, secure: bool) -> urllib3.PoolManager:
     """The SDK's HTTP client, with bounded waits and few retries (see the constants)."""
     return urllib3.PoolManager(
         timeout=Timeout(connect=CONNECT_TIMEOUT, read=READ_TIMEOUT),
         maxsize=10,
         cert_reqs="CERT_REQUIRED" if secure else "CERT_NONE",
-        ca_certs=os.environ.get("SSL_CERT_FILE") or certifi.where(),
+        ca_certs=_ca_file(),
         retries=Retry(
             total=RETRIES,
             connect=RETRIES,
@@ -136,6 +150,19 @@ class MinioBlobStore:
         self.retention_mode = retention_mode
         self.retention_days = check_retention_days(retention_days)
         self._now = now
+        self._connections = S3Connections(
+            S3Endpoint(
+                host=endpoint,
+                secure=secure,
+                region=region,
+                access_key=access_key,
+                secret_key=secret_key,
+                connect_timeout=CONNECT_TIMEOUT,
+                read_timeout=READ_TIMEOUT,
+                retry_after=RETRY_AFTER,
+                tls=ssl.create_default_context(cafile=_ca_file()) if secure else None,
+            )
+        )
         with _translated(f"connect to {endpoint}"):
             self._client = Minio(
                 endpoint,
@@ -194,11 +221,55 @@ class MinioBlobStore:
     def put_file(self, key: str, path: Path, *, size: int, media_type: str, sha256: str) -> bool:
         """Upload the file under ``key``; False (nothing written) if the key already exists.
 
-        The file is checked against ``size`` and ``sha256`` first (BlobStoreError on a mismatch);
-        the digest is stored as user metadata, with the configured retention.
+        The server checks the bytes against ``size`` and ``sha256`` (BlobStoreError on a
+        mismatch); the digest is kept as user metadata and checksum, with the configured
+        retention. A file over ``MAX_PUT_BYTES`` goes in parts, checked here first.
         """
+        if size > MAX_PUT_BYTES:
+            return self._put_in_parts(key, path, size=size, media_type=media_type, sha256=sha256)
+        upload = self.begin_upload(key, size=size, media_type=media_type, sha256=sha256)
+        try:
+            with Path(path).open("rb") as src:
+                while chunk := src.read(1 << 20):
+                    upload.write(chunk)
+        except OSError as exc:
+            upload.abort()
+            raise BlobStoreError(f"{key}: cannot read {path}: {exc}") from exc
+        except BaseException:
+            upload.abort()
+            raise
+        return upload.commit()
+
+    def begin_upload(
+        self, key: str, *, size: int, media_type: str, sha256: str, look_first: bool = True
+    ) -> S3StreamedPut | KeptAlready:
+        """One PutObject of ``size`` bytes, sent as they are written (infra.blobs.s3_put): the
+        server checks the declared SHA-256, keeps nothing before ``commit``, and never adds a
+        version to a key that holds one (If-None-Match)."""
         check_key(key)
         check_sha256(sha256)
+        if size > MAX_PUT_BYTES:
+            raise BlobStoreError(f"{key}: over {MAX_PUT_BYTES} bytes: send it with put_file")
+        if look_first and self._stat(key) is not None:
+            return KeptAlready()  # else If-None-Match: the server refuses to add a version
+        retention = None
+        if self.retention_days:
+            until = self._now() + timedelta(days=self.retention_days)
+            retention = (self.retention_mode, until.astimezone(UTC))
+        request = PutRequest(
+            bucket=self.bucket,
+            key=key,
+            size=size,
+            media_type=media_type,
+            sha256=sha256,
+            metadata={SHA256_METADATA: sha256},
+            retention=retention,
+        )
+        return S3StreamedPut(self._connections, request, now=self._now)
+
+    def _put_in_parts(
+        self, key: str, path: Path, *, size: int, media_type: str, sha256: str
+    ) -> bool:
         if self._stat(key) is not None:
             return False
         try:

@@ -72,9 +72,11 @@ class SqlCatalogueView(TrackedView):
     def save(self, position: int, *, register: RegisterRow | None, entry: EntryRow | None) -> None:
         def apply(db: Writer) -> None:
             if register is not None:
-                db.execute(_UPSERT_REGISTER, [_to_db(register)[c] for c in _REGISTER_COLUMNS])
+                values = _to_db(register)
+                db.execute(_UPSERT_REGISTER, [values[c] for c in _REGISTER_COLUMNS])
             if entry is not None:
-                db.execute(_UPSERT_ENTRY, [_to_db(entry)[c] for c in _ENTRY_COLUMNS])
+                values = _to_db(entry)
+                db.execute(_UPSERT_ENTRY, [values[c] for c in _ENTRY_COLUMNS])
 
         self._db.write(self._tracking, position, apply)
 

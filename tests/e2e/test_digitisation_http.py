@@ -9,9 +9,11 @@ from __future__ import annotations
 import hashlib
 import io
 import itertools
+import json
+import os
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import httpx
@@ -61,13 +63,30 @@ def new_register(stack: Stack, district_commune: str = "00718", pages: int = 20)
 
 
 def upload(
-    client: httpx.Client, register_id: str, files: list[tuple[str, bytes]], **data: str
+    client: httpx.Client,
+    register_id: str,
+    files: list[tuple[str, bytes]],
+    *,
+    declared: bool = False,
+    **data: str,
 ) -> httpx.Response:
+    """POST the files; ``declared``: with their digests and sizes first, as `hotich upload`
+    sends them (the manifest field, before the files)."""
+    if declared:
+        data = {"manifest": manifest(content for _, content in files), **data}
     return client.post(
         f"/registers/{register_id}/pages",
         files=[("files", (name, content)) for name, content in files],
         data=data,
     )
+
+
+def manifest(contents: Iterable[bytes]) -> str:
+    return json.dumps([{"sha256": sha256(c), "size": len(c)} for c in contents])
+
+
+def sha256(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
 
 
 def register_version(stack: Stack, register_id: str) -> int:
@@ -126,6 +145,7 @@ def test_page_numbers_come_from_the_request_before_file_names(stack: Stack) -> N
     assert [p["page"] for p in response.json()["pages"]] == [7, 8]
 
 
+@pytest.mark.parametrize("declared", [False, True], ids=["received-whole", "declared"])
 @pytest.mark.parametrize(
     ("name", "content", "status", "field"),
     [
@@ -138,7 +158,7 @@ def test_page_numbers_come_from_the_request_before_file_names(stack: Stack) -> N
     ],
 )
 def test_a_refused_upload_stores_nothing_and_records_nothing(
-    stack: Stack, name: str, content: bytes | str, status: int, field: str
+    stack: Stack, name: str, content: bytes | str, status: int, field: str, declared: bool
 ) -> None:
     register_id = new_register(stack)
     body = tiff(60) if content == "tiff" else content
@@ -147,7 +167,7 @@ def test_a_refused_upload_stores_nothing_and_records_nothing(
     with stack.client("clerk.026.1") as clerk:
         # a good page in the same batch is refused with it
         good = tiff(61)
-        response = upload(clerk, register_id, [("0005.tif", good), (name, body)])
+        response = upload(clerk, register_id, [("0005.tif", good), (name, body)], declared=declared)
         assert response.status_code == status, response.text
         assert response.headers["content-type"] == "application/problem+json"
         problem = response.json()
@@ -160,6 +180,142 @@ def test_a_refused_upload_stores_nothing_and_records_nothing(
     assert blobs is not None
     good_key = f"scans/026/{register_id}/{hashlib.sha256(good).hexdigest()}.tif"
     assert blobs.stat(good_key) is None  # not even the good page of the batch was stored
+
+
+def stored_keys(stack: Stack, register_id: str, *contents: bytes) -> list[str]:
+    """Which of ``contents`` the blob store holds for the book."""
+    blobs = stack.container.app.blobs
+    assert blobs is not None
+    keys = [
+        f"scans/026/{register_id}/{sha256(c)}.{ext}" for c in contents for ext in ("tif", "png")
+    ]
+    return [key for key in keys if blobs.stat(key) is not None]
+
+
+def big_noise_tiff(size: int) -> bytes:
+    width = 1000
+    buffer = io.BytesIO()
+    Image.frombytes("L", (width, size // width), os.urandom(size // width * width)).save(
+        buffer, format="TIFF"
+    )
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def small_hold(monkeypatch: pytest.MonkeyPatch) -> int:
+    """Files over 100 kB are not held in memory: a large declared last file is streamed."""
+    monkeypatch.setattr("digitization.intake.HOLD_BYTES", 100_000)
+    return 100_000
+
+
+def test_declared_pages_and_a_large_last_file_streamed_to_its_key(
+    stack: Stack, small_hold: int
+) -> None:
+    register_id = new_register(stack)
+    pages = [
+        ("0001.tif", tiff(110)),
+        ("0002.tif", tiff(111)),
+        ("0003.tif", big_noise_tiff(900_000)),
+    ]
+    assert len(pages[2][1]) > small_hold
+    with stack.client("clerk.026.1") as clerk:
+        response = upload(clerk, register_id, pages, declared=True)
+        assert response.status_code == 201, response.text
+        report = response.json()["pages"]
+        assert [(p["page"], p["recorded"], p["stored"]) for p in report] == [
+            (1, True, True),
+            (2, True, True),
+            (3, True, True),
+        ]
+        again = upload(clerk, register_id, pages, declared=True)
+        assert again.status_code == 200, again.text
+        assert not any(p["recorded"] or p["stored"] for p in again.json()["pages"])
+    blobs = stack.container.app.blobs
+    assert blobs is not None
+    for (_, content), page in zip(pages, report, strict=True):
+        assert b"".join(blobs.read(page["object_key"])) == content
+        assert page["sha256"] == sha256(content)
+
+
+def test_a_streamed_file_over_the_pixel_limit_is_refused_mid_stream_and_nothing_kept(
+    stack: Stack, small_hold: int
+) -> None:
+    register_id = new_register(stack)
+    buffer = io.BytesIO()
+    # 40 Mpx (the limit is 30), its pixels stored raw after the header: refused from the header
+    Image.frombytes("L", (8000, 5000), bytes(8000) * 5000).save(buffer, format="TIFF")
+    huge = buffer.getvalue()[:2_000_000]  # what the client manages to send does not matter
+    good = tiff(120)
+    files = [("0001.tif", good), ("0002.tif", huge)]
+    with stack.client("clerk.026.1") as clerk:
+        response = upload(clerk, register_id, files, declared=True)
+        assert response.status_code == 413, response.text
+        assert "pixels" in response.json()["detail"]
+        assert clerk.get(f"/registers/{register_id}/pages").json() == []
+    assert register_version(stack, register_id) == 1
+    assert stored_keys(stack, register_id, good, huge) == []
+
+
+@pytest.mark.parametrize("which", ["held", "streamed"])
+def test_bytes_other_than_declared_are_refused_and_nothing_kept(
+    stack: Stack, small_hold: int, which: str
+) -> None:
+    register_id = new_register(stack)
+    good, other = tiff(130), (tiff(131) if which == "held" else big_noise_tiff(600_000))
+    altered = other[:-1] + bytes([other[-1] ^ 0xFF])  # the last byte differs: found at the end
+    with stack.client("clerk.026.1") as clerk:
+        response = clerk.post(
+            f"/registers/{register_id}/pages",
+            files=[("files", ("0001.tif", good)), ("files", ("0002.tif", altered))],
+            data={"manifest": manifest([good, other])},
+        )
+        assert response.status_code == 422, response.text
+        problem = response.json()
+        assert problem["errors"][0]["code"] == "declared_digest_mismatch"
+        assert problem["errors"][0]["field"] == "files[0002.tif]"
+        shorter = upload(clerk, register_id, [("0001.tif", good)], declared=False)
+        assert shorter.status_code == 201  # the same good page alone is fine
+    assert stored_keys(stack, register_id, other, altered) == []
+
+
+def test_a_manifest_comes_first_and_declares_every_file(stack: Stack) -> None:
+    register_id = new_register(stack)
+    page = tiff(140)
+    with stack.client("clerk.026.1") as clerk:
+        url = f"/registers/{register_id}/pages"
+        for bad in ("not json", "{}", '[{"sha256": "x", "size": 1}]', '[{"sha256": 1}]'):
+            response = clerk.post(
+                url, files=[("files", ("0001.tif", page))], data={"manifest": bad}
+            )
+            assert response.status_code == 422, (bad, response.text)
+            assert response.json()["errors"][0]["code"] == "manifest_invalid"
+        too_few = clerk.post(
+            url,
+            files=[("files", ("0001.tif", page)), ("files", ("0002.tif", tiff(141)))],
+            data={"manifest": manifest([page])},
+        )
+        assert too_few.status_code == 422
+        assert too_few.json()["errors"][0]["code"] == "manifest_count"
+        parts = [("manifest", None, manifest([page]).encode()), ("files", "0001.tif", page)]
+        body, content_type = multipart(
+            [*parts, ("pages", None, b"7")]  # pages after the files: too late to check them
+        )
+        late = clerk.post(url, content=body, headers={"content-type": content_type})
+        assert late.status_code == 422, late.text
+        assert late.json()["errors"][0]["code"] == "field_after_files"
+    assert register_version(stack, register_id) == 1
+
+
+def multipart(parts: list[tuple[str, str | None, bytes]]) -> tuple[bytes, str]:
+    """A multipart body with its parts in this order (httpx puts fields before files)."""
+    boundary = uuid.uuid4().hex
+    body = b""
+    for name, filename, content in parts:
+        disposition = f'form-data; name="{name}"' + (f'; filename="{filename}"' if filename else "")
+        body += f"--{boundary}\r\nContent-Disposition: {disposition}\r\n\r\n".encode()
+        body += content + b"\r\n"
+    body += f"--{boundary}--\r\n".encode()
+    return body, f"multipart/form-data; boundary={boundary}"
 
 
 def test_too_many_pixels_is_413(stack: Stack) -> None:

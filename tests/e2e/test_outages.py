@@ -11,8 +11,10 @@ The figures (how long an answer took) are printed: `pytest -s` shows them.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import itertools
+import json
 import os
 import subprocess
 import sys
@@ -26,6 +28,7 @@ from typing import Any
 
 import httpx
 import pytest
+from minio import Minio
 from PIL import Image
 
 from tests.builders import catalogue_over_http
@@ -220,6 +223,138 @@ def test_hotich_upload_rides_out_an_s3_blip(production: Production, tmp_path: Pa
         pages = clerk.get(f"/registers/{register_id}/pages").json()
         assert sorted(p["page"] for p in pages) == list(range(1, 61))
         assert clerk.get(f"/registers/{register_id}").json()["version"] == 61  # each once
+        assert sorted(stored_versions(production, register_id).values()) == [1] * 60
+
+
+def stored_versions(production: Production, register_id: str) -> dict[str, int]:
+    """How many versions the S3 server holds of each scan of the book (delete markers too)."""
+    env = production.served.env
+    client = Minio(
+        env["HOTICH_S3_ENDPOINT"],
+        env["HOTICH_S3_ACCESS_KEY"],
+        env["HOTICH_S3_SECRET_KEY"],
+        secure=False,
+    )
+    versions: dict[str, int] = {}
+    for obj in client.list_objects(
+        env["HOTICH_S3_BUCKET"],
+        prefix=f"scans/026/{register_id}/",
+        recursive=True,
+        include_version=True,
+    ):
+        assert obj.object_name is not None
+        versions[obj.object_name] = versions.get(obj.object_name, 0) + 1
+    return versions
+
+
+def declared_multipart(
+    boundary: str, files: list[tuple[str, bytes]], sent: list[int], throttle_from: int
+) -> Iterator[bytes]:
+    """A multipart body declaring its files' digests first (as `hotich upload` sends it); the
+    last file trickles once ``throttle_from`` of its bytes were sent (``sent`` counts them)."""
+    manifest = json.dumps([{"sha256": sha256_hex(c), "size": len(c)} for _, c in files])
+    yield (
+        f"--{boundary}\r\nContent-Disposition: form-data; name=manifest\r\n\r\n{manifest}\r\n"
+    ).encode()
+    for index, (name, content) in enumerate(files):
+        yield (
+            f"--{boundary}\r\nContent-Disposition: form-data; name=files; filename={name}\r\n"
+            "Content-Type: application/octet-stream\r\n\r\n"
+        ).encode()
+        last = index == len(files) - 1
+        for start in range(0, len(content), 256 * 1024):
+            yield content[start : start + 256 * 1024]
+            if last:
+                sent[0] = start + 256 * 1024
+                if sent[0] >= throttle_from and not sent[1]:
+                    time.sleep(0.05)
+        yield b"\r\n"
+    yield f"--{boundary}--\r\n".encode()
+
+
+def sha256_hex(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
+def test_s3_stopped_mid_batch_is_503_keeps_nothing_and_the_cli_stores_each_page_once(
+    production: Production, tmp_path: Path
+) -> None:
+    """The S3 server stops while a batch streams through to it (three pages sent on as they
+    came, a 30 MB TIFF streamed to its key): the answer is 503 problem+json, nothing is
+    recorded and the server holds no object of the book, not even an unfinished one; once it is
+    back, `hotich upload` of the same files stores and records each page once (one version a
+    key)."""
+    production.ensure_up()
+    folder = tmp_path / "scans"
+    folder.mkdir()
+    files = [(f"{n:04d}.png", png((300, 400))) for n in (1, 2, 3)]
+    files.append(("0004.tif", big_tiff(30_000_000)))
+    for name, content in files:
+        (folder / name).write_bytes(content)
+    with production.client() as clerk:
+        register_id = catalogue(clerk)
+        boundary = uuid.uuid4().hex
+        sent = [0, 0]  # bytes of the big file sent; whether the S3 server was stopped
+        answer: list[httpx.Response] = []
+        answered: list[float] = []
+
+        def post() -> None:
+            answer.append(
+                clerk.post(
+                    f"/registers/{register_id}/pages",
+                    content=declared_multipart(boundary, files, sent, throttle_from=4 << 20),
+                    headers={"content-type": f"multipart/form-data; boundary={boundary}"},
+                )
+            )
+            answered.append(time.monotonic())
+
+        poster = threading.Thread(target=post, daemon=True)
+        started = time.monotonic()
+        poster.start()
+        try:
+            while sent[0] < 6 << 20:  # well into the big file: streaming to the S3 server
+                assert poster.is_alive(), answer
+                assert time.monotonic() - started < 60, "the upload did not get going"
+                time.sleep(0.02)
+            production.s3.stop()
+            stopped = time.monotonic()
+            sent[1] = 1  # the rest goes at full speed
+            poster.join(timeout=120)
+            assert answer, "no answer to the upload"
+            # versitygw waits for the unfinished requests before it exits: the answer may come
+            # before its stop returns, once the rest of the body was read and dropped
+            took = max(0.0, answered[0] - stopped)
+            assert_unavailable(answer[0], took, "POST /registers/{id}/pages, S3 stopped mid-batch")
+            assert answer[0].json()["dependency"] == "blob store"
+        finally:
+            production.s3.start("--keep-data")
+        assert clerk.get(f"/registers/{register_id}").json()["version"] == 1  # nothing recorded
+        assert clerk.get(f"/registers/{register_id}/pages").json() == []
+        assert stored_versions(production, register_id) == {}  # nothing kept, not even in part
+        assert leftovers(production.served) == []
+
+        command = [sys.executable, "-m", "cli.main", "upload", str(folder)]
+        command += ["--register", register_id, "--api", production.served.url]
+        token = production.served.tokens["clerk.026.1"]
+        done = subprocess.run(
+            [*command, "--token", token], cwd=ROOT, capture_output=True, text=True, timeout=300
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "uploaded 4, already stored 0, failed 0" in done.stdout, done.stdout
+        pages = clerk.get(f"/registers/{register_id}/pages").json()
+        assert sorted(p["page"] for p in pages) == [1, 2, 3, 4]
+        assert clerk.get(f"/registers/{register_id}").json()["version"] == 5  # each page once
+        assert sorted(stored_versions(production, register_id).values()) == [1, 1, 1, 1]
+
+
+def big_tiff(size: int) -> bytes:
+    """An uncompressed grayscale TIFF of noise, about ``size`` bytes (over what is held)."""
+    width = 4000
+    buffer = io.BytesIO()
+    Image.frombytes("L", (width, size // width), os.urandom(size - size % width)).save(
+        buffer, format="TIFF"
+    )
+    return buffer.getvalue()
 
 
 def test_a_postgresql_outage_is_503_within_seconds_and_the_first_requests_after_succeed(

@@ -24,6 +24,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ROOT / "services"
 LOCK_WAIT = 600.0  # seconds another session may hold a server
+# Ports of the servers of a test's own; another checkout on the same machine sets its own
+OWN_PG_PORT = int(os.environ.get("HOTICH_TEST_OWN_PG_PORT", "55442"))
+OWN_S3_PORT = int(os.environ.get("HOTICH_TEST_OWN_S3_PORT", "17070"))
 
 
 @dataclass
@@ -85,17 +88,17 @@ class OwnService:
                 self.stop()
 
 
-def own_postgres(port: int = 55442) -> OwnService:
+def own_postgres(port: int = OWN_PG_PORT) -> OwnService:
     directory = ROOT / ".services" / "outage-postgres"
     env = {"HOTICH_PG_DIR": str(directory), "HOTICH_PG_PORT": str(port)}
     return OwnService("postgres.sh", directory, env)
 
 
-def postgres_url(port: int = 55442) -> str:
+def postgres_url(port: int = OWN_PG_PORT) -> str:
     return f"postgresql://hotich:hotich@127.0.0.1:{port}/hotich_test"
 
 
-def own_s3(port: int = 17070) -> OwnService:
+def own_s3(port: int = OWN_S3_PORT) -> OwnService:
     directory = ROOT / ".services" / "outage-s3"
     return OwnService(
         "s3.sh", directory, {"HOTICH_S3_DIR": str(directory), "HOTICH_S3_PORT": str(port)}

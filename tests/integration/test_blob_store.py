@@ -26,6 +26,7 @@ from minio.error import S3Error
 from digitization.ports import (
     BlobStore,
     BlobStoreError,
+    BlobUpload,
     ObjectLockedError,
     StoredObject,
 )
@@ -477,3 +478,92 @@ def test_retention_needs_a_bucket_with_object_lock() -> None:
             store.ensure_bucket()
     finally:
         client.remove_bucket(bucket)
+
+
+# ---------------------------------------------------------------- uploads sent as they arrive
+
+
+def begin(
+    store: BlobStore, data: bytes, *, look_first: bool = True, sha256: str | None = None
+) -> tuple[str, BlobUpload]:
+    digest = hashlib.sha256(data).hexdigest()
+    key = KEY.format(digest=digest)
+    upload = store.begin_upload(
+        key,
+        size=len(data),
+        media_type="image/png",
+        sha256=sha256 or digest,
+        look_first=look_first,
+    )
+    return key, upload
+
+
+def test_an_upload_is_kept_only_once_committed(store: AnyStore) -> None:
+    data = os.urandom(300_000)
+    key, upload = begin(store, data)
+    for start in range(0, len(data), 64 * 1024):
+        upload.write(data[start : start + 64 * 1024])
+    assert store.stat(key) is None  # every byte written, none kept yet
+    assert upload.commit() is True
+    assert read_all(store, key) == data
+    assert store.sha256(key) == hashlib.sha256(data).hexdigest()
+
+
+def test_an_aborted_upload_keeps_nothing(store: AnyStore) -> None:
+    data = os.urandom(200_000)
+    key, upload = begin(store, data)
+    upload.write(data[:-1])
+    upload.abort()
+    upload.abort()  # idempotent
+    assert store.stat(key) is None
+    key, again = begin(store, data)  # the key is free for the next try
+    again.write(data)
+    assert again.commit() is True
+
+
+@pytest.mark.parametrize("look_first", [True, False])
+def test_an_upload_to_a_key_already_held_writes_nothing(
+    store: AnyStore, tmp_path: Path, look_first: bool
+) -> None:
+    data = os.urandom(50_000)
+    key = put_bytes(store, tmp_path, data)
+    _, upload = begin(store, data, look_first=look_first)
+    upload.write(data)
+    assert upload.commit() is False
+    assert read_all(store, key) == data
+
+
+def test_bytes_other_than_those_announced_are_never_kept(store: AnyStore) -> None:
+    data = os.urandom(100_000)
+    forged = bytes([data[0] ^ 1]) + data[1:]
+    key, upload = begin(store, data)
+    upload.write(forged)  # the S3 server checks the signed payload hash itself
+    with pytest.raises(BlobStoreError):
+        upload.commit()
+    assert store.stat(key) is None
+    key, short = begin(store, data)
+    short.write(data[:-10])
+    with pytest.raises(BlobStoreError):
+        short.commit()
+    assert store.stat(key) is None
+    _, long = begin(store, data)
+    with pytest.raises(BlobStoreError):
+        long.write(data + b"x")
+
+
+def test_s3_never_adds_a_version_over_a_key(
+    make_minio_store: Callable[..., MinioBlobStore],
+) -> None:
+    """Two uploads of the same bytes at once (neither sees the other's object first): one is
+    kept, the other answered False, and the bucket holds one version."""
+    store = make_minio_store()
+    data = os.urandom(80_000)
+    key, first = begin(store, data, look_first=False)
+    _, second = begin(store, data, look_first=False)
+    first.write(data)
+    second.write(data)
+    assert sorted([first.commit(), second.commit()]) == [False, True]
+    versions = list(
+        raw_client(s3_server()).list_objects(store.bucket, prefix=key, include_version=True)
+    )
+    assert len(versions) == 1

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
 import io
 import struct
-import tracemalloc
 import zipfile
 import zlib
 from pathlib import Path
@@ -23,7 +21,6 @@ from digitization.media import (
     inspect_scan,
     sniff_format,
 )
-from digitization.receiving import HashingWriter
 
 LIMIT = 200_000_000
 NOT_ACCEPTED = "file: content is not JPEG, PNG, TIFF or PDF (the file name is not used)"
@@ -376,110 +373,3 @@ def test_errors_name_the_field(tmp_path: Path) -> None:
     assert str(caught.value).startswith("pages[3]: content is not JPEG")
     assert isinstance(caught.value, ScanError)
     assert isinstance(caught.value, ValueError)
-
-
-# --- HashingWriter --------------------------------------------------------------------------
-
-
-def test_hashing_writer_streams_and_hashes(tmp_path: Path) -> None:
-    chunks = [b"abc", b"", "Giấy khai sinh".encode(), bytes(range(256)) * 40]
-    data = b"".join(chunks)
-    with HashingWriter(tmp_path, max_bytes=len(data)) as writer:
-        for chunk in chunks:
-            writer.write(chunk)
-    assert writer.size == len(data)
-    assert writer.sha256 == hashlib.sha256(data).hexdigest()
-    assert writer.path.parent == tmp_path
-    assert writer.path.read_bytes() == data
-    writer.discard()
-    assert not writer.path.exists()
-    assert list(tmp_path.iterdir()) == []
-
-
-def test_hashing_writer_of_nothing(tmp_path: Path) -> None:
-    writer = HashingWriter(tmp_path, max_bytes=10)
-    writer.close()
-    assert writer.size == 0
-    assert writer.sha256 == hashlib.sha256(b"").hexdigest()
-    assert writer.path.read_bytes() == b""
-
-
-def test_hashing_writer_refuses_early_and_leaves_no_file(tmp_path: Path) -> None:
-    writer = HashingWriter(tmp_path, max_bytes=10_000, field="scan")
-    writer.write(b"x" * 6000)
-    with pytest.raises(ScanTooLargeError) as caught:
-        writer.write(b"x" * 6000)  # refused before any of it is written
-    assert str(caught.value) == "scan: the upload exceeds the limit of 10000 bytes"
-    assert caught.value.limit == 10_000
-    assert writer.size == 6000
-    assert list(tmp_path.iterdir()) == []
-    with pytest.raises(ValueError, match="closed or discarded"):
-        writer.write(b"more")
-
-
-def test_hashing_writer_limit_is_inclusive(tmp_path: Path) -> None:
-    with HashingWriter(tmp_path, max_bytes=4) as writer:
-        writer.write(b"1234")
-    assert writer.size == 4
-    with pytest.raises(ScanTooLargeError), HashingWriter(tmp_path, max_bytes=4) as other:
-        other.write(b"12345")
-    assert list(tmp_path.iterdir()) == [writer.path]
-
-
-def test_hashing_writer_discards_on_exception(tmp_path: Path) -> None:
-    class ClientGoneError(Exception):
-        pass
-
-    writer = HashingWriter(tmp_path, max_bytes=100)
-
-    def upload() -> None:
-        with writer:
-            writer.write(b"part of a page")
-            raise ClientGoneError
-
-    with pytest.raises(ClientGoneError):
-        upload()
-    assert not writer.path.exists()
-    assert list(tmp_path.iterdir()) == []
-
-
-def test_hashing_writer_sha256_only_after_close(tmp_path: Path) -> None:
-    with HashingWriter(tmp_path, max_bytes=100) as writer:
-        writer.write(b"abc")
-        with pytest.raises(RuntimeError, match="after close"):
-            _ = writer.sha256
-    writer.close()  # idempotent
-    assert writer.sha256 == hashlib.sha256(b"abc").hexdigest()
-    with pytest.raises(ValueError, match="closed"):
-        writer.write(b"d")
-    writer.discard()
-    writer.discard()  # idempotent
-    assert list(tmp_path.iterdir()) == []
-
-
-def test_hashing_writer_memory_stays_flat(tmp_path: Path) -> None:
-    chunk = bytes(range(256)) * 4096  # 1 MiB
-    expected = hashlib.sha256()
-    for _ in range(30):
-        expected.update(chunk)
-    tracemalloc.start()
-    try:
-        with HashingWriter(tmp_path, max_bytes=31 * len(chunk)) as writer:
-            for _ in range(30):
-                writer.write(chunk)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    assert peak < 2 * 1024 * 1024
-    assert writer.size == 30 * len(chunk)
-    assert writer.sha256 == expected.hexdigest()
-
-
-def test_uploaded_scan_round_trip(tmp_path: Path) -> None:
-    content = _image_bytes("JPEG", (120, 90))
-    with HashingWriter(tmp_path, max_bytes=1 << 20) as writer:
-        for start in range(0, len(content), 100):
-            writer.write(content[start : start + 100])
-    info = inspect_scan(writer.path, max_pixels=LIMIT)
-    assert info == ScanInfo(ScanFormat.JPEG, 120, 90, 1)
-    assert writer.path.suffix == ".part"  # the temp name says nothing about the content

@@ -14,7 +14,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.deps import Services, ServicesDep
-from api.uploads import UploadFormError, received_upload
+from api.uploads import received_upload
 from api.web.entry_forms import (
     form_fields,
     posted_fields,
@@ -26,7 +26,7 @@ from api.web.routes.shared import book_context, entries_of, posted_form, refusal
 from api.web.session import PREFIX, WebUser, check_csrf
 from api.web.templating import render, translator
 from digitization.errors import NotFoundError
-from digitization.media import ScanTooLargeError, UnsupportedScanError
+from digitization.media import ScanError, ScanTooLargeError, UploadRefusedError
 from digitization.ports import InsufficientStorageError, ServiceUnavailableError
 from domain.access import ForbiddenError, Permission, User
 from domain.errors import DomainError, InvalidValueError
@@ -79,16 +79,15 @@ async def upload(
             uploads = await run_in_threadpool(
                 lambda: app.upload_scans(
                     actor=user,
-                    register_id=register_id,
-                    files=form.received_scans(),
+                    intake=form.intake,
                     pages=form.first("pages"),
                     rescan_reason=form.first("rescan_reason"),
                 )
             )
-    except (UploadFormError, UnsupportedScanError, ScanTooLargeError) as e:
+    except UploadRefusedError as e:
         message = t("book.upload_refused", message=f"{e.field}: {t.rule(e.code, e.params)}")
         status = 413 if isinstance(e, ScanTooLargeError) else 415
-        status = 422 if isinstance(e, UploadFormError) else status
+        status = status if isinstance(e, ScanError) else 422
         return render(request, "_upload_result.html", user=user, status=status, error=message)
     except ForbiddenError:
         return render(
