@@ -27,6 +27,8 @@ class Permission(StrEnum):
     VERIFY = "verify"  # verify or reject
     CORRECT = "correct"
     PUBLISH = "publish"
+    EXPORT = "export"  # deliver a book to the national database (and accept its numbering gaps)
+    IMPORT = "import"  # key a contractor's package of entries and scans into a book
     PORTAL_READ = "portal_read"
     METRICS = "metrics"  # positions and lag as Prometheus metrics
     COSIGN = "cosign"  # post a witness's cosignature of a checkpoint
@@ -42,6 +44,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.KEY,
             Permission.SECOND_KEY,
             Permission.CORRECT,
+            Permission.IMPORT,
         }
     ),
     Role.VERIFIER: frozenset(
@@ -52,9 +55,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.VERIFY,
             Permission.CORRECT,
             Permission.PUBLISH,
+            Permission.EXPORT,
         }
     ),
-    Role.MANAGER: frozenset({Permission.READ, Permission.METRICS}),
+    Role.MANAGER: frozenset({Permission.READ, Permission.METRICS, Permission.EXPORT}),
     Role.PORTAL: frozenset({Permission.PORTAL_READ}),
     Role.METRICS: frozenset({Permission.METRICS}),
     Role.WITNESS: frozenset({Permission.COSIGN}),

@@ -115,6 +115,8 @@ class Register(HotichAggregate):
         self.pages: dict[int, dict[str, Any]] = {}
         self.replaced_pages: list[dict[str, Any]] = []
         self.fixity_checks: list[dict[str, Any]] = []
+        self.accepted_gaps: list[dict[str, Any]] = []
+        self.imported_packages: dict[str, dict[str, Any]] = {}
 
     # ----- scanned pages --------------------------------------------------------------------
     def check_page_number(self, page_number: int) -> None:
@@ -261,3 +263,62 @@ class Register(HotichAggregate):
         self.fixity_checks.append(
             {"outcome": outcome, "checked": checked, "missing": missing, "changed": changed}
         )
+
+    # ----- delivery to the national database --------------------------------------------------
+    def accept_numbering_gaps(
+        self, *, actor: Actor, reason: str, gaps: list[dict[str, int]]
+    ) -> None:
+        """Accept the numbering's unexplained gaps (``[{"year", "first", "last"}, …]``) for a
+        reason: they are explained from then on (domain/numbering.py)."""
+        text = " ".join((reason or "").split())
+        if not text:
+            raise InvalidValueError("reason", Code.REQUIRED, label_vi="lý do")
+        if len(text) > 2000:
+            raise InvalidValueError("reason", Code.MAX_CHARACTERS, label_vi="lý do", limit=2000)
+        if not gaps:
+            raise InvalidValueError("gaps", Code.NO_GAPS_TO_ACCEPT)
+        self._numbering_gaps_accepted(actor=actor, reason=text, gaps=gaps)
+
+    @event("NumberingGapsAccepted")
+    def _numbering_gaps_accepted(
+        self, *, actor: Actor, reason: str, gaps: list[dict[str, int]]
+    ) -> None:
+        self.accepted_gaps.append({"reason": reason, "gaps": gaps, "by": actor.id})
+
+    def record_package_import(
+        self,
+        *,
+        actor: Actor,
+        sha256: str,
+        name: str,
+        entries: list[int],
+        pages: list[int],
+        refused_rows: int,
+    ) -> None:
+        """Record that a contractor's package (its workbook's SHA-256, hex) keyed ``entries``
+        and scanned ``pages`` of this book; the entries' own events follow in the same save."""
+        if not _SHA256.fullmatch(sha256):
+            raise InvalidValueError("sha256", Code.SHA256_FORMAT)
+        self._package_imported(
+            actor=actor,
+            sha256=sha256,
+            name=" ".join(name.split())[:200],
+            entries=sorted(entries),
+            pages=sorted(pages),
+            refused_rows=refused_rows,
+        )
+
+    @event("PackageImported")
+    def _package_imported(
+        self,
+        *,
+        actor: Actor,
+        sha256: str,
+        name: str,
+        entries: list[int],
+        pages: list[int],
+        refused_rows: int,
+    ) -> None:
+        done = self.imported_packages.setdefault(sha256, {"name": name, "entries": [], "pages": []})
+        done["entries"] = sorted({*done["entries"], *entries})
+        done["pages"] = sorted({*done["pages"], *pages})
