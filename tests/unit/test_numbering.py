@@ -28,7 +28,7 @@ def test_a_complete_run_from_one_has_nothing_to_report() -> None:
     report = check_numbering(BOOK_1, [BOOK_1], book)
     [year] = report.years
     assert (year.year, year.first, year.last, year.count) == (1990, 1, 3, 3)
-    assert not year.gaps and not year.duplicates and not year.out_of_order
+    assert (year.gaps, year.duplicates, year.out_of_order) == ([], [], [])
     assert report.unexplained_gaps == {}
 
 

@@ -59,7 +59,10 @@ def lines(*rows: str) -> list[str]:
     return [",".join(HEADER) + "\n", *[row + "\n" for row in rows]]
 
 
-ROW = "00712,Thị trấn Phó Bảng,026,Huyện Đồng Văn,00745,Xã Phố Bảng,08,Tỉnh Tuyên Quang,{share},2025-07-01,1684/NQ-UBTVQH15,Điều 1 khoản 47,1027/CTK-CSCL"
+ROW = (
+    "00712,Thị trấn Phó Bảng,026,Huyện Đồng Văn,00745,Xã Phố Bảng,08,Tỉnh Tuyên Quang,"
+    "{share},2025-07-01,1684/NQ-UBTVQH15,Điều 1 khoản 47,1027/CTK-CSCL"
+)
 
 
 @pytest.mark.parametrize(
