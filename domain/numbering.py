@@ -35,6 +35,11 @@ class BookRef:
     id: UUID
     book_number: str
     year_from: int
+    year_to: int | None = None  # None: unknown (the book is then read for every year)
+
+    def may_hold(self, first: int, last: int) -> bool:
+        """Whether the book's years meet ``first``..``last``."""
+        return self.year_from <= last and (self.year_to is None or self.year_to >= first)
 
 
 @dataclass(frozen=True, slots=True)

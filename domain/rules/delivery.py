@@ -90,9 +90,10 @@ DELIVERY_RULES: dict[Code, Rule] = {
         {"number": 12, "page": 6},
     ),
     Code.DELIVERY_SCAN_MISSING: Rule(
-        "the scan of page {page} is not in the blob store ({key}); run hotich fixity",
-        "không tìm thấy ảnh quét của trang {page} trong kho lưu trữ ({key}); hãy chạy hotich"
-        " fixity",
+        "the scan of page {page} is missing from the blob store or changed ({key});"
+        " run hotich fixity",
+        "ảnh quét của trang {page} không còn trong kho lưu trữ hoặc đã bị thay đổi ({key});"
+        " hãy chạy hotich fixity",
         {"page": 6, "key": "scans/026/…/ab12.png"},
     ),
     # imported packages: the files
