@@ -15,6 +15,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 MAX_COMMAND_BYTES = 1 << 20
 UPLOADS = re.compile(r"^(/ui)?/registers/[^/]+/pages$")
+IMPORTS = re.compile(r"^/registers/[^/]+/imports$")  # a contractor's package: its workbook
+MAX_IMPORT_BYTES = 8 << 30  # and the ZIP of a book's PDFs, each checked as it is unpacked
 TYPE = "https://hotich.example/problems/payload-too-large"
 
 
@@ -25,6 +27,8 @@ class BodyTooLargeError(Exception):
 def _limit(scope: Scope) -> int | None:
     if scope["method"] == "POST" and UPLOADS.match(scope["path"]):
         return None
+    if scope["method"] == "POST" and IMPORTS.match(scope["path"]):
+        return MAX_IMPORT_BYTES
     return MAX_COMMAND_BYTES
 
 

@@ -11,6 +11,7 @@ from uuid import UUID
 from fastapi import Depends, Request
 
 from digitization.application import Digitisation
+from digitization.delivery.service import Delivery
 from digitization.idempotency import Once
 from digitization.ports import UserStore, VerifiableLog
 from projections.portal_audit import PortalAudit
@@ -40,6 +41,8 @@ class Services:
     scratch: Path | None = None
     # each dependency's probe, by name: returns if it answers, raises if not (api/health.py)
     probes: Mapping[str, Callable[[], object]] = field(default_factory=dict)
+    # books delivered to the national database, contractors' packages (api/routes/delivery.py)
+    delivery: Delivery | None = None
 
 
 async def get_services(request: Request) -> Services:

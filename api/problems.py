@@ -17,6 +17,7 @@ from starlette.routing import Match
 
 from api.security import AuthenticationError
 from api.uploads import UploadFormError
+from digitization.delivery.safe_zip import PackageError, PackageTooLargeError
 from digitization.errors import NotFoundError, VersionConflictError
 from digitization.intake import DeclaredContentError
 from digitization.media import (
@@ -39,6 +40,7 @@ from domain.errors import (
     NotAllowedError,
     RuleViolationError,
 )
+from domain.rules import Code
 from projections.portal_audit import AuditUnavailableError
 
 PROBLEM_JSON = "application/problem+json"
@@ -285,6 +287,23 @@ def document_problems(openapi: dict[str, Any]) -> dict[str, Any]:
     return openapi
 
 
+_NOT_THE_FORMAT = frozenset({Code.IMPORT_NOT_A_ZIP, Code.IMPORT_NOT_A_WORKBOOK})
+
+
+def _package_error(_: Request, exc: Exception) -> JSONResponse:
+    """A package's file refused whole (api/routes/delivery.py): 413 sizes, 415 not the format,
+    else 422."""
+    assert isinstance(exc, PackageError)
+    errors = [{"field": exc.field, "rule": exc.rule, **rule_code(exc)}]
+    if isinstance(exc, PackageTooLargeError):
+        return problem(413, "Payload too large", str(exc), "payload-too-large", errors=errors)
+    if exc.code in _NOT_THE_FORMAT:
+        return problem(
+            415, "Unsupported media type", str(exc), "unsupported-media-type", errors=errors
+        )
+    return problem(422, "Invalid package", str(exc), "invalid-package", errors=errors)
+
+
 def _log_request_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, LogRequestError)
     errors = [{"field": exc.field, "rule": exc.rule}]
@@ -321,6 +340,7 @@ def install_problem_handlers(app: FastAPI) -> None:
             ScanTooLargeError: _scan_error,
             UploadFormError: _form_error,
             DeclaredContentError: _form_error,
+            PackageError: _package_error,
             LogRequestError: _log_request_error,
             RequestValidationError: _validation_error,
             StarletteHTTPException: _http_error,

@@ -13,6 +13,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from infra.store.recorders import POSTGRES_RECORDER, SQLITE_RECORDER
 
 DEFAULT_ADMIN_UNITS = Path(__file__).parent / "data" / "ha-giang-admin-units.csv"
+DEFAULT_UNITS_2025 = Path(__file__).parent / "data" / "ha-giang-units-2025.csv"
+DEFAULT_DELIVERY_COLUMNS = Path(__file__).parent / "data" / "delivery-columns.json"
 CIPHER_KEY_FILE = "cipher.key"
 
 
@@ -35,6 +37,14 @@ class Settings(BaseSettings):
         description="base64 AES key for encryption at rest; unset: <home>/cipher.key if present",
     )
     admin_units_csv: Path = Field(DEFAULT_ADMIN_UNITS, description="GSO administrative units CSV")
+    units_2025_csv: Path | None = Field(
+        None,
+        description="the 2025 commune of each commune of admin_units_csv (dated CSV); unset: "
+        "the shipped Hà Giang file with the shipped units, else none",
+    )
+    delivery_columns: Path = Field(
+        DEFAULT_DELIVERY_COLUMNS, description="the delivered workbook's columns per kind (JSON)"
+    )
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     workers: int = Field(
@@ -129,6 +139,13 @@ class Settings(BaseSettings):
     def read_store_url(self) -> str | None:
         """The PostgreSQL database of the views (None: SQLite files in home)."""
         return self.read_database_url or self.database_url
+
+    @property
+    def resolved_units_2025(self) -> Path | None:
+        """The 2025 units file: the one set, else the shipped one with the shipped units."""
+        if self.units_2025_csv is not None:
+            return self.units_2025_csv
+        return DEFAULT_UNITS_2025 if self.admin_units_csv == DEFAULT_ADMIN_UNITS else None
 
     @property
     def scratch_dir(self) -> Path:

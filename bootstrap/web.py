@@ -23,6 +23,7 @@ from fastapi import FastAPI
 from api.deps import Services
 from api.main import create_app
 from bootstrap.container import Container, bootstrap
+from bootstrap.delivery import build_delivery
 from bootstrap.log import LogKeeper, build_log
 from bootstrap.settings import Settings
 from bootstrap.views import live_views
@@ -156,6 +157,7 @@ def build_web(
         log=log,
         scratch=settings.scratch_dir,
         probes=probes,
+        delivery=build_delivery(container, cast(CatalogueReader, catalogue)),
     )
     api = create_app(services)
     keeper = LogKeeper(log, settings.log_interval) if run_projections else None

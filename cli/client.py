@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import Any, BinaryIO
 
 import httpx
 
@@ -38,6 +38,19 @@ class HotichClient:
 
     def close(self) -> None:
         self._http.close()
+
+    def download(self, path: str, target: BinaryIO) -> None:
+        """GET ``path`` into ``target`` as it arrives (a package, not JSON); ApiError when
+        refused."""
+        try:
+            with self._http.stream("GET", path) as response:
+                if response.status_code >= 400:
+                    response.read()
+                    _result(response)
+                for chunk in response.iter_bytes(1 << 20):
+                    target.write(chunk)
+        except httpx.TransportError as e:
+            raise ApiError(None, f"cannot reach {self._http.base_url}: {e}") from e
 
     def request(
         self,

@@ -14,6 +14,7 @@ import typer
 
 from bootstrap.container import bootstrap, init_home
 from cli import kafka, store
+from cli.books import books_app
 from cli.client import ApiError
 from cli.console import console, fail, settings
 from cli.entries import ApiUrl, Token, entries_app, open_client, registers_app
@@ -34,6 +35,7 @@ for sub, name in (
     (projections_app, "projections"),
     (log_app, "log"),
     (witness_app, "witness"),
+    (books_app, "books"),
 ):
     app.add_typer(sub, name=name)
 for command in (store.verify, store.fixity, kafka.relay, kafka.project):

@@ -145,7 +145,7 @@ class Delivery:
         register = self.app.get_register(register_id, actor=user, purpose=Permission.EXPORT)
         report = self._numbering(register)
         if report.unexplained_gaps:
-            gaps = describe_runs(report.unexplained_gaps)
+            gaps = "; ".join(describe_runs(report.unexplained_gaps))
             raise InvalidStateError(Code.NUMBERING_GAPS_UNEXPLAINED, gaps=gaps)
         entries = self._entries(register.id, register.district)
         if not entries:

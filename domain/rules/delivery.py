@@ -6,7 +6,7 @@ from __future__ import annotations
 from domain.rules.codes import Code, Rule, Term
 
 _ROW = {"line": 3, "column": "share", "value": "most"}
-_NUMBERS = {"count": 2, "numbers": [4, 9]}
+_NUMBERS = {"count": 2, "numbers": "4, 9"}
 _LIMIT = {"what": "pdfs.zip", "limit": 1 << 30}
 
 DELIVERY_RULES: dict[Code, Rule] = {
@@ -66,7 +66,7 @@ DELIVERY_RULES: dict[Code, Rule] = {
         " (--accept-gaps)",
         "sổ có số thứ tự bị thiếu chưa được giải trình ({gaps}); muốn xuất phải ghi lý do chấp"
         " nhận (--accept-gaps)",
-        {"gaps": ["1990: 4", "1991: 7-9"]},
+        {"gaps": "1990: 4; 1991: 7-9"},
     ),
     Code.NO_GAPS_TO_ACCEPT: Rule(
         "the book's numbering has no unexplained gaps to accept",

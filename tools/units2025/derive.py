@@ -15,7 +15,7 @@ spellings the resolution uses where they differ from the 2024 list are the ALIAS
 the clause's new name must be the 1027 list's name for the 2025 code, and every commune of
 the province must be mapped. Run from the repository root with a checkout of that repository:
 
-    python tools/units2025/derive.py /path/to/dvhcvn-20250701 > bootstrap/data/ha-giang-units-2025.csv
+    python tools/units2025/derive.py DVHCVN > bootstrap/data/ha-giang-units-2025.csv
 """
 
 from __future__ import annotations
@@ -33,8 +33,12 @@ EFFECTIVE = "2025-07-01"
 RESOLUTION = "1684/NQ-UBTVQH15"
 CODES = "1027/CTK-CSCL"
 # The 2024 list's spelling -> the resolution's (same commune, same code).
-ALIASES = {"Phó Bảng": "Phố Bảng", "Xà Phìn": "Sà Phìn", "Sủng Tráng": "Sủng Cháng",
-           "Sán Xả Hồ": "Sán Sả Hồ"}
+ALIASES = {
+    "Phó Bảng": "Phố Bảng",
+    "Xà Phìn": "Sà Phìn",
+    "Sủng Tráng": "Sủng Cháng",
+    "Sán Xả Hồ": "Sán Sả Hồ",
+}
 LEVELS = ("Thị trấn ", "Phường ", "Xã ")
 
 
@@ -50,7 +54,7 @@ def compact(text: str) -> str:
 def bare(name: str) -> str:
     for level in LEVELS:
         if name.startswith(level):
-            return name[len(level):]
+            return name[len(level) :]
     return name
 
 
@@ -101,9 +105,23 @@ def main(repo: Path) -> None:
         units = list(csv.DictReader(f))
     names = {u["code"]: u["name"] for u in units}
     out = csv.writer(sys.stdout, lineterminator="\n")
-    out.writerow(["old_code", "old_name", "old_district_code", "old_district_name", "new_code",
-                  "new_name", "new_province_code", "new_province_name", "share", "effective",
-                  "resolution", "clause", "code_list"])
+    out.writerow(
+        [
+            "old_code",
+            "old_name",
+            "old_district_code",
+            "old_district_name",
+            "new_code",
+            "new_name",
+            "new_province_code",
+            "new_province_name",
+            "share",
+            "effective",
+            "resolution",
+            "clause",
+            "code_list",
+        ]
+    )
     problems = []
     for unit in (u for u in units if u["level"] == "commune"):
         code, name, district = unit["code"], unit["name"], unit["parent_code"]
@@ -123,13 +141,29 @@ def main(repo: Path) -> None:
             bold = re.findall(r"\*\*(.+?)\*\*", tail)
             if old not in compact(head):
                 problems.append(f"{code} {name}: not in clause {number}")
-            if new_name is None or not bold or compact(bare(new_name)) != compact(
-                bare(bold[-1].replace("xã ", "Xã ").replace("phường ", "Phường "))
+            if (
+                new_name is None
+                or not bold
+                or compact(bare(new_name))
+                != compact(bare(bold[-1].replace("xã ", "Xã ").replace("phường ", "Phường ")))
             ):
                 problems.append(f"{code} {name}: clause {number} names {bold}, {CODES} {new_name}")
-            out.writerow([code, name, district, names[district], new_code, new_name,
-                          *NEW_PROVINCE, share, EFFECTIVE, RESOLUTION, f"Điều 1 khoản {number}",
-                          CODES])
+            out.writerow(
+                [
+                    code,
+                    name,
+                    district,
+                    names[district],
+                    new_code,
+                    new_name,
+                    *NEW_PROVINCE,
+                    share,
+                    EFFECTIVE,
+                    RESOLUTION,
+                    f"Điều 1 khoản {number}",
+                    CODES,
+                ]
+            )
     if problems:
         sys.exit("\n".join(problems))
 
