@@ -152,9 +152,8 @@ class Delivery:
             raise InvalidStateError(Code.DELIVERY_NO_ENTRIES)
         never = [e.entry_number for e in entries if e.published_fields is None]
         if never:
-            raise InvalidStateError(
-                Code.DELIVERY_UNPUBLISHED, count=len(never), numbers=never[:LISTED]
-            )
+            numbers = ", ".join(map(str, never[:LISTED])) + (", …" if len(never) > LISTED else "")
+            raise InvalidStateError(Code.DELIVERY_UNPUBLISHED, count=len(never), numbers=numbers)
         for entry in entries:
             for page in entry.pages:
                 if page not in register.pages:
