@@ -105,7 +105,7 @@ def _png(width: int, height: int, grey: bool, rows: bytes) -> bytes:
 
 def _image_of(page: pikepdf.Page) -> bytes | None:
     """The page's one image as a JPEG or PNG file, when it is a single such image."""
-    images = list(page.images.values())
+    images = list(page.get_images().values())
     if len(images) != 1:
         return None
     image = images[0]

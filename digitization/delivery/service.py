@@ -171,9 +171,10 @@ class Delivery:
         with zipfile.ZipFile(pdf_zip, "w", zipfile.ZIP_STORED) as archive:
             cache: dict[int, tuple[bytes, str]] = {}
             for entry in entries:
-                version = entry.published_version
                 assert entry.published_fields is not None
-                assert version is not None
+                assert entry.published_version is not None
+                # published_version is the state published; its publication event comes next
+                version = entry.published_version + 1
                 hashes = self.event_hashes(entry.id, version)
                 cache = {
                     p: cache[p] if p in cache else self._scan(register, p) for p in entry.pages
