@@ -8,6 +8,9 @@ BIN="$ROOT/.venv/bin"
 # Debian's chromium for the browser tests (Playwright drives it; it never downloads one)
 bash services/chromium.sh install
 bash services/chromium.sh check
+# LibreOffice (soffice --convert-to csv) and pdfinfo for the delivery tests (services/office.sh)
+bash services/office.sh install
+bash services/office.sh check
 bash services/postgres.sh start
 trap 'bash services/kafka.sh stop; bash services/s3.sh stop; bash services/postgres.sh stop' EXIT
 export HOTICH_TEST_DATABASE_URL="$(bash services/postgres.sh url)"
