@@ -25,7 +25,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.problems import add_exception_handlers
-from api.web.routes import book, dashboard, entry, signin
+from api.web.routes import book, dashboard, entry, signin, units_2025
 from api.web.session import PREFIX, PageForbiddenError, SignInRequiredError, signin_url
 from api.web.templating import render
 from digitization.errors import NotFoundError
@@ -151,6 +151,7 @@ def web_app() -> FastAPI:
     pages = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     pages.include_router(signin.router)
     pages.include_router(dashboard.router)
+    pages.include_router(units_2025.router)
     pages.include_router(book.router)
     pages.include_router(entry.router)
     add_exception_handlers(

@@ -245,6 +245,32 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "err.not_found": ("Không tìm thấy {what}.", "No such {what}."),
     "err.page_conflict": ("Trang quét: {detail}", "Scanned page: {detail}"),
     "err.other": ("Không thực hiện được: {detail}", "Refused: {detail}"),
+    # delivery to the national database: the units since 1 July 2025, a book's numbering
+    "units2025.title": ("Tiến độ theo xã mới (từ 01/7/2025)", "Progress by 2025 commune"),
+    "units2025.link": ("Theo xã mới (từ 01/7/2025)", "By 2025 commune"),
+    "units2025.intro": (
+        "Sổ do xã, huyện cũ lưu giữ, nay thuộc xã mới theo Nghị quyết sắp xếp đơn vị hành chính"
+        " năm 2025.",
+        "Books kept by the old communes and districts, grouped by the 2025 commune that now"
+        " files them (the 2025 rearrangement of administrative units).",
+    ),
+    "units2025.commune": ("Xã mới", "2025 commune"),
+    "units2025.kept_by": ("Xã lưu sổ (huyện cũ)", "Kept by (old district)"),
+    "units2025.unknown": ("Chưa có trong danh mục 2025", "Not in the 2025 list"),
+    "numbering.title": ("Số thứ tự theo năm", "Numbering by year"),
+    "numbering.year": ("Năm", "Year"),
+    "numbering.entries": ("Bản ghi", "Entries"),
+    "numbering.numbers": ("Từ số đến số", "Numbers"),
+    "numbering.continues": ("Tiếp theo quyển", "Continues book"),
+    "numbering.gaps": ("Số bị thiếu", "Missing numbers"),
+    "numbering.unexplained": ("Chưa giải trình", "Unexplained"),
+    "numbering.duplicates": ("Số trùng", "Duplicates"),
+    "numbering.out_of_order": ("Sai thứ tự", "Out of order"),
+    "numbering.none": (
+        "Chưa có bản ghi nào có ngày đăng ký.",
+        "No entry with a registration date.",
+    ),
+    "numbering.accepted": ("Đã chấp nhận: {reason}", "Accepted: {reason}"),
 }
 
 

@@ -22,7 +22,13 @@ from api.web.entry_forms import (
     posted_pages,
     scan_pages,
 )
-from api.web.routes.shared import book_context, entries_of, posted_form, refusal_status
+from api.web.routes.shared import (
+    book_context,
+    entries_of,
+    numbering_of,
+    posted_form,
+    refusal_status,
+)
 from api.web.session import PREFIX, WebUser, check_csrf
 from api.web.templating import render, translator
 from digitization.errors import NotFoundError
@@ -51,6 +57,7 @@ def book_page(
         entries=entries_of(services, register),
         may_upload=user.may(Permission.UPLOAD),
         may_key=user.may(Permission.KEY),
+        numbering=numbering_of(services, user, register),
         **book_context(services, register),
     )
 

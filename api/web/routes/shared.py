@@ -8,11 +8,13 @@ from typing import Any
 from fastapi import Request
 
 from api.deps import Services
+from domain.access import User
 from domain.errors import DomainError, InvalidValueError, NotAllowedError
 from domain.register import Register
 from projections.catalogue import EntryRow
 
 MAX_LISTED = 5000  # entries listed on a book's page
+NO_SUCCESSION = ("", "?")  # a commune the 2025 units file does not name
 
 
 async def posted_form(request: Request) -> dict[str, str]:
@@ -34,6 +36,14 @@ def entries_of(services: Services, register: Register) -> list[EntryRow]:
             break
         after = (str(register.id), page[-1].entry_number)
     return rows
+
+
+def numbering_of(services: Services, user: User, register: Register) -> dict[str, Any] | None:
+    """The book's numbering report (api/routes/delivery.py's), for its page."""
+    if services.delivery is None:
+        return None
+    report = services.delivery.numbering(actor=user, register_id=register.id)
+    return {**report.to_json(), "accepted": register.accepted_gaps}
 
 
 def book_context(services: Services, register: Register) -> dict[str, Any]:
