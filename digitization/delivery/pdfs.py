@@ -35,7 +35,7 @@ class PdfReadError(ValueError):
         super().__init__(reason)
 
 
-class PdfPageCountError(ValueError):
+class PdfPageCountError(Exception):
     """A PDF with another number of pages than expected (``pages``: its own)."""
 
     def __init__(self, pages: int) -> None:
