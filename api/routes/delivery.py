@@ -242,6 +242,7 @@ async def import_package_route(
             workbook=data,
             pdfs=zipped,
             scratch=services.scratch,
+            name=workbook.filename or "workbook",
         )
     finally:
         await form.close()

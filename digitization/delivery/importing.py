@@ -39,8 +39,9 @@ from digitization.media import BufferFile, ScanError, ScanInfo, ScanTooLargeErro
 from digitization.service import Principal, as_user
 from domain.access import Permission, User
 from domain.civil_record import CivilRecord
-from domain.entry_fields import Fields, compare_fields, validate_fields
+from domain.entry_fields import SCHEMAS, Fields, compare_fields, normalise_field, validate_fields
 from domain.errors import DomainError, InvalidValueError
+from domain.record_kind import RecordKind
 from domain.register import Register
 from domain.rules import Code
 
@@ -88,15 +89,33 @@ def _pdfs_by_number(archive: zipfile.ZipFile | None) -> tuple[dict[int, str], li
     return found, other
 
 
+def _field_errors(
+    kind: RecordKind, raw: dict[str, str], first: InvalidValueError
+) -> list[InvalidValueError]:
+    """Every field's own refusal (validating stops at the first), else the rule across
+    fields that refused them."""
+    found: list[InvalidValueError] = []
+    for spec in SCHEMAS[kind].values():
+        try:
+            normalise_field(kind, spec.path, raw.get(spec.path))
+        except InvalidValueError as e:
+            found.append(e)
+    return found or [first]
+
+
 class PackageImport:
     """One import of a package into a book (see the module)."""
 
     def __init__(self, app: Digitisation, columns: KindColumns, register: Register, user: User):
         self.app, self.columns, self.register, self.user = app, columns, register, user
+        self.name = "workbook"  # the workbook's file name, as sent (a label only)
         self.pages: dict[int, Page] = {}  # queued for recording, by page number
         self.numbers: dict[int, int] = {}  # entry number -> its first row
 
-    def run(self, workbook: bytes, pdfs: BinaryIO | None, scratch: Path | None) -> ImportReport:
+    def run(
+        self, workbook: bytes, pdfs: BinaryIO | None, scratch: Path | None, name: str = "workbook"
+    ) -> ImportReport:
+        self.name = name
         sheet = read_workbook(workbook, self.columns)
         limits = ZipLimits(MAX_PDFS, self.app.scan_limits.max_bytes, MAX_PACKAGE_BYTES)
         archive = open_zip(pdfs, PDFS, limits) if pdfs is not None else None
@@ -173,7 +192,7 @@ class PackageImport:
         try:
             fields = validate_fields(kind, raw)
         except InvalidValueError as e:
-            errors.append((f"field:{e.field}", e))
+            errors += [(f"field:{f.field}", f) for f in _field_errors(kind, raw, e)]
         if number is not None and number in self.numbers:
             first = self.numbers[number]
             errors.append(
@@ -291,7 +310,7 @@ class PackageImport:
             register.record_package_import(
                 actor=self.user.actor,
                 sha256=report.sha256,
-                name="workbook",
+                name=self.name,
                 entries=[e.entry_number for e in entries],
                 pages=recorded,
                 refused_rows=len(report.refused),
@@ -335,10 +354,11 @@ def import_package(
     workbook: bytes,
     pdfs: BinaryIO | None,
     scratch: Path | None = None,
+    name: str = "workbook",
 ) -> ImportReport:
     """Import a package into a book (see the module); by those who may import (clerks)."""
     user = as_user(actor)
     register = app.get_register(register_id, actor=user, purpose=Permission.IMPORT)
     return PackageImport(app, columns.of(register.kind), register, user).run(
-        workbook, pdfs, scratch
+        workbook, pdfs, scratch, name
     )

@@ -106,9 +106,13 @@ def test_the_book_page_shows_its_numbering(demo: DemoServer) -> None:
     book = a_done_book(demo, "death")
     with signed_in(demo.base_url, demo.tokens["manager.tinh"]) as browser:
         page = browser.get(f"/ui/registers/{book}")
-    assert page.status_code == 200
-    assert 'id="numbering"' in page.text
-    assert "Số thứ tự theo năm" in page.text
+        assert page.status_code == 200
+        assert f'hx-get="/ui/registers/{book}/numbering"' in page.text
+        section = browser.get(f"/ui/registers/{book}/numbering")
+    assert section.status_code == 200
+    assert 'id="numbering"' in section.text
+    assert "Số thứ tự theo năm" in section.text
+    assert "numbering-" in section.text  # a row per year
 
 
 def test_progress_is_grouped_by_the_2025_communes_as_well_as_by_old_districts(

@@ -272,7 +272,7 @@ def test_a_row_that_breaks_a_rule_is_refused_alone_and_marked_in_the_workbook(
             "Ngày sinh",
         ],
         [1, "1", "02/01/1990", "Lầu Thị Hoa", "Nữ", "1989"],
-        [2, "2", "31/02/1990", "Lầu Văn Páo", "Nam", "1989"],
+        [2, "2", "31/02/1990", "Lầu Văn Páo", "Trai", "1989"],
         [3, "3", "05/01/1990", "Lầu Văn Sử", "Nam", "1989"],
     ]
     answer = import_package(clerk, target, workbook(rows), None)
@@ -281,11 +281,13 @@ def test_a_row_that_breaks_a_rule_is_refused_alone_and_marked_in_the_workbook(
     assert report["accepted"] == [1, 3]
     [refused] = report["refused"]
     assert (refused["row"], refused["number"]) == (3, 2)
+    assert len(refused["errors"]) == 2  # each field's own rule, not the first alone
     assert "Ngày đăng ký" in refused["errors"][0]
     annotated = load_workbook(io.BytesIO(base64.b64decode(report["annotated_workbook"])))
     sheet = annotated["Khai sinh"]
     assert sheet["C3"].comment is not None
     assert "ngày phải từ 1 đến 28" in sheet["C3"].comment.text
+    assert sheet["E3"].comment is not None  # the sex, too
     assert sheet["G1"].value == "Kết quả kiểm tra (hotich)"
     assert sheet["G2"].value == "Đã nhận"
     assert str(sheet["G3"].value).startswith("Không nhận")

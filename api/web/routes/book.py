@@ -57,9 +57,19 @@ def book_page(
         entries=entries_of(services, register),
         may_upload=user.may(Permission.UPLOAD),
         may_key=user.may(Permission.KEY),
-        numbering=numbering_of(services, user, register),
         **book_context(services, register),
     )
+
+
+@router.get("/registers/{register_id}/numbering", response_class=HTMLResponse)
+def numbering(
+    request: Request, register_id: UUID, user: WebUser, services: ServicesDep
+) -> HTMLResponse:
+    """The book's numbering by year (loaded after the page: it reads every entry of the
+    commune's books of this kind)."""
+    register = services.app.get_register(register_id, actor=user)
+    report = numbering_of(services, user, register)
+    return render(request, "_numbering.html", user=user, register=register, numbering=report)
 
 
 @router.get("/registers/{register_id}/pages-list", response_class=HTMLResponse)
