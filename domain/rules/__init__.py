@@ -21,10 +21,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from domain.rules.codes import LANGS, Code, Lang, Namer, Rule, Term
+from domain.rules.signatures import SIGNATURE_RULES
 from domain.rules.values import VALUE_RULES
 from domain.rules.workflow import WORKFLOW_RULES
 
-CATALOGUE: dict[Code, Rule] = {**VALUE_RULES, **WORKFLOW_RULES}
+CATALOGUE: dict[Code, Rule] = {**VALUE_RULES, **WORKFLOW_RULES, **SIGNATURE_RULES}
 
 
 def rule_of(code: str) -> Rule:
