@@ -16,7 +16,11 @@ For tests and the demo only: a province points hotich at its real token and trus
   ``official-expired``, ``official-revoked`` (on the intermediate's CRL),
   ``official-unchained`` (issued by ``other-root.pem``, which no one trusts) and
   ``official-no-signing`` (key usage: key encipherment only);
+- ``nssdb/``: an NSS database trusting the root, for ``pdfsig -nssdir sql:DIR/nssdb``;
 - ``env``: the HOTICH_SIGNING_* settings that point hotich at all this.
+
+The certificates name their CRLs at http://127.0.0.1:18089/ (HOTICH_DEV_CA_CRL_PORT), where
+the tests serve ``crls/`` while tools that fetch revocation data check an extract.
 
 The CA's own keys are files (``*.key``): a development CA, never a production one.
 """
@@ -45,7 +49,9 @@ MODULE_CANDIDATES = (
 TOKEN_LABEL = "hotich-dev"
 USER_PIN = "2468"  # a development token's PIN, written to DIR/user-pin
 SO_PIN = "135791"
-CRL_URL = "http://ca.dev.hotich.invalid/{name}.crl"  # named in certificates; never fetched here
+# named in the certificates: the tests serve DIR/crls there while `pyhanko sign validate` runs
+CRL_PORT = int(os.environ.get("HOTICH_DEV_CA_CRL_PORT", "18089"))
+CRL_URL = "http://127.0.0.1:" + str(CRL_PORT) + "/{name}.crl"
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
 YEAR = dt.timedelta(days=365)
 
@@ -259,6 +265,18 @@ def cert_on_token(
     )
 
 
+def nss_db(out: Path) -> None:
+    """An NSS database trusting the dev root, for poppler's pdfsig (``-nssdir sql:DIR/nssdb``)."""
+    db = f"sql:{out / 'nssdb'}"
+    (out / "nssdb").mkdir()
+    run = ["certutil", "-d", db]
+    subprocess.run([*run, "-N", "--empty-password"], check=True)  # noqa: S603
+    subprocess.run(  # noqa: S603
+        [*run, "-A", "-n", "hotich-dev-root", "-t", "CT,C,C", "-i", str(out / "root.pem")],
+        check=True,
+    )
+
+
 def main(out: Path) -> None:
     if out.exists():
         shutil.rmtree(out)
@@ -302,6 +320,7 @@ def main(out: Path) -> None:
     for authority in (root, intermediate):
         crl = authority.crl().public_bytes(serialization.Encoding.DER)
         (out / "crls" / f"{authority.slug}.crl").write_bytes(crl)
+    nss_db(out)
     (out / "env").write_text(
         "\n".join(
             [
