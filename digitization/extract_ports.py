@@ -115,4 +115,3 @@ class CertificateRefusedError(RuleViolationError):
 
 class InvalidSignatureError(RuleViolationError):
     """A signature does not verify over what it claims to sign, or cannot be read."""
-

@@ -28,6 +28,7 @@ class Permission(StrEnum):
     CORRECT = "correct"
     PUBLISH = "publish"
     PORTAL_READ = "portal_read"
+    ISSUE_EXTRACT = "issue_extract"  # issue, list and fetch signed extracts of published records
     METRICS = "metrics"  # positions and lag as Prometheus metrics
     COSIGN = "cosign"  # post a witness's cosignature of a checkpoint
     ADMIN = "admin"
@@ -52,10 +53,11 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.VERIFY,
             Permission.CORRECT,
             Permission.PUBLISH,
+            Permission.ISSUE_EXTRACT,
         }
     ),
     Role.MANAGER: frozenset({Permission.READ, Permission.METRICS}),
-    Role.PORTAL: frozenset({Permission.PORTAL_READ}),
+    Role.PORTAL: frozenset({Permission.PORTAL_READ, Permission.ISSUE_EXTRACT}),
     Role.METRICS: frozenset({Permission.METRICS}),
     Role.WITNESS: frozenset({Permission.COSIGN}),
     Role.ADMIN: frozenset(Permission),

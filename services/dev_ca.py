@@ -56,7 +56,9 @@ NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
 YEAR = dt.timedelta(days=365)
 
 
-def name(common: str, *, title: str | None = None, org: str = "Sở Tư pháp tỉnh Hà Giang") -> x509.Name:
+def name(
+    common: str, *, title: str | None = None, org: str = "Sở Tư pháp tỉnh Hà Giang"
+) -> x509.Name:
     attributes = [
         x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
         x509.NameAttribute(NameOID.STATE_OR_PROVINCE_NAME, "Hà Giang"),
@@ -292,7 +294,12 @@ def main(out: Path) -> None:
     officials = [
         # label, issuer, subject, options
         ("official", intermediate, name("Lò Văn Páo", title="Chủ tịch UBND huyện Đồng Văn"), {}),
-        ("verifier.026", intermediate, name("Vàng Thị Mỷ", title="Công chức tư pháp - hộ tịch"), {}),
+        (
+            "verifier.026",
+            intermediate,
+            name("Vàng Thị Mỷ", title="Công chức tư pháp - hộ tịch"),
+            {},
+        ),
         (
             "official-expired",
             intermediate,
@@ -301,7 +308,12 @@ def main(out: Path) -> None:
         ),
         ("official-revoked", intermediate, name("Ly Thị Sở", title="Nguyên Chủ tịch UBND xã"), {}),
         ("official-unchained", other, name("Giàng Seo Hử", title="Chủ tịch (CA lạ)"), {}),
-        ("official-no-signing", intermediate, name("Hoàng Văn Đức", title="Văn thư"), {"usage": "encipher"}),
+        (
+            "official-no-signing",
+            intermediate,
+            name("Hoàng Văn Đức", title="Văn thư"),
+            {"usage": "encipher"},
+        ),
     ]
     with token.open(rw=True, user_pin=USER_PIN) as session:
         for number, (label, issuer, subject, options) in enumerate(officials, start=1):

@@ -16,6 +16,7 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from digitization.extract_ports import ExtractContent
+from digitization.ports import ServiceUnavailableError
 
 # Debian's fonts-dejavu-core (services/extracts.sh installs it): every Vietnamese letter
 DEFAULT_FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
@@ -25,24 +26,22 @@ MARGIN = 18.0  # mm
 VN_TIME = dt.timezone(dt.timedelta(hours=7))
 
 
-class FontMissingError(FileNotFoundError):
-    """The extract's font file is not there (HOTICH_EXTRACT_FONT)."""
-
-
 class FpdfExtractRenderer:
     """Lays out an :class:`ExtractContent` on an A4 page, PDF/A-2b."""
 
     def __init__(self, font: Path = DEFAULT_FONT, bold_font: Path = DEFAULT_BOLD_FONT) -> None:
-        for path in (font, bold_font):
-            if not path.is_file():
-                raise FontMissingError(
-                    f"{path}: the extracts' font is missing (apt-get install fonts-dejavu-core, "
-                    "or set HOTICH_EXTRACT_FONT and HOTICH_EXTRACT_BOLD_FONT)"
-                )
         self.font = font
         self.bold_font = bold_font
 
     def render(self, content: ExtractContent) -> bytes:
+        for path in (self.font, self.bold_font):
+            if not path.is_file():
+                raise ServiceUnavailableError(
+                    "extract font",
+                    f"{path} is missing (apt-get install fonts-dejavu-core, or set "
+                    "HOTICH_EXTRACT_FONT and HOTICH_EXTRACT_BOLD_FONT)",
+                    retry_after=3600,
+                )
         pdf = FPDF(format="A4", enforce_compliance="PDF/A-2B")
         pdf.set_margins(MARGIN, MARGIN, MARGIN)
         pdf.set_auto_page_break(auto=True, margin=MARGIN)
@@ -78,7 +77,8 @@ class FpdfExtractRenderer:
         pdf.set_x(MARGIN + width)
         pdf.set_font("body", "", 10)
         when = content.issued_at.astimezone(VN_TIME)
-        _cell(pdf, 
+        _cell(
+            pdf,
             width,
             5,
             f"{content.place}, ngày {when.day:02d} tháng {when.month:02d} năm {when.year}",
@@ -140,7 +140,7 @@ class FpdfExtractRenderer:
 def _qr(pdf: FPDF, url: str, x: float, y: float, size: float) -> None:
     """The QR code of ``url`` as black squares (no image: nothing to colour-manage)."""
     code = segno.make_qr(url, error="m")
-    rows = list(code.matrix_iter(scale=1, border=2))
+    rows = [list(row) for row in code.matrix_iter(scale=1, border=2)]
     module = size / len(rows)
     pdf.set_fill_color(0, 0, 0)
     for r, row in enumerate(rows):

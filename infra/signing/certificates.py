@@ -117,10 +117,12 @@ class TrustSettings:
                 reason="no trust root is configured (HOTICH_SIGNING_TRUST_ROOTS)",
             )
         validator = CertificateValidator(
-            cert, intermediate_certs=[*self.intermediates, *extra], validation_context=self.context(extra)
+            cert,
+            intermediate_certs=[*self.intermediates, *extra],
+            validation_context=self.context(extra),
         )
         try:
-            asyncio.run(validator.async_validate_usage(key_usage=set(self.key_usage)))
+            asyncio.run(validator.async_validate_usage(key_usage=set(self.key_usage)))  # type: ignore[no-untyped-call]
         except ValidationError as e:
             raise refusal(signer, e, self.key_usage) from e
         except PathBuildingError as e:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pkcs11
+from asn1crypto.x509 import Certificate
 from pkcs11 import exceptions as p11
 from pyhanko.config.pkcs11 import TokenCriteria
 from pyhanko.sign.pkcs11 import PKCS11Signer, open_pkcs11_session
@@ -52,7 +53,7 @@ class Pkcs11Token:
         self._lock = threading.Lock()
 
     @contextmanager
-    def signer(self, other_certs: list[object] | None = None) -> Iterator[PKCS11Signer]:
+    def signer(self, other_certs: list[Certificate] | None = None) -> Iterator[PKCS11Signer]:
         """A pyHanko signer on a fresh, logged-in session (SigningUnavailableError if not)."""
         s = self.settings
         with self._lock:
@@ -64,7 +65,7 @@ class Pkcs11Token:
                     key_label=s.key_label,
                     bulk_fetch=False,
                     other_certs_to_pull=(),
-                    ca_chain=other_certs or [],  # type: ignore[arg-type]
+                    ca_chain=other_certs or [],
                 )
                 try:
                     signer.signing_cert  # noqa: B018 - reads the certificate now, names its absence
