@@ -11,6 +11,7 @@ from api.problems import install_problem_handlers
 from api.routes import (
     audit,
     evidence,
+    extracts,
     log,
     meta,
     ops,
@@ -49,6 +50,7 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(ops.router)
     app.include_router(audit.router)
     app.include_router(log.router)
+    extracts.install_extracts(app)  # signed extracts, publication statements
     install_web(app)  # the pages at /ui, assets at /static, /docs
     app.add_middleware(BodyLimit)  # outermost: a body over its limit is refused as it streams
     return app

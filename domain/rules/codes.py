@@ -192,8 +192,8 @@ class Code(StrEnum):
     CERTIFICATE_NOT_TRUSTED = "certificate_not_trusted"
     CERTIFICATE_KEY_USAGE = "certificate_key_usage"
     CERTIFICATE_REVOCATION_UNKNOWN = "certificate_revocation_unknown"
-    SIGNING_TOKEN_ABSENT = "signing_token_absent"
-    SIGNING_TOKEN_LOCKED = "signing_token_locked"
+    SIGNING_TOKEN_ABSENT = "signing_token_absent"  # noqa: S105 - a rule code, not a secret
+    SIGNING_TOKEN_LOCKED = "signing_token_locked"  # noqa: S105 - a rule code, not a secret
     SIGNING_KEY_ABSENT = "signing_key_absent"
     SIGNING_FAILED = "signing_failed"
     PUBLICATION_SIGNATURE_REQUIRED = "publication_signature_required"
