@@ -17,6 +17,7 @@ from cli import kafka, store
 from cli.client import ApiError
 from cli.console import console, fail, settings
 from cli.entries import ApiUrl, Token, entries_app, open_client, registers_app
+from cli.extracts import extracts_app, sign_app
 from cli.keys import keys_app
 from cli.log import log_app
 from cli.projections import projections_app
@@ -34,6 +35,8 @@ for sub, name in (
     (projections_app, "projections"),
     (log_app, "log"),
     (witness_app, "witness"),
+    (extracts_app, "extracts"),
+    (sign_app, "sign"),
 ):
     app.add_typer(sub, name=name)
 for command in (store.verify, store.fixity, kafka.relay, kafka.project):
