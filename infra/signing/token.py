@@ -69,7 +69,8 @@ class Pkcs11Token:
                 )
                 try:
                     signer.signing_cert  # noqa: B018 - reads the certificate now, names its absence
-                except (pkcs11.NoSuchKey, pkcs11.MultipleObjectsReturned) as e:
+                except (pkcs11.NoSuchKey, pkcs11.MultipleObjectsReturned, p11.PKCS11Error) as e:
+                    # pyHanko: "Could not find certificate with label ..."
                     raise self.key_absent() from e
                 yield signer
             except p11.PKCS11Error as e:
