@@ -70,7 +70,7 @@ SIGNATURE_RULES: dict[Code, Rule] = {
     ),
     Code.PUBLICATION_SIGNATURE_REQUIRED: Rule(
         "publishing in province {province} needs the verifier's own signature "
-        "(official_signature: a detached CMS over GET /entries/{{id}}/publication-statement)",
+        "(official_signature: a detached CMS over the entry's publication-statement)",
         "Công bố ở tỉnh {province} phải có chữ ký số của người kiểm tra (official_signature).",
         {"province": "02"},
     ),
