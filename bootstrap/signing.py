@@ -66,7 +66,7 @@ class SigningSettings(BaseSettings):
     def token(self, key_label: str | None = None) -> Pkcs11Token:
         return Pkcs11Token(
             TokenSettings.with_pin_file(
-                self.signing_pkcs11_module or Path("/nonexistent/pkcs11-module.so"),
+                self.signing_pkcs11_module,
                 self.signing_token_label,
                 self.signing_pin_file,
                 self.signing_pin,

@@ -31,14 +31,19 @@ _ABSENT = (p11.TokenNotPresent, p11.TokenNotRecognised, p11.DeviceRemoved, p11.S
 class TokenSettings:
     """Where the key is: the PKCS#11 module, the token's label, the PIN, the key's label."""
 
-    module: Path
+    module: Path | None  # None: not configured (HOTICH_SIGNING_PKCS11_MODULE)
     token_label: str
     pin: str | None
     key_label: str
 
     @classmethod
     def with_pin_file(
-        cls, module: Path, token_label: str, pin_file: Path | None, pin: str | None, key_label: str
+        cls,
+        module: Path | None,
+        token_label: str,
+        pin_file: Path | None,
+        pin: str | None,
+        key_label: str,
     ) -> TokenSettings:
         if pin is None and pin_file is not None and pin_file.is_file():
             pin = pin_file.read_text(encoding="utf-8").strip()
@@ -87,11 +92,12 @@ class Pkcs11Token:
 
     def _open(self) -> pkcs11.Session:
         s = self.settings
-        if not s.module.is_file():
+        if s.module is None or not s.module.is_file():
+            where = "HOTICH_SIGNING_PKCS11_MODULE is not set" if s.module is None else s.module
             raise SigningUnavailableError(
                 Code.SIGNING_TOKEN_ABSENT,
                 token=s.token_label,
-                reason=f"no PKCS#11 module at {s.module}",
+                reason=f"no PKCS#11 module ({where})",
             )
         if s.pin is None:
             raise SigningUnavailableError(
