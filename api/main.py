@@ -12,6 +12,7 @@ from api.routes import (
     audit,
     delivery,
     evidence,
+    extracts,
     log,
     meta,
     ops,
@@ -51,6 +52,7 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(audit.router)
     app.include_router(log.router)
     app.include_router(delivery.router)
+    extracts.install_extracts(app)  # signed extracts, publication statements
     install_web(app)  # the pages at /ui, assets at /static, /docs
     app.add_middleware(BodyLimit)  # outermost: a body over its limit is refused as it streams
     return app

@@ -12,6 +12,7 @@ from pathlib import Path
 from eventsourcing.cryptography import AESCipher
 
 from bootstrap.settings import Settings
+from bootstrap.signing import install_signing
 from digitization.application import Digitisation, ScanLimits
 from digitization.ports import BlobStore
 from domain.admin_units import AdminUnits
@@ -89,6 +90,7 @@ def bootstrap(settings: Settings, *, sign: bool = True) -> Container:
         blobs=build_blob_store(settings),
         scan_limits=ScanLimits(max_bytes=settings.max_upload_bytes, max_pixels=settings.max_pixels),
     )
+    install_signing(app)  # extracts and officials' signatures (HOTICH_SIGNING_*)
     db = service_database(settings)
     return Container(
         settings=settings,

@@ -18,6 +18,7 @@ from cli.books import books_app
 from cli.client import ApiError
 from cli.console import console, fail, settings
 from cli.entries import ApiUrl, Token, entries_app, open_client, registers_app
+from cli.extracts import extracts_app, sign_app
 from cli.keys import keys_app
 from cli.log import log_app
 from cli.projections import projections_app
@@ -36,6 +37,8 @@ for sub, name in (
     (log_app, "log"),
     (witness_app, "witness"),
     (books_app, "books"),
+    (extracts_app, "extracts"),
+    (sign_app, "sign"),
 ):
     app.add_typer(sub, name=name)
 for command in (store.verify, store.fixity, kafka.relay, kafka.project):

@@ -8,6 +8,7 @@ The use cases are grouped by what they act on, each group a module of its own: b
 from __future__ import annotations
 
 from digitization.entries import EntryCases
+from digitization.extracts import ExtractCases
 from digitization.intake import Declared, ScanIntake, scan_key
 from digitization.media import ScanLimits
 from digitization.plan import PlanCases
@@ -21,9 +22,9 @@ from digitization.scans import (
 )
 
 
-class Digitisation(RegisterCases, ScanCases, EntryCases, PlanCases):
-    """Catalogue books, upload pages, key, check, verify, correct and publish entries, and keep
-    the plan."""
+class Digitisation(RegisterCases, ScanCases, EntryCases, PlanCases, ExtractCases):
+    """Catalogue books, upload pages, key, check, verify, correct and publish entries, keep
+    the plan, and issue signed extracts of published entries."""
 
 
 __all__ = [

@@ -7,7 +7,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from uuid import UUID
 
-from digitization.service import DigitisationService, Principal
+from digitization.extracts import ExtractCases
+from digitization.service import Principal
 from domain.access import Permission
 from domain.actor import Actor
 from domain.civil_record import CivilRecord, CorrectionKind
@@ -18,7 +19,7 @@ from domain.rules import Code
 Change = Callable[[CivilRecord, Actor], None]
 
 
-class EntryCases(DigitisationService):
+class EntryCases(ExtractCases):  # publication may carry the signature ExtractCases checks
     def key_entry(
         self,
         *,
@@ -182,11 +183,18 @@ class EntryCases(DigitisationService):
         return self._change_entry(actor, Permission.CORRECT, entry_id, expected_version, correct)
 
     def publish_entry(
-        self, *, actor: Principal, entry_id: UUID, expected_version: int | None = None
+        self,
+        *,
+        actor: Principal,
+        entry_id: UUID,
+        expected_version: int | None = None,
+        official_signature: str | None = None,
     ) -> CivilRecord:
-        """Publish a verified entry to the portal."""
+        """Publish a verified entry to the portal, with the verifier's own signature (base64
+        of a detached CMS over its publication statement) where given or required."""
 
         def publish(entry: CivilRecord, by: Actor) -> None:
-            entry.publish(actor=by)
+            signature = self.official_signature(entry, official_signature)
+            entry.publish(actor=by, official_signature=signature)
 
         return self._change_entry(actor, Permission.PUBLISH, entry_id, expected_version, publish)

@@ -30,6 +30,7 @@ class Permission(StrEnum):
     EXPORT = "export"  # deliver a book to the national database (and accept its numbering gaps)
     IMPORT = "import"  # key a contractor's package of entries and scans into a book
     PORTAL_READ = "portal_read"
+    ISSUE_EXTRACT = "issue_extract"  # issue, list and fetch signed extracts of published records
     METRICS = "metrics"  # positions and lag as Prometheus metrics
     COSIGN = "cosign"  # post a witness's cosignature of a checkpoint
     ADMIN = "admin"
@@ -56,10 +57,11 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.CORRECT,
             Permission.PUBLISH,
             Permission.EXPORT,
+            Permission.ISSUE_EXTRACT,
         }
     ),
     Role.MANAGER: frozenset({Permission.READ, Permission.METRICS, Permission.EXPORT}),
-    Role.PORTAL: frozenset({Permission.PORTAL_READ}),
+    Role.PORTAL: frozenset({Permission.PORTAL_READ, Permission.ISSUE_EXTRACT}),
     Role.METRICS: frozenset({Permission.METRICS}),
     Role.WITNESS: frozenset({Permission.COSIGN}),
     Role.ADMIN: frozenset(Permission),

@@ -153,6 +153,8 @@ class CivilRecord(HotichAggregate):
         self.fields_before_correction: Fields | None = None
         self.status_before_correction: EntryStatus | None = None
         self.corrections: list[dict[str, Any]] = []
+        self.extracts: list[dict[str, Any]] = []
+        self.official_signature: dict[str, Any] | None = None
 
     def rekey(self, *, actor: Actor, pages: list[int], fields: dict[str, Any]) -> None:
         """Key a rejected entry again."""
@@ -276,17 +278,29 @@ class CivilRecord(HotichAggregate):
         self.status_before_correction = None
         self.rejection_reason = reason
 
-    def publish(self, *, actor: Actor) -> None:
-        """Make the verified entry visible to the portal."""
+    def publish(self, *, actor: Actor, official_signature: dict[str, Any] | None = None) -> None:
+        """Make the verified entry visible to the portal; ``official_signature``: the verifier's
+        own signature of the publication (domain/extract.py), checked by the use case."""
         if self.status is not EntryStatus.VERIFIED:
             raise InvalidStateError(Code.PUBLISH_ONLY_VERIFIED, status=self.status.value)
-        self._published(actor=actor)
+        self._published(actor, official_signature)
 
     @event("EntryPublished")
-    def _published(self, *, actor: Actor) -> None:
+    def _published(self, actor: Actor, official_signature: dict[str, Any] | None = None) -> None:
         self.status = EntryStatus.PUBLISHED
         self.published_fields = dict(self.fields)
         self.published_version = self.version
+        self.official_signature = official_signature
+
+    def issue_extract(self, *, actor: Actor, extract: dict[str, Any]) -> None:
+        """Record an extract (trích lục) of the published version, signed by an official."""
+        if self.published_fields is None:
+            raise InvalidStateError(Code.EXTRACT_ONLY_PUBLISHED, status=self.status.value)
+        self._extract_issued(actor=actor, extract=extract)
+
+    @event("ExtractIssued")
+    def _extract_issued(self, *, actor: Actor, extract: dict[str, Any]) -> None:
+        self.extracts.append(dict(extract))
 
     # ----- corrections --------------------------------------------------------------------
     def correct(

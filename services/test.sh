@@ -11,6 +11,11 @@ bash services/chromium.sh check
 # LibreOffice (soffice --convert-to csv) and pdfinfo for the delivery tests (services/office.sh)
 bash services/office.sh install
 bash services/office.sh check
+# signed extracts: SoftHSM2, pdfsig, the font, the dev CA and its token, veraPDF
+bash services/extracts.sh ca
+bash services/extracts.sh verapdf
+while IFS= read -r line; do export "${line?}"; done < <(bash services/extracts.sh env)
+export HOTICH_TEST_DEV_CA="$ROOT/.services/dev-ca" HOTICH_TEST_VERAPDF="$ROOT/.services/verapdf/libs"
 bash services/postgres.sh start
 trap 'bash services/kafka.sh stop; bash services/s3.sh stop; bash services/postgres.sh stop' EXIT
 export HOTICH_TEST_DATABASE_URL="$(bash services/postgres.sh url)"

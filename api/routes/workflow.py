@@ -23,6 +23,7 @@ from api.commands import (
 from api.deps import Services, ServicesDep
 from api.idempotency import idempotent
 from api.problems import domain_problem
+from api.routes.extracts import PublishCommand
 from api.schemas import EntryPublic, RegisterPublic
 from api.security import CurrentUser
 from domain.access import User
@@ -176,7 +177,12 @@ ENTRY_COMMANDS: list[tuple[str, type[Versioned], str, str]] = [
         "correct_entry",
         "Correct a verified or published entry: a transcription fix, or a cải chính by decision.",
     ),
-    ("publication", Versioned, "publish_entry", "Publish a verified entry to the portal."),
+    (
+        "publication",
+        PublishCommand,
+        "publish_entry",
+        "Publish a verified entry to the portal (with the verifier's own signature, if given).",
+    ),
 ]
 
 

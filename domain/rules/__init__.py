@@ -22,10 +22,16 @@ from collections.abc import Mapping
 
 from domain.rules.codes import LANGS, Code, Lang, Namer, Rule, Term
 from domain.rules.delivery import DELIVERY_RULES
+from domain.rules.signatures import SIGNATURE_RULES
 from domain.rules.values import VALUE_RULES
 from domain.rules.workflow import WORKFLOW_RULES
 
-CATALOGUE: dict[Code, Rule] = {**VALUE_RULES, **WORKFLOW_RULES, **DELIVERY_RULES}
+CATALOGUE: dict[Code, Rule] = {
+    **VALUE_RULES,
+    **WORKFLOW_RULES,
+    **SIGNATURE_RULES,
+    **DELIVERY_RULES,
+}
 
 
 def rule_of(code: str) -> Rule:

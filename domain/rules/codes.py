@@ -218,6 +218,21 @@ class Code(StrEnum):
     IMPORT_PDF_MISSING = "import_pdf_missing"
     IMPORT_PDF_PAGES = "import_pdf_pages"
     IMPORT_PDF_UNREADABLE = "import_pdf_unreadable"
+    # extracts and officials' signatures (domain/rules/signatures.py)
+    EXTRACT_ONLY_PUBLISHED = "extract_only_published"
+    EXTRACT_NOT_ISSUED = "extract_not_issued"
+    CERTIFICATE_EXPIRED = "certificate_expired"
+    CERTIFICATE_NOT_YET_VALID = "certificate_not_yet_valid"
+    CERTIFICATE_REVOKED = "certificate_revoked"
+    CERTIFICATE_NOT_TRUSTED = "certificate_not_trusted"
+    CERTIFICATE_KEY_USAGE = "certificate_key_usage"
+    CERTIFICATE_REVOCATION_UNKNOWN = "certificate_revocation_unknown"
+    SIGNING_TOKEN_ABSENT = "signing_token_absent"  # noqa: S105 - a rule code, not a secret
+    SIGNING_TOKEN_LOCKED = "signing_token_locked"  # noqa: S105 - a rule code, not a secret
+    SIGNING_KEY_ABSENT = "signing_key_absent"
+    SIGNING_FAILED = "signing_failed"
+    PUBLICATION_SIGNATURE_REQUIRED = "publication_signature_required"
+    SIGNATURE_INVALID = "signature_invalid"
     # Deprecated, temporary: English text from call sites not converted to codes yet
 
 
