@@ -7,8 +7,6 @@ requests are audited as their reads are.
 
 from __future__ import annotations
 
-import datetime as dt
-import uuid
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -17,17 +15,15 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response, Streami
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.commands import Versioned
-from api.deps import Services, ServicesDep
+from api.deps import ServicesDep
+from api.portal_shared import SHA256_PATTERN, extract_download, record_extract_request
 from api.problems import rule_code, unavailable_problem
 from api.security import CurrentUser
 from digitization.extract_ports import SigningUnavailableError
-from domain.access import User
-from domain.actor import Role
-from projections.portal_audit import PortalRead
 
 router = APIRouter(tags=["extracts"])
 
-SHA256 = Annotated[str, Path(pattern=r"^[0-9a-f]{64}$", description="the PDF's SHA-256, hex")]
+SHA256 = Annotated[str, Path(pattern=SHA256_PATTERN, description="the PDF's SHA-256, hex")]
 EXTRACT_PROBLEMS: dict[int | str, dict[str, Any]] = {
     409: {"description": "(staff) the entry is not published"},
     422: {"description": "the purpose breaks a rule"},
@@ -82,25 +78,6 @@ def _public(extract: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _audit(
-    services: Services, user: User, action: str, query: dict[str, Any], ids: list[UUID]
-) -> None:
-    """Portal users' requests go to the portal's read audit, before they are answered."""
-    if user.role is not Role.PORTAL or services.portal_audit is None:
-        return
-    services.portal_audit.record(
-        PortalRead(
-            request_id=uuid.uuid4().hex,
-            at=dt.datetime.now(dt.UTC),
-            actor_id=user.id,
-            actor_role=user.role.value,
-            action=action,
-            query=query,
-            record_ids=tuple(ids),
-        )
-    )
-
-
 @router.post(
     "/portal/records/{entry_id}/extracts",
     status_code=201,
@@ -113,7 +90,7 @@ def issue_extract(
     """Issue a signed extract of a published record (portal, verifiers, admins)."""
     extract = services.app.issue_extract(actor=user, entry_id=entry_id, purpose=body.purpose)
     query = {"entry_id": str(entry_id), "purpose": body.purpose, "sha256": extract["sha256"]}
-    _audit(services, user, "issue_extract", query, [entry_id])
+    record_extract_request(services, user, "issue_extract", query, [entry_id])
     public = _public(extract)
     return JSONResponse(public, status_code=201, headers={"Location": public["url"]})
 
@@ -124,7 +101,7 @@ def issue_extract(
 def list_extracts(entry_id: UUID, user: CurrentUser, services: ServicesDep) -> ExtractList:
     """The extracts issued of a published record: who asked, when, why, who signed."""
     extracts = services.app.list_extracts(actor=user, entry_id=entry_id)
-    _audit(services, user, "list_extracts", {"entry_id": str(entry_id)}, [entry_id])
+    record_extract_request(services, user, "list_extracts", {"entry_id": str(entry_id)}, [entry_id])
     return ExtractList.model_validate({"items": [_public(e) for e in extracts]})
 
 
@@ -136,17 +113,8 @@ def list_extracts(entry_id: UUID, user: CurrentUser, services: ServicesDep) -> E
 def get_extract(sha256: SHA256, user: CurrentUser, services: ServicesDep) -> StreamingResponse:
     """An issued extract, to those who may see its record."""
     entry, issued, chunks = services.app.get_extract(actor=user, sha256=sha256)
-    _audit(services, user, "get_extract", {"sha256": sha256}, [entry.id])
-    name = f"trich-luc-{entry.entry_number}-{sha256[:12]}.pdf"
-    return StreamingResponse(
-        chunks,
-        media_type="application/pdf",
-        headers={
-            "Content-Disposition": f'attachment; filename="{name}"',
-            "Content-Length": str(issued["size"]),
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
+    record_extract_request(services, user, "get_extract", {"sha256": sha256}, [entry.id])
+    return extract_download(entry.entry_number, sha256, issued["size"], chunks)
 
 
 @router.get(

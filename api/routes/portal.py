@@ -5,7 +5,6 @@ answer is audited first."""
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Sequence
 from typing import Annotated, Any
 from uuid import UUID
@@ -17,6 +16,7 @@ from starlette.responses import Response
 
 from api.cursor import decode_cursor, encode_cursor, fingerprint
 from api.deps import Services, ServicesDep
+from api.portal_shared import record_read
 from api.routes.pages import VIEW_LINK_TTL
 from api.schemas import (
     PortalRecordPage,
@@ -32,7 +32,7 @@ from domain.personal_id import PersonalId
 from domain.record_kind import RecordKind
 from domain.rules import Code
 from domain.sex import Sex
-from projections.portal_audit import PortalAudit, PortalRead
+from projections.portal_audit import PortalAudit
 from projections.portal_model import PortalRecord
 from projections.portal_queries import (
     MAX_PAGE,
@@ -84,17 +84,7 @@ def _audit(
     records: Sequence[PortalRecord],
 ) -> None:
     """Store who asked what and which records the answer holds (raises if it cannot)."""
-    audit.record(
-        PortalRead(
-            request_id=uuid.uuid4().hex,
-            at=dt.datetime.now(dt.UTC),
-            actor_id=user.id,
-            actor_role=user.role.value,
-            action=action,
-            query={k: v for k, v in query.items() if v is not None},
-            record_ids=tuple(r.id for r in records),
-        )
-    )
+    record_read(audit, user, action, query, [r.id for r in records])
 
 
 def _provenance(record: PortalRecord, items: list[HistoryItem]) -> list[dict[str, Any]]:

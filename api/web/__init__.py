@@ -1,4 +1,5 @@
-"""The web pages: the managers' dashboard and the clerks' and verifiers' data-entry pages.
+"""The web pages: the managers' dashboard, the clerks' and verifiers' data-entry pages, and the
+portal's lookup and signed extracts.
 
 Server-rendered Jinja2 templates with a little JavaScript (htmx for partial refresh and the
 upload form, a few lines of plain JS for the scan viewer and keyboard shortcuts); charts are
@@ -25,13 +26,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.problems import add_exception_handlers
-from api.web.routes import book, dashboard, entry, signin, units_2025
+from api.web.routes import book, dashboard, entry, portal, signin, units_2025
 from api.web.session import PREFIX, PageForbiddenError, SignInRequiredError, signin_url
-from api.web.templating import render
+from api.web.templating import render, translator
 from digitization.errors import NotFoundError
 from digitization.ports import InsufficientStorageError, ServiceUnavailableError
 from domain.access import ForbiddenError
 from domain.errors import DomainError
+from projections.portal_audit import AuditUnavailableError
 
 STATIC = Path(__file__).parent / "static"
 # Scripts, styles and requests only from hotich itself (no inline script; htmx's eval is off);
@@ -146,6 +148,18 @@ def _unavailable(request: Request, exc: Exception) -> Response:
     )
 
 
+def _audit_unavailable(request: Request, exc: Exception) -> Response:
+    """A portal read whose audit entry cannot be stored is not answered (503, as the API)."""
+    return render(
+        request,
+        "error.html",
+        status=503,
+        message_key="error.unavailable",
+        detail=translator(request)("portal.audit_unavailable"),
+        headers={"Retry-After": "5"},
+    )
+
+
 def web_app() -> FastAPI:
     """The pages under /ui, with HTML error pages (the API keeps problem+json)."""
     pages = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
@@ -154,6 +168,7 @@ def web_app() -> FastAPI:
     pages.include_router(units_2025.router)
     pages.include_router(book.router)
     pages.include_router(entry.router)
+    pages.include_router(portal.router)
     add_exception_handlers(
         pages,
         {
@@ -164,6 +179,7 @@ def web_app() -> FastAPI:
             RequestValidationError: _invalid,
             StarletteHTTPException: _http,
             ServiceUnavailableError: _unavailable,
+            AuditUnavailableError: _audit_unavailable,
         },
     )
     pages.add_middleware(SecurityHeaders)
@@ -193,4 +209,4 @@ def install_web(app: FastAPI) -> None:
 
     @app.get("/ui", include_in_schema=False)
     def ui_root() -> RedirectResponse:
-        return RedirectResponse(f"{PREFIX}/dashboard", status_code=303)
+        return RedirectResponse(f"{PREFIX}/", status_code=303)

@@ -16,6 +16,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "nav.signed_in_as": ("Đăng nhập: {name} ({role})", "Signed in: {name} ({role})"),
     "nav.lang_switch": ("English", "Tiếng Việt"),
     "nav.api_docs": ("Tài liệu API", "API documentation"),
+    "nav.portal": ("Tra cứu, trích lục", "Look up, extracts"),
     "role.clerk": ("cán bộ nhập liệu", "clerk"),
     "role.verifier": ("cán bộ kiểm tra", "verifier"),
     "role.manager": ("quản lý", "manager"),
@@ -49,7 +50,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "error.not_found": ("Không tìm thấy.", "Not found."),
     "error.invalid_request": ("Yêu cầu không hợp lệ: {detail}", "Invalid request: {detail}"),
-    "error.back": ("Về trang tiến độ", "Back to progress"),
+    "error.back": ("Về trang chính", "Back to the start page"),
     "error.unavailable": (
         "Hệ thống tạm thời gián đoạn ({detail}). Vui lòng thử lại sau ít phút.",
         "The service is unavailable for now ({detail}). Please try again in a few minutes.",
@@ -216,6 +217,61 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Alt+= / Alt+-: phóng to / thu nhỏ · Alt+R: xoay · Alt+0: vừa khung",
         "Alt+= / Alt+-: zoom in / out · Alt+R: rotate · Alt+0: fit",
     ),
+    # the portal (Cổng DVC): published records and their signed extracts
+    "portal.title": ("Tra cứu hộ tịch đã công bố", "Published civil-status records"),
+    "portal.lookup": (
+        "Mã bản ghi hoặc số định danh cá nhân",
+        "Record id or personal ID",
+    ),
+    "portal.lookup_hint": (
+        "Mã bản ghi (dạng 8-4-4-4-12 ký tự) hoặc số định danh cá nhân 12 chữ số.",
+        "A record id (8-4-4-4-12 characters) or a 12-digit personal ID.",
+    ),
+    "portal.lookup_submit": ("Tra cứu", "Look up"),
+    "portal.found": (
+        "{count} bản ghi có số định danh {personal_id}",
+        "{count} records hold personal ID {personal_id}",
+    ),
+    "portal.none_found": (
+        "Không có bản ghi đã công bố nào có số định danh {personal_id}.",
+        "No published record holds personal ID {personal_id}.",
+    ),
+    "portal.found_more": (
+        "Chỉ hiện {count} bản ghi đầu tiên.",
+        "Only the first {count} records are shown.",
+    ),
+    "portal.book": ("Sổ", "Book"),
+    "portal.place": ("Nơi đăng ký", "Registered at"),
+    "portal.published_at": (
+        "Công bố lúc {time} (phiên bản {version})",
+        "Published {time} (version {version})",
+    ),
+    "portal.fields": ("Nội dung đã công bố", "Published fields"),
+    "portal.extracts": ("Trích lục đã cấp", "Extracts issued"),
+    "portal.no_extracts": ("Chưa cấp trích lục nào.", "No extract issued yet."),
+    "portal.issued_at": ("Ngày cấp", "Issued"),
+    "portal.purpose": ("Mục đích", "Purpose"),
+    "portal.purpose_hint": ("ví dụ: Bổ sung hồ sơ nhập học", "e.g. Bổ sung hồ sơ nhập học"),
+    "portal.signer": ("Người ký", "Signed by"),
+    "portal.sha256": ("Mã băm SHA-256", "SHA-256"),
+    "portal.download": ("Tải về (PDF, {size} KB)", "Download (PDF, {size} KB)"),
+    "portal.issue": ("Cấp trích lục", "Issue an extract"),
+    "portal.issue_intro": (
+        "Trích lục được lập từ nội dung đã công bố và được ký số (PAdES) bằng chứng thư "
+        "của người có thẩm quyền.",
+        "The extract is made of the published fields and signed (PAdES) with a competent "
+        "official's certificate.",
+    ),
+    "portal.issue_submit": ("Cấp trích lục", "Issue the extract"),
+    "portal.issued": (
+        "Đã cấp trích lục (SHA-256 {sha256}).",
+        "Extract issued (SHA-256 {sha256}).",
+    ),
+    "portal.signing_unavailable": (
+        "Chưa cấp được trích lục: {reason}. Chưa có gì được ghi nhận; vui lòng thử lại sau.",
+        "No extract was issued: {reason}. Nothing was recorded; please try again later.",
+    ),
+    "portal.audit_unavailable": ("nhật ký truy cập", "read audit"),
     # entry statuses
     "entry_status.keyed": ("Đã nhập", "Keyed"),
     "entry_status.second_keyed": ("Đã nhập lần 2", "Second-keyed"),

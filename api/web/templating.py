@@ -14,7 +14,7 @@ from fastapi.templating import Jinja2Templates
 
 from api.web.i18n import LANGS, Translator, negotiate
 from api.web.session import LANG_COOKIE, PREFIX, csrf_token, session_token
-from domain.access import User
+from domain.access import Permission, User
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 TEMPLATES.env.globals["PREFIX"] = PREFIX
@@ -49,6 +49,8 @@ def render(
             "lang": t.lang,
             "user": user,
             "csrf": csrf_token(token) if token and user else "",
+            "may_read": user is not None and user.may(Permission.READ),
+            "may_portal": user is not None and user.may(Permission.PORTAL_READ),
             "switch_url": lang_url(request, t.other),
             **context,
         },

@@ -13,7 +13,7 @@ from api.deps import ServicesDep
 from api.web import exports
 from api.web.charts import TREND_SERIES, stage_chart, trend_chart
 from api.web.figures import Dashboard, communes, dashboard, stages_of
-from api.web.session import PREFIX, WebUser, allow
+from api.web.session import PREFIX, WebUser, allow, session_token
 from api.web.templating import render, translator
 from digitization.errors import NotFoundError
 from domain.access import Permission
@@ -64,8 +64,13 @@ def _unit(services: ServicesDep, code: str, level: str) -> AdminUnit:
 
 
 @router.get("/", include_in_schema=False)
-def home() -> RedirectResponse:
-    return RedirectResponse(f"{PREFIX}/dashboard", status_code=303)
+def home(request: Request) -> RedirectResponse:
+    """Where a signed-in user starts: the portal's lookup for the portal, else the dashboard
+    (which sends anyone else to the sign-in form)."""
+    token = session_token(request)
+    user = request.app.state.services.users.authenticate(token) if token else None
+    portal = user is not None and not user.may(Permission.READ) and user.may(Permission.PORTAL_READ)
+    return RedirectResponse(f"{PREFIX}/{'portal' if portal else 'dashboard'}", status_code=303)
 
 
 @router.get("/dashboard", response_class=HTMLResponse)
