@@ -14,11 +14,12 @@ import binascii
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+from digitization.delivery.cells import cell_text
 from digitization.errors import NotFoundError
 from digitization.extract_ports import (
     CertificateRefusedError,
@@ -38,7 +39,6 @@ from domain.civil_record import CivilRecord
 from domain.entry_fields import SCHEMAS
 from domain.errors import InvalidStateError, InvalidValueError
 from domain.extract import PURPOSE_MAX, extract_title, publication_statement
-from domain.partial_date import PartialDate
 from domain.register import Register
 from domain.rules import Code
 
@@ -185,7 +185,9 @@ class ExtractCases(DigitisationService):
         district = units.get(entry.district)
         fields = entry.published_fields or {}
         lines = [
-            ExtractLine(spec.label_vi[:1].upper() + spec.label_vi[1:], _shown(fields[path]))
+            ExtractLine(
+                spec.label_vi[:1].upper() + spec.label_vi[1:], cell_text(spec.type, fields[path])
+            )
             for path, spec in SCHEMAS[entry.kind].items()
             if path in fields and path not in _NOT_SHOWN
         ]
@@ -226,19 +228,6 @@ def _purpose(purpose: str) -> str:
             "purpose", Code.MAX_CHARACTERS, label_vi="mục đích", limit=PURPOSE_MAX
         )
     return text
-
-
-def _shown(value: Any) -> str:
-    """A published value as the extract writes it: dates as the book gave them (dd/mm/yyyy)."""
-    if isinstance(value, Mapping) and "year" in value:
-        date = PartialDate.from_json(value)
-        parts = [
-            f"{date.day:02d}" if date.day else None,
-            f"{date.month:02d}" if date.month else None,
-        ]
-        text = "/".join([p for p in parts if p] + [str(date.year)])
-        return text + (" (âm lịch)" if date.lunar else "")
-    return str(value)
 
 
 def _store(blobs: BlobStore, key: str, data: bytes, media_type: str) -> None:

@@ -110,6 +110,7 @@ def test_a_portal_user_gets_an_extract_signed_on_the_token_that_other_tools_vali
     for words in ("TRÍCH LỤC KHAI SINH", "Giàng Seo Pó", "Vừ Thị Mỷ", "12/03/1990", "Đồng Văn"):
         assert words in text
     assert "bản gốc bị nhòe" not in text  # the clerk's notes are not the book's words
+    assert "male" not in text  # sex as the books print it (Nam, Nữ), not the stored code
     assert f"/portal/records/{served.po}/evidence" in text
     signer = check_extract(pdf.content, signing_settings().trust())
     assert signer.fingerprint_sha256 == fingerprint("official")
