@@ -10,11 +10,19 @@ a page shows are read in one snapshot.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator
 from typing import Any
 from uuid import UUID
 
-from infra.read_store.database import Reader, TrackedView, Writer, chunked, marks, wanted_pairs
+from infra.read_store.database import (
+    Reader,
+    Row,
+    TrackedView,
+    Writer,
+    chunked,
+    marks,
+    wanted_pairs,
+)
 from infra.read_store.progress_rows import (
     PROGRESS_SCHEMA,
     PROGRESS_VIEW,
@@ -82,28 +90,23 @@ class SqlProgressView(TrackedView):
         rows = self._db.query("SELECT * FROM plan WHERE district=?", (district,))
         return plan_row(rows[0]) if rows else None
 
+    def _rows_in(self, select: str, values: Iterable[Any]) -> Iterator[Row]:
+        """The rows of ``select`` (``… IN ({marks})``) for all ``values``, asked in chunks."""
+        for chunk in chunked(values):
+            yield from self._db.query(select.format(marks=marks(len(chunk))), chunk)
+
     def get_entries(self, entry_ids: Collection[UUID]) -> dict[UUID, EntryRow]:
-        found: dict[UUID, EntryRow] = {}
-        for chunk in chunked(str(i) for i in entry_ids):
-            sql = f"SELECT * FROM entries WHERE id IN ({marks(len(chunk))})"  # noqa: S608
-            for row in self._db.query(sql, chunk):
-                entry = entry_row(row)
-                found[entry.id] = entry
-        return found
+        sql = "SELECT * FROM entries WHERE id IN ({marks})"
+        entries = (entry_row(row) for row in self._rows_in(sql, (str(i) for i in entry_ids)))
+        return {entry.id: entry for entry in entries}
 
     def get_district_plans(self, districts: Collection[str]) -> dict[str, DistrictPlanRow]:
-        found: dict[str, DistrictPlanRow] = {}
-        for chunk in chunked(districts):
-            sql = f"SELECT * FROM plan WHERE district IN ({marks(len(chunk))})"  # noqa: S608
-            found.update((row["district"], plan_row(row)) for row in self._db.query(sql, chunk))
-        return found
+        sql = "SELECT * FROM plan WHERE district IN ({marks})"
+        return {row["district"]: plan_row(row) for row in self._rows_in(sql, districts)}
 
     def stored_registers(self, register_ids: Collection[UUID]) -> set[UUID]:
-        found: set[UUID] = set()
-        for chunk in chunked(str(i) for i in register_ids):
-            sql = f"SELECT id FROM registers WHERE id IN ({marks(len(chunk))})"  # noqa: S608
-            found.update(UUID(row[0]) for row in self._db.query(sql, chunk))
-        return found
+        sql = "SELECT id FROM registers WHERE id IN ({marks})"
+        return {UUID(row[0]) for row in self._rows_in(sql, (str(i) for i in register_ids))}
 
     def stored_pages(self, pages: Collection[tuple[UUID, int]]) -> set[tuple[UUID, int]]:
         found: set[tuple[UUID, int]] = set()
