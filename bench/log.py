@@ -83,7 +83,8 @@ from infra.tlog.checkpoint import open_checkpoint
 from infra.tlog.checkpoint_store import Checkpoints
 from infra.tlog.database import SqliteTransactions
 from infra.tlog.hashing import leaf_hash
-from infra.tlog.log import LogPlace, SqlTransparencyLog
+from infra.tlog.log import SqlTransparencyLog
+from infra.tlog.log_place import LogPlace
 from infra.tlog.note import Ed25519NoteSigner
 from infra.tlog.proofs import verify_inclusion
 from infra.tlog.tree_store import Leaf, TreeStore

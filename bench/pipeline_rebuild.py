@@ -30,7 +30,8 @@ from digitization.application import Digitisation
 from infra.signing.keyring import Keyring
 from infra.store.scan import POSTGRES_EVENTS_TABLE, SQLITE_EVENTS_TABLE
 from infra.store.sealing import SignedSealing
-from infra.tlog.log import LogPlace, SqlTransparencyLog
+from infra.tlog.log import SqlTransparencyLog
+from infra.tlog.log_place import LogPlace
 
 VIEWS = ["progress", "portal", "history"]
 TARGET_EVENTS = 1_000_000

@@ -22,7 +22,8 @@ from digitization.application import Digitisation
 from infra.signing.keyring import Keyring, PublicKeySet
 from infra.store.mapper import SignedEnvelopeMapper
 from infra.store.sealing import SignedSealing
-from infra.tlog.log import LogPlace, SqlTransparencyLog
+from infra.tlog.log import SqlTransparencyLog
+from infra.tlog.log_place import LogPlace
 
 
 def env_for(backend: str, home: Path, cipher_key: str, pg_url: str | None) -> dict[str, str]:

@@ -10,7 +10,8 @@ from pathlib import Path
 from bootstrap.container import Container
 from bootstrap.settings import Settings
 from infra.tlog.cosignature import CosignatureVerifier
-from infra.tlog.log import LogPlace, SqlTransparencyLog
+from infra.tlog.log import SqlTransparencyLog
+from infra.tlog.log_place import LogPlace
 from infra.tlog.note import Ed25519NoteSigner, Ed25519NoteVerifier
 
 SIGNER_FILE = "log-signer.key"  # C2SP signed-note signer key of the log (origin = key name)

@@ -9,15 +9,8 @@ import threading
 from pathlib import Path
 from types import FrameType
 
-from infra.tlog.witness import (
-    KEY_FILE,
-    Outcome,
-    Poll,
-    Witness,
-    WitnessSetupError,
-    WitnessState,
-    load_cosigner,
-)
+from infra.tlog.witness import Outcome, Poll, Witness
+from infra.tlog.witness_state import KEY_FILE, WitnessSetupError, WitnessState, load_cosigner
 
 __all__ = ["WitnessSetupError", "exit_code", "open_witness", "run_witness", "witness_key"]
 

@@ -8,11 +8,11 @@ Each file goes one of three ways, chosen when it starts:
   over ``HOLD_BYTES`` and it is the request's last file: the content is checked from the
   bytes passing by (:class:`~digitization.media_stream.StreamedScanCheck`) and the upload is
   committed only once the batch passed, else dropped (nothing kept);
-* **held** in memory, up to ``HOLD_BYTES`` (and while the process holds under
-  ``HELD_LIMIT`` in all): checked whole when it ends. It is sent on early, all but its last
-  byte (as it arrives when declared, else once it ended), so that committing it once the
-  batch passed is one byte and an answer; if that connection failed meanwhile, it is sent
-  again whole from memory;
+* **held** in memory, up to ``HOLD_BYTES`` (and while the process holds under ``HELD_LIMIT``
+  in all): checked whole when it ends. It is sent on early, all but its last byte (as it
+  arrives when declared, else once it ended), so that committing it once the batch passed is
+  one byte and an answer; if that connection failed meanwhile, it is sent again whole from
+  memory;
 * **spilled** to a file in the request's scratch folder (``<home>/tmp/hotich-upload-*``)
   when it is larger, or the memory is taken: checked whole, sent once the batch passed.
 
@@ -31,14 +31,12 @@ import hashlib
 import os
 import shutil
 import tempfile
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, cast
 
 from digitization.media import (
     BufferFile,
-    ScanInfo,
     ScanLimits,
     ScanTooLargeError,
     UploadRefusedError,
@@ -47,18 +45,22 @@ from digitization.media import (
 )
 from digitization.media_stream import SNIFF_BYTES, StreamedScanCheck
 from digitization.page_numbers import page_number
-from digitization.ports import (
-    BlobStore,
-    BlobStoreError,
-    BlobStoreUnavailableError,
-    BlobUpload,
-    InsufficientStorageError,
+from digitization.ports import BlobStore, BlobUpload, InsufficientStorageError
+from digitization.scan_bytes import (
+    ArrivedScan,
+    HeldScan,
+    MemoryBudget,
+    NotSent,
+    ScanBytes,
+    SpilledScan,
+    StreamedScan,
+    begin_or_none,
+    write_or_drop,
 )
 from domain.register import Register
 from domain.rules import Code
 
 HOLD_BYTES = 8 * 1024 * 1024  # a file up to this is held in memory until its batch passed
-HELD_LIMIT = 64 * 1024 * 1024  # what one process holds in memory, all uploads together
 UPLOAD_PREFIX = "hotich-upload-"
 """The prefix of each request's scratch folder (what start-up cleaning looks for)."""
 _DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT})
@@ -80,150 +82,6 @@ class Declared:
 
     sha256: str
     size: int
-
-
-class MemoryBudget:
-    """Bytes the process may hold for uploads, shared by every request (thread-safe)."""
-
-    def __init__(self, limit: int = HELD_LIMIT) -> None:
-        self.limit = limit
-        self.held = 0
-        self._lock = threading.Lock()
-
-    def take(self, n: int) -> bool:
-        with self._lock:
-            if self.held + n > self.limit:
-                return False
-            self.held += n
-            return True
-
-    def give_back(self, n: int) -> None:
-        with self._lock:
-            self.held -= n
-
-
-# ----- where a scan's bytes are until they are stored -------------------------------------
-class HeldScan:
-    """The bytes in memory (counted against the process's budget until dropped), perhaps on
-    their way to the store already (``early``: sent but its last byte, to ``early_key``)."""
-
-    def __init__(
-        self,
-        data: bytearray,
-        budget: MemoryBudget,
-        early: BlobUpload | None = None,
-        early_key: str | None = None,
-    ) -> None:
-        self.data: bytearray | None = data
-        self._budget = budget
-        self._early = early
-        self._early_key = early_key
-
-    def send_early(self, blobs: BlobStore, key: str, *, media_type: str, sha256: str) -> None:
-        """Send the bytes on now, all but the last one (kept nowhere before ``store``): the
-        store then has only that byte and its answer left to wait for."""
-        assert self.data is not None
-        self._early_key = key
-        self._early = _begin_or_none(blobs, key, len(self.data), media_type, sha256)
-        if self._early is not None and not _write_or_drop(self._early, self.data):
-            self._early = None
-
-    def store(self, blobs: BlobStore, key: str, *, size: int, media_type: str, sha256: str) -> bool:
-        assert self.data is not None
-        early, self._early = self._early, None
-        if early is not None and key == self._early_key:
-            try:
-                return early.commit()
-            except BlobStoreUnavailableError:
-                pass  # that connection failed (or waited too long): send them again, whole
-        elif early is not None:
-            early.abort()
-        upload = blobs.begin_upload(
-            key, size=size, media_type=media_type, sha256=sha256, look_first=False
-        )
-        try:
-            upload.write(memoryview(self.data))
-        except BaseException:
-            upload.abort()
-            raise
-        return upload.commit()
-
-    def drop(self) -> None:
-        early, self._early = self._early, None
-        if early is not None:
-            early.abort()
-        if self.data is not None:
-            self._budget.give_back(len(self.data))
-            self.data = None
-
-
-def _begin_or_none(
-    blobs: BlobStore, key: str, size: int, media_type: str, sha256: str
-) -> BlobUpload | None:
-    """An upload sent early, or None when the store cannot take it now (the bytes are held:
-    they are sent whole when the batch has passed, and a store that is down says so then)."""
-    try:
-        return blobs.begin_upload(
-            key, size=size, media_type=media_type, sha256=sha256, look_first=False
-        )
-    except BlobStoreError:
-        return None
-
-
-def _write_or_drop(upload: BlobUpload, data: bytes | bytearray | memoryview) -> bool:
-    try:
-        upload.write(memoryview(data))
-    except BlobStoreError:
-        upload.abort()
-        return False
-    return True
-
-
-@dataclass
-class SpilledScan:
-    """The bytes in a scratch file (removed when dropped)."""
-
-    path: Path
-
-    def store(self, blobs: BlobStore, key: str, *, size: int, media_type: str, sha256: str) -> bool:
-        return blobs.put_file(key, self.path, size=size, media_type=media_type, sha256=sha256)
-
-    def drop(self) -> None:
-        self.path.unlink(missing_ok=True)
-
-
-@dataclass
-class StreamedScan:
-    """The bytes sent to ``key`` already, kept there once committed."""
-
-    key: str
-    upload: BlobUpload
-    committed: bool = False
-
-    def store(self, blobs: BlobStore, key: str, *, size: int, media_type: str, sha256: str) -> bool:
-        if key != self.key:
-            raise BlobStoreError(f"streamed to {self.key}, asked to store under {key}")
-        self.committed = True
-        return self.upload.commit()
-
-    def drop(self) -> None:
-        if not self.committed:
-            self.upload.abort()
-
-
-ScanBytes = HeldScan | SpilledScan | StreamedScan
-
-
-@dataclass(frozen=True)
-class ArrivedScan:
-    """A file received whole: its name (a label only), size, SHA-256, what its header said,
-    and where its bytes are."""
-
-    label: str
-    size: int
-    sha256: str
-    info: ScanInfo
-    content: ScanBytes
 
 
 # ----- one file as it arrives ---------------------------------------------------------------
@@ -359,7 +217,7 @@ class IncomingFile:
         if declared is None or not self._send or held is None:
             return
         if self._early is not None:
-            if not _write_or_drop(self._early, data):
+            if not write_or_drop(self._early, data):
                 self._early = None
             return
         if self._early_tried or len(held) < SNIFF_BYTES:
@@ -369,14 +227,14 @@ class IncomingFile:
         if scan_format is None:
             return  # not a scan: refused when it ends
         self._early_key = self.intake.key_of(declared.sha256, scan_format.extension)
-        self._early = _begin_or_none(
+        self._early = begin_or_none(
             self.intake.blobs,
             self._early_key,
             declared.size,
             scan_format.media_type,
             declared.sha256,
         )
-        if self._early is not None and not _write_or_drop(self._early, held):
+        if self._early is not None and not write_or_drop(self._early, held):
             self._early = None
 
     def _drop_early(self) -> None:
@@ -419,28 +277,12 @@ class IncomingFile:
             check.finish()
         assert check.format is not None
         key = self.intake.key_of(declared.sha256, check.format.extension)
-        upload: BlobUpload = _NotSent(key)
+        upload: BlobUpload = NotSent(key)
         if self._send:
             upload = self.intake.blobs.begin_upload(
                 key, size=declared.size, media_type=check.format.media_type, sha256=declared.sha256
             )
         self._stream = StreamedScan(key, upload)
-
-
-class _NotSent:
-    """The upload of bytes the book has already: sent nowhere, never to be stored."""
-
-    def __init__(self, key: str) -> None:
-        self.key = key
-
-    def write(self, data: bytes | memoryview) -> None:
-        """Dropped: these bytes are stored already."""
-
-    def commit(self) -> bool:
-        raise BlobStoreError(f"{self.key}: the bytes were not sent (the book has them)")
-
-    def abort(self) -> None:
-        """Nothing to drop."""
 
 
 def _storage_error(e: OSError) -> Exception:

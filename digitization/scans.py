@@ -24,10 +24,11 @@ from uuid import UUID
 from eventsourcing.persistence import IntegrityError
 
 from digitization.errors import VersionConflictError
-from digitization.intake import DeclaredContentError, ScanBytes, ScanIntake, scan_key
+from digitization.intake import DeclaredContentError, ScanIntake, scan_key
 from digitization.media import ScanInfo, inspect_scan
 from digitization.page_numbers import page_numbers
 from digitization.ports import BlobStore, BlobStoreError
+from digitization.scan_bytes import ScanBytes
 from digitization.service import MAX_RETRIES, DigitisationService, Principal
 from domain.access import Permission
 from domain.actor import SYSTEM, Actor

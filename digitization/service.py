@@ -24,9 +24,9 @@ from eventsourcing.persistence import (
 )
 
 from digitization.errors import NotFoundError, VersionConflictError
-from digitization.intake import MemoryBudget
 from digitization.media import ScanLimits
 from digitization.ports import BlobStore, EventSealing
+from digitization.scan_bytes import MemoryBudget
 from domain.access import Permission, User, require
 from domain.actor import Actor
 from domain.admin_units import AdminUnits

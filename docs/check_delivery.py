@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Check a book delivered by hotich without hotich: Python 3.9+, `cryptography`, and
-check_evidence.py beside this file (its RFC 8785 and key readers).
+"""Check a book delivered by hotich without hotich: Python 3.9+, `cryptography`, and the
+evidence checker's modules beside this file (evidence_json.py: RFC 8785 and the event hash;
+evidence_keys.py: the published keys).
 
     python3 check_delivery.py FOLDER --keys keys.json
 
@@ -33,7 +34,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from check_evidence import canonical, published_keys
+from evidence_json import content_hash
+from evidence_keys import published_keys
 
 SPEC = "hotich.delivery/1"
 
@@ -43,8 +45,7 @@ def _sha256(data: bytes) -> str:
 
 
 def check_seal(manifest: dict[str, Any], keys: dict[str, bytes]) -> list[str]:
-    body = {k: v for k, v in manifest.items() if k not in ("hash", "signature")}
-    digest = _sha256(canonical(body).encode("utf-8"))
+    digest = content_hash(manifest)  # as an event's: without hash and signature
     if manifest.get("hash") != digest:
         return ["manifest: hash does not match its content (it was changed)"]
     signature = manifest.get("signature") or {}

@@ -18,8 +18,8 @@ from api.security import CurrentUser
 from api.uploads import received_upload
 from digitization.application import PageUpload
 from digitization.errors import NotFoundError
-from digitization.intake import ArrivedScan
 from digitization.ports import BlobStoreError
+from digitization.scan_bytes import ArrivedScan
 from domain.access import ForbiddenError
 from domain.rules import Code
 

@@ -1,135 +1,43 @@
 """Blob store in a local directory: the embedded default (no server needed).
 
 Each object is a read-only file under the root, at the path its key names, with a sidecar
-``<file>.meta.json`` holding its media type, SHA-256 and retained-until date. This module also
-holds the key and argument rules every blob adapter applies (``check_key`` and friends).
+``<file>.meta.json`` holding its media type, SHA-256 and retained-until date. The key and
+argument rules every blob adapter applies are in ``infra/blobs/rules.py``; the bytes on their
+way in, in ``infra/blobs/local_upload.py``.
 """
 
 from __future__ import annotations
 
-import contextlib
-import errno
 import hashlib
 import hmac
 import json
 import os
-import re
-import tempfile
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from digitization.ports import (
     BlobStoreError,
-    BlobStoreFullError,
     ObjectLockedError,
     Retention,
     StoredObject,
 )
-
-META_SUFFIX = ".meta.json"
-"""Suffix of the sidecar file next to each object (no key segment may end with it)."""
+from infra.blobs.local_upload import LocalUpload
+from infra.blobs.rules import (
+    META_SUFFIX,
+    check_chunk_size,
+    check_expiry,
+    check_key,
+    check_retention_days,
+    check_sha256,
+    utc_now,
+)
+from infra.blobs.uploads import KeptAlready, copy_file_into
 
 LOCAL_RETENTION_MODE = "GOVERNANCE"
 """Mode reported by the local store: it enforces retention itself, but anyone with access to the
 directory can still remove the files, as a GOVERNANCE bypass would."""
-
-MAX_KEY_BYTES = 1024  # the S3 limit
-MAX_SEGMENT_BYTES = 255  # a file name on common file systems
-MAX_PRESIGN_EXPIRY = timedelta(days=7)  # the SigV4 limit, applied by every adapter
-_SHA256_HEX = re.compile(r"[0-9a-f]{64}")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_COPY_CHUNK = 1 << 20
-
-
-def utc_now() -> datetime:
-    """The current time, timezone-aware (UTC)."""
-    return datetime.now(UTC)
-
-
-def check_key(key: str) -> str:
-    """Return ``key`` if it is a safe relative object key, else raise BlobStoreError.
-
-    Refused: empty keys, absolute paths, backslashes, control characters, ``..`` anywhere, empty
-    segments (``a//b``, a trailing ``/``), segments starting with ``.`` (temporary and hidden
-    files of the local store) or ending with ``.meta.json`` (its sidecars), over-long keys.
-    """
-    if not isinstance(key, str) or not key:
-        raise BlobStoreError("blob key must be a non-empty string")
-    problem = None
-    if key.startswith("/"):
-        problem = "is absolute"
-    elif "\\" in key:
-        problem = "contains a backslash"
-    elif ".." in key:
-        problem = "contains '..'"
-    elif _CONTROL.search(key):
-        problem = "contains a control character"
-    elif len(key.encode("utf-8", "surrogatepass")) > MAX_KEY_BYTES:
-        problem = f"is longer than {MAX_KEY_BYTES} bytes"
-    else:
-        for segment in key.split("/"):
-            if not segment:
-                problem = "has an empty segment"
-            elif segment.startswith("."):
-                problem = "has a segment starting with '.'"
-            elif segment.endswith(META_SUFFIX):
-                problem = f"has a segment ending with {META_SUFFIX!r}"
-            elif len(segment.encode("utf-8", "surrogatepass")) > MAX_SEGMENT_BYTES:
-                problem = f"has a segment longer than {MAX_SEGMENT_BYTES} bytes"
-            if problem:
-                break
-    if problem:
-        raise BlobStoreError(f"refused blob key {key!r}: it {problem}")
-    return key
-
-
-def check_sha256(sha256: str) -> str:
-    """Return ``sha256`` if it is 64 lower-case hex digits, else raise BlobStoreError."""
-    if not isinstance(sha256, str) or not _SHA256_HEX.fullmatch(sha256):
-        raise BlobStoreError(f"sha256 must be 64 lower-case hex digits, got {sha256!r}")
-    return sha256
-
-
-def check_expiry(expires: timedelta) -> timedelta:
-    """Return ``expires`` if a presigned URL may live that long (1 s to 7 days)."""
-    if not timedelta(seconds=1) <= expires <= MAX_PRESIGN_EXPIRY:
-        raise BlobStoreError(f"presigned URL expiry must be 1 s to 7 days, got {expires}")
-    return expires
-
-
-def check_chunk_size(chunk_size: int) -> int:
-    """Return ``chunk_size`` if positive, else raise BlobStoreError."""
-    if chunk_size <= 0:
-        raise BlobStoreError(f"chunk size must be positive, got {chunk_size}")
-    return chunk_size
-
-
-def check_retention_days(retention_days: int) -> int:
-    """Return ``retention_days`` if it is zero (no retention) or more."""
-    if retention_days < 0:
-        raise ValueError(f"retention_days must be 0 or more, got {retention_days}")
-    return retention_days
-
-
-def hash_file(path: Path) -> tuple[int, str]:
-    """Size and SHA-256 (hex) of a file, read in chunks."""
-    digest = hashlib.sha256()
-    size = 0
-    with path.open("rb") as src:
-        while chunk := src.read(_COPY_CHUNK):
-            digest.update(chunk)
-            size += len(chunk)
-    return size, digest.hexdigest()
-
-
-def check_content(key: str, *, size: int, sha256: str, actual_size: int, actual_sha: str) -> None:
-    """Raise BlobStoreError unless the file's size and digest are the announced ones."""
-    if actual_size != size:
-        raise BlobStoreError(f"{key}: the file has {actual_size} bytes, not the announced {size}")
-    if actual_sha != sha256:
-        raise BlobStoreError(f"{key}: the file's SHA-256 is {actual_sha}, not the announced one")
 
 
 class LocalDirBlobStore:
@@ -205,17 +113,7 @@ class LocalDirBlobStore:
         read-only and linked into place atomically, so an existing file is never replaced.
         """
         upload = self.begin_upload(key, size=size, media_type=media_type, sha256=sha256)
-        try:
-            with Path(path).open("rb") as src:
-                while chunk := src.read(_COPY_CHUNK):
-                    upload.write(chunk)
-        except OSError as exc:
-            upload.abort()
-            raise BlobStoreError(f"{key}: cannot read {path}: {exc}") from exc
-        except BaseException:
-            upload.abort()
-            raise
-        return upload.commit()
+        return copy_file_into(upload, key, path)
 
     def begin_upload(
         self, key: str, *, size: int, media_type: str, sha256: str, look_first: bool = True
@@ -322,112 +220,6 @@ class LocalDirBlobStore:
             raise BlobStoreError(f"{key}: cannot delete: {exc}") from exc
 
 
-class KeptAlready:
-    """The upload to a key that already holds an object: writes nothing, commits nothing."""
-
-    def write(self, data: bytes | memoryview) -> None:
-        """Ignored: the key's object stays as it is."""
-
-    def commit(self) -> bool:
-        return False
-
-    def abort(self) -> None:
-        """Nothing to drop."""
-
-
-class LocalUpload:
-    """Bytes on their way to a local key: a hidden temporary file beside it, hashed as it is
-    written; the key's file appears only on ``commit`` (a hard link: never replaces)."""
-
-    def __init__(self, key: str, target: Path, meta: dict[str, Any]) -> None:
-        self.key = key
-        self._target = target
-        self._meta = meta
-        self._digest = hashlib.sha256()
-        self._size = 0
-        self._tmp: str | None = None
-        self._file: BinaryIO | None = None
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, self._tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-            self._file = os.fdopen(fd, "wb")
-        except OSError as exc:
-            self.abort()
-            raise _store_error(key, exc) from exc
-
-    def write(self, data: bytes | memoryview) -> None:
-        if self._file is None:
-            raise BlobStoreError(f"{self.key}: the upload is over")
-        if self._size + len(data) > self._meta["size"]:
-            self.abort()
-            raise BlobStoreError(f"{self.key}: more than the announced {self._meta['size']} bytes")
-        try:
-            self._file.write(data)
-        except OSError as exc:
-            self.abort()
-            raise _store_error(self.key, exc) from exc
-        self._digest.update(data)
-        self._size += len(data)
-
-    def commit(self) -> bool:
-        file, self._file = self._file, None
-        if file is None or self._tmp is None:
-            raise BlobStoreError(f"{self.key}: the upload is over")
-        tmp_meta: str | None = None
-        target = self._target
-        try:
-            file.flush()
-            os.fsync(file.fileno())
-            file.close()
-            check_content(
-                self.key,
-                size=self._meta["size"],
-                sha256=self._meta["sha256"],
-                actual_size=self._size,
-                actual_sha=self._digest.hexdigest(),
-            )
-            os.chmod(self._tmp, 0o444)
-            fd, tmp_meta = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.meta.")
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                json.dump(self._meta, out, sort_keys=True)
-                out.flush()
-                os.fsync(out.fileno())
-            os.chmod(tmp_meta, 0o444)
-            try:
-                os.link(self._tmp, target)  # fails if anything exists there: never replaces
-            except FileExistsError:
-                return False
-            os.replace(tmp_meta, target.with_name(target.name + META_SUFFIX))
-            tmp_meta = None
-            _fsync_dir(target.parent)
-            return True
-        except OSError as exc:
-            raise _store_error(self.key, exc) from exc
-        finally:
-            file.close()
-            for leftover in (self._tmp, tmp_meta):
-                if leftover is not None:
-                    with contextlib.suppress(OSError):
-                        os.unlink(leftover)
-            self._tmp = None
-
-    def abort(self) -> None:
-        file, self._file = self._file, None
-        if file is not None:
-            with contextlib.suppress(OSError):
-                file.close()
-        if self._tmp is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(self._tmp)
-            self._tmp = None
-
-
-def _store_error(key: str, exc: OSError) -> BlobStoreError:
-    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return BlobStoreFullError(f"{key}: the disk is full: {exc}")
-    return BlobStoreError(f"{key}: cannot store: {exc}")
-
-
 def _read_chunks(key: str, path: Path, chunk_size: int) -> Iterator[bytes]:
     try:
         with path.open("rb") as src:
@@ -435,11 +227,3 @@ def _read_chunks(key: str, path: Path, chunk_size: int) -> Iterator[bytes]:
                 yield chunk
     except OSError as exc:
         raise BlobStoreError(f"{key}: read failed: {exc}") from exc
-
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

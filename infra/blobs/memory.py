@@ -11,8 +11,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from digitization.ports import BlobStoreError, ObjectLockedError, Retention, StoredObject
-from infra.blobs.local import (
-    KeptAlready,
+from infra.blobs.rules import (
     check_chunk_size,
     check_content,
     check_expiry,
@@ -21,6 +20,7 @@ from infra.blobs.local import (
     check_sha256,
     utc_now,
 )
+from infra.blobs.uploads import KeptAlready
 
 _RETENTION_MODES = ("GOVERNANCE", "COMPLIANCE")
 

@@ -35,8 +35,7 @@ from digitization.ports import (
     Retention,
     StoredObject,
 )
-from infra.blobs.local import (
-    KeptAlready,
+from infra.blobs.rules import (
     check_chunk_size,
     check_content,
     check_expiry,
@@ -53,6 +52,7 @@ from infra.blobs.s3_put import (
     S3Endpoint,
     S3StreamedPut,
 )
+from infra.blobs.uploads import KeptAlready, copy_file_into
 
 SHA256_METADATA = "sha256"
 """User metadata name of the digest (``x-amz-meta-sha256`` on the wire)."""
@@ -228,17 +228,7 @@ class MinioBlobStore:
         if size > MAX_PUT_BYTES:
             return self._put_in_parts(key, path, size=size, media_type=media_type, sha256=sha256)
         upload = self.begin_upload(key, size=size, media_type=media_type, sha256=sha256)
-        try:
-            with Path(path).open("rb") as src:
-                while chunk := src.read(1 << 20):
-                    upload.write(chunk)
-        except OSError as exc:
-            upload.abort()
-            raise BlobStoreError(f"{key}: cannot read {path}: {exc}") from exc
-        except BaseException:
-            upload.abort()
-            raise
-        return upload.commit()
+        return copy_file_into(upload, key, path)
 
     def begin_upload(
         self, key: str, *, size: int, media_type: str, sha256: str, look_first: bool = True

@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Sequence
 from uuid import UUID
 
-from infra.read_store.database import Row, TrackedView, Writer
+from infra.read_store.database import Row, TrackedView, Writer, marks
 from projections.record_history import HistoryItem
 
 _HISTORY = "record_history"
@@ -73,9 +73,8 @@ class SqlHistoryView(TrackedView):
         if not found:
             return found
         asked = {str(i): i for i in found}  # each row's entry, without parsing its id again
-        marks = ",".join("?" * len(asked))
         rows = self._db.query(
-            f"SELECT * FROM record_history WHERE entry_id IN ({marks}) "  # noqa: S608
+            f"SELECT * FROM record_history WHERE entry_id IN ({marks(len(asked))}) "  # noqa: S608
             "ORDER BY entry_id, version",
             list(asked),
         )

@@ -10,8 +10,7 @@ a page shows are read in one snapshot.
 from __future__ import annotations
 
 import datetime as dt
-import json
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator
 from typing import Any
 from uuid import UUID
 
@@ -22,8 +21,17 @@ from infra.read_store.database import (
     Writer,
     chunked,
     marks,
-    upsert_sql,
     wanted_pairs,
+)
+from infra.read_store.progress_rows import (
+    PROGRESS_SCHEMA,
+    PROGRESS_VIEW,
+    add_tally,
+    apply_batch,
+    apply_update,
+    entry_row,
+    is_new,
+    plan_row,
 )
 from projections.district_progress import (
     DayTally,
@@ -31,7 +39,6 @@ from projections.district_progress import (
     ProgressBatch,
     ProgressUpdate,
     RegisterRow,
-    ScannedPage,
     TrendPoint,
 )
 from projections.progress_assessment import (
@@ -44,54 +51,6 @@ from projections.progress_assessment import (
     assess_province,
 )
 
-_VIEW = "district_progress"
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS registers (
-    id TEXT PRIMARY KEY, district TEXT NOT NULL, commune_code TEXT NOT NULL, kind TEXT NOT NULL,
-    page_count INTEGER NOT NULL, estimated_entries INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS registers_by_district
-    ON registers (district, page_count, estimated_entries);
-CREATE TABLE IF NOT EXISTS register_pages (
-    register_id TEXT NOT NULL, page_number INTEGER NOT NULL, district TEXT NOT NULL,
-    PRIMARY KEY (register_id, page_number)) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS register_pages_by_district ON register_pages (district);
-CREATE TABLE IF NOT EXISTS entries (
-    id TEXT PRIMARY KEY, register_id TEXT NOT NULL, district TEXT NOT NULL, status TEXT NOT NULL,
-    second_keyed INTEGER NOT NULL, published INTEGER NOT NULL, version INTEGER NOT NULL,
-    open_discrepancies TEXT NOT NULL, status_before_correction TEXT);
-CREATE INDEX IF NOT EXISTS entries_by_stage ON entries (district, status, second_keyed, published);
-CREATE TABLE IF NOT EXISTS plan (
-    district TEXT PRIMARY KEY, target_date TEXT, completed_on TEXT);
-CREATE TABLE IF NOT EXISTS daily (
-    district TEXT NOT NULL, day TEXT NOT NULL, stage TEXT NOT NULL, n INTEGER NOT NULL,
-    PRIMARY KEY (district, day, stage));
-"""
-
-_UPSERT_REGISTER = upsert_sql(
-    "registers",
-    ("id", "district", "commune_code", "kind", "page_count", "estimated_entries"),
-    key=("id",),
-)
-_UPSERT_ENTRY = upsert_sql(
-    "entries",
-    (
-        "id",
-        "register_id",
-        "district",
-        "status",
-        "second_keyed",
-        "published",
-        "version",
-        "open_discrepancies",
-        "status_before_correction",
-    ),
-    key=("id",),
-)
-_UPSERT_PLAN = upsert_sql("plan", ("district", "target_date", "completed_on"), key=("district",))
-_ADD_TO_DAY = (
-    "INSERT INTO daily (district, day, stage, n) VALUES (?, ?, ?, ?) "
-    "ON CONFLICT (district, day, stage) DO UPDATE SET n = daily.n + excluded.n"
-)
 _REGISTERS_BY_DISTRICT = (
     "SELECT district, COUNT(*), SUM(page_count), SUM(estimated_entries) FROM registers "
     "{where} GROUP BY district"
@@ -103,160 +62,51 @@ _ENTRIES_BY_DISTRICT = (
 )
 
 
-def _date(value: str | None) -> dt.date | None:
-    return dt.date.fromisoformat(value) if value else None
-
-
-def _iso(value: dt.date | None) -> str | None:
-    return value.isoformat() if value else None
-
-
-def _entry(row: Row) -> EntryRow:
-    return EntryRow(
-        id=UUID(row["id"]),
-        register_id=UUID(row["register_id"]),
-        district=row["district"],
-        status=row["status"],
-        ever_second_keyed=bool(row["second_keyed"]),
-        ever_published=bool(row["published"]),
-        version=int(row["version"]),
-        open_discrepancies=tuple(json.loads(row["open_discrepancies"])),
-        status_before_correction=row["status_before_correction"],
+def _add_entries(
+    figures: dict[str, Any], status: str, second_keyed: Any, published: Any, n: int
+) -> None:
+    """Add ``n`` entries of one status (second-keyed, published or not) to ``figures``."""
+    figures["entries_by_status"][status] = figures["entries_by_status"].get(status, 0) + n
+    figures["entries_second_keyed"] = figures.get("entries_second_keyed", 0) + (
+        n if second_keyed else 0
     )
-
-
-def _plan(row: Row) -> DistrictPlanRow:
-    return DistrictPlanRow(
-        district=row["district"],
-        target_date=_date(row["target_date"]),
-        completed_on=_date(row["completed_on"]),
-    )
-
-
-def _is_new(db: Writer, update: ProgressUpdate) -> bool:
-    """Whether the book or page is not stored yet (its tally then counts); entries are
-    guarded by their version in the projection."""
-    if isinstance(update, RegisterRow):
-        return not db.query("SELECT 1 FROM registers WHERE id=?", (str(update.id),))
-    if isinstance(update, ScannedPage):
-        return not db.query(
-            "SELECT 1 FROM register_pages WHERE register_id=? AND page_number=?",
-            (str(update.register_id), update.page_number),
-        )
-    return True
-
-
-def _tally(db: Writer, tally: DayTally) -> None:
-    for stage, n in tally.deltas:
-        db.execute(_ADD_TO_DAY, (tally.district, tally.day.isoformat(), stage, n))
-
-
-_INSERT_PAGE = (
-    "INSERT INTO register_pages (register_id, page_number, district) VALUES (?, ?, ?) "
-    "ON CONFLICT DO NOTHING"
-)
-
-
-def _register_params(row: RegisterRow) -> tuple[Any, ...]:
-    return (
-        str(row.id),
-        row.district,
-        row.commune_code,
-        row.kind,
-        row.page_count,
-        row.estimated_entries,
-    )
-
-
-def _page_params(page: ScannedPage) -> tuple[Any, ...]:
-    return (str(page.register_id), page.page_number, page.district)
-
-
-def _entry_params(row: EntryRow) -> tuple[Any, ...]:
-    return (
-        str(row.id),
-        str(row.register_id),
-        row.district,
-        row.status,
-        int(row.ever_second_keyed),
-        int(row.ever_published),
-        row.version,
-        json.dumps(list(row.open_discrepancies)),
-        row.status_before_correction,
-    )
-
-
-def _plan_params(row: DistrictPlanRow) -> tuple[Any, ...]:
-    return (row.district, _iso(row.target_date), _iso(row.completed_on))
-
-
-def _apply(db: Writer, update: ProgressUpdate) -> None:
-    # A rescan names a page that already has a row: the count of pages does not move.
-    if isinstance(update, RegisterRow):
-        db.execute(_UPSERT_REGISTER, _register_params(update))
-    elif isinstance(update, ScannedPage):
-        db.execute(_INSERT_PAGE, _page_params(update))
-    elif isinstance(update, EntryRow):
-        db.execute(_UPSERT_ENTRY, _entry_params(update))
-    else:
-        db.execute(_UPSERT_PLAN, _plan_params(update))
-
-
-def _apply_batch(db: Writer, batch: ProgressBatch) -> None:
-    """The batch's rows, a statement per table for all of them."""
-    for sql, rows in (
-        (_UPSERT_REGISTER, [_register_params(r) for r in batch.registers.values()]),
-        (_INSERT_PAGE, [_page_params(p) for p in batch.pages.values()]),
-        (_UPSERT_ENTRY, [_entry_params(e) for e in batch.entries.values()]),
-        (_UPSERT_PLAN, [_plan_params(p) for p in batch.plans.values()]),
-        (
-            _ADD_TO_DAY,
-            [(d, day.isoformat(), stage, n) for (d, day, stage), n in batch.tallies.items()],
-        ),
-    ):
-        if rows:
-            db.executemany(sql, rows)
+    figures["entries_published"] = figures.get("entries_published", 0) + (n if published else 0)
 
 
 class SqlProgressView(TrackedView):
     """District progress in a view database; thread-safe for one writer and many readers."""
 
-    NAME = _VIEW
-    SCHEMA = _SCHEMA
+    NAME = PROGRESS_VIEW
+    SCHEMA = PROGRESS_SCHEMA
     READ_INDEXES = ("registers_by_district", "register_pages_by_district", "entries_by_stage")
 
     # ----- the writer's side (the projection) ---------------------------------------------
 
     def get_entry(self, entry_id: UUID) -> EntryRow | None:
         rows = self._db.query("SELECT * FROM entries WHERE id=?", (str(entry_id),))
-        return _entry(rows[0]) if rows else None
+        return entry_row(rows[0]) if rows else None
 
     def get_district_plan(self, district: str) -> DistrictPlanRow | None:
         rows = self._db.query("SELECT * FROM plan WHERE district=?", (district,))
-        return _plan(rows[0]) if rows else None
+        return plan_row(rows[0]) if rows else None
+
+    def _rows_in(self, select: str, values: Iterable[Any]) -> Iterator[Row]:
+        """The rows of ``select`` (``… IN ({marks})``) for all ``values``, asked in chunks."""
+        for chunk in chunked(values):
+            yield from self._db.query(select.format(marks=marks(len(chunk))), chunk)
 
     def get_entries(self, entry_ids: Collection[UUID]) -> dict[UUID, EntryRow]:
-        found: dict[UUID, EntryRow] = {}
-        for chunk in chunked(str(i) for i in entry_ids):
-            sql = f"SELECT * FROM entries WHERE id IN ({marks(len(chunk))})"  # noqa: S608
-            for row in self._db.query(sql, chunk):
-                entry = _entry(row)
-                found[entry.id] = entry
-        return found
+        sql = "SELECT * FROM entries WHERE id IN ({marks})"
+        entries = (entry_row(row) for row in self._rows_in(sql, (str(i) for i in entry_ids)))
+        return {entry.id: entry for entry in entries}
 
     def get_district_plans(self, districts: Collection[str]) -> dict[str, DistrictPlanRow]:
-        found: dict[str, DistrictPlanRow] = {}
-        for chunk in chunked(districts):
-            sql = f"SELECT * FROM plan WHERE district IN ({marks(len(chunk))})"  # noqa: S608
-            found.update((row["district"], _plan(row)) for row in self._db.query(sql, chunk))
-        return found
+        sql = "SELECT * FROM plan WHERE district IN ({marks})"
+        return {row["district"]: plan_row(row) for row in self._rows_in(sql, districts)}
 
     def stored_registers(self, register_ids: Collection[UUID]) -> set[UUID]:
-        found: set[UUID] = set()
-        for chunk in chunked(str(i) for i in register_ids):
-            sql = f"SELECT id FROM registers WHERE id IN ({marks(len(chunk))})"  # noqa: S608
-            found.update(UUID(row[0]) for row in self._db.query(sql, chunk))
-        return found
+        sql = "SELECT id FROM registers WHERE id IN ({marks})"
+        return {UUID(row[0]) for row in self._rows_in(sql, (str(i) for i in register_ids))}
 
     def stored_pages(self, pages: Collection[tuple[UUID, int]]) -> set[tuple[UUID, int]]:
         found: set[tuple[UUID, int]] = set()
@@ -272,7 +122,7 @@ class SqlProgressView(TrackedView):
     def save_batch(self, position: int, batch: ProgressBatch) -> None:
         """Store a batch's rows and figures and ``position`` in one transaction; nothing if
         already seen."""
-        self._db.write(self._tracking, position, lambda db: _apply_batch(db, batch))
+        self._db.write(self._tracking, position, lambda db: apply_batch(db, batch))
 
     def save(
         self, position: int, update: ProgressUpdate | None, tally: DayTally | None = None
@@ -282,9 +132,9 @@ class SqlProgressView(TrackedView):
 
         def apply(db: Writer) -> None:
             if update is not None:
-                if tally is not None and _is_new(db, update):
-                    _tally(db, tally)
-                _apply(db, update)
+                if tally is not None and is_new(db, update):
+                    add_tally(db, tally)
+                apply_update(db, update)
 
         self._db.write(self._tracking, position, apply)
 
@@ -308,14 +158,9 @@ class SqlProgressView(TrackedView):
         for code, status, second_keyed, published, n in conn.query(
             _ENTRIES_BY_DISTRICT.format(where=where), params
         ):
-            f = of(code)
-            f["entries_by_status"][status] = f["entries_by_status"].get(status, 0) + n
-            f["entries_second_keyed"] = f.get("entries_second_keyed", 0) + (
-                n if second_keyed else 0
-            )
-            f["entries_published"] = f.get("entries_published", 0) + (n if published else 0)
+            _add_entries(of(code), status, second_keyed, published, n)
         plans = {
-            row["district"]: _plan(row)
+            row["district"]: plan_row(row)
             for row in conn.query(f"SELECT * FROM plan {where}", params)  # noqa: S608
         }
         counts = {code: ProgressCounts(**f) for code, f in figures.items()}
@@ -356,11 +201,7 @@ class SqlProgressView(TrackedView):
         figures: dict[str, dict[str, Any]] = {}
         for register_id, status, second_keyed, published, n in entries:
             f = figures.setdefault(register_id, {"entries_by_status": {}})
-            f["entries_by_status"][status] = f["entries_by_status"].get(status, 0) + n
-            f["entries_second_keyed"] = f.get("entries_second_keyed", 0) + (
-                n if second_keyed else 0
-            )
-            f["entries_published"] = f.get("entries_published", 0) + (n if published else 0)
+            _add_entries(f, status, second_keyed, published, n)
         books = []
         for row in registers:
             book = RegisterRow(
@@ -390,7 +231,7 @@ class SqlProgressView(TrackedView):
             codes = tuple(districts)
             if not codes:
                 return []
-            where = f"WHERE district IN ({', '.join('?' * len(codes))})"
+            where = f"WHERE district IN ({marks(len(codes))})"
             params = codes
         rows = self._db.query(
             f"SELECT day, stage, SUM(n) FROM daily {where} GROUP BY day, stage ORDER BY day",  # noqa: S608

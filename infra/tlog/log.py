@@ -12,14 +12,11 @@ proofs, and which event a leaf is.
 from __future__ import annotations
 
 import base64
-import json
 import logging
-import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -29,17 +26,13 @@ from digitization.errors import NotFoundError
 from digitization.ports import LogEvent, LogRequestError
 from infra.outages import OutageLog
 from infra.store.mapper import SignedEnvelopeMapper
-from infra.store.scan import POSTGRES_EVENTS_TABLE, SQLITE_EVENTS_TABLE
-from infra.store.seal_checks import CHECK_ERRORS, envelope_json
+from infra.store.seal_checks import CHECK_ERRORS
 from infra.tlog.audit import LogAudit, audit_log
 from infra.tlog.checkpoint_store import Checkpoints, CosignatureError, StoredCheckpoint
 from infra.tlog.cosignature import CosignatureVerifier
-from infra.tlog.database import (
-    Connection,
-    PostgresTransactions,
-    Sql,
-    SqliteTransactions,
-)
+from infra.tlog.database import Connection, Sql
+from infra.tlog.event_rows import by_notification_sql, event_hash, of_aggregate_sql
+from infra.tlog.log_place import LogConnections, LogPlace
 from infra.tlog.note import Ed25519NoteSigner, Ed25519NoteVerifier, NoteError, parse_note
 from infra.tlog.proofs import subtrees
 from infra.tlog.runs import LeafRun, RunChecker, RunError
@@ -56,20 +49,6 @@ class LogIntegrityError(RuntimeError):
     """The store no longer holds events the log took: the keeper stops taking events."""
 
 
-@dataclass(frozen=True)
-class LogPlace:
-    """Where the log's tables are: the event store's SQLite file or PostgreSQL database."""
-
-    sqlite_path: Path | None = None
-    postgres_url: str | None = None
-
-    def transactions(self) -> SqliteTransactions | PostgresTransactions:
-        if self.postgres_url is not None:
-            return PostgresTransactions(self.postgres_url)
-        assert self.sqlite_path is not None
-        return SqliteTransactions(self.sqlite_path)
-
-
 @dataclass
 class SqlTransparencyLog:
     """The tree, the checkpoints and the keeper of one event store; see the module docstring."""
@@ -83,11 +62,9 @@ class SqlTransparencyLog:
     _reader: TreeStore = field(
         default_factory=lambda: TreeStore(cached_tiles=CACHED_TILES), init=False
     )
-    _db: SqliteTransactions | PostgresTransactions | None = field(default=None, init=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
-    _local: threading.local = field(default_factory=threading.local, init=False)
 
     def __post_init__(self) -> None:
+        self._connections = LogConnections(self.place)
         mapper = self.app.mapper
         assert isinstance(mapper, SignedEnvelopeMapper)
         self._mapper = mapper
@@ -102,26 +79,20 @@ class SqlTransparencyLog:
         return self.signer.name
 
     def _transaction(self) -> AbstractContextManager[Connection]:
-        with self._lock:
-            if self._db is None:
-                self._db = self.place.transactions()
-        return self._db.transaction()
+        return self._connections.transaction()
+
+    def _read(self) -> AbstractContextManager[Connection]:
+        """A snapshot to read from (see LogConnections.read)."""
+        return self._connections.read()
 
     def close(self) -> None:
-        with self._lock:
-            if self._db is not None:
-                self._db.close()
-                self._db = None
+        self._connections.close()
 
     # ----- keeping the tree ------------------------------------------------------------------
     def _leaves(self, after: int, limit: int) -> list[Leaf]:
         """The stored events after notification ``after``: (notification id, hash)."""
         notifications = self.app.recorder.select_notifications(start=after + 1, limit=limit)
-        leaves: list[Leaf] = []
-        for notification in notifications:
-            envelope = json.loads(envelope_json(self._mapper, notification))
-            leaves.append((notification.id, bytes.fromhex(envelope["hash"])))
-        return leaves
+        return [(n.id, event_hash(self._mapper, n)) for n in notifications]
 
     def catch_up(self, progress: Callable[[int, int], None] | None = None) -> int:
         """Append every stored event the tree lacks; how many. ``progress(done, total)``."""
@@ -172,25 +143,6 @@ class SqlTransparencyLog:
             stop.wait(interval)
 
     # ----- what readers ask --------------------------------------------------------------------
-    @contextmanager
-    def _read(self) -> Iterator[Connection]:
-        """A snapshot to read from: on SQLite a read-only connection of this thread's (WAL
-        readers take no lock the keeper or the event store wait for)."""
-        if self.place.sqlite_path is None:
-            with self._transaction() as pg:
-                yield pg
-            return
-        reader: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if reader is None:
-            uri = f"file:{self.place.sqlite_path}?mode=ro"
-            reader = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
-            self._local.conn = reader
-        reader.execute("BEGIN")
-        try:
-            yield reader
-        finally:
-            reader.execute("COMMIT")
-
     def size(self) -> int:
         with self._read() as conn:
             return self._reader.size(conn)
@@ -254,7 +206,7 @@ class SqlTransparencyLog:
             if not 0 <= index < size:
                 raise LogRequestError("index", f"must be below the tree's size ({size})")
             notification_id = self._reader.leaf(conn, index)
-            row = Sql(conn).rows(self._by_notification(conn), (notification_id,))
+            row = Sql(conn).rows(by_notification_sql(conn), (notification_id,))
         aggregate_id, version = row[0]
         return LogEvent(index, UUID(str(aggregate_id)), int(version), notification_id)
 
@@ -265,7 +217,7 @@ class SqlTransparencyLog:
             found: dict[int, int] = {}
             ident: object = aggregate_id if sql.is_postgres else aggregate_id.hex  # as stored
             for version, notification_id in sql.rows(
-                self._of_aggregate(conn), (ident, min(versions), max(versions))
+                of_aggregate_sql(conn), (ident, min(versions), max(versions))
             ):
                 index = self._reader.leaf_index(conn, int(notification_id))
                 if index is not None and int(version) in versions:
@@ -331,8 +283,7 @@ class SqlTransparencyLog:
         ):
             for notification in notifications:
                 try:
-                    envelope = json.loads(envelope_json(self._mapper, notification))
-                    yield notification.id, bytes.fromhex(envelope["hash"])
+                    yield notification.id, event_hash(self._mapper, notification)
                 except CHECK_ERRORS:
                     yield notification.id, None
             after = notifications[-1].id
@@ -403,27 +354,6 @@ class SqlTransparencyLog:
                     except CosignatureError as e:  # a known witness's line that does not verify
                         raise LogRequestError("body", str(e)) from None
         return added
-
-    # ----- the event table's columns, per database ---------------------------------------------
-    def _events(self, conn: Connection) -> tuple[str, str]:
-        """The events table and its notification id column."""
-        if Sql(conn).is_postgres:
-            return POSTGRES_EVENTS_TABLE, "notification_id"
-        return SQLITE_EVENTS_TABLE, "rowid"
-
-    def _by_notification(self, conn: Connection) -> str:
-        table, notification_id = self._events(conn)
-        return (
-            f"SELECT originator_id, originator_version FROM {table} "  # noqa: S608
-            f"WHERE {notification_id} = ?"
-        )
-
-    def _of_aggregate(self, conn: Connection) -> str:
-        table, notification_id = self._events(conn)
-        return (
-            f"SELECT originator_version, {notification_id} FROM {table} "  # noqa: S608
-            "WHERE originator_id = ? AND originator_version BETWEEN ? AND ?"
-        )
 
 
 def notes_size(notes: Sequence[str]) -> int:

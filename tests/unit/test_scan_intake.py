@@ -15,9 +15,10 @@ import pytest
 from PIL import Image
 
 from digitization.application import Declared, Digitisation, ScanIntake
-from digitization.intake import DeclaredContentError, MemoryBudget
+from digitization.intake import DeclaredContentError
 from digitization.media import ScanError, ScanLimits, ScanTooLargeError
 from digitization.ports import BlobStoreUnavailableError, BlobUpload
+from digitization.scan_bytes import MemoryBudget
 from domain.record_kind import RecordKind
 from infra.blobs.memory import InMemoryBlobStore
 from tests.unit._builders import CLERK, MA_LE, event_count, ha_giang_units

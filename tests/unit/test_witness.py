@@ -24,15 +24,12 @@ from infra.tlog.cosignature import CosignatureVerifier, Cosigner
 from infra.tlog.note import Ed25519NoteSigner, Note, NoteKeyError, parse_note
 from infra.tlog.proofs import consistency_proof_json
 from infra.tlog.tree_store import TreeStore
-from infra.tlog.witness import (
+from infra.tlog.witness import AlarmKind, Outcome, Poll, Witness
+from infra.tlog.witness_state import (
     ALARMS_FILE,
     CHECKPOINT_FILE,
     KEY_FILE,
     LOG_KEY_FILE,
-    AlarmKind,
-    Outcome,
-    Poll,
-    Witness,
     WitnessSetupError,
     WitnessState,
     load_cosigner,
