@@ -6,14 +6,12 @@ from __future__ import annotations
 
 import hashlib
 import io
-import time
 import uuid
 import zipfile
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-import httpx
 from openpyxl import Workbook
 from PIL import Image, ImageDraw
 
@@ -129,14 +127,6 @@ def empty_book(stack: Stack, *, year_from: int = 1990) -> UUID:
         estimated_entries=10,
     )
     return register.id
-
-
-def caught_up(api: httpx.Client, timeout: float = 20) -> None:
-    """Wait until the in-process views have every event (the catalogue lists the books)."""
-    deadline = time.monotonic() + timeout
-    while any(api.get("/positions").json()["view_lag"].values()):
-        assert time.monotonic() < deadline, "the views did not catch up"
-        time.sleep(0.05)
 
 
 def entry_of(stack: Stack, register_id: UUID, number: int) -> CivilRecord:
