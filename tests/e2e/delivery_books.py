@@ -4,7 +4,6 @@ good and bad, to import."""
 
 from __future__ import annotations
 
-import hashlib
 import io
 import uuid
 import zipfile
@@ -18,6 +17,7 @@ from PIL import Image, ImageDraw
 from domain.actor import Actor, Role
 from domain.civil_record import CivilRecord
 from domain.record_kind import RecordKind
+from tests.builders import upload_scan
 from tests.e2e.stack import Stack
 
 CLERK = Actor("clerk.026.1", Role.CLERK)
@@ -90,14 +90,7 @@ def published_book(
         data, extension = page_image(page, kinds.get(page, "png"))
         path = stack.container.settings.home / f"scan-{register.id}-{page}.{extension}"
         path.write_bytes(data)
-        app.upload_page(
-            actor=CLERK,
-            register_id=register.id,
-            page_number=page,
-            path=path,
-            size=len(data),
-            sha256=hashlib.sha256(data).hexdigest(),
-        )
+        upload_scan(app, register.id, page, path, actor=CLERK)
     for number, day in sorted(numbers.items()):
         fields = birth_fields(number, day)
         entry = app.key_entry(
