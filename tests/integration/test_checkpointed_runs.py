@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -60,9 +61,8 @@ def signatures(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 @pytest.fixture
 def log(container: Container) -> Iterator[SqlTransparencyLog]:
     """The store's verifiable log, as `hotich serve`'s keeper keeps it."""
-    kept = build_log(container)
-    yield kept
-    kept.close()
+    with closing(build_log(container)) as kept:
+        yield kept
 
 
 def forged(envelope: dict[str, Any]) -> dict[str, Any]:
