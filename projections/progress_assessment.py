@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from fractions import Fraction
-from typing import ClassVar
+from typing import ClassVar, overload
 
 
 @dataclass(frozen=True)
@@ -120,7 +120,17 @@ class _Figure:
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
 
-    def __get__(self, progress: DistrictProgress, owner: type | None = None) -> int:
+    @overload
+    def __get__(self, progress: None, owner: type) -> _Figure: ...
+
+    @overload
+    def __get__(self, progress: DistrictProgress, owner: type | None = None) -> int: ...
+
+    def __get__(
+        self, progress: DistrictProgress | None, owner: type | None = None
+    ) -> int | _Figure:
+        if progress is None:  # read on the class (help(), inspect)
+            return self
         return int(getattr(progress.counts, self.name))
 
 
