@@ -149,8 +149,8 @@ class ScanPagePublic(BaseModel):
     view_url: str | None = Field(description="short-lived link to the scan")
 
 
-class PortalRecordPublic(BaseModel):
-    """A published entry: its last published version, where it is written, its provenance."""
+class _PublishedEntryBase(BaseModel):
+    """Which entry a published record is, and where it was kept."""
 
     id: UUID
     register_id: UUID
@@ -158,6 +158,11 @@ class PortalRecordPublic(BaseModel):
     kind: str
     district: str
     commune_code: str
+
+
+class PortalRecordPublic(_PublishedEntryBase):
+    """A published entry: its last published version, where it is written, its provenance."""
+
     book_number: str | None
     year_from: int | None
     year_to: int | None
@@ -201,17 +206,11 @@ class EvidenceKeySetPublic(BaseModel):
     keys: list[EvidenceKeyPublic] = Field(description="the keys that signed the events")
 
 
-class EvidenceRecordPublic(BaseModel):
+class EvidenceRecordPublic(_PublishedEntryBase):
     """The published record as its signed events give it: docs/check_evidence.py recomputes
     every member from the events (the portal's other members are readings of ``fields``, or
     come from the book's events, which the bundle does not carry)."""
 
-    id: UUID
-    register_id: UUID
-    entry_number: int
-    kind: str
-    district: str
-    commune_code: str
     fields: dict[str, Any] = Field(description="the published fields the portal may see")
     published_at: dt.datetime
     published_version: int

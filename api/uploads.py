@@ -254,3 +254,15 @@ async def received_upload(
         yield upload
     finally:
         await run_in_threadpool(intake.discard)
+
+
+def multipart_body(required: list[str], properties: dict[str, Any]) -> dict[str, Any]:
+    """The OpenAPI ``requestBody`` of a route that reads a multipart/form-data body itself:
+    a form with these fields (``openapi_extra``)."""
+    schema = {"type": "object", "required": required, "properties": properties}
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"multipart/form-data": {"schema": schema}},
+        }
+    }

@@ -15,7 +15,7 @@ Errors (the HTTP mapping is api/routes/extracts.py's):
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Protocol
 
 from digitization.ports import ServiceUnavailableError
@@ -34,13 +34,7 @@ class Signer:
     not_after: dt.datetime
 
     def to_json(self) -> dict[str, str]:
-        return {
-            "subject": self.subject,
-            "issuer": self.issuer,
-            "serial": self.serial,
-            "fingerprint_sha256": self.fingerprint_sha256,
-            "not_after": self.not_after.isoformat(),
-        }
+        return {**asdict(self), "not_after": self.not_after.isoformat()}
 
 
 @dataclass(frozen=True)

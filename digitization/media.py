@@ -334,12 +334,12 @@ class PdfPageCounter:
         return max(self._count + sum(1 for _ in _PDF_PAGE.finditer(self._carry)), 1)
 
 
-class BufferFile(io.RawIOBase):
-    """A read-only, seekable binary file over bytes held in memory, without copying them
-    (``io.BytesIO`` copies a bytearray): what inspect_scan reads of a scan held in memory."""
+class SeekableReader(io.RawIOBase):
+    """A read-only, seekable binary file of ``size`` bytes; subclasses say how ``read`` reads
+    from ``_pos`` on (BufferFile here, the streamed check's sparse file)."""
 
-    def __init__(self, data: bytes | bytearray | memoryview) -> None:
-        self._data = memoryview(data)
+    def __init__(self, size: int) -> None:
+        self._size = size
         self._pos = 0
 
     def readable(self) -> bool:
@@ -352,22 +352,34 @@ class BufferFile(io.RawIOBase):
         return self._pos
 
     def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
-        base = {os.SEEK_SET: 0, os.SEEK_CUR: self._pos, os.SEEK_END: len(self._data)}[whence]
+        base = {os.SEEK_SET: 0, os.SEEK_CUR: self._pos, os.SEEK_END: self._size}[whence]
         if base + offset < 0:
             raise ValueError("negative seek position")
         self._pos = base + offset
         return self._pos
 
     def read(self, size: int | None = -1) -> bytes:
-        end = len(self._data) if size is None or size < 0 else self._pos + size
-        data = bytes(self._data[self._pos : end])
-        self._pos += len(data)
-        return data
+        raise NotImplementedError
 
     def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
         data = self.read(len(buffer))
         buffer[: len(data)] = data
         return len(data)
+
+
+class BufferFile(SeekableReader):
+    """A read-only, seekable binary file over bytes held in memory, without copying them
+    (``io.BytesIO`` copies a bytearray): what inspect_scan reads of a scan held in memory."""
+
+    def __init__(self, data: bytes | bytearray | memoryview) -> None:
+        self._data = memoryview(data)
+        super().__init__(len(self._data))
+
+    def read(self, size: int | None = -1) -> bytes:
+        end = len(self._data) if size is None or size < 0 else self._pos + size
+        data = bytes(self._data[self._pos : end])
+        self._pos += len(data)
+        return data
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,6 @@ received whole and checked as any other.
 
 from __future__ import annotations
 
-import io
-import os
 import struct
 from dataclasses import dataclass, field
 from typing import BinaryIO, Final, cast
@@ -30,6 +28,7 @@ from digitization.media import (
     ScanFormat,
     ScanInfo,
     ScanTooLargeError,
+    SeekableReader,
     UnsupportedScanError,
     check_pdf_tail,
     check_pdf_version,
@@ -77,33 +76,16 @@ class _Piece:
         return self.start + len(self.data)
 
 
-class _SparseFile(io.RawIOBase):
+class _SparseFile(SeekableReader):
     """The kept pieces of a file of ``size`` bytes, read as the file itself; reading a gap
     raises :class:`_NotYetSeen` (ahead of ``seen``) or :class:`_Passed` (behind it)."""
 
     def __init__(
         self, pieces: list[tuple[int, bytearray | memoryview]], size: int, seen: int
     ) -> None:
+        super().__init__(size)
         self._pieces = sorted((start, data) for start, data in pieces if data)
-        self._size = size
         self._seen = seen
-        self._pos = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self._pos
-
-    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
-        base = {os.SEEK_SET: 0, os.SEEK_CUR: self._pos, os.SEEK_END: self._size}[whence]
-        if base + offset < 0:
-            raise ValueError("negative seek position")
-        self._pos = base + offset
-        return self._pos
 
     def read(self, size: int | None = -1) -> bytes:
         end = self._size if size is None or size < 0 else min(self._size, self._pos + size)
@@ -117,11 +99,6 @@ class _SparseFile(io.RawIOBase):
             out += data[self._pos - start : self._pos - start + take]
             self._pos += take
         return bytes(out)
-
-    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
-        data = self.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
 
 
 class StreamedScanCheck:

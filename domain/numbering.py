@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from itertools import pairwise
 from typing import Any
 from uuid import UUID
@@ -93,15 +93,7 @@ class YearNumbering:
             "duplicates": [
                 {"number": d.number, "other_books": list(d.other_books)} for d in self.duplicates
             ],
-            "out_of_order": [
-                {
-                    "number": o.number,
-                    "reason": o.reason,
-                    "other": o.other,
-                    "other_book": o.other_book,
-                }
-                for o in self.out_of_order
-            ],
+            "out_of_order": [asdict(o) for o in self.out_of_order],  # its fields, as named
         }
 
 

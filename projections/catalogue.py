@@ -7,7 +7,7 @@ transaction, ignoring anything at or before the position it already has.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -28,6 +28,10 @@ class RegisterRow:
     page_count: int
     estimated_entries: int
     version: int
+
+
+# What the row keeps of a RegisterCatalogued event: the book, by the event's own names.
+_CATALOGUED = tuple(f.name for f in fields(RegisterRow) if f.name not in ("id", "version"))
 
 
 @dataclass(frozen=True)
@@ -91,18 +95,8 @@ class CatalogueProjection:
         state = vars(event)
         register = entry = None
         if name == "RegisterCatalogued":
-            register = RegisterRow(
-                id=event.originator_id,
-                district=state["district"],
-                commune_code=state["commune_code"],
-                kind=state["kind"],
-                year_from=state["year_from"],
-                year_to=state["year_to"],
-                book_number=state["book_number"],
-                page_count=state["page_count"],
-                estimated_entries=state["estimated_entries"],
-                version=event.originator_version,
-            )
+            book = {name: state[name] for name in _CATALOGUED}
+            register = RegisterRow(id=event.originator_id, version=event.originator_version, **book)
         elif name == "EntryKeyed":
             subject, key = _subject(state["kind"], state["fields"])
             entry = EntryRow(

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 from uuid import UUID
 
-from projections.envelope import Envelope, Positioned
+from projections.envelope import Envelope, FreshBatchProjection
 from projections.progress_assessment import (
     IN_RECONCILIATION,
     VERIFIED_STATUSES,
@@ -166,20 +166,10 @@ class ProgressView(Protocol):
 # ----- the projection -----------------------------------------------------------------------
 
 
-class DistrictProgressProjection:
+class DistrictProgressProjection(FreshBatchProjection[ProgressView]):
     """Folds a batch of envelopes into the rows they change, saved with the batch's position."""
 
-    def __init__(self, view: ProgressView) -> None:
-        self.view = view
-
-    def process(self, envelope: Envelope, position: int) -> None:
-        self.process_batch([(envelope, position)], position)
-
-    def process_batch(self, items: Sequence[Positioned], position: int) -> None:
-        start = self.view.position()
-        if position <= start:
-            return
-        fresh = [envelope for envelope, at in items if at > start]
+    def fold(self, fresh: list[Envelope], position: int) -> None:
         fold = _Fold(self.view, fresh)
         for envelope in fresh:
             fold.apply(envelope)

@@ -16,7 +16,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 from uuid import UUID
 
 # An aggregate's events come together (a batch holds an entry's keying, second keying,
@@ -77,3 +77,30 @@ class BatchProjection(Protocol):
         """Apply ``items`` (in stream order) and store ``position`` (>= each item's), in one
         transaction; items at or before the view's position are ignored."""
         ...
+
+
+class PositionedView(Protocol):
+    def position(self) -> int: ...
+
+
+ViewT = TypeVar("ViewT", bound=PositionedView)
+
+
+class FreshBatchProjection(Generic[ViewT]):
+    """A :class:`BatchProjection` over a view that keeps its position: ``fold`` is handed the
+    batch's envelopes after that position (a batch that does not pass it is skipped)."""
+
+    def __init__(self, view: ViewT) -> None:
+        self.view = view
+
+    def process(self, envelope: Envelope, position: int) -> None:
+        self.process_batch([(envelope, position)], position)
+
+    def process_batch(self, items: Sequence[Positioned], position: int) -> None:
+        start = self.view.position()
+        if position > start:
+            self.fold([envelope for envelope, at in items if at > start], position)
+
+    def fold(self, fresh: list[Envelope], position: int) -> None:
+        """Apply ``fresh`` and store ``position`` with them, in one transaction."""
+        raise NotImplementedError

@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from fractions import Fraction
-from typing import ClassVar
+from typing import ClassVar, overload
 
 
 @dataclass(frozen=True)
@@ -114,6 +114,26 @@ def completion_percent(counts: ProgressCounts) -> float:
     return math.floor(completion(counts) * 1000) / 10
 
 
+class _Figure:
+    """A figure of a district's progress, read by name from its ``counts``."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, progress: None, owner: type) -> _Figure: ...
+
+    @overload
+    def __get__(self, progress: DistrictProgress, owner: type | None = None) -> int: ...
+
+    def __get__(
+        self, progress: DistrictProgress | None, owner: type | None = None
+    ) -> int | _Figure:
+        if progress is None:  # read on the class (help(), inspect)
+            return self
+        return int(getattr(progress.counts, self.name))
+
+
 @dataclass(frozen=True)
 class DistrictProgress:
     district: str
@@ -124,41 +144,15 @@ class DistrictProgress:
     status: PlanStatus
 
     # The figures managers read, by name.
-    @property
-    def registers(self) -> int:
-        return self.counts.registers
-
-    @property
-    def pages_scanned(self) -> int:
-        return self.counts.pages_scanned
-
-    @property
-    def pages_expected(self) -> int:
-        return self.counts.pages_expected
-
-    @property
-    def entries_expected(self) -> int:
-        return self.counts.entries_expected
-
-    @property
-    def entries_keyed(self) -> int:
-        return self.counts.entries_keyed
-
-    @property
-    def entries_second_keyed(self) -> int:
-        return self.counts.entries_second_keyed
-
-    @property
-    def entries_in_reconciliation(self) -> int:
-        return self.counts.entries_in_reconciliation
-
-    @property
-    def entries_verified(self) -> int:
-        return self.counts.entries_verified
-
-    @property
-    def entries_published(self) -> int:
-        return self.counts.entries_published
+    registers = _Figure()
+    pages_scanned = _Figure()
+    pages_expected = _Figure()
+    entries_expected = _Figure()
+    entries_keyed = _Figure()
+    entries_second_keyed = _Figure()
+    entries_in_reconciliation = _Figure()
+    entries_verified = _Figure()
+    entries_published = _Figure()
 
     @property
     def done(self) -> bool:

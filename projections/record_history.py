@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Protocol
 from uuid import UUID
 
-from projections.envelope import Envelope, Positioned
+from projections.envelope import Envelope, FreshBatchProjection
 
 
 @dataclass(frozen=True)
@@ -52,19 +52,10 @@ class HistoryView(HistoryReader, Protocol):
     def save_many(self, position: int, items: Sequence[HistoryItem]) -> None: ...
 
 
-class RecordHistoryProjection:
+class RecordHistoryProjection(FreshBatchProjection[HistoryView]):
     """Keeps the provenance of every entry (aggregate CivilRecord)."""
 
-    def __init__(self, view: HistoryView) -> None:
-        self.view = view
-
-    def process(self, envelope: Envelope, position: int) -> None:
-        self.process_batch([(envelope, position)], position)
-
-    def process_batch(self, items: Sequence[Positioned], position: int) -> None:
-        start = self.view.position()
-        if position <= start:
-            return
+    def fold(self, fresh: list[Envelope], position: int) -> None:
         self.view.save_many(
             position,
             [
@@ -78,7 +69,7 @@ class RecordHistoryProjection:
                     hash=envelope.hash,
                     key_id=envelope.key_id,
                 )
-                for envelope, at in items
-                if at > start and envelope.aggregate_type == "CivilRecord"
+                for envelope in fresh
+                if envelope.aggregate_type == "CivilRecord"
             ],
         )

@@ -41,10 +41,7 @@ cmd_check() {
     say "ok: $("$CHROMIUM" --version 2>/dev/null)"
 }
 
-usage() {
-    sed -n '2,8p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
-    exit 2
-}
+usage() { usage_from_header 8; }
 
 case "${1:-}" in
     install) cmd_install ;;

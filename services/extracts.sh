@@ -73,10 +73,7 @@ cmd_verapdf() {
     say "veraPDF in $libs"
 }
 
-usage() {
-    sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
-    exit 2
-}
+usage() { usage_from_header 11; }
 
 case "${1:-}" in
     install) cmd_install ;;

@@ -32,10 +32,7 @@ cmd_check() {
     say "ok: $(soffice --version 2>/dev/null | head -n 1); $(pdfinfo -v 2>&1 | head -n 1)"
 }
 
-usage() {
-    sed -n '2,8p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
-    exit 2
-}
+usage() { usage_from_header 8; }
 
 case "${1:-}" in
     install) cmd_install ;;

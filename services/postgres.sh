@@ -347,10 +347,7 @@ cmd_url() {
     echo "postgresql://$DB_ROLE:$DB_PASSWORD@127.0.0.1:$PORT/hotich_test"
 }
 
-usage() {
-    sed -n '2,9p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
-    exit 2
-}
+usage() { usage_from_header 9; }
 
 case "${1:-}" in
     install) cmd_install ;;

@@ -20,6 +20,7 @@ from starlette.datastructures import UploadFile
 
 from api.deps import Services, ServicesDep
 from api.security import CurrentUser
+from api.uploads import multipart_body
 from digitization.delivery.importing import ImportReport, import_package
 from digitization.delivery.safe_zip import PackageTooLargeError
 from digitization.delivery.service import Delivery
@@ -173,27 +174,17 @@ def _report(report: ImportReport) -> JSONResponse:
     return JSONResponse(body.model_dump(mode="json"), status_code=status)
 
 
-_MULTIPART = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["workbook"],
-                    "properties": {
-                        "workbook": {"type": "string", "format": "binary"},
-                        "pdfs": {
-                            "type": "string",
-                            "format": "binary",
-                            "description": "ZIP of one PDF per entry, named by its number",
-                        },
-                    },
-                }
-            }
+_MULTIPART = multipart_body(
+    ["workbook"],
+    {
+        "workbook": {"type": "string", "format": "binary"},
+        "pdfs": {
+            "type": "string",
+            "format": "binary",
+            "description": "ZIP of one PDF per entry, named by its number",
         },
-    }
-}
+    },
+)
 
 
 @router.post(

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from api.deps import ServicesDep
 from api.routes.workflow import run_command
 from api.security import CurrentUser
-from api.uploads import received_upload
+from api.uploads import multipart_body, received_upload
 from digitization.application import PageUpload
 from digitization.errors import NotFoundError
 from digitization.ports import BlobStoreError
@@ -57,39 +57,19 @@ class PagePublic(BaseModel):
 @router.post(
     "/registers/{register_id}/pages",
     response_model=UploadReport,
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                "multipart/form-data": {
-                    "schema": {
-                        "type": "object",
-                        "required": ["files"],
-                        "properties": {
-                            "files": {
-                                "type": "array",
-                                "items": {"type": "string", "format": "binary"},
-                            },
-                            "pages": {
-                                "type": "string",
-                                "description": "page numbers, in file order",
-                            },
-                            "rescan_reason": {
-                                "type": "string",
-                                "description": "replace pages (quét lại)",
-                            },
-                            "manifest": {
-                                "type": "string",
-                                "description": 'JSON [{"sha256": hex, "size": bytes}, …], one '
-                                "per file in order, before the files (as pages and "
-                                "rescan_reason then)",
-                            },
-                        },
-                    }
-                }
+    openapi_extra=multipart_body(
+        ["files"],
+        {
+            "files": {"type": "array", "items": {"type": "string", "format": "binary"}},
+            "pages": {"type": "string", "description": "page numbers, in file order"},
+            "rescan_reason": {"type": "string", "description": "replace pages (quét lại)"},
+            "manifest": {
+                "type": "string",
+                "description": 'JSON [{"sha256": hex, "size": bytes}, …], one per file in '
+                "order, before the files (as pages and rescan_reason then)",
             },
-        }
-    },
+        },
+    ),
     responses={
         413: {"description": "a file is over the byte or pixel limit"},
         422: {"description": "not a usable form, bad page numbers, or bytes not as declared"},

@@ -73,18 +73,8 @@ class ProvinceProgressPublic(BaseModel):
 
 
 def _stages(p: DistrictProgress | ProgressCounts) -> StagesPublic:
-    """A district's figures, or the province's totals."""
-    return StagesPublic(
-        registers=p.registers,
-        pages_scanned=p.pages_scanned,
-        pages_expected=p.pages_expected,
-        entries_expected=p.entries_expected,
-        entries_keyed=p.entries_keyed,
-        entries_second_keyed=p.entries_second_keyed,
-        entries_in_reconciliation=p.entries_in_reconciliation,
-        entries_verified=p.entries_verified,
-        entries_published=p.entries_published,
-    )
+    """A district's figures, or the province's totals (each stage read by its name)."""
+    return StagesPublic.model_validate(p, from_attributes=True)
 
 
 def _district(p: DistrictProgress, name: str) -> DistrictProgressPublic:

@@ -26,6 +26,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.problems import add_exception_handlers
+from api.routes import include_routers
 from api.web.routes import book, dashboard, entry, portal, signin, units_2025
 from api.web.session import PREFIX, PageForbiddenError, SignInRequiredError, signin_url
 from api.web.templating import render, translator
@@ -163,12 +164,15 @@ def _audit_unavailable(request: Request, exc: Exception) -> Response:
 def web_app() -> FastAPI:
     """The pages under /ui, with HTML error pages (the API keeps problem+json)."""
     pages = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
-    pages.include_router(signin.router)
-    pages.include_router(dashboard.router)
-    pages.include_router(units_2025.router)
-    pages.include_router(book.router)
-    pages.include_router(entry.router)
-    pages.include_router(portal.router)
+    include_routers(
+        pages,
+        signin.router,
+        dashboard.router,
+        units_2025.router,
+        book.router,
+        entry.router,
+        portal.router,
+    )
     add_exception_handlers(
         pages,
         {

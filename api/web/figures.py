@@ -44,13 +44,19 @@ class DashboardReader(ProgressReader, Protocol):
 
 
 @dataclass(frozen=True)
-class Row:
+class Figures:
+    """Each stage's count (``STAGES``) and how complete the work is."""
+
+    stages: dict[str, int]
+    completion_percent: float
+
+
+@dataclass(frozen=True)
+class Row(Figures):
     """One line of the figures: a district (or the province's totals)."""
 
     code: str
     name: str
-    stages: dict[str, int]
-    completion_percent: float
     target_date: dt.date | None
     completed_on: dt.date | None
     status: str | None  # None for the totals
@@ -138,22 +144,18 @@ def dashboard(services: Services, user: User, today: dt.date, year: int | None) 
 
 
 @dataclass(frozen=True)
-class BookFigures:
+class BookFigures(Figures):
     id: UUID
     commune_code: str
     kind: str
     book_number: str
     years: str
-    stages: dict[str, int]
-    completion_percent: float
 
 
 @dataclass(frozen=True)
-class CommuneFigures:
+class CommuneFigures(Figures):
     code: str
     name: str
-    stages: dict[str, int]
-    completion_percent: float
     books: list[BookFigures]
 
 

@@ -18,7 +18,7 @@ import datetime as dt
 import hashlib
 import json
 import zipfile
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -76,25 +76,17 @@ def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+@dataclass(eq=False)
 class Delivery:
     """The delivery use cases over the digitisation application and its ports."""
 
-    def __init__(
-        self,
-        app: Digitisation,
-        *,
-        columns: ColumnMapping,
-        succession: UnitSuccession | None,
-        index: BookIndex,
-        event_hashes: EventHashes,
-        sealer: ManifestSealer,
-    ) -> None:
-        self.app = app
-        self.columns = columns
-        self.succession = succession
-        self.index = index
-        self.event_hashes = event_hashes
-        self.sealer = sealer
+    app: Digitisation
+    _: KW_ONLY
+    columns: ColumnMapping
+    succession: UnitSuccession | None
+    index: BookIndex
+    event_hashes: EventHashes
+    sealer: ManifestSealer
 
     # ----- numbering ----------------------------------------------------------------------
     def numbering(self, *, actor: Principal, register_id: UUID) -> NumberingReport:

@@ -7,6 +7,17 @@ from domain.rules.codes import Code, Rule, Term
 _STATUS = {"status": Term.ENTRY_STATUS, "allowed": Term.ENTRY_STATUS}
 _STATE = {"status": "published", "allowed": ["keyed", "second_keyed"]}
 
+
+def _not_in_state(verb: str, verb_vi: str) -> Rule:
+    """The rule refusing to ``verb`` an entry in its status."""
+    return Rule(
+        f"cannot {verb} an entry that is {{status}} (allowed when: {{allowed}})",
+        f"Bản ghi đang ở trạng thái “{{status}}”, không {verb_vi} được.",
+        _STATE,
+        _STATUS,
+    )
+
+
 WORKFLOW_RULES: dict[Code, Rule] = {
     # the workflow
     Code.ROLE_MAY_NOT: Rule(
@@ -46,42 +57,12 @@ WORKFLOW_RULES: dict[Code, Rule] = {
         {"status": "keyed"},
         {"status": Term.ENTRY_STATUS},
     ),
-    Code.REKEY_NOT_ALLOWED_IN_STATE: Rule(
-        "cannot rekey an entry that is {status} (allowed when: {allowed})",
-        "Bản ghi đang ở trạng thái “{status}”, không nhập lại được.",
-        _STATE,
-        _STATUS,
-    ),
-    Code.SECOND_KEY_NOT_ALLOWED_IN_STATE: Rule(
-        "cannot second-key an entry that is {status} (allowed when: {allowed})",
-        "Bản ghi đang ở trạng thái “{status}”, không nhập lần 2 được.",
-        _STATE,
-        _STATUS,
-    ),
-    Code.RECONCILE_NOT_ALLOWED_IN_STATE: Rule(
-        "cannot reconcile an entry that is {status} (allowed when: {allowed})",
-        "Bản ghi đang ở trạng thái “{status}”, không đối chiếu được.",
-        _STATE,
-        _STATUS,
-    ),
-    Code.VERIFY_NOT_ALLOWED_IN_STATE: Rule(
-        "cannot verify an entry that is {status} (allowed when: {allowed})",
-        "Bản ghi đang ở trạng thái “{status}”, không kiểm tra được.",
-        _STATE,
-        _STATUS,
-    ),
-    Code.REJECT_NOT_ALLOWED_IN_STATE: Rule(
-        "cannot reject an entry that is {status} (allowed when: {allowed})",
-        "Bản ghi đang ở trạng thái “{status}”, không trả lại được.",
-        _STATE,
-        _STATUS,
-    ),
-    Code.CORRECT_NOT_ALLOWED_IN_STATE: Rule(
-        "cannot correct an entry that is {status} (allowed when: {allowed})",
-        "Bản ghi đang ở trạng thái “{status}”, không cải chính được.",
-        _STATE,
-        _STATUS,
-    ),
+    Code.REKEY_NOT_ALLOWED_IN_STATE: _not_in_state("rekey", "nhập lại"),
+    Code.SECOND_KEY_NOT_ALLOWED_IN_STATE: _not_in_state("second-key", "nhập lần 2"),
+    Code.RECONCILE_NOT_ALLOWED_IN_STATE: _not_in_state("reconcile", "đối chiếu"),
+    Code.VERIFY_NOT_ALLOWED_IN_STATE: _not_in_state("verify", "kiểm tra"),
+    Code.REJECT_NOT_ALLOWED_IN_STATE: _not_in_state("reject", "trả lại"),
+    Code.CORRECT_NOT_ALLOWED_IN_STATE: _not_in_state("correct", "cải chính"),
     Code.SAME_BYTES_OTHER_PAGE: Rule(
         "these bytes are already page {page} of this book",
         "ảnh này đã là trang {page} của sổ",

@@ -7,7 +7,7 @@ partition are the API's (GET /metrics), read from the views and the broker.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from wsgiref.simple_server import WSGIServer
 
 from prometheus_client import CollectorRegistry, ProcessCollector, start_http_server
@@ -23,28 +23,30 @@ class RunnerStatsCollector:
         self.stats = stats
 
     def collect(self) -> Iterator[Metric]:
-        applied = CounterMetricFamily(
+        yield _per_partition(
             "hotich_events_applied",
             "messages applied to the views by this consumer",
-            labels=["partition"],
+            self.stats.applied_by_partition,
         )
-        for partition, count in sorted(dict(self.stats.applied_by_partition).items()):
-            applied.add_metric([str(partition)], count)
-        yield applied
-        quarantined = CounterMetricFamily(
+        yield _per_partition(
             "hotich_events_quarantined",
             "messages whose seal or chain failed, sent to the quarantine topic, not applied",
-            labels=["partition"],
+            self.stats.quarantined_by_partition,
         )
-        for partition, count in sorted(dict(self.stats.quarantined_by_partition).items()):
-            quarantined.add_metric([str(partition)], count)
-        yield quarantined
         if self.stats.last_poll is not None:
             yield GaugeMetricFamily(
                 "hotich_consumer_last_poll_timestamp_seconds",
                 "when this consumer last polled the broker (Unix time)",
                 value=self.stats.last_poll,
             )
+
+
+def _per_partition(name: str, documentation: str, counts: Mapping[int, int]) -> Metric:
+    """A counter with one sample per partition, in partition order."""
+    family = CounterMetricFamily(name, documentation, labels=["partition"])
+    for partition, count in sorted(dict(counts).items()):
+        family.add_metric([str(partition)], count)
+    return family
 
 
 def serve_metrics(stats: RunnerStats, *, host: str, port: int) -> WSGIServer:

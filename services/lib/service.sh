@@ -15,6 +15,12 @@ die() { printf '%s: error: %s\n' "$SERVICE_NAME" "$*" >&2; exit 1; }
 
 is_root() { [ "$(id -u)" -eq 0 ]; }
 
+# The running script's usage: lines 2 to LAST of its header comment, on stderr; exits 2.
+usage_from_header() {   # LAST
+    sed -n "2,${1}p" "${BASH_SOURCE[-1]}" | sed 's/^# \{0,1\}//' >&2
+    exit 2
+}
+
 # The files of a server under BASE (made absolute): its data dir, its log (log/NAME.log), its
 # pid (NAME.pid), the port it was started on, and the marker that this script started it.
 server_files() {   # NAME

@@ -4,22 +4,20 @@ good and bad, to import."""
 
 from __future__ import annotations
 
-import hashlib
 import io
-import time
 import uuid
 import zipfile
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-import httpx
 from openpyxl import Workbook
 from PIL import Image, ImageDraw
 
 from domain.actor import Actor, Role
 from domain.civil_record import CivilRecord
 from domain.record_kind import RecordKind
+from tests.builders import upload_scan
 from tests.e2e.stack import Stack
 
 CLERK = Actor("clerk.026.1", Role.CLERK)
@@ -92,14 +90,7 @@ def published_book(
         data, extension = page_image(page, kinds.get(page, "png"))
         path = stack.container.settings.home / f"scan-{register.id}-{page}.{extension}"
         path.write_bytes(data)
-        app.upload_page(
-            actor=CLERK,
-            register_id=register.id,
-            page_number=page,
-            path=path,
-            size=len(data),
-            sha256=hashlib.sha256(data).hexdigest(),
-        )
+        upload_scan(app, register.id, page, path, actor=CLERK)
     for number, day in sorted(numbers.items()):
         fields = birth_fields(number, day)
         entry = app.key_entry(
@@ -129,14 +120,6 @@ def empty_book(stack: Stack, *, year_from: int = 1990) -> UUID:
         estimated_entries=10,
     )
     return register.id
-
-
-def caught_up(api: httpx.Client, timeout: float = 20) -> None:
-    """Wait until the in-process views have every event (the catalogue lists the books)."""
-    deadline = time.monotonic() + timeout
-    while any(api.get("/positions").json()["view_lag"].values()):
-        assert time.monotonic() < deadline, "the views did not catch up"
-        time.sleep(0.05)
 
 
 def entry_of(stack: Stack, register_id: UUID, number: int) -> CivilRecord:

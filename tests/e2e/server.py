@@ -8,8 +8,17 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import httpx
 import uvicorn
 from fastapi import FastAPI
+
+
+def caught_up(api: httpx.Client, timeout: float = 20) -> None:
+    """Wait until the in-process views have every event (the catalogue lists the books)."""
+    deadline = time.monotonic() + timeout
+    while any(api.get("/positions").json()["view_lag"].values()):
+        assert time.monotonic() < deadline, "the views did not catch up"
+        time.sleep(0.05)
 
 
 def free_port() -> int:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from cli.main import app as cli
 from domain.actor import Actor, Role
 from domain.record_kind import RecordKind
 from tests.demo_stack import DemoServer, serve_demo
+from tests.e2e.server import caught_up
 from tests.e2e.web_site import signed_in
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,11 +26,8 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
     with serve_demo(tmp_path_factory, "delivery-demo") as server:
-        with server.client("manager.tinh") as api:  # the in-process views have caught up
-            deadline = time.monotonic() + 30
-            while any(api.get("/positions").json()["view_lag"].values()):
-                assert time.monotonic() < deadline
-                time.sleep(0.1)
+        with server.client("manager.tinh") as api:
+            caught_up(api, timeout=30)
         yield server
 
 

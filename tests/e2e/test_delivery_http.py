@@ -24,7 +24,6 @@ from openpyxl import load_workbook
 from domain.civil_record import EntryStatus
 from tests.e2e.delivery_books import (
     Book,
-    caught_up,
     empty_book,
     entry_of,
     million_rows,
@@ -32,6 +31,7 @@ from tests.e2e.delivery_books import (
     workbook,
     zipped,
 )
+from tests.e2e.server import caught_up
 from tests.e2e.stack import Stack, running_stack
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -7,37 +7,24 @@ from __future__ import annotations
 import csv
 import io
 import re
-import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
 from openpyxl import load_workbook
 
+from api.web.figures import STAGES
+from tests.e2e.server import caught_up
 from tests.e2e.web_site import Site, csrf_of, demo_site
 
 DAY = {"today": "2023-06-01", "year": "2023"}
-STAGES = (
-    "registers",
-    "pages_scanned",
-    "pages_expected",
-    "entries_expected",
-    "entries_keyed",
-    "entries_second_keyed",
-    "entries_in_reconciliation",
-    "entries_verified",
-    "entries_published",
-)
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     with demo_site(tmp_path_factory.mktemp("home")) as running:
-        with running.api("manager.tinh") as api:  # the in-process views have caught up
-            deadline = time.monotonic() + 20
-            while any(api.get("/positions").json()["view_lag"].values()):
-                assert time.monotonic() < deadline
-                time.sleep(0.1)
+        with running.api("manager.tinh") as api:
+            caught_up(api)
         yield running
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import psycopg
@@ -51,9 +52,8 @@ def backend(request: pytest.FixtureRequest) -> str:
 @pytest.fixture(params=KINDS)
 def read_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ReadStores]:
     """View databases on SQLite files, or in schemas of the real PostgreSQL server."""
-    stores = read_stores(str(request.param), tmp_path / "views")
-    yield stores
-    stores.close()
+    with closing(read_stores(str(request.param), tmp_path / "views")) as stores:
+        yield stores
 
 
 @pytest.fixture
@@ -84,6 +84,5 @@ def topic() -> Iterator[str]:
 
 @pytest.fixture
 def container(settings: Settings) -> Iterator[Container]:
-    c = bootstrap(settings)
-    yield c
-    c.close()
+    with closing(bootstrap(settings)) as c:
+        yield c

@@ -13,8 +13,9 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 from kafka import KafkaProducer
@@ -22,6 +23,7 @@ from kafka.admin import KafkaAdminClient, NewTopic
 
 from bootstrap.container import Container
 from bootstrap.log import build_log
+from digitization.application import Digitisation
 from infra.messaging.consumer import KafkaProjectionRunner, Target, kafka_consumer
 from infra.messaging.leaves import KafkaLeafRuns, leaves_consumer, leaves_topic
 from infra.messaging.positions import SqlPositions
@@ -59,9 +61,8 @@ def signatures(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 @pytest.fixture
 def log(container: Container) -> Iterator[SqlTransparencyLog]:
     """The store's verifiable log, as `hotich serve`'s keeper keeps it."""
-    kept = build_log(container)
-    yield kept
-    kept.close()
+    with closing(build_log(container)) as kept:
+        yield kept
 
 
 def forged(envelope: dict[str, Any]) -> dict[str, Any]:
@@ -72,35 +73,42 @@ def forged(envelope: dict[str, Any]) -> dict[str, Any]:
     return changed
 
 
-def checkpointed_store(
-    container: Container, log: SqlTransparencyLog
-) -> tuple[list[uuid.UUID], int]:
+class Checkpointed(NamedTuple):
+    app: Digitisation
+    mapper: SignedEnvelopeMapper  # the app's, sealing and signing every event
+    log: SqlTransparencyLog
+    entries: list[uuid.UUID]
+    total: int  # how many events
+
+
+@pytest.fixture
+def checkpointed(container: Container, log: SqlTransparencyLog) -> Checkpointed:
     """Two books of entries recorded, the log brought up to them and a checkpoint signed
-    covering every event: (the entries, how many events)."""
+    covering every event."""
+    app = container.app
+    assert isinstance(app.mapper, SignedEnvelopeMapper)
     entries = record_workflow(container) + record_workflow(container)
     log.catch_up()
     stored = log.sign_checkpoint()
     total = container.app.recorder.max_notification_id() or 0
     assert stored is not None
     assert stored.checkpoint.size == total > 20
-    return entries, total
+    return Checkpointed(app, app.mapper, log, entries, total)
 
 
 def test_a_forged_event_inside_a_checkpointed_run_is_the_only_one_quarantined(
-    container: Container, log: SqlTransparencyLog, signatures: list[str], tmp_path: Path
+    container: Container, signatures: list[str], checkpointed: Checkpointed, tmp_path: Path
 ) -> None:
-    app = container.app
-    assert isinstance(app.mapper, SignedEnvelopeMapper)
-    entries, total = checkpointed_store(container, log)
+    app, mapper, log, entries, total = checkpointed
     target = entries[1]  # the keying of the second entry: an event in the middle of the run
     raw = RawStore(container.settings)
     _, state = raw.row(target, 1)
-    cipher = app.mapper.cipher
+    cipher = mapper.cipher
     assert cipher is not None
     envelope = json.loads(cipher.decrypt(state))
     raw.set_state(target, 1, cipher.encrypt(json.dumps(forged(envelope)).encode()))
 
-    checker = SealChecker(app.mapper, container.keyring.public_keys(), leaves=log.checked_leaves)
+    checker = SealChecker(mapper, container.keyring.public_keys(), leaves=log.checked_leaves)
     views = make_views(tmp_path / "views")
     runner = PollingProjectionRunner(app, projections(views), decode=checker, batch=10)
     assert runner.catch_up() == total  # several pages, each a run of the checkpoint
@@ -115,11 +123,9 @@ def test_a_forged_event_inside_a_checkpointed_run_is_the_only_one_quarantined(
 
 
 def test_a_forged_message_inside_a_relayed_run_is_the_only_one_quarantined(
-    container: Container, log: SqlTransparencyLog, signatures: list[str], tmp_path: Path
+    container: Container, signatures: list[str], checkpointed: Checkpointed, tmp_path: Path
 ) -> None:
-    app = container.app
-    assert isinstance(app.mapper, SignedEnvelopeMapper)
-    entries, total = checkpointed_store(container, log)
+    app, mapper, log, entries, total = checkpointed
     topic = f"hotich.test.{uuid.uuid4().hex[:12]}"
     admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers())
     one = [f"{topic}.quarantine", f"{topic}.checkpoints", leaves_topic(topic)]
@@ -158,7 +164,7 @@ def test_a_forged_message_inside_a_relayed_run_is_the_only_one_quarantined(
         )
         relay = KafkaRelay(
             app.recorder,
-            app.mapper,
+            mapper,
             kafka,
             SqlPositions(container.db),
             topic=topic,
@@ -169,7 +175,7 @@ def test_a_forged_message_inside_a_relayed_run_is_the_only_one_quarantined(
             runs=log.runs_between,
         )
         assert relay.relay_once() == target.id
-        envelope = forged(app.mapper.open_envelope(target))
+        envelope = forged(mapper.open_envelope(target))
         kafka.send(
             topic,
             value=json.dumps(envelope).encode(),

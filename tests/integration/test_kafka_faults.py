@@ -15,8 +15,6 @@ runs twice: the store and the views on SQLite files, and on PostgreSQL (the view
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
-import hashlib
 import json
 import os
 import signal
@@ -39,7 +37,6 @@ import psycopg
 import pytest
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import KafkaAdminClient, NewTopic
-from PIL import Image
 
 from bootstrap.container import Container, bootstrap, init_home
 from bootstrap.relay import build_relay
@@ -55,15 +52,15 @@ from infra.read_store.envelope_models import EnvelopeReadModels
 from infra.read_store.log_runner import PollingProjectionRunner
 from infra.store.mapper import SignedEnvelopeMapper
 from infra.store.seal_checks import SealChecker
+from tests.builders import upload_scan, write_png
 from tests.integration.conftest import postgres_url, reset_postgres
+from tests.integration.own_services import OwnService, own_kafka
 
 ROOT = Path(__file__).resolve().parents[2]
-KAFKA_SH = ROOT / "services" / "kafka.sh"
-BROKER_DIR = ROOT / ".services" / "kafka-faults"
 PORT, CONTROLLER_PORT = 19092, 19093
+BOOTSTRAP = f"127.0.0.1:{PORT}"
 PARTITIONS = 3
 WAIT = 90.0  # seconds: the bound of every wait below (a failure, never a measurement)
-LOCK_WAIT = 600.0  # seconds another session may hold the dedicated broker
 
 CLERK = Actor("clerk.026.1", Role.CLERK)
 CLERK2 = Actor("clerk.026.2", Role.CLERK)
@@ -75,79 +72,20 @@ GIVEN = ("Páo", "Mai", "Chứ", "Dình", "Pó", "Súa", "Mỷ", "Chúng", "Lử
 
 
 # ----- the dedicated broker ----------------------------------------------------------------------
-class FaultBroker:
-    """A broker of its own, driven through kafka.sh (stop, and start again on its data)."""
-
-    bootstrap = f"127.0.0.1:{PORT}"
-
-    def _run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        env = {
-            **os.environ,
-            "HOTICH_KAFKA_DIR": str(BROKER_DIR),
-            "HOTICH_KAFKA_PORT": str(PORT),
-            "HOTICH_KAFKA_CONTROLLER_PORT": str(CONTROLLER_PORT),
-        }
-        done = subprocess.run(
-            ["bash", str(KAFKA_SH), *args],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=240,
-            check=False,
-        )
-        if check and done.returncode != 0:
-            pytest.fail(
-                f"kafka.sh {' '.join(args)} failed (exit {done.returncode}) for the fault-test "
-                f"broker in {BROKER_DIR}:\n{done.stdout}{done.stderr}"
-            )
-        return done
-
-    def start(self) -> None:
-        """A fresh broker (formats an empty data dir), or the one a crashed session left."""
-        self._run("start")
-
-    def start_keeping_data(self) -> None:
-        self._run("start", "--keep-data")
-
-    def stop(self) -> None:
-        self._run("stop")
-
-    def ensure_running(self) -> None:
-        if self._run("status", check=False).returncode != 0:
-            self.start_keeping_data()
-
-
 @pytest.fixture(scope="module")
-def broker() -> Iterator[FaultBroker]:
+def broker() -> Iterator[OwnService]:
     """The dedicated broker, for one pytest session at a time: another session running these
     tests in the same checkout waits for the lock instead of stopping the broker under us."""
-    BROKER_DIR.mkdir(parents=True, exist_ok=True)
-    with (BROKER_DIR / "session.lock").open("w") as lock:
-        deadline = time.monotonic() + LOCK_WAIT
-        while True:
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    pytest.fail(
-                        f"another pytest session held {lock.name} for {LOCK_WAIT:.0f}s "
-                        "(it runs the Kafka fault tests on the same dedicated broker)"
-                    )
-                time.sleep(0.5)
-        kafka = FaultBroker()
-        kafka.start()
-        try:
-            yield kafka
-        finally:
-            kafka.stop()
+    with own_kafka(PORT, CONTROLLER_PORT, "kafka-faults").held() as kafka:
+        kafka.start()  # a fresh broker (formats an empty data dir), or the one a crash left
+        yield kafka
 
 
 @pytest.fixture
-def topic(broker: FaultBroker) -> Iterator[str]:
+def topic(broker: OwnService) -> Iterator[str]:
     broker.ensure_running()  # a failed scenario may have left it stopped
     name = f"hotich.faults.{uuid.uuid4().hex[:12]}"
-    admin = KafkaAdminClient(bootstrap_servers=broker.bootstrap)
+    admin = KafkaAdminClient(bootstrap_servers=BOOTSTRAP)
     admin.create_topics(
         [
             NewTopic(name, num_partitions=PARTITIONS, replication_factor=1),
@@ -157,13 +95,13 @@ def topic(broker: FaultBroker) -> Iterator[str]:
     yield name
     admin.close()
     broker.ensure_running()
-    admin = KafkaAdminClient(bootstrap_servers=broker.bootstrap)  # the old one's node is in backoff
+    admin = KafkaAdminClient(bootstrap_servers=BOOTSTRAP)  # the old one's node is in backoff
     admin.delete_topics([name, f"{name}.quarantine"])
     admin.close()
 
 
 @pytest.fixture
-def container(tmp_path: Path, broker: FaultBroker, topic: str, backend: str) -> Iterator[Container]:
+def container(tmp_path: Path, broker: OwnService, topic: str, backend: str) -> Iterator[Container]:
     """An encrypted, signed store (SQLite, or PostgreSQL with the views in schemas of its
     database) whose relay goes to the dedicated broker and topic."""
     url = None
@@ -177,7 +115,7 @@ def container(tmp_path: Path, broker: FaultBroker, topic: str, backend: str) -> 
         read_database_url=None,
         cipher_key=None,
         s3_endpoint=None,
-        kafka_bootstrap=broker.bootstrap,
+        kafka_bootstrap=BOOTSTRAP,
         kafka_topic=topic,
     )
     init_home(settings, encrypt=True)
@@ -210,16 +148,8 @@ class Workload:
     def _scan(self, register_id: UUID, page: int) -> None:
         shade = len(list(self.scans.glob("*.png"))) + 1
         path = self.scans / f"scan-{shade}.png"
-        Image.new("L", (24, 32), color=shade).save(path, format="PNG")
-        content = path.read_bytes()
-        self.app.upload_page(
-            actor=CLERK,
-            register_id=register_id,
-            page_number=page,
-            path=path,
-            size=len(content),
-            sha256=hashlib.sha256(content).hexdigest(),
-        )
+        write_png(path, shade)
+        upload_scan(self.app, register_id, page, path, actor=CLERK)
 
     def _all(self, registers: int, entries: int) -> Iterator[None]:
         self.scans.mkdir(parents=True, exist_ok=True)
@@ -278,6 +208,20 @@ class Workload:
 def log_head(app: Digitisation) -> int:
     """The id of the last stored event."""
     return app.recorder.max_notification_id() or 0
+
+
+@pytest.fixture
+def work(container: Container, tmp_path: Path) -> Workload:
+    return Workload(container.app, tmp_path / "scans")
+
+
+@pytest.fixture
+def total(work: Workload) -> int:
+    """The whole workload recorded: the id of the last stored event (many batches of it)."""
+    work.advance()
+    head = log_head(work.app)
+    assert head > 250
+    return head
 
 
 # ----- views: Kafka-fed, rebuilt, compared --------------------------------------------------------
@@ -617,10 +561,9 @@ def finished(child: subprocess.Popen[str], log: Path) -> tuple[int, str]:
 
 # ----- the scenarios -----------------------------------------------------------------------------
 def test_a_broker_stopped_mid_stream_and_started_again_loses_nothing_and_applies_nothing_twice(
-    broker: FaultBroker, container: Container, tmp_path: Path
+    broker: OwnService, container: Container, work: Workload, tmp_path: Path
 ) -> None:
     app = container.app
-    work = Workload(app, tmp_path / "scans")
     work.advance(90)
 
     relay = build_relay(container)  # as `hotich relay` and `hotich serve` build it
@@ -643,7 +586,7 @@ def test_a_broker_stopped_mid_stream_and_started_again_loses_nothing_and_applies
         work.advance(50)  # recorded while the broker is down: nothing can be acknowledged
         head = log_head(app)
         assert relay.position < head
-        broker.start_keeping_data()
+        broker.start("--keep-data")
         work.advance()  # and the rest, after the restart
 
         head = log_head(app)
@@ -667,20 +610,15 @@ def test_a_broker_stopped_mid_stream_and_started_again_loses_nothing_and_applies
     # nothing lost on the broker either: every stored event is on the topic at least once
     on_topic = {
         int(dict(m.headers)["notification_id"])
-        for m in read_topic(broker.bootstrap, container.settings.kafka_topic, PARTITIONS)
+        for m in read_topic(BOOTSTRAP, container.settings.kafka_topic, PARTITIONS)
     }
     assert on_topic == set(range(1, head + 1))
     assert_views_equal_the_rebuild(container, views, rebuilt, work)
 
 
 def test_b_relay_killed_between_acknowledgement_and_position_commit_resends_and_views_hold(
-    broker: FaultBroker, container: Container, tmp_path: Path
+    broker: OwnService, container: Container, work: Workload, total: int, tmp_path: Path
 ) -> None:
-    app = container.app
-    work = Workload(app, tmp_path / "scans")
-    work.advance()
-    total = log_head(app)
-    assert total > 250
     batch = 60
 
     # the relay's second batch is acknowledged by the broker, then the process is SIGKILLed
@@ -715,7 +653,7 @@ def test_b_relay_killed_between_acknowledgement_and_position_commit_resends_and_
         assert code == 0, output
         assert f"relayed {total - batch} events; position {total}" in output
 
-        messages = read_topic(broker.bootstrap, container.settings.kafka_topic, PARTITIONS)
+        messages = read_topic(BOOTSTRAP, container.settings.kafka_topic, PARTITIONS)
         assert len(messages) == total + batch
         copies = Counter(
             (json.loads(m.value)["aggregate_id"], json.loads(m.value)["version"]) for m in messages
@@ -738,13 +676,8 @@ def test_b_relay_killed_between_acknowledgement_and_position_commit_resends_and_
 
 
 def test_c_projection_worker_killed_mid_batch_resumes_from_its_views(
-    broker: FaultBroker, container: Container, tmp_path: Path
+    broker: OwnService, container: Container, work: Workload, total: int, tmp_path: Path
 ) -> None:
-    app = container.app
-    work = Workload(app, tmp_path / "scans")
-    work.advance()
-    total = log_head(app)
-    assert total > 250
     rebuilt = Rebuild.of(container, "rebuild")
     home = Views.of(container, "", fresh=False)  # where `hotich project` keeps its views
     topic = container.settings.kafka_topic
@@ -802,13 +735,10 @@ def test_c_projection_worker_killed_mid_batch_resumes_from_its_views(
 
 
 def test_d_a_tampered_event_is_quarantined_and_the_views_equal_the_untampered_rebuild(
-    broker: FaultBroker, container: Container, tmp_path: Path
+    broker: OwnService, container: Container, work: Workload, total: int, tmp_path: Path
 ) -> None:
     app = container.app
     assert isinstance(app.mapper, SignedEnvelopeMapper)
-    work = Workload(app, tmp_path / "scans")
-    work.advance()
-    total = log_head(app)
     topic = container.settings.kafka_topic
 
     # the keying of the last entry, tampered before the relay sends the genuine one
@@ -823,7 +753,7 @@ def test_d_a_tampered_event_is_quarantined_and_the_views_equal_the_untampered_re
     tampered = json.dumps(envelope, ensure_ascii=False, separators=(",", ":")).encode()
 
     relay = build_relay(container)
-    intruder = KafkaProducer(bootstrap_servers=broker.bootstrap, acks="all")
+    intruder = KafkaProducer(bootstrap_servers=BOOTSTRAP, acks="all")
     views = Views.of(container, "from_kafka")
     projector = Projector.build(container, views, f"faults-{uuid.uuid4().hex[:8]}")
     try:
@@ -843,7 +773,7 @@ def test_d_a_tampered_event_is_quarantined_and_the_views_equal_the_untampered_re
         relay.close()
         projector.close()
 
-    [held] = read_topic(broker.bootstrap, f"{topic}.quarantine", 1)
+    [held] = read_topic(BOOTSTRAP, f"{topic}.quarantine", 1)
     headers = dict(held.headers)
     assert held.value == tampered
     assert headers["reason"].startswith(b"hash does not match")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
@@ -26,6 +26,7 @@ from tests.unit._builders import (
     key_birth,
 )
 
+RefusalT = TypeVar("RefusalT", bound=Exception)
 # an entry's states from its keying to its verification
 BEING_CHECKED = [
     EntryStatus.KEYED,
@@ -42,6 +43,17 @@ CAI_CHINH_DECISION = {
 
 def published_entry() -> CivilRecord:
     return entry_in_state(EntryStatus.PUBLISHED)
+
+
+def refused_reconciling(
+    error: type[RefusalT], actor: Actor, value: Any, field: str = "child.sex"
+) -> tuple[CivilRecord, RefusalT]:
+    """An entry with discrepancies, and the error that refuses ``actor`` reconciling ``field``
+    to ``value`` in it."""
+    entry = entry_in_state(EntryStatus.DISCREPANCIES_FOUND)
+    with pytest.raises(error) as info:
+        entry.reconcile(actor=actor, field=field, value=value)
+    return entry, info.value
 
 
 def cai_chinh(entry: CivilRecord, **overrides: Any) -> None:
@@ -153,17 +165,13 @@ def test_the_original_keyer_cannot_verify_after_a_correction() -> None:
 
 
 def test_keyer_cannot_reconcile_their_own_entry() -> None:
-    entry = entry_in_state(EntryStatus.DISCREPANCIES_FOUND)
-    with pytest.raises(NotAllowedError) as info:
-        entry.reconcile(actor=CLERK, field="child.sex", value="nam")
-    assert info.value.rule == "four_eyes"
+    entry, error = refused_reconciling(NotAllowedError, CLERK, "nam")
+    assert error.rule == "four_eyes"
     assert entry.discrepancies["child.sex"]["resolved"] is False
 
 
 def test_second_keyer_cannot_reconcile_their_own_keying() -> None:
-    entry = entry_in_state(EntryStatus.DISCREPANCIES_FOUND)
-    with pytest.raises(NotAllowedError):
-        entry.reconcile(actor=VERIFIER, field="child.sex", value="nam")
+    refused_reconciling(NotAllowedError, VERIFIER, "nam")
 
 
 def test_keyer_cannot_reject_their_own_entry() -> None:
@@ -308,10 +316,10 @@ def test_reconciled_values_become_the_entrys_fields() -> None:
 
 
 def test_reconciling_a_field_that_has_no_discrepancy_is_refused() -> None:
-    entry = entry_in_state(EntryStatus.DISCREPANCIES_FOUND)
-    with pytest.raises(InvalidValueError) as info:
-        entry.reconcile(actor=VERIFIER_2, field="child.full_name", value="Nguyễn Văn Hòa")
-    assert info.value.field == "child.full_name"
+    entry, error = refused_reconciling(
+        InvalidValueError, VERIFIER_2, "Nguyễn Văn Hòa", field="child.full_name"
+    )
+    assert error.field == "child.full_name"
     assert entry.status is EntryStatus.DISCREPANCIES_FOUND
 
 
@@ -326,18 +334,14 @@ def test_reconciling_a_field_twice_is_refused() -> None:
 
 
 def test_a_reconciled_value_is_validated() -> None:
-    entry = entry_in_state(EntryStatus.DISCREPANCIES_FOUND)
-    with pytest.raises(InvalidValueError) as info:
-        entry.reconcile(actor=VERIFIER_2, field="child.sex", value="không rõ")
-    assert info.value.field == "child.sex"
+    entry, error = refused_reconciling(InvalidValueError, VERIFIER_2, "không rõ")
+    assert error.field == "child.sex"
     assert entry.discrepancies["child.sex"]["resolved"] is False
 
 
 def test_a_required_field_cannot_be_reconciled_to_empty() -> None:
-    entry = entry_in_state(EntryStatus.DISCREPANCIES_FOUND)
-    with pytest.raises(InvalidValueError) as info:
-        entry.reconcile(actor=VERIFIER_2, field="child.sex", value=None)
-    assert info.value.field == "child.sex"
+    _, error = refused_reconciling(InvalidValueError, VERIFIER_2, None)
+    assert error.field == "child.sex"
 
 
 @pytest.mark.parametrize(

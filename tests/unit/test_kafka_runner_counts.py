@@ -9,15 +9,10 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 import pytest
+from kafka import TopicPartition
 
 from infra.messaging.consumer import KafkaProjectionRunner, Target
 from infra.store.envelope import EnvelopeError
-
-
-@dataclass(frozen=True)
-class Part:
-    topic: str
-    partition: int
 
 
 @dataclass(frozen=True)
@@ -68,19 +63,19 @@ class FakeConsumer:
     """One partition holding ``count`` messages, fetched from where the runner seeks."""
 
     def __init__(self, count: int) -> None:
-        self.part = Part("t", 0)
+        self.part = TopicPartition("t", 0)
         self.messages = [Message(i, b"026", b"{}") for i in range(count)]
         self.next = 0
 
-    def poll(self, timeout_ms: int, max_records: int) -> dict[Part, list[Message]]:
+    def poll(self, timeout_ms: int, max_records: int) -> dict[TopicPartition, list[Message]]:
         batch = self.messages[self.next : self.next + max_records]
         self.next += len(batch)
         return {self.part: batch} if batch else {}
 
-    def assignment(self) -> set[Part]:
+    def assignment(self) -> set[TopicPartition]:
         return {self.part}
 
-    def seek(self, part: Part, offset: int) -> None:
+    def seek(self, part: TopicPartition, offset: int) -> None:
         self.next = offset
 
     def commit(self) -> None:

@@ -13,9 +13,10 @@ Two sources must agree for every row, or the script stops and names the row:
 Each row's old name must stand in the old units of its clause (folded, spaces ignored; the
 spellings the resolution uses where they differ from the 2024 list are the ALIASES below),
 the clause's new name must be the 1027 list's name for the 2025 code, and every commune of
-the province must be mapped. Run from the repository root with a checkout of that repository:
+the province must be mapped. Run from the repository root, in the project's environment (it
+writes the header domain/unit_succession.py reads), with a checkout of that repository:
 
-    python tools/units2025/derive.py DVHCVN > bootstrap/data/ha-giang-units-2025.csv
+    .venv/bin/python tools/units2025/derive.py DVHCVN > bootstrap/data/ha-giang-units-2025.csv
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ import re
 import sys
 import unicodedata
 from pathlib import Path
+
+from domain.unit_succession import HEADER
 
 OLD_UNITS = Path("bootstrap/data/ha-giang-admin-units.csv")
 NEW_PROVINCE = ("08", "Tỉnh Tuyên Quang")
@@ -105,23 +108,7 @@ def main(repo: Path) -> None:
         units = list(csv.DictReader(f))
     names = {u["code"]: u["name"] for u in units}
     out = csv.writer(sys.stdout, lineterminator="\n")
-    out.writerow(
-        [
-            "old_code",
-            "old_name",
-            "old_district_code",
-            "old_district_name",
-            "new_code",
-            "new_name",
-            "new_province_code",
-            "new_province_name",
-            "share",
-            "effective",
-            "resolution",
-            "clause",
-            "code_list",
-        ]
-    )
+    out.writerow(HEADER)  # the columns domain/unit_succession.py reads
     problems = []
     for unit in (u for u in units if u["level"] == "commune"):
         code, name, district = unit["code"], unit["name"], unit["parent_code"]
