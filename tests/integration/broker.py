@@ -74,13 +74,14 @@ def group_consumer() -> KafkaConsumer:
     )
 
 
-def from_the_start(topic: str, group_prefix: str) -> KafkaConsumer:
-    """A consumer of ``topic`` in a new group, from the first offset, committing nothing; its
-    iteration ends once no message came for 3 s."""
+def from_the_start(topic: str) -> KafkaConsumer:
+    """A consumer of every partition of ``topic`` from the first offset, in no group (a group
+    needs the broker's group coordinator, which a fresh broker under load may take seconds to
+    elect, and these reads commit nothing); its iteration ends once no message came for 3 s."""
     return KafkaConsumer(
         topic,
         bootstrap_servers=bootstrap_servers(),
-        group_id=f"{group_prefix}-{uuid.uuid4().hex[:8]}",
+        group_id=None,
         auto_offset_reset="earliest",
         enable_auto_commit=False,
         consumer_timeout_ms=3000,
@@ -89,7 +90,7 @@ def from_the_start(topic: str, group_prefix: str) -> KafkaConsumer:
 
 def consume_all(topic: str, expected: int) -> list[tuple[int, bytes, dict[str, bytes], bytes]]:
     """Up to ``expected`` messages of ``topic``: partition, key, headers and value each."""
-    consumer = from_the_start(topic, "test")
+    consumer = from_the_start(topic)
     messages = []
     for message in consumer:
         headers = dict(message.headers)

@@ -161,7 +161,7 @@ def test_kafka_fed_views_equal_log_fed_views_and_redelivery_changes_nothing(
     assert snapshot(from_kafka, entry_ids) == snapshot(reference, entry_ids)
 
     # redelivery of messages already applied (a rebalance before the commit) is dropped
-    replay = from_the_start(topic, "r")
+    replay = from_the_start(topic)
     for message in replay:
         second.handle(message.partition, message.offset, message.key, message.value)
     replay.close()
@@ -197,7 +197,7 @@ def test_kafka_fed_views_equal_log_fed_views_and_redelivery_changes_nothing(
     assert "was never seen" in second.stats.quarantine_reasons[2]
     assert snapshot(from_kafka, entry_ids) == snapshot(reference, entry_ids)
 
-    quarantine = from_the_start(f"{topic}.quarantine", "q")
+    quarantine = from_the_start(f"{topic}.quarantine")
     held = list(quarantine)
     assert len(held) == 3
     assert dict(held[0].headers)["reason"].startswith(b"hash does not match")
