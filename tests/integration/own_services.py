@@ -27,6 +27,9 @@ LOCK_WAIT = 600.0  # seconds another session may hold a server
 # Ports of the servers of a test's own; another checkout on the same machine sets its own
 OWN_PG_PORT = int(os.environ.get("HOTICH_TEST_OWN_PG_PORT", "55442"))
 OWN_S3_PORT = int(os.environ.get("HOTICH_TEST_OWN_S3_PORT", "17070"))
+# the outage tests' broker and the fault tests' broker (each with its controller on port + 1)
+OWN_KAFKA_PORT = int(os.environ.get("HOTICH_TEST_OWN_KAFKA_PORT", "19192"))
+FAULTS_KAFKA_PORT = int(os.environ.get("HOTICH_TEST_FAULTS_KAFKA_PORT", "19092"))
 
 
 @dataclass
@@ -105,9 +108,8 @@ def own_s3(port: int = OWN_S3_PORT) -> OwnService:
     )
 
 
-def own_kafka(
-    port: int = 19192, controller_port: int = 19193, name: str = "outage-kafka"
-) -> OwnService:
+def own_kafka(port: int = OWN_KAFKA_PORT, name: str = "outage-kafka") -> OwnService:
+    controller_port = port + 1
     directory = ROOT / ".services" / name
     env = {
         "HOTICH_KAFKA_DIR": str(directory),

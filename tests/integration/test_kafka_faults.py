@@ -54,10 +54,10 @@ from infra.store.mapper import SignedEnvelopeMapper
 from infra.store.seal_checks import SealChecker
 from tests.builders import upload_scan, write_png
 from tests.integration.conftest import postgres_url, reset_postgres
-from tests.integration.own_services import OwnService, own_kafka
+from tests.integration.own_services import FAULTS_KAFKA_PORT, OwnService, own_kafka
 
 ROOT = Path(__file__).resolve().parents[2]
-PORT, CONTROLLER_PORT = 19092, 19093
+PORT = FAULTS_KAFKA_PORT
 BOOTSTRAP = f"127.0.0.1:{PORT}"
 PARTITIONS = 3
 WAIT = 90.0  # seconds: the bound of every wait below (a failure, never a measurement)
@@ -76,7 +76,7 @@ GIVEN = ("Páo", "Mai", "Chứ", "Dình", "Pó", "Súa", "Mỷ", "Chúng", "Lử
 def broker() -> Iterator[OwnService]:
     """The dedicated broker, for one pytest session at a time: another session running these
     tests in the same checkout waits for the lock instead of stopping the broker under us."""
-    with own_kafka(PORT, CONTROLLER_PORT, "kafka-faults").held() as kafka:
+    with own_kafka(PORT, "kafka-faults").held() as kafka:
         kafka.start()  # a fresh broker (formats an empty data dir), or the one a crash left
         yield kafka
 
