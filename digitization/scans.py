@@ -18,7 +18,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
@@ -62,6 +62,26 @@ class IncomingScan:
     sha256: str
     info: ScanInfo
     content: ScanBytes | FileScan
+
+    def stored_as(self, key: str) -> StoredPage:
+        """The page as the book records it and the upload reports it, stored under ``key``."""
+        return StoredPage(
+            page_number=self.page_number,
+            sha256=self.sha256,
+            size=self.size,
+            media_type=self.info.format.media_type,
+            object_key=key,
+        )
+
+
+class StoredPage(TypedDict):
+    """A page's scan as stored: what the book records of it (and an upload reports)."""
+
+    page_number: int
+    sha256: str
+    size: int
+    media_type: str
+    object_key: str
 
 
 @dataclass(frozen=True)
@@ -247,13 +267,7 @@ class ScanCases(DigitisationService):
             recorded = [
                 n
                 and register.record_scan(
-                    actor=user.actor,
-                    page_number=s.page_number,
-                    sha256=s.sha256,
-                    size=s.size,
-                    media_type=s.info.format.media_type,
-                    object_key=k,
-                    rescan_reason=rescan_reason,
+                    actor=user.actor, **s.stored_as(k), rescan_reason=rescan_reason
                 )
                 for s, k, n in zip(scans, keys, new, strict=True)
             ]
@@ -265,11 +279,7 @@ class ScanCases(DigitisationService):
                 continue
             return [
                 PageUpload(
-                    page_number=s.page_number,
-                    sha256=s.sha256,
-                    size=s.size,
-                    media_type=s.info.format.media_type,
-                    object_key=k,
+                    **s.stored_as(k),
                     recorded=r,
                     stored=stored.get(k, False),
                     register_version=register.version,
