@@ -18,7 +18,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypedDict
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
@@ -33,7 +33,7 @@ from digitization.service import MAX_RETRIES, DigitisationService, Principal
 from domain.access import Permission
 from domain.actor import SYSTEM, Actor
 from domain.errors import InvalidValueError
-from domain.register import Register
+from domain.register import Register, StoredPage
 from domain.rules import Code
 
 PUT_THREADS = 32  # scans stored at once, all uploads together (they wait on the store's disk)
@@ -72,16 +72,6 @@ class IncomingScan:
             media_type=self.info.format.media_type,
             object_key=key,
         )
-
-
-class StoredPage(TypedDict):
-    """A page's scan as stored: what the book records of it (and an upload reports)."""
-
-    page_number: int
-    sha256: str
-    size: int
-    media_type: str
-    object_key: str
 
 
 @dataclass(frozen=True)
