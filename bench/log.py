@@ -40,7 +40,6 @@ import random
 import sqlite3
 import statistics
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -49,7 +48,6 @@ from typing import Any, cast
 
 import httpx
 import psycopg
-import uvicorn
 from eventsourcing.cryptography import AESCipher
 from eventsourcing.persistence import Notification
 
@@ -63,7 +61,6 @@ from bench.figures import (
     per_second,
     percentile_ms,
 )
-from bench.server import free_port
 from bench.signed_store import append, build_signed_sqlite, empty_store, env_for, open_store
 from bench.workload import workload
 from bench.workspace import BenchError, exit_on_sigterm, required_env, workdir
@@ -89,6 +86,7 @@ from infra.tlog.note import Ed25519NoteSigner
 from infra.tlog.proofs import verify_inclusion
 from infra.tlog.tree_store import Leaf, TreeStore
 from projections.envelope import Envelope
+from tests.e2e.server import start_in_thread
 
 ORIGIN = "hotich.example/bench"
 LOG_TABLES = (
@@ -294,24 +292,8 @@ class Served:
 
 def serve(app: Any) -> Served:
     """uvicorn on a free loopback port in a thread, as `hotich serve` configures it."""
-    port = free_port()
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", http=ProblemHttpToolsProtocol
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise BenchError("uvicorn did not start")
-        time.sleep(0.02)
-
-    def stop() -> None:
-        server.should_exit = True
-        thread.join(timeout=10)
-
-    return Served(f"http://127.0.0.1:{port}", stop)
+    url, stop = start_in_thread(app, http=ProblemHttpToolsProtocol, timeout=30, error=BenchError)
+    return Served(url, stop)
 
 
 KINDS = ("proof over HTTP", "/log/key over HTTP", "proof in process")

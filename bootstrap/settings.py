@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, ClassVar, Literal, overload
 from urllib.parse import unquote, urlsplit
 
 from pydantic import Field, ValidationInfo, field_validator
@@ -18,10 +18,25 @@ DEFAULT_DELIVERY_COLUMNS = Path(__file__).parent / "data" / "delivery-columns.js
 CIPHER_KEY_FILE = "cipher.key"
 
 
+class InHome:
+    """A path in the data directory (``home``), read off the settings as a property is."""
+
+    def __init__(self, name: str, doc: str | None = None) -> None:
+        self.name = name
+        self.__doc__ = doc
+
+    @overload
+    def __get__(self, settings: None, owner: type[Any]) -> InHome: ...
+    @overload
+    def __get__(self, settings: Settings, owner: type[Any]) -> Path: ...
+    def __get__(self, settings: Settings | None, owner: type[Any]) -> InHome | Path:
+        return self if settings is None else settings.home / self.name
+
+
 class Settings(BaseSettings):
     """Every setting has a default that works on one machine with nothing installed."""
 
-    model_config = SettingsConfigDict(env_prefix="HOTICH_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="HOTICH_", extra="ignore", ignored_types=(InHome,))
 
     home: Path = Field(Path("var"), description="data directory: event store, keys, cipher key")
     database_url: str | None = Field(
@@ -147,30 +162,15 @@ class Settings(BaseSettings):
             return self.units_2025_csv
         return DEFAULT_UNITS_2025 if self.admin_units_csv == DEFAULT_ADMIN_UNITS else None
 
-    @property
-    def scratch_dir(self) -> Path:
-        """Where uploads are received (a ``hotich-upload-*`` folder per request)."""
-        return self.home / "tmp"
-
-    @property
-    def scans_dir(self) -> Path:
-        return self.home / "blobs"
-
-    @property
-    def service_db_path(self) -> Path:
-        return self.home / "service.sqlite"
-
-    @property
-    def keys_dir(self) -> Path:
-        return self.home / "keys"
-
-    @property
-    def sqlite_path(self) -> Path:
-        return self.home / "events.sqlite"
-
-    @property
-    def cipher_key_file(self) -> Path:
-        return self.home / CIPHER_KEY_FILE
+    # the data directory's files and folders
+    scratch_dir: ClassVar[InHome] = InHome(
+        "tmp", "Where uploads are received (a ``hotich-upload-*`` folder per request)."
+    )
+    scans_dir: ClassVar[InHome] = InHome("blobs")
+    service_db_path: ClassVar[InHome] = InHome("service.sqlite")
+    keys_dir: ClassVar[InHome] = InHome("keys")
+    sqlite_path: ClassVar[InHome] = InHome("events.sqlite")
+    cipher_key_file: ClassVar[InHome] = InHome(CIPHER_KEY_FILE)
 
     def resolved_cipher_key(self) -> str | None:
         if self.cipher_key:

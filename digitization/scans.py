@@ -33,7 +33,7 @@ from digitization.service import MAX_RETRIES, DigitisationService, Principal
 from domain.access import Permission
 from domain.actor import SYSTEM, Actor
 from domain.errors import InvalidValueError
-from domain.register import Register
+from domain.register import Register, StoredPage
 from domain.rules import Code
 
 PUT_THREADS = 32  # scans stored at once, all uploads together (they wait on the store's disk)
@@ -62,6 +62,16 @@ class IncomingScan:
     sha256: str
     info: ScanInfo
     content: ScanBytes | FileScan
+
+    def stored_as(self, key: str) -> StoredPage:
+        """The page as the book records it and the upload reports it, stored under ``key``."""
+        return StoredPage(
+            page_number=self.page_number,
+            sha256=self.sha256,
+            size=self.size,
+            media_type=self.info.format.media_type,
+            object_key=key,
+        )
 
 
 @dataclass(frozen=True)
@@ -247,13 +257,7 @@ class ScanCases(DigitisationService):
             recorded = [
                 n
                 and register.record_scan(
-                    actor=user.actor,
-                    page_number=s.page_number,
-                    sha256=s.sha256,
-                    size=s.size,
-                    media_type=s.info.format.media_type,
-                    object_key=k,
-                    rescan_reason=rescan_reason,
+                    actor=user.actor, **s.stored_as(k), rescan_reason=rescan_reason
                 )
                 for s, k, n in zip(scans, keys, new, strict=True)
             ]
@@ -265,11 +269,7 @@ class ScanCases(DigitisationService):
                 continue
             return [
                 PageUpload(
-                    page_number=s.page_number,
-                    sha256=s.sha256,
-                    size=s.size,
-                    media_type=s.info.format.media_type,
-                    object_key=k,
+                    **s.stored_as(k),
                     recorded=r,
                     stored=stored.get(k, False),
                     register_version=register.version,

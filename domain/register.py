@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, TypedDict
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import event
@@ -26,6 +26,16 @@ def _positive(value: int, field: str, label_vi: str, *, allow_zero: bool = False
         code = Code.NON_NEGATIVE_INTEGER if allow_zero else Code.POSITIVE_INTEGER
         raise InvalidValueError(field, code, label_vi=label_vi)
     return value
+
+
+class StoredPage(TypedDict):
+    """A page's scan as stored: what a book records of it (and an upload reports)."""
+
+    page_number: int
+    sha256: str
+    size: int
+    media_type: str
+    object_key: str
 
 
 class Register(HotichAggregate):
@@ -174,25 +184,17 @@ class Register(HotichAggregate):
         ):
             return False
         _positive(size, "size", "kích thước")
+        page = StoredPage(
+            page_number=page_number,
+            sha256=sha256,
+            size=size,
+            media_type=media_type,
+            object_key=object_key,
+        )
         if rescan_reason is None:
-            self._page_scanned(
-                actor=actor,
-                page_number=page_number,
-                sha256=sha256,
-                size=size,
-                media_type=media_type,
-                object_key=object_key,
-            )
+            self._page_scanned(actor=actor, **page)
         else:
-            self._page_rescanned(
-                actor=actor,
-                page_number=page_number,
-                sha256=sha256,
-                size=size,
-                media_type=media_type,
-                object_key=object_key,
-                reason=" ".join(rescan_reason.split()),
-            )
+            self._page_rescanned(actor=actor, **page, reason=" ".join(rescan_reason.split()))
         return True
 
     def page_with(self, sha256: str) -> int | None:

@@ -14,19 +14,14 @@ from uuid import UUID
 from domain.entry_fields import SUBJECT_NAME_FIELD
 from domain.person_name import fold
 from domain.record_kind import RecordKind
+from projections.rows import BookRow
 
 
 @dataclass(frozen=True)
-class RegisterRow:
-    id: UUID
-    district: str
-    commune_code: str
-    kind: str
+class RegisterRow(BookRow):
     year_from: int
     year_to: int
     book_number: str
-    page_count: int
-    estimated_entries: int
     version: int
 
 

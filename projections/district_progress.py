@@ -29,21 +29,14 @@ from projections.progress_assessment import (
     DistrictProgress,
     ProvinceProgress,
 )
-from projections.rows import evolve
+from projections.rows import BookRow, evolve
 
 # ----- what the projection hands the view ---------------------------------------------------
 
 
 @dataclass(frozen=True)
-class RegisterRow:
+class RegisterRow(BookRow):
     """A catalogued book: what it is expected to hold."""
-
-    id: UUID
-    district: str
-    commune_code: str
-    kind: str
-    page_count: int
-    estimated_entries: int
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, TypeVar
+from uuid import UUID
 
 T = TypeVar("T")
 
@@ -16,3 +18,16 @@ def evolve(row: T, **changes: Any) -> T:
     state.update(row.__dict__)
     state.update(changes)
     return copy
+
+
+@dataclass(frozen=True)
+class BookRow:
+    """A catalogued book: where it belongs and what it is expected to hold (the read models
+    each keep more of it, after these)."""
+
+    id: UUID
+    district: str
+    commune_code: str
+    kind: str
+    page_count: int
+    estimated_entries: int

@@ -108,15 +108,8 @@ def upload_report(
         register_id=register_id,
         register_version=max(u.register_version for u in uploads),
         pages=[
-            PageUploadPublic(
-                file=f.label,
-                page=u.page_number,
-                sha256=u.sha256,
-                size=u.size,
-                media_type=u.media_type,
-                object_key=u.object_key,
-                recorded=u.recorded,
-                stored=u.stored,
+            PageUploadPublic.model_validate(
+                {**dataclasses.asdict(u), "file": f.label, "page": u.page_number}
             )
             for f, u in zip(files, uploads, strict=True)
         ],

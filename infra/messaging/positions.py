@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from infra.service_db.database import SqlDatabase
-
-_SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS hotich_positions (name TEXT PRIMARY KEY, position BIGINT NOT NULL)"
-)
+from infra.service_db.database import NamedRows
 
 
-class SqlPositions:
-    def __init__(self, db: SqlDatabase) -> None:
-        self._db = db
-        db.execute(_SCHEMA)
+class SqlPositions(NamedRows):
+    table = "hotich_positions"
+    schema = (
+        "CREATE TABLE IF NOT EXISTS hotich_positions "
+        "(name TEXT PRIMARY KEY, position BIGINT NOT NULL)"
+    )
 
     def get(self, name: str) -> int:
-        rows = self._db.execute("SELECT position FROM hotich_positions WHERE name = ?", (name,))
-        return int(rows[0][0]) if rows else 0
+        position = self._cell("position", name)
+        return int(position) if position is not None else 0
 
     def set(self, name: str, position: int) -> None:
         self._db.execute(

@@ -3,14 +3,14 @@ PostgreSQL, infra/read_store/database.py)."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, fields
-from typing import Any
+from dataclasses import fields
 from uuid import UUID
 
 from infra.read_store.database import (
     Row,
     TrackedView,
     Writer,
+    row_params,
     upsert_sql,
 )
 from projections.catalogue import EntryRow, RegisterRow
@@ -33,10 +33,6 @@ _REGISTER_COLUMNS = [f.name for f in fields(RegisterRow)]
 _ENTRY_COLUMNS = [f.name for f in fields(EntryRow)]
 _UPSERT_REGISTER = upsert_sql("registers", _REGISTER_COLUMNS, key=("id",))
 _UPSERT_ENTRY = upsert_sql("entries", _ENTRY_COLUMNS, key=("id",))
-
-
-def _to_db(row: RegisterRow | EntryRow) -> dict[str, Any]:
-    return {k: (str(v) if isinstance(v, UUID) else v) for k, v in asdict(row).items()}
 
 
 def _entry(row: Row) -> EntryRow:
@@ -72,11 +68,9 @@ class SqlCatalogueView(TrackedView):
     def save(self, position: int, *, register: RegisterRow | None, entry: EntryRow | None) -> None:
         def apply(db: Writer) -> None:
             if register is not None:
-                values = _to_db(register)
-                db.execute(_UPSERT_REGISTER, [values[c] for c in _REGISTER_COLUMNS])
+                db.execute(_UPSERT_REGISTER, row_params(register))
             if entry is not None:
-                values = _to_db(entry)
-                db.execute(_UPSERT_ENTRY, [values[c] for c in _ENTRY_COLUMNS])
+                db.execute(_UPSERT_ENTRY, row_params(entry))
 
         self._db.write(self._tracking, position, apply)
 

@@ -29,12 +29,15 @@ Views write their SQL once, as SQLite takes it; ``PostgresReadDatabase`` transla
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
+from dataclasses import fields
 from pathlib import Path
 from typing import Any, ClassVar, Protocol, Self
+from uuid import UUID
 
 Params = Sequence[Any] | Mapping[str, Any]
 
@@ -106,6 +109,20 @@ def upsert_sql(table: str, columns: Sequence[str], key: Sequence[str]) -> str:
         f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET "
         + ", ".join(f"{c}=excluded.{c}" for c in others)
     )
+
+
+def sql_value(value: Any) -> Any:
+    """A value as both engines take it: a UUID as text, a date or time in ISO 8601."""
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def row_params(row: Any) -> tuple[Any, ...]:
+    """A dataclass row's fields in their order, as the parameters of its ``INSERT``."""
+    return tuple(sql_value(getattr(row, f.name)) for f in fields(row))
 
 
 class ReadDatabase(ABC):

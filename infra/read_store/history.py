@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Sequence
 from uuid import UUID
 
-from infra.read_store.database import Row, TrackedView, Writer, marks
+from infra.read_store.database import Row, TrackedView, Writer, marks, row_params
 from projections.record_history import HistoryItem
 
 _HISTORY = "record_history"
@@ -31,19 +31,6 @@ _INSERT = (
 )
 
 
-def _params(item: HistoryItem) -> tuple[object, ...]:
-    return (
-        str(item.entry_id),
-        item.version,
-        item.event_type,
-        item.actor_id,
-        item.actor_role,
-        item.occurred_at.isoformat(),
-        item.hash,
-        item.key_id,
-    )
-
-
 class SqlHistoryView(TrackedView):
     """Every event of every entry, in version order."""
 
@@ -57,7 +44,7 @@ class SqlHistoryView(TrackedView):
         """Store ``items`` and ``position`` in one transaction, unless already past it."""
 
         def apply(db: Writer) -> None:
-            db.executemany(_INSERT, [_params(item) for item in items])
+            db.executemany(_INSERT, [row_params(item) for item in items])
 
         self._db.write(self._tracking, position, apply)
 

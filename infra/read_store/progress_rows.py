@@ -9,7 +9,7 @@ import json
 from typing import Any
 from uuid import UUID
 
-from infra.read_store.database import Row, Writer, upsert_sql
+from infra.read_store.database import Row, Writer, row_params, upsert_sql
 from projections.district_progress import (
     DayTally,
     EntryRow,
@@ -74,10 +74,6 @@ def _date(value: str | None) -> dt.date | None:
     return dt.date.fromisoformat(value) if value else None
 
 
-def _iso(value: dt.date | None) -> str | None:
-    return value.isoformat() if value else None
-
-
 def entry_row(row: Row) -> EntryRow:
     return EntryRow(
         id=UUID(row["id"]),
@@ -124,17 +120,6 @@ _INSERT_PAGE = (
 )
 
 
-def _register_params(row: RegisterRow) -> tuple[Any, ...]:
-    return (
-        str(row.id),
-        row.district,
-        row.commune_code,
-        row.kind,
-        row.page_count,
-        row.estimated_entries,
-    )
-
-
 def _page_params(page: ScannedPage) -> tuple[Any, ...]:
     return (str(page.register_id), page.page_number, page.district)
 
@@ -153,29 +138,25 @@ def _entry_params(row: EntryRow) -> tuple[Any, ...]:
     )
 
 
-def _plan_params(row: DistrictPlanRow) -> tuple[Any, ...]:
-    return (row.district, _iso(row.target_date), _iso(row.completed_on))
-
-
 def apply_update(db: Writer, update: ProgressUpdate) -> None:
     # A rescan names a page that already has a row: the count of pages does not move.
     if isinstance(update, RegisterRow):
-        db.execute(_UPSERT_REGISTER, _register_params(update))
+        db.execute(_UPSERT_REGISTER, row_params(update))
     elif isinstance(update, ScannedPage):
         db.execute(_INSERT_PAGE, _page_params(update))
     elif isinstance(update, EntryRow):
         db.execute(_UPSERT_ENTRY, _entry_params(update))
     else:
-        db.execute(_UPSERT_PLAN, _plan_params(update))
+        db.execute(_UPSERT_PLAN, row_params(update))
 
 
 def apply_batch(db: Writer, batch: ProgressBatch) -> None:
     """The batch's rows, a statement per table for all of them."""
     for sql, rows in (
-        (_UPSERT_REGISTER, [_register_params(r) for r in batch.registers.values()]),
+        (_UPSERT_REGISTER, [row_params(r) for r in batch.registers.values()]),
         (_INSERT_PAGE, [_page_params(p) for p in batch.pages.values()]),
         (_UPSERT_ENTRY, [_entry_params(e) for e in batch.entries.values()]),
-        (_UPSERT_PLAN, [_plan_params(p) for p in batch.plans.values()]),
+        (_UPSERT_PLAN, [row_params(p) for p in batch.plans.values()]),
         (
             _ADD_TO_DAY,
             [(d, day.isoformat(), stage, n) for (d, day, stage), n in batch.tallies.items()],

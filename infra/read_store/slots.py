@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from infra.service_db.database import SqlDatabase
+from infra.service_db.database import NamedRows
 
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS hotich_view_slots (name TEXT PRIMARY KEY, "
@@ -45,21 +45,20 @@ class Switch:
     dropped: str | None
 
 
-class SqlViewSlots:
+class SqlViewSlots(NamedRows):
     """The live generation of each view, one row per view, in the service database."""
 
-    def __init__(self, db: SqlDatabase) -> None:
-        self._db = db
-        db.execute(_SCHEMA)
+    table = "hotich_view_slots"
+    schema = _SCHEMA
 
     def current(self, name: str) -> str:
         """The live generation of ``name`` (the view's own name until a rebuild switched it)."""
-        rows = self._db.execute("SELECT generation FROM hotich_view_slots WHERE name = ?", (name,))
-        return str(rows[0][0]) if rows else name
+        generation = self._cell("generation", name)
+        return str(generation) if generation is not None else name
 
     def previous(self, name: str) -> str | None:
-        rows = self._db.execute("SELECT previous FROM hotich_view_slots WHERE name = ?", (name,))
-        return str(rows[0][0]) if rows and rows[0][0] is not None else None
+        previous = self._cell("previous", name)
+        return str(previous) if previous is not None else None
 
     def switch(self, name: str, generation: str) -> Switch:
         """Make ``generation`` live; the copy it replaces is kept as the previous one (to go

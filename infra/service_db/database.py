@@ -19,7 +19,7 @@ import weakref
 from collections.abc import Sequence
 from contextlib import closing
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from psycopg_pool import ConnectionPool
 
@@ -122,3 +122,20 @@ class SqlDatabase:
         else:
             sql = "SELECT name FROM pragma_table_info(?)"
         return {str(row[0]) for row in self.execute(sql, (table,))}
+
+
+class NamedRows:
+    """A table of the service database with one row per name (created on first use)."""
+
+    table: ClassVar[str]
+    schema: ClassVar[str]
+
+    def __init__(self, db: SqlDatabase) -> None:
+        self._db = db
+        db.execute(self.schema)
+
+    def _cell(self, column: str, name: str) -> Any:
+        """``column`` of the row named ``name`` (None: no such row, or NULL there)."""
+        sql = f"SELECT {column} FROM {self.table} WHERE name = ?"  # noqa: S608 (our own names)
+        rows = self._db.execute(sql, (name,))
+        return rows[0][0] if rows else None

@@ -5,8 +5,9 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import httpx
 import uvicorn
@@ -27,19 +28,37 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@contextmanager
-def serve_in_thread(app: FastAPI) -> Iterator[str]:
+def start_in_thread(
+    app: Any,
+    *,
+    http: Any = "auto",
+    timeout: float = 20,
+    error: type[Exception] = RuntimeError,
+) -> tuple[str, Callable[[], None]]:
+    """uvicorn serving ``app`` on a free loopback port in a thread: its URL, and what stops it
+    (``http``: uvicorn's protocol; ``error`` is raised if it has not started in ``timeout``)."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", http=http)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
     thread.start()
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + timeout
     while not server.started:
         if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
+            raise error("uvicorn did not start")
         time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
+
+    def stop() -> None:
         server.should_exit = True
         thread.join(timeout=10)
+
+    return f"http://127.0.0.1:{port}", stop
+
+
+@contextmanager
+def serve_in_thread(app: FastAPI) -> Iterator[str]:
+    url, stop = start_in_thread(app)
+    try:
+        yield url
+    finally:
+        stop()

@@ -162,7 +162,7 @@ def test_envelope_read_models_open_on_a_directory_or_under_other_names(
 
 def test_the_catalogue_lists_a_districts_books_and_entries(read_store: ReadStores) -> None:
     view = SqlCatalogueView(read_store.database("catalogue"))
-    book = RegisterRow(uuid.uuid4(), "026", "00718", "birth", 1990, 1992, "01", 20, 40, 1)
+    book = RegisterRow(uuid.uuid4(), "026", "00718", "birth", 20, 40, 1990, 1992, "01", 1)
     entries = [
         EntryRow(uuid.uuid4(), book.id, "026", "00718", "birth", n, status, f"Lò Văn {n}", None, 1)
         for n, status in ((1, "keyed"), (2, "verified"), (3, "keyed"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 import pytest
@@ -50,9 +51,20 @@ def refused_reconciling(
 ) -> tuple[CivilRecord, RefusalT]:
     """An entry with discrepancies, and the error that refuses ``actor`` reconciling ``field``
     to ``value`` in it."""
-    entry = entry_in_state(EntryStatus.DISCREPANCIES_FOUND)
+    return refused_in(
+        EntryStatus.DISCREPANCIES_FOUND,
+        error,
+        lambda e: e.reconcile(actor=actor, field=field, value=value),
+    )
+
+
+def refused_in(
+    status: EntryStatus, error: type[RefusalT], act: Callable[[CivilRecord], object]
+) -> tuple[CivilRecord, RefusalT]:
+    """An entry in ``status``, and the error that refuses ``act`` on it."""
+    entry = entry_in_state(status)
     with pytest.raises(error) as info:
-        entry.reconcile(actor=actor, field=field, value=value)
+        act(entry)
     return entry, info.value
 
 
@@ -66,6 +78,15 @@ def cai_chinh(entry: CivilRecord, **overrides: Any) -> None:
     }
     kwargs.update(overrides)
     entry.correct(**kwargs)
+
+
+def transcription_fix(
+    entry: CivilRecord, changes: dict[str, str], reason: str, actor: Actor = CLERK_2
+) -> None:
+    """Correct ``changes`` as a transcription fix (no decision needed)."""
+    entry.correct(
+        actor=actor, kind=CorrectionKind.TRANSCRIPTION_FIX, changes=changes, reason=reason
+    )
 
 
 # ----- keying -------------------------------------------------------------------------------
@@ -142,10 +163,8 @@ def test_verifier_cannot_verify_an_entry_they_keyed() -> None:
 def test_verifier_cannot_verify_an_entry_they_second_keyed_or_corrected(
     status: EntryStatus, verifier: Actor
 ) -> None:
-    entry = entry_in_state(status)
-    with pytest.raises(NotAllowedError) as info:
-        entry.verify(actor=verifier)
-    assert info.value.rule == "four_eyes"
+    entry, error = refused_in(status, NotAllowedError, lambda e: e.verify(actor=verifier))
+    assert error.rule == "four_eyes"
     assert entry.status is status
 
 
@@ -283,9 +302,9 @@ def test_second_keying_validates_the_fields() -> None:
     [EntryStatus.SECOND_KEYED, EntryStatus.DISCREPANCIES_FOUND, EntryStatus.VERIFIED],
 )
 def test_only_a_keyed_entry_can_be_second_keyed(status: EntryStatus) -> None:
-    entry = entry_in_state(status)
-    with pytest.raises(InvalidStateError):
-        entry.second_key(actor=VERIFIER_3, fields=birth_fields())
+    refused_in(
+        status, InvalidStateError, lambda e: e.second_key(actor=VERIFIER_3, fields=birth_fields())
+    )
 
 
 # ----- reconciliation -----------------------------------------------------------------------
@@ -348,9 +367,11 @@ def test_a_required_field_cannot_be_reconciled_to_empty() -> None:
     "status", [EntryStatus.KEYED, EntryStatus.SECOND_KEYED, EntryStatus.RECONCILED]
 )
 def test_reconciling_is_refused_without_discrepancies_found(status: EntryStatus) -> None:
-    entry = entry_in_state(status)
-    with pytest.raises(InvalidStateError):
-        entry.reconcile(actor=VERIFIER_3, field="child.sex", value="nam")
+    refused_in(
+        status,
+        InvalidStateError,
+        lambda e: e.reconcile(actor=VERIFIER_3, field="child.sex", value="nam"),
+    )
 
 
 # ----- verification and publication ---------------------------------------------------------
@@ -375,9 +396,7 @@ def test_an_entry_can_be_verified_once_checked(status: EntryStatus) -> None:
     ],
 )
 def test_verifying_is_refused_in_other_states(status: EntryStatus) -> None:
-    entry = entry_in_state(status)
-    with pytest.raises(InvalidStateError):
-        entry.verify(actor=VERIFIER_3)
+    entry, _ = refused_in(status, InvalidStateError, lambda e: e.verify(actor=VERIFIER_3))
     assert entry.status is status
 
 
@@ -385,10 +404,8 @@ def test_verifying_is_refused_in_other_states(status: EntryStatus) -> None:
     "status", [*BEING_CHECKED, EntryStatus.REJECTED, EntryStatus.CORRECTED, EntryStatus.PUBLISHED]
 )
 def test_only_a_verified_entry_can_be_published(status: EntryStatus) -> None:
-    entry = entry_in_state(status)
-    with pytest.raises(InvalidStateError) as info:
-        entry.publish(actor=VERIFIER_3)
-    assert info.value.rule == "publish_only_verified"
+    entry, error = refused_in(status, InvalidStateError, lambda e: e.publish(actor=VERIFIER_3))
+    assert error.rule == "publish_only_verified"
     assert entry.status is status
 
 
@@ -424,9 +441,7 @@ def test_rejection_needs_a_reason(reason: str | None) -> None:
     "status", [EntryStatus.REJECTED, EntryStatus.VERIFIED, EntryStatus.PUBLISHED]
 )
 def test_rejecting_is_refused_in_other_states(status: EntryStatus) -> None:
-    entry = entry_in_state(status)
-    with pytest.raises(InvalidStateError):
-        entry.reject(actor=VERIFIER_3, reason="Sai")
+    refused_in(status, InvalidStateError, lambda e: e.reject(actor=VERIFIER_3, reason="Sai"))
 
 
 def test_a_rejected_entry_can_be_rekeyed_and_goes_back_to_keyed() -> None:
@@ -453,9 +468,9 @@ def test_a_rekeyed_entry_goes_through_checking_again() -> None:
 
 @pytest.mark.parametrize("status", [EntryStatus.KEYED, EntryStatus.VERIFIED, EntryStatus.PUBLISHED])
 def test_only_a_rejected_entry_can_be_rekeyed(status: EntryStatus) -> None:
-    entry = entry_in_state(status)
-    with pytest.raises(InvalidStateError):
-        entry.rekey(actor=CLERK, pages=[3], fields=birth_fields())
+    refused_in(
+        status, InvalidStateError, lambda e: e.rekey(actor=CLERK, pages=[3], fields=birth_fields())
+    )
 
 
 def test_rekeying_validates_the_fields() -> None:
@@ -527,12 +542,7 @@ def test_a_cai_chinh_records_its_decision_and_the_old_and_new_values() -> None:
 
 def test_a_transcription_fix_needs_no_decision() -> None:
     entry = published_entry()
-    entry.correct(
-        actor=CLERK_2,
-        kind=CorrectionKind.TRANSCRIPTION_FIX,
-        changes={"child.ethnicity": "Tày"},
-        reason="Nhập sai dân tộc so với bản quét",
-    )
+    transcription_fix(entry, {"child.ethnicity": "Tày"}, "Nhập sai dân tộc so với bản quét")
     assert entry.status is EntryStatus.CORRECTED
     assert entry.fields["child.ethnicity"] == "Tày"
     assert entry.corrections[-1]["kind"] == "transcription_fix"
@@ -542,12 +552,7 @@ def test_a_transcription_fix_needs_no_decision() -> None:
 def test_a_correction_that_changes_nothing_is_refused() -> None:
     entry = published_entry()
     with pytest.raises(InvalidValueError) as info:
-        entry.correct(
-            actor=CLERK_2,
-            kind=CorrectionKind.TRANSCRIPTION_FIX,
-            changes={"child.sex": "Nam", "child.ethnicity": "Kinh"},
-            reason="Kiểm tra lại",
-        )
+        transcription_fix(entry, {"child.sex": "Nam", "child.ethnicity": "Kinh"}, "Kiểm tra lại")
     assert info.value.field == "changes"
     assert entry.status is EntryStatus.PUBLISHED
 
@@ -592,9 +597,7 @@ def test_a_correction_can_remove_an_optional_field() -> None:
     ],
 )
 def test_only_a_verified_or_published_entry_can_be_corrected(status: EntryStatus) -> None:
-    entry = entry_in_state(status)
-    with pytest.raises(InvalidStateError):
-        cai_chinh(entry)
+    refused_in(status, InvalidStateError, cai_chinh)
 
 
 def test_a_corrected_entry_goes_back_to_verification() -> None:
@@ -645,12 +648,7 @@ def test_rejecting_two_pending_corrections_restores_the_fields_before_the_first(
     entry = published_entry()
     before = dict(entry.fields)
     cai_chinh(entry)
-    entry.correct(
-        actor=VERIFIER,
-        kind=CorrectionKind.TRANSCRIPTION_FIX,
-        changes={"child.ethnicity": "Tày"},
-        reason="Nhập sai dân tộc",
-    )
+    transcription_fix(entry, {"child.ethnicity": "Tày"}, "Nhập sai dân tộc", VERIFIER)
     assert entry.status is EntryStatus.CORRECTED
     entry.reject(actor=VERIFIER_3, reason="Sai")
     assert entry.status is EntryStatus.PUBLISHED
