@@ -12,10 +12,13 @@ from pathlib import Path
 import pytest
 
 from infra.read_store.portal import SqlPortalView
-from projections.portal_queries import NameKey
+from infra.read_store.portal_search import INSIDE_NAMES
+from projections.portal_queries import NameKey, RecordFilter
+from projections.rows import evolve
 from tests.integration.portal_search_world import FILTERS, QUERIES, fill, record_key
 from tests.integration.read_stores import ReadStores
 
+EVERYONE = RecordFilter()
 EXPECTED = Path(__file__).with_name("portal_search_expected.json")
 
 
@@ -56,3 +59,18 @@ def test_a_fixed_set_of_name_searches_finds_the_same_records_in_the_same_order(
     for query, keys in expected.items():
         assert found[query] == keys, query
     assert any(len(keys) > 20 for keys in expected.values())  # the world is big enough
+
+
+def test_a_record_published_again_under_another_name_is_found_inside_names_by_it_alone(
+    portal: SqlPortalView,
+) -> None:
+    def inside(query: str) -> list[str]:
+        page = portal.search_by_name_page(query, where=EVERYONE, after=INSIDE_NAMES, limit=100)
+        return [record_key(h.record.id) for h in page.hits]
+
+    record = portal.search_by_name("Sùng Lò Văn Hoà", limit=1)[0]
+    assert record_key(record.id) in inside("van hoa")
+    renamed = evolve(record, subject_name="Sùng Seo Quýnh", search_key="sung seo quynh")
+    portal.save(2, records=[renamed])
+    assert record_key(record.id) not in inside("van hoa")
+    assert inside("eo quynh") == [record_key(record.id)]
