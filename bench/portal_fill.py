@@ -34,9 +34,14 @@ ROOT = Path(__file__).resolve().parents[1]
 FILL_VERSION = 3
 FILL_CODE = (
     "projections/portal_records.py",
+    "projections/portal_model.py",
     "projections/record_history.py",
     "projections/envelope.py",
     "infra/read_store/portal.py",
+    "infra/read_store/portal_schema.py",
+    "infra/read_store/portal_writes.py",
+    "infra/read_store/portal_rows.py",
+    "infra/read_store/portal_answers.py",
     "infra/read_store/history.py",
     "infra/read_store/database.py",
     "infra/read_store/dialect.py",

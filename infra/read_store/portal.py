@@ -6,7 +6,9 @@ read is a single SELECT (a search inside names: one on the vocabulary first).
 
 The tables and their indexes are in infra/read_store/portal_schema.py, how a batch is written in
 infra/read_store/portal_writes.py, the search's SQL in infra/read_store/portal_search.py and
-the word index it reads for a search inside names in infra/read_store/portal_words.py.
+the word index it reads for a search inside names in infra/read_store/portal_words.py; the
+paged queries in infra/read_store/portal_pages.py. The API's answers are the documents the
+view stores with each record (projections/portal_answers.py).
 
 The portal and the record history (infra/read_store/history.py) may share one database
 (their tables and tracking rows differ).
@@ -17,29 +19,17 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from uuid import UUID
 
-from domain.person_name import accent_key, fold
-from infra.read_store.database import (
-    Row,
-    TrackedView,
-    chunked,
-    marks,
-    wanted_pairs,
+from infra.read_store.database import Row, TrackedView, chunked, marks, wanted_pairs
+from infra.read_store.portal_pages import id_page, name_page
+from infra.read_store.portal_rows import (
+    ANSWER_COLUMNS,
+    answer_of_row,
+    record_of_row,
+    working_of_row,
 )
-from infra.read_store.portal_rows import record_of_row, working_of_row
 from infra.read_store.portal_schema import PORTAL_SCHEMA, READ_INDEXES
-from infra.read_store.portal_search import (
-    AFTER_ID,
-    ID_PAGE,
-    INSIDE_NAMES,
-    INSIDE_STEP,
-    STEPS,
-    UPPER,
-    filter_sql,
-    name_key_of_row,
-    step_sql,
-)
-from infra.read_store.portal_words import inside_candidates
 from infra.read_store.portal_writes import apply_batch
+from projections.portal_answers import PortalAnswer
 from projections.portal_model import (
     PageKey,
     PageScan,
@@ -48,9 +38,20 @@ from projections.portal_model import (
     PortalRegister,
     WorkingEntry,
 )
-from projections.portal_queries import IdHit, IdKey, NameHit, NameKey, NamePage, RecordFilter
+from projections.portal_queries import (
+    AnswerPage,
+    IdAnswer,
+    IdHit,
+    IdKey,
+    NameAnswer,
+    NameHit,
+    NameKey,
+    NamePage,
+    RecordFilter,
+)
 
 _SELECT_RECORDS = "SELECT p.* FROM portal_records AS p"
+_SELECT_ANSWERS = f"SELECT {ANSWER_COLUMNS} FROM portal_records AS p"  # noqa: S608
 _ON_WANTED_PAGES = (  # after wanted_pairs: (register id, page number)
     f"{_SELECT_RECORDS} WHERE p.id IN (SELECT g.entry_id FROM wanted "  # noqa: S608
     "JOIN portal_pages AS g ON g.register_id = wanted.a AND g.page_number = wanted.b) "
@@ -199,74 +200,49 @@ class SqlPortalView(TrackedView):
             after = page.next
         return found
 
-    # ----- paged queries of the portal API (projections/portal_queries.py) -----------------------
+    # ----- paged queries of the portal API (projections/portal_queries.py) -------------------
     def find_by_personal_id_page(
         self, personal_id: str, *, where: RecordFilter, after: IdKey | None, limit: int
     ) -> list[IdHit]:
         """Published records holding the ID, in the order of ``find_by_personal_id``, after
         ``after``, filtered; at most ``limit``."""
-        pid = "".join(personal_id.split())
-        if len(pid) != 12 or not pid.isascii() or not pid.isdigit() or limit < 1:
-            return []
-        conditions, params = filter_sql(where)
-        conditions.insert(0, "i.personal_id = :pid")
-        params.update(pid=pid, limit=limit)
-        if after is not None:
-            conditions.append(AFTER_ID)
-            params.update(
-                after_subject=after.is_subject,
-                after_register=after.register_id,
-                after_number=after.entry_number,
-            )
-        rows = self._db.query(ID_PAGE.format(conditions=" AND ".join(conditions)), params)
-        return [
-            IdHit(
-                IdKey(int(r["hit_subject"]), r["register_id"], r["entry_number"]), record_of_row(r)
-            )
-            for r in rows
-        ]
+        rows = id_page(self._db, personal_id, "p.*", where=where, after=after, limit=limit)
+        return [IdHit(key, record_of_row(r)) for key, r in rows]
 
     def search_by_name_page(
         self, query: str, *, where: RecordFilter, after: NameKey | None, limit: int
     ) -> NamePage:
         """Published records by name, ranked as ``search_by_name`` ranks them, after
-        ``after``, filtered; at most ``limit``.
+        ``after``, filtered; at most ``limit`` (infra/read_store/portal_pages.py)."""
+        rows, after_page = name_page(self._db, query, "p.*", where=where, after=after, limit=limit)
+        return NamePage([NameHit(key, record_of_row(r)) for key, r in rows], after_page)
 
-        The steps run in rank order, each asked for what the page still lacks (and one more:
-        is there a next page?). Names holding the query inside are read only on a page of
-        their own: once the better steps gave this page a match, the page ends there and its
-        ``next`` starts at that step, so a search whose name is found costs index reads only.
-        """
-        folded = fold(query)
-        if not folded or limit < 1:
-            return NamePage([], None)
-        filters, params = filter_sql(where)
-        params.update(folded=folded, accent=accent_key(query), upper=folded + UPPER)
-        if after is not None:
-            params.update(
-                after_rank=after.rank,
-                after_name=after.matched,
-                after_key=after.name_key,
-                after_register=after.register_id,
-                after_number=after.entry_number,
-            )
-        hits: list[NameHit] = []
-        for step in STEPS:
-            if after is not None and after.rank > step.last_rank:
-                continue  # the cursor is past this step
-            if step.rank == INSIDE_STEP and hits:
-                return NamePage(hits, INSIDE_NAMES)
-            params["limit"] = limit + 1 - len(hits)
-            conditions = filters
-            if step.rank == INSIDE_STEP:
-                candidates = inside_candidates(self._db, folded, UPPER)
-                if candidates is not None:
-                    conditions = [*filters, candidates.condition()]
-                    params.update(candidates.params())
-            sql = step_sql(step, conditions, after)
-            hits += [
-                NameHit(name_key_of_row(r), record_of_row(r)) for r in self._db.query(sql, params)
-            ]
-            if len(hits) > limit:
-                return NamePage(hits[:limit], hits[limit - 1].key)
-        return NamePage(hits, None)
+    # ----- the answers of the portal API: the stored documents --------------------------------
+    def get_answer(self, entry_id: UUID) -> PortalAnswer | None:
+        rows = self._db.query(f"{_SELECT_ANSWERS} WHERE p.id=?", (str(entry_id),))
+        return answer_of_row(rows[0]) if rows else None
+
+    def get_answer_by_register_and_number(
+        self, register_id: UUID, entry_number: int
+    ) -> PortalAnswer | None:
+        rows = self._db.query(
+            f"{_SELECT_ANSWERS} WHERE p.register_id=? AND p.entry_number=?",
+            (str(register_id), entry_number),
+        )
+        return answer_of_row(rows[0]) if rows else None
+
+    def find_answers_by_personal_id_page(
+        self, personal_id: str, *, where: RecordFilter, after: IdKey | None, limit: int
+    ) -> list[IdAnswer]:
+        """``find_by_personal_id_page``'s records, as answered."""
+        rows = id_page(self._db, personal_id, ANSWER_COLUMNS, where=where, after=after, limit=limit)
+        return [IdAnswer(key, answer_of_row(r)) for key, r in rows]
+
+    def search_answers_page(
+        self, query: str, *, where: RecordFilter, after: NameKey | None, limit: int
+    ) -> AnswerPage:
+        """``search_by_name_page``'s records, as answered."""
+        rows, after_page = name_page(
+            self._db, query, ANSWER_COLUMNS, where=where, after=after, limit=limit
+        )
+        return AnswerPage([NameAnswer(key, answer_of_row(r)) for key, r in rows], after_page)

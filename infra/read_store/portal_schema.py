@@ -28,7 +28,7 @@ CREATE TABLE IF NOT EXISTS portal_working (
     id TEXT PRIMARY KEY, register_id TEXT NOT NULL, district TEXT NOT NULL,
     commune_code TEXT NOT NULL, kind TEXT NOT NULL, entry_number INTEGER NOT NULL,
     pages TEXT NOT NULL, fields TEXT NOT NULL, fields_before_correction TEXT,
-    version INTEGER NOT NULL, publication_count INTEGER NOT NULL);
+    version INTEGER NOT NULL, publication_count INTEGER NOT NULL, provenance TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS portal_records (
     id TEXT PRIMARY KEY, register_id TEXT NOT NULL, district TEXT NOT NULL,
     commune_code TEXT NOT NULL, kind TEXT NOT NULL, book_number TEXT, year_from INTEGER,
@@ -37,7 +37,7 @@ CREATE TABLE IF NOT EXISTS portal_records (
     subject_personal_id TEXT, birth_year INTEGER, birth_month INTEGER, birth_day INTEGER,
     birth_date_lunar INTEGER NOT NULL, sex TEXT, pages TEXT NOT NULL, scans TEXT NOT NULL,
     published_at TEXT NOT NULL, published_version INTEGER NOT NULL,
-    publication_count INTEGER NOT NULL);
+    publication_count INTEGER NOT NULL, provenance TEXT NOT NULL, answer TEXT NOT NULL);
 CREATE UNIQUE INDEX IF NOT EXISTS portal_records_by_number
     ON portal_records (register_id, entry_number);
 CREATE INDEX IF NOT EXISTS portal_records_by_birth ON portal_records (birth_year, kind);
@@ -94,6 +94,8 @@ RECORD_COLUMNS = (
     "published_at",
     "published_version",
     "publication_count",
+    "provenance",
+    "answer",
 )
 UPSERT_RECORD = upsert_sql("portal_records", RECORD_COLUMNS, key=("id",))
 UPSERT_REGISTER = upsert_sql(
@@ -120,6 +122,7 @@ UPSERT_WORKING = upsert_sql(
         "fields_before_correction",
         "version",
         "publication_count",
+        "provenance",
     ),
     key=("id",),
 )

@@ -78,14 +78,15 @@ _BETTER_NAME = (
     f"AND e.seq <> n.seq AND ({_rank('e')}, e.folded, e.seq) < ({{rank}}, {{matched}}, n.seq))"
 )
 _SEARCH_STEP = (
-    "SELECT {rank} AS hit_rank, {matched} AS hit_name, p.* FROM portal_names AS n "
+    "SELECT {rank} AS hit_rank, {matched} AS hit_name, {columns} FROM portal_names AS n "
     "CROSS JOIN portal_records AS p WHERE p.id = n.entry_id AND {conditions} "
     "ORDER BY {order} LIMIT :limit"
 )
 
 
-def step_sql(step: _Step, filters: list[str], after: NameKey | None) -> str:
-    """The query of one step: its names, at their best, filtered, after ``after``."""
+def step_sql(step: _Step, filters: list[str], after: NameKey | None, columns: str = "p.*") -> str:
+    """The query of one step: its names, at their best, filtered, after ``after``; each with
+    ``columns`` of its record."""
     rank = step.rank_sql
     conditions = [step.matches, *filters]
     if step.better_possible:
@@ -93,16 +94,20 @@ def step_sql(step: _Step, filters: list[str], after: NameKey | None) -> str:
     order = list(_ORDER[1:] if step.exact else _ORDER)  # exact: one folded name, the query's
     if step.rank != step.last_rank:
         order.insert(0, (rank, ":after_rank"))
-    columns = ", ".join(column for column, _ in order)
+    keys = ", ".join(column for column, _ in order)
     if after is not None and after.rank >= step.rank:
-        conditions.append(f"({columns}) > ({', '.join(value for _, value in order)})")
+        conditions.append(f"({keys}) > ({', '.join(value for _, value in order)})")
     return _SEARCH_STEP.format(
-        rank=rank, matched=step.matched_sql, conditions=" AND ".join(conditions), order=columns
+        rank=rank,
+        matched=step.matched_sql,
+        columns=columns,
+        conditions=" AND ".join(conditions),
+        order=keys,
     )
 
 
 ID_PAGE = (
-    "SELECT i.is_subject AS hit_subject, p.* FROM portal_personal_ids AS i "
+    "SELECT i.is_subject AS hit_subject, {columns} FROM portal_personal_ids AS i "
     "JOIN portal_records AS p ON p.id = i.entry_id WHERE {conditions} "
     "ORDER BY i.is_subject DESC, p.register_id, p.entry_number LIMIT :limit"
 )

@@ -9,7 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from infra.read_store.database import Writer, chunked, marks
-from infra.read_store.portal_rows import json_text, record_params
+from infra.read_store.portal_rows import json_text, provenance_text, record_params
 from infra.read_store.portal_schema import (
     COUNT_WORD,
     DELETE_WORD,
@@ -138,6 +138,7 @@ def _working_params(working: WorkingEntry) -> tuple[Any, ...]:
         json_text(before) if before is not None else None,
         working.version,
         working.publication_count,
+        provenance_text(working.provenance),
     )
 
 
