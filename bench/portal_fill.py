@@ -41,7 +41,7 @@ FILL_CODE = (
     "infra/read_store/portal_schema.py",
     "infra/read_store/portal_writes.py",
     "infra/read_store/portal_rows.py",
-    "infra/read_store/portal_answers.py",
+    "projections/portal_answers.py",
     "infra/read_store/history.py",
     "infra/read_store/database.py",
     "infra/read_store/dialect.py",
