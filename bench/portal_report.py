@@ -44,9 +44,9 @@ def report(label: str, args: argparse.Namespace, measured: Measured) -> str:
         b50, b99 = percentile_ms(base, 50), percentile_ms(base, 99)
         target = TARGETS_MS[kind]
         held = "/".join(str(n) for n in measured.held.get(run_name, [])) or "?"
-        label = LABELS[kind] + (" (warm)" if warm else "")
+        run_label = LABELS[kind] + (" (warm)" if warm else "")
         print(
-            f"    {label:47} {run.rate:6.1f} req/s achieved, p50 {p50:6.1f} ms, "
+            f"    {run_label:47} {run.rate:6.1f} req/s achieved, p50 {p50:6.1f} ms, "
             f"p99 {p99:6.1f} ms (target p99 <= {target:.0f} ms), max "
             f"{max(run.latencies, default=0) * 1000:6.1f} ms, errors {run.errors}; "
             f"connections per worker {held}",
