@@ -4,6 +4,7 @@ See infra/read_store/portal.py for the tables and their indexes."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -84,6 +85,15 @@ _SEARCH_STEP = (
 )
 
 
+_SORTED_THEN_READ = (
+    "SELECT h.hit_rank, h.hit_name, {columns} FROM (SELECT {rank} AS hit_rank, "
+    "{matched} AS hit_name, n.entry_id AS hit_id, {keys} FROM portal_names AS n{records} "
+    "WHERE {conditions} ORDER BY {order} LIMIT :limit) AS h CROSS JOIN portal_records AS p "
+    "WHERE p.id = h.hit_id ORDER BY {outer}"
+)
+_ON_RECORD = re.compile(r"\bp\.")  # a condition on the record (a filter), not the name
+
+
 def step_sql(step: _Step, filters: list[str], after: NameKey | None, columns: str = "p.*") -> str:
     """The query of one step: its names, at their best, filtered, after ``after``; each with
     ``columns`` of its record."""
@@ -97,12 +107,30 @@ def step_sql(step: _Step, filters: list[str], after: NameKey | None, columns: st
     keys = ", ".join(column for column, _ in order)
     if after is not None and after.rank >= step.rank:
         conditions.append(f"({keys}) > ({', '.join(value for _, value in order)})")
-    return _SEARCH_STEP.format(
+    if step.rank == step.last_rank:  # reads about as many names as it answers
+        return _SEARCH_STEP.format(
+            rank=rank,
+            matched=step.matched_sql,
+            columns=columns,
+            conditions=" AND ".join(conditions),
+            order=keys,
+        )
+    # many names matched, a few answered: sort the matches' keys, then read those records
+    aliased = ", ".join(f"{column} AS o{i}" for i, (column, _) in enumerate(order))
+    if any(_ON_RECORD.search(c) for c in conditions):
+        records = " CROSS JOIN portal_records AS p"
+        conditions.insert(0, "p.id = n.entry_id")
+    else:
+        records = ""  # the names alone decide: no record is read but those answered
+    return _SORTED_THEN_READ.format(
+        records=records,
         rank=rank,
         matched=step.matched_sql,
-        columns=columns,
+        keys=aliased,
         conditions=" AND ".join(conditions),
         order=keys,
+        columns=columns,
+        outer=", ".join(f"h.o{i}" for i in range(len(order))),
     )
 
 
