@@ -71,7 +71,7 @@ class SqlPortalView(TrackedView):
     NAME = "portal_records"
     SCHEMA = PORTAL_SCHEMA
     READ_INDEXES = READ_INDEXES
-    SCHEMA_VERSION = 3  # 2: portal_names holds each record's sort keys; 3: the word index
+    SCHEMA_VERSION = 3  # 2: portal_names holds sort keys; 3: word index, answers, provenance
 
     # ----- what the projection reads and writes ---------------------------------------------
     def get_register(self, register_id: UUID) -> PortalRegister | None:
