@@ -34,9 +34,14 @@ ROOT = Path(__file__).resolve().parents[1]
 FILL_VERSION = 3
 FILL_CODE = (
     "projections/portal_records.py",
+    "projections/portal_model.py",
     "projections/record_history.py",
     "projections/envelope.py",
     "infra/read_store/portal.py",
+    "infra/read_store/portal_schema.py",
+    "infra/read_store/portal_writes.py",
+    "infra/read_store/portal_rows.py",
+    "projections/portal_answers.py",
     "infra/read_store/history.py",
     "infra/read_store/database.py",
     "infra/read_store/dialect.py",
@@ -242,6 +247,40 @@ class PostgresStore:
             "--pg-fill project feeds the projections on PostgreSQL, ~500 ev/s here)",
             flush=True,
         )
+
+    def prewarm(self) -> str:
+        """Every table and index of the portal and history views read into the server's
+        buffers (pg_prewarm), as a server that has served a while holds them; how it went."""
+        clock = Stopwatch()
+        try:
+            with psycopg.connect(self.url, autocommit=True) as conn:
+                conn.execute("CREATE EXTENSION IF NOT EXISTS pg_prewarm")
+                row = conn.execute(
+                    "SELECT sum(pg_prewarm(c.oid)) FROM pg_class AS c JOIN pg_namespace AS n "
+                    "ON n.oid = c.relnamespace WHERE n.nspname IN ('portal', 'history') "
+                    "AND c.relkind IN ('r', 'i')"
+                ).fetchone()
+        except psycopg.Error as e:
+            reason = str(e).splitlines()[0]
+            return f"pg_prewarm unavailable ({reason}); {self._read_through()}"
+        blocks = int(row[0] or 0) if row else 0
+        return f"pg_prewarm read {blocks:,} blocks in {clock.elapsed:,.1f} s"
+
+    def _read_through(self) -> str:
+        """The warm-up pass without pg_prewarm: every table of the views read whole (into the
+        machine's file cache, and as much of the server's buffers as a scan may take)."""
+        clock = Stopwatch()
+        rows = 0
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            tables = conn.execute(
+                "SELECT table_schema, table_name FROM information_schema.tables "
+                "WHERE table_schema IN ('portal', 'history')"
+            ).fetchall()
+            for schema, table in tables:
+                query = sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(schema, table))
+                found = conn.execute(query).fetchone()
+                rows += int(found[0]) if found else 0
+        return f"read {len(tables)} tables ({rows:,} rows) whole in {clock.elapsed:,.1f} s"
 
     def backend(self) -> ReadStoreBackend:
         return ReadStoreBackend.postgres(self.url)

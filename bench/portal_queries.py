@@ -128,6 +128,18 @@ def make_queries(samples: Samples, count: int, seed: int = SEED) -> dict[str, li
     return {"id": ids, "name": names}
 
 
+def inside_queries(samples: Samples, count: int, seed: int = SEED) -> list[Query]:
+    """Searches inside names: the last two words of sampled names ("Thị Hoà" of "Sèn Thị
+    Hoà"), and the last word without its first letter ("oà"), as a user types a part."""
+    rng = random.Random(seed + 1)
+    found: list[Query] = []
+    for i in range(count):
+        words = rng.choice(samples.names).split()
+        q = " ".join(words[-2:]) if i % 2 == 0 or len(words[-1]) < 3 else words[-1][1:]
+        found.append(Query("name", "/portal/records/search", {"q": q}, q))
+    return found
+
+
 def check_answers(client: httpx.Client, queries: dict[str, list[Query]]) -> None:
     """Before timing: every spelling finds its name; present IDs are found, absent ones not."""
     for query in queries["name"][:25]:

@@ -10,6 +10,7 @@ from typing import Any, Protocol
 from uuid import UUID
 
 from domain.person_name import accent_key, fold
+from projections.envelope import Envelope
 
 # ----- what the projection hands the view ---------------------------------------------------
 
@@ -41,6 +42,32 @@ class PageScan:
 
 
 @dataclass(frozen=True)
+class Provenance:
+    """One event of an entry, as the portal shows it: who did what, when, sealed how (the
+    record history's item, kept with the record so that an answer needs no other view)."""
+
+    version: int
+    event_type: str  # as in the envelope: "CivilRecord.EntryKeyed"
+    actor_id: str
+    actor_role: str
+    occurred_at: dt.datetime
+    hash: str
+    key_id: str
+
+
+def provenance_of(envelope: Envelope) -> Provenance:
+    return Provenance(
+        version=envelope.version,
+        event_type=envelope.event_type,
+        actor_id=envelope.actor_id,
+        actor_role=envelope.actor_role,
+        occurred_at=envelope.occurred_at,
+        hash=envelope.hash,
+        key_id=envelope.key_id,
+    )
+
+
+@dataclass(frozen=True)
 class WorkingEntry:
     """An entry's fields as they evolve, published or not (private to the projection).
 
@@ -59,6 +86,7 @@ class WorkingEntry:
     fields_before_correction: dict[str, Any] | None
     version: int
     publication_count: int = 0
+    provenance: tuple[Provenance, ...] = ()  # every event applied, in version order
 
 
 @dataclass(frozen=True)
@@ -107,6 +135,7 @@ class PortalRecord:
     published_at: dt.datetime
     published_version: int
     publication_count: int
+    provenance: tuple[Provenance, ...] = ()  # the entry's events up to the published version
 
     @property
     def scan_keys(self) -> tuple[str, ...]:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import NamedTuple, Protocol
 from uuid import UUID
 
+from projections.portal_answers import PortalAnswer
 from projections.portal_model import PortalRecord
 from projections.record_history import HistoryItem
 
@@ -77,6 +78,23 @@ class IdHit(NamedTuple):
     record: PortalRecord
 
 
+class IdAnswer(NamedTuple):
+    key: IdKey
+    answer: PortalAnswer
+
+
+class NameAnswer(NamedTuple):
+    key: NameKey
+    answer: PortalAnswer
+
+
+class AnswerPage(NamedTuple):
+    """A page of a name search as answered (see ``NamePage``)."""
+
+    hits: list[NameAnswer]
+    next: NameKey | None
+
+
 class PortalQueries(Protocol):
     """The portal records read model, as the API uses it (published records only)."""
 
@@ -93,6 +111,20 @@ class PortalQueries(Protocol):
     def search_by_name_page(
         self, query: str, *, where: RecordFilter, after: NameKey | None, limit: int
     ) -> NamePage: ...
+
+    def get_answer(self, entry_id: UUID) -> PortalAnswer | None: ...
+
+    def get_answer_by_register_and_number(
+        self, register_id: UUID, entry_number: int
+    ) -> PortalAnswer | None: ...
+
+    def find_answers_by_personal_id_page(
+        self, personal_id: str, *, where: RecordFilter, after: IdKey | None, limit: int
+    ) -> list[IdAnswer]: ...
+
+    def search_answers_page(
+        self, query: str, *, where: RecordFilter, after: NameKey | None, limit: int
+    ) -> AnswerPage: ...
 
 
 class HistoriesReader(Protocol):

@@ -68,6 +68,7 @@ from projections.portal_model import (
     PortalRegister,
     PortalView,
     WorkingEntry,
+    provenance_of,
 )
 from projections.rows import evolve
 
@@ -168,6 +169,7 @@ def build_record(
         published_at=published_at,
         published_version=published_version,
         publication_count=entry.publication_count,
+        provenance=tuple(p for p in entry.provenance if p.version <= published_version),
     )
 
 
@@ -290,12 +292,16 @@ class _Fold:
                     fields=_sorted(payload["fields"]),
                     fields_before_correction=None,
                     version=envelope.version,
+                    provenance=(provenance_of(envelope),),
                 )
             )
             return
         if entry is None or envelope.version <= entry.version:
             return
-        entry = _apply(evolve(entry, version=envelope.version), envelope.name, payload)
+        seen = (*entry.provenance, provenance_of(envelope))
+        entry = _apply(
+            evolve(entry, version=envelope.version, provenance=seen), envelope.name, payload
+        )
         if envelope.name == "EntryPublished":
             entry = evolve(entry, publication_count=entry.publication_count + 1)
             self.published[entry.id] = _Publication(

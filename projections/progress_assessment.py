@@ -234,10 +234,21 @@ class ProvinceProgress:
     def district(self, code: str) -> DistrictProgress | None:
         return next((d for d in self.districts if d.district == code), None)
 
+    def plan_year(self) -> int:
+        """The plan year shown when none is asked for (``GET /progress``, the dashboard, the
+        headline): the oldest year up to today's with a targeted district not done yet; else
+        today's year."""
+        open_years = [
+            d.target_date.year
+            for d in self.districts
+            if d.target_date is not None and not d.done and d.target_date.year <= self.today.year
+        ]
+        return min(open_years, default=self.today.year)
+
     def year_plan(self, year: int | None = None) -> YearPlan:
-        """``year`` defaults to today's. A district counts as remaining unless its acceptance
-        was recorded before 1 January of the year."""
-        year = self.today.year if year is None else year
+        """``year`` defaults to :meth:`plan_year`. A district counts as remaining unless its
+        acceptance was recorded before 1 January of the year."""
+        year = self.plan_year() if year is None else year
         remaining = [
             d for d in self.districts if d.completed_on is None or d.completed_on.year >= year
         ]
@@ -250,7 +261,7 @@ class ProvinceProgress:
         )
 
     def headline(self, year: int | None = None) -> Headline:
-        """The headline's figures for ``year`` (default: today's)."""
+        """The headline's figures for ``year`` (default: :meth:`plan_year`)."""
         return Headline(self.districts_done, self.districts_total, self.year_plan(year))
 
 

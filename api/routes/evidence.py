@@ -5,6 +5,7 @@ every portal read."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
@@ -44,13 +45,14 @@ def get_evidence(entry_id: UUID, user: CurrentUser, services: ServicesDep) -> Ev
     every member of it without hotich: docs/check_evidence.py (README, "Checking an evidence
     bundle"); pin the keys with GET /keys and GET /log/key."""
     require(user, Permission.PORTAL_READ)
-    portal, _, _ = portal_services(services)
+    portal, _ = portal_services(services)
     if services.envelopes is None or services.log is None:
         raise HTTPException(503, "evidence is not served by this instance")
-    record = portal.get_record(entry_id)
-    public = one_record(user, services, "get_evidence", {"entry_id": str(entry_id)}, record)
-    assert record is not None  # else one_record raised
-    events = services.envelopes(entry_id, record.published_version)
+    answer = portal.get_answer(entry_id)
+    public = json.loads(
+        one_record(user, services, "get_evidence", {"entry_id": str(entry_id)}, answer)
+    )
+    events = services.envelopes(entry_id, int(public["published_version"]))
     signed_by = {e.get("signature", {}).get("key_id") for e in events}
     keys = services.public_keys()
     return EvidenceBundlePublic(

@@ -32,17 +32,15 @@ from domain.personal_id import PersonalId
 from domain.record_kind import RecordKind
 from domain.rules import Code
 from domain.sex import Sex
+from projections.portal_answers import PortalAnswer
 from projections.portal_audit import PortalAudit
-from projections.portal_model import PortalRecord
 from projections.portal_queries import (
     MAX_PAGE,
-    HistoriesReader,
     IdKey,
     NameKey,
     PortalQueries,
     RecordFilter,
 )
-from projections.record_history import HistoryItem
 
 router = APIRouter(prefix="/portal", tags=["portal"])
 
@@ -57,102 +55,65 @@ Cursor = Annotated[
 
 
 # ----- what every handler shares ------------------------------------------------------------
-def _answer(content: dict[str, Any]) -> Response:
-    """The answer, serialised as it is (pydantic's encoder: UUIDs, times as the models write
-    them). Portal answers are built in the shape of their response models (api/schemas.py),
-    which document them; tests hold every answer to those models. Building dicts and encoding
-    them costs about half of building the models, validating and encoding them (a page of 20
-    records with their provenance and links), and the models would check our own rows only."""
-    return Response(pydantic_core.to_json(content), media_type="application/json")
+def _answer(body: bytes) -> Response:
+    """The answer's bytes as they are. Portal answers are the documents the portal view stores
+    with each record (projections/portal_answers.py: the shape of their response models in
+    api/schemas.py, which document them; tests hold every answer to those models), with the
+    links to their pages signed now: a request reads rows and writes their bytes."""
+    return Response(body, media_type="application/json")
 
 
-def portal_services(services: Services) -> tuple[PortalQueries, HistoriesReader, PortalAudit]:
-    if services.portal is None or services.history is None or services.portal_audit is None:
+def portal_services(services: Services) -> tuple[PortalQueries, PortalAudit]:
+    if services.portal is None or services.portal_audit is None:
         raise HTTPException(503, "the portal is not served by this instance")
-    return services.portal, services.history, services.portal_audit
+    return services.portal, services.portal_audit
 
 
 def _scope(user: User) -> frozenset[str] | None:
     return None if ALL_DISTRICTS in user.districts else user.districts
 
 
-def _audit(
-    audit: PortalAudit,
-    user: User,
-    action: str,
-    query: dict[str, Any],
-    records: Sequence[PortalRecord],
-) -> None:
-    """Store who asked what and which records the answer holds (raises if it cannot)."""
-    record_read(audit, user, action, query, [r.id for r in records])
+PROVENANCE = b',"provenance":'  # a document's last member (a key: never inside a JSON string)
 
 
-def _provenance(record: PortalRecord, items: list[HistoryItem]) -> list[dict[str, Any]]:
-    """ProvenanceEventPublic, for each event up to the published version (a pending correction
-    is not published)."""
-    return [
-        {
-            "version": i.version,
-            "event_type": i.event_type,
-            "actor": {"id": i.actor_id, "role": i.actor_role},
-            "occurred_at": i.occurred_at,
-            "hash": i.hash,
-            "key_id": i.key_id,
-        }
-        for i in items
-        if i.version <= record.published_version
-    ]
-
-
-def _public(
-    services: Services, records: Sequence[PortalRecord], history: HistoriesReader
-) -> list[dict[str, Any]]:
-    """The records as answered (PortalRecordPublic): with provenance and short-lived links to
-    their scans."""
-    histories = history.histories([r.id for r in records]) if records else {}
+def _public(services: Services, answers: Sequence[PortalAnswer]) -> list[bytes]:
+    """The records as answered (PortalRecordPublic): each stored document with short-lived
+    links to its scans."""
     blobs = services.app.blobs
-    expires = dt.datetime.now(dt.UTC) + VIEW_LINK_TTL
-    return [
-        {
-            "id": r.id,
-            "register_id": r.register_id,
-            "entry_number": r.entry_number,
-            "kind": r.kind,
-            "district": r.district,
-            "commune_code": r.commune_code,
-            "book_number": r.book_number,
-            "year_from": r.year_from,
-            "year_to": r.year_to,
-            "subject_name": r.subject_name,
-            "subject_personal_id": r.subject_personal_id,
-            "sex": r.sex,
-            "birth_year": r.birth_year,
-            "birth_month": r.birth_month,
-            "birth_day": r.birth_day,
-            "birth_date_lunar": r.birth_date_lunar,
-            "other_names": r.other_names,
-            "personal_ids": r.personal_ids,
-            "fields": r.fields,
-            "published_at": r.published_at,
-            "published_version": r.published_version,
-            "publication_count": r.publication_count,
-            "pages": [
-                {
-                    "page": s.page_number,
-                    "sha256": s.sha256,
-                    "size": s.size,
-                    "media_type": s.media_type,
-                    "view_url": (
-                        blobs.presigned_get(s.object_key, VIEW_LINK_TTL) if blobs else None
-                    ),
-                }
-                for s in r.scans
-            ],
-            "links_expire_at": expires,
-            "provenance": _provenance(r, histories.get(r.id, [])),
-        }
-        for r in records
-    ]
+    expires = pydantic_core.to_json(dt.datetime.now(dt.UTC) + VIEW_LINK_TTL)
+    found: list[bytes] = []
+    for a in answers:
+        pages = [
+            {
+                "page": s.page_number,
+                "sha256": s.sha256,
+                "size": s.size,
+                "media_type": s.media_type,
+                "view_url": blobs.presigned_get(s.object_key, VIEW_LINK_TTL) if blobs else None,
+            }
+            for s in a.scans
+        ]
+        cut = a.document.rfind(PROVENANCE)  # the model's order: pages, links, provenance
+        found.append(
+            b"".join(
+                (
+                    a.document[:cut],
+                    b',"pages":',
+                    pydantic_core.to_json(pages),
+                    b',"links_expire_at":',
+                    expires,
+                    a.document[cut:],
+                )
+            )
+        )
+    return found
+
+
+def _page(items: list[bytes], after: str | None) -> bytes:
+    """PortalRecordPage of the answers."""
+    return b"".join(
+        (b'{"items":[', b",".join(items), b'],"next":', pydantic_core.to_json(after), b"}")
+    )
 
 
 def one_record(
@@ -160,20 +121,20 @@ def one_record(
     services: Services,
     action: str,
     query: dict[str, Any],
-    record: PortalRecord | None,
-) -> dict[str, Any]:
+    answer: PortalAnswer | None,
+) -> bytes:
     """One record for the caller (PortalRecordPublic), audited; 404 if none is published or it
     is outside the caller's districts (answered alike, so ids leak nothing)."""
-    _, history, audit = portal_services(services)
-    if record is not None and not user.works_in(record.district):
-        record = None
-    _audit(audit, user, action, query, [record] if record is not None else [])
-    if record is None:
+    _, audit = portal_services(services)
+    if answer is not None and not user.works_in(answer.district):
+        answer = None
+    record_read(audit, user, action, query, [answer.id] if answer is not None else [])
+    if answer is None:
         ident = query.get("entry_id") or (
             f"{query.get('entry_number')} in register {query.get('register_id')}"
         )
         raise NotFoundError("published record", ident)
-    return _public(services, [record], history)[0]
+    return _public(services, [answer])[0]
 
 
 # ----- lookups --------------------------------------------------------------------------------
@@ -189,22 +150,18 @@ def find_by_personal_id(
 ) -> Response:
     """Published records holding a personal ID: records about its holder first."""
     require(user, Permission.PORTAL_READ)
-    portal, history, audit = portal_services(services)
+    portal, audit = portal_services(services)
     pid = PersonalId.parse(personal_id).value
     digest = fingerprint({"personal_id": pid})
     after = IdKey(*decode_cursor(cursor, digest, (int, str, int))) if cursor else None
     where = RecordFilter(districts=_scope(user))
-    hits = portal.find_by_personal_id_page(pid, where=where, after=after, limit=limit + 1)
+    hits = portal.find_answers_by_personal_id_page(pid, where=where, after=after, limit=limit + 1)
     page = hits[:limit]
-    records = [h.record for h in page]
+    answers = [h.answer for h in page]
     query = {"personal_id": pid, "cursor": cursor, "limit": limit}
-    _audit(audit, user, "find_by_personal_id", query, records)
-    return _answer(
-        {
-            "items": _public(services, records, history),
-            "next": encode_cursor(digest, page[-1].key) if len(hits) > limit else None,
-        }
-    )
+    record_read(audit, user, "find_by_personal_id", query, [a.id for a in answers])
+    after_page = encode_cursor(digest, page[-1].key) if len(hits) > limit else None
+    return _answer(_page(_public(services, answers), after_page))
 
 
 @router.get("/records/search", response_model=PortalRecordPage, responses=AUDITED)
@@ -237,7 +194,7 @@ def search_by_name(
     require(user, Permission.PORTAL_READ)
     if district is not None:
         require_in_district(user, Permission.PORTAL_READ, district)
-    portal, history, audit = portal_services(services)
+    portal, audit = portal_services(services)
     folded = fold(q)
     if not any(c.isalnum() for c in folded):
         raise InvalidValueError("q", Code.LETTER_OR_DIGIT_REQUIRED, label_vi="họ và tên")
@@ -258,8 +215,8 @@ def search_by_name(
     selection = {**vars(where), "districts": None, "folded": folded, "accent": accent_key(q)}
     digest = fingerprint(selection)
     after = NameKey(*decode_cursor(cursor, digest, (int, str, str, str, int))) if cursor else None
-    found = portal.search_by_name_page(q, where=where, after=after, limit=limit)
-    records = [h.record for h in found.hits]
+    found = portal.search_answers_page(q, where=where, after=after, limit=limit)
+    answers = [h.answer for h in found.hits]
     query = {
         "q": q,
         "birth_year": birth_year,
@@ -271,13 +228,9 @@ def search_by_name(
         "cursor": cursor,
         "limit": limit,
     }
-    _audit(audit, user, "search_by_name", query, records)
-    return _answer(
-        {
-            "items": _public(services, records, history),
-            "next": encode_cursor(digest, found.next) if found.next is not None else None,
-        }
-    )
+    record_read(audit, user, "search_by_name", query, [a.id for a in answers])
+    after_page = encode_cursor(digest, found.next) if found.next is not None else None
+    return _answer(_page(_public(services, answers), after_page))
 
 
 @router.get(
@@ -293,16 +246,16 @@ def get_by_register_and_number(
 ) -> Response:
     """One published record by its book and entry number (số đăng ký)."""
     require(user, Permission.PORTAL_READ)
-    portal, _, _ = portal_services(services)
-    record = portal.get_by_register_and_number(register_id, entry_number)
+    portal, _ = portal_services(services)
+    answer = portal.get_answer_by_register_and_number(register_id, entry_number)
     query = {"register_id": str(register_id), "entry_number": entry_number}
-    return _answer(one_record(user, services, "get_by_register_and_number", query, record))
+    return _answer(one_record(user, services, "get_by_register_and_number", query, answer))
 
 
 @router.get("/records/{entry_id}", response_model=PortalRecordPublic, responses=AUDITED)
 def get_record(entry_id: UUID, user: CurrentUser, services: ServicesDep) -> Response:
     """One published record by its entry id."""
     require(user, Permission.PORTAL_READ)
-    portal, _, _ = portal_services(services)
-    record = portal.get_record(entry_id)
-    return _answer(one_record(user, services, "get_record", {"entry_id": str(entry_id)}, record))
+    portal, _ = portal_services(services)
+    answer = portal.get_answer(entry_id)
+    return _answer(one_record(user, services, "get_record", {"entry_id": str(entry_id)}, answer))

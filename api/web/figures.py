@@ -83,16 +83,6 @@ def stages_of(counts: ProgressCounts | DistrictProgress) -> dict[str, int]:
     return {stage: int(getattr(counts, stage)) for stage in STAGES}
 
 
-def default_year(progress: ProvinceProgress) -> int:
-    """The oldest plan year with a targeted district not done yet; else this year."""
-    open_years = [
-        d.target_date.year
-        for d in progress.districts
-        if d.target_date is not None and not d.done and d.target_date.year <= progress.today.year
-    ]
-    return min(open_years, default=progress.today.year)
-
-
 def reader(services: Services) -> DashboardReader:
     progress = services.progress
     assert hasattr(progress, "trend")  # SqlProgressView (through its SwitchingView)
@@ -103,7 +93,7 @@ def dashboard(services: Services, user: User, today: dt.date, year: int | None) 
     units = services.app.units
     names = {d.code: d.name for d in units.districts()}
     progress = services.progress.province_progress(today, districts=names)
-    chosen = year if year is not None else default_year(progress)
+    chosen = year if year is not None else progress.plan_year()
     visible = [p for p in progress.districts if user.works_in(p.district)]
     rows = [
         Row(

@@ -7,9 +7,11 @@ from typing import Any
 from uuid import UUID
 
 import orjson
+import pydantic_core
 
 from infra.read_store.database import Row
-from projections.portal_model import PageScan, PortalRecord, WorkingEntry
+from projections.portal_answers import PortalAnswer, answer_document
+from projections.portal_model import PageScan, PortalRecord, Provenance, WorkingEntry
 
 
 def json_text(value: Any) -> str:
@@ -26,6 +28,48 @@ def scanjson_text(scan: PageScan) -> dict[str, Any]:
         "media_type": scan.media_type,
         "size": scan.size,
     }
+
+
+def provenance_text(items: tuple[Provenance, ...]) -> str:
+    rows = [
+        (
+            p.version,
+            p.event_type,
+            p.actor_id,
+            p.actor_role,
+            p.occurred_at.isoformat(),
+            p.hash,
+            p.key_id,
+        )
+        for p in items
+    ]
+    return json_text(rows)
+
+
+def provenance_of_text(text: str) -> tuple[Provenance, ...]:
+    return tuple(
+        Provenance(v, e, a, r, dt.datetime.fromisoformat(at), h, k)
+        for v, e, a, r, at, h, k in orjson.loads(text)
+    )
+
+
+def answer_text(record: PortalRecord) -> str:
+    """The record's answer document as stored (pydantic's JSON: times as the API writes them)."""
+    return pydantic_core.to_json(answer_document(record)).decode()
+
+
+ANSWER_COLUMNS = "p.id, p.district, p.register_id, p.entry_number, p.search_key, p.scans, p.answer"
+
+
+def answer_of_row(row: Row) -> PortalAnswer:
+    """A row of ``ANSWER_COLUMNS`` (and more)."""
+    register_id = UUID(row["register_id"])
+    return PortalAnswer(
+        id=UUID(row["id"]),
+        district=row["district"],
+        document=row["answer"].encode(),
+        scans=tuple(PageScan(register_id=register_id, **s) for s in orjson.loads(row["scans"])),
+    )
 
 
 def record_of_row(row: Row) -> PortalRecord:
@@ -57,6 +101,7 @@ def record_of_row(row: Row) -> PortalRecord:
         published_at=dt.datetime.fromisoformat(row["published_at"]),
         published_version=row["published_version"],
         publication_count=row["publication_count"],
+        provenance=provenance_of_text(row["provenance"]),
     )
 
 
@@ -88,6 +133,8 @@ def record_params(r: PortalRecord) -> tuple[Any, ...]:
         r.published_at.isoformat(),
         r.published_version,
         r.publication_count,
+        provenance_text(r.provenance),
+        answer_text(r),
     )
 
 
@@ -105,4 +152,5 @@ def working_of_row(row: Row) -> WorkingEntry:
         fields_before_correction=orjson.loads(before) if before is not None else None,
         version=row["version"],
         publication_count=row["publication_count"],
+        provenance=provenance_of_text(row["provenance"]),
     )

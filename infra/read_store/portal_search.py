@@ -4,6 +4,7 @@ See infra/read_store/portal.py for the tables and their indexes."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -78,14 +79,24 @@ _BETTER_NAME = (
     f"AND e.seq <> n.seq AND ({_rank('e')}, e.folded, e.seq) < ({{rank}}, {{matched}}, n.seq))"
 )
 _SEARCH_STEP = (
-    "SELECT {rank} AS hit_rank, {matched} AS hit_name, p.* FROM portal_names AS n "
+    "SELECT {rank} AS hit_rank, {matched} AS hit_name, {columns} FROM portal_names AS n "
     "CROSS JOIN portal_records AS p WHERE p.id = n.entry_id AND {conditions} "
     "ORDER BY {order} LIMIT :limit"
 )
 
 
-def step_sql(step: _Step, filters: list[str], after: NameKey | None) -> str:
-    """The query of one step: its names, at their best, filtered, after ``after``."""
+_SORTED_THEN_READ = (
+    "SELECT h.hit_rank, h.hit_name, {columns} FROM (SELECT {rank} AS hit_rank, "
+    "{matched} AS hit_name, n.entry_id AS hit_id, {keys} FROM portal_names AS n{records} "
+    "WHERE {conditions} ORDER BY {order} LIMIT :limit) AS h CROSS JOIN portal_records AS p "
+    "WHERE p.id = h.hit_id ORDER BY {outer}"
+)
+_ON_RECORD = re.compile(r"\bp\.")  # a condition on the record (a filter), not the name
+
+
+def step_sql(step: _Step, filters: list[str], after: NameKey | None, columns: str = "p.*") -> str:
+    """The query of one step: its names, at their best, filtered, after ``after``; each with
+    ``columns`` of its record."""
     rank = step.rank_sql
     conditions = [step.matches, *filters]
     if step.better_possible:
@@ -93,16 +104,38 @@ def step_sql(step: _Step, filters: list[str], after: NameKey | None) -> str:
     order = list(_ORDER[1:] if step.exact else _ORDER)  # exact: one folded name, the query's
     if step.rank != step.last_rank:
         order.insert(0, (rank, ":after_rank"))
-    columns = ", ".join(column for column, _ in order)
+    keys = ", ".join(column for column, _ in order)
     if after is not None and after.rank >= step.rank:
-        conditions.append(f"({columns}) > ({', '.join(value for _, value in order)})")
-    return _SEARCH_STEP.format(
-        rank=rank, matched=step.matched_sql, conditions=" AND ".join(conditions), order=columns
+        conditions.append(f"({keys}) > ({', '.join(value for _, value in order)})")
+    if step.rank == step.last_rank:  # reads about as many names as it answers
+        return _SEARCH_STEP.format(
+            rank=rank,
+            matched=step.matched_sql,
+            columns=columns,
+            conditions=" AND ".join(conditions),
+            order=keys,
+        )
+    # many names matched, a few answered: sort the matches' keys, then read those records
+    aliased = ", ".join(f"{column} AS o{i}" for i, (column, _) in enumerate(order))
+    if any(_ON_RECORD.search(c) for c in conditions):
+        records = " CROSS JOIN portal_records AS p"
+        conditions.insert(0, "p.id = n.entry_id")
+    else:
+        records = ""  # the names alone decide: no record is read but those answered
+    return _SORTED_THEN_READ.format(
+        records=records,
+        rank=rank,
+        matched=step.matched_sql,
+        keys=aliased,
+        conditions=" AND ".join(conditions),
+        order=keys,
+        columns=columns,
+        outer=", ".join(f"h.o{i}" for i in range(len(order))),
     )
 
 
 ID_PAGE = (
-    "SELECT i.is_subject AS hit_subject, p.* FROM portal_personal_ids AS i "
+    "SELECT i.is_subject AS hit_subject, {columns} FROM portal_personal_ids AS i "
     "JOIN portal_records AS p ON p.id = i.entry_id WHERE {conditions} "
     "ORDER BY i.is_subject DESC, p.register_id, p.entry_number LIMIT :limit"
 )

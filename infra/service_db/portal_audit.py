@@ -6,15 +6,16 @@ record in ``hotich_portal_read_records`` (the record, when, which request), writ
 transaction: a request is audited whole or not at all. Indexes serve the admin's questions:
 by time and by actor (the reads), by record (the read records, clustered by record on SQLite).
 
-Every portal answer waits for its audit rows to be committed, so the write must be cheap:
+Every portal answer waits for its audit rows to be committed, so the write must be cheap: a
+commit is shared (group commit). One request at a time writes, for itself and for every
+request that came while the previous commit ran, in one transaction; each request returns once
+the transaction holding its rows committed, and if it failed, each of them fails (HTTP 503).
 
-* PostgreSQL: one statement (the request's row and its records' rows) on a pooled connection
-  (the server commits concurrent transactions together);
-* SQLite: one connection of its own, in WAL mode with durable commits (``synchronous=FULL``),
-  commits the rows of every request waiting at that moment in one transaction (group commit);
-  each request returns once the transaction holding its rows committed. WAL is a property of
-  the file, so the service database's other tables use it too (a commit in the default
-  rollback journal costs ~12 ms here, in WAL ~1.5 ms).
+* PostgreSQL: the group's rows in one statement (both tables) on a pooled connection;
+* SQLite: one connection of its own, in WAL mode with durable commits (``synchronous=FULL``);
+  a thread of its own copies the WAL into the file twice a second (no commit waits for it).
+  WAL is a property of the file, so the service database's other tables use it too (a commit
+  in the default rollback journal costs ~12 ms here, in WAL ~1.5 ms).
 
 The first layout (``hotich_portal_audit``: one row per returned record, each repeating the
 request) is moved into these tables when found, then kept as ``hotich_portal_audit_v1``.
@@ -26,7 +27,7 @@ import datetime as dt
 import json
 import sqlite3
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -107,11 +108,12 @@ class _Waiting:
         self.error: BaseException | None = None
 
 
-class _SqliteGroupWriter:
-    """Writes the audit rows of concurrent requests in one transaction (see the docstring)."""
+class _GroupWriter:
+    """Writes the audit rows of concurrent requests together (see the module docstring): one
+    request at a time commits, for itself and every request that came while it waited."""
 
-    def __init__(self, path: Path) -> None:
-        self._file = SqliteFile(path, "PRAGMA synchronous=FULL")
+    def __init__(self, commit: Callable[[Sequence[_Rows]], None]) -> None:
+        self._commit_rows = commit
         self._waiting: list[_Waiting] = []
         self._waiting_lock = threading.Lock()
         self._write_lock = threading.Lock()  # held by the request committing for all
@@ -130,20 +132,7 @@ class _SqliteGroupWriter:
 
     def _commit(self, group: Sequence[_Waiting]) -> None:
         try:
-            conn = self._file.connection()
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                for waiting in group:
-                    conn.execute(_INSERT_READ, waiting.rows.read)
-                    if waiting.rows.record_count:
-                        conn.execute(
-                            _insert_records(waiting.rows.record_count), waiting.rows.records
-                        )
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
+            self._commit_rows([waiting.rows for waiting in group])
         except _STORE_ERRORS as e:
             for waiting in group:
                 waiting.error = e
@@ -151,9 +140,102 @@ class _SqliteGroupWriter:
             for waiting in group:
                 waiting.done = True
 
+    def closing(self) -> threading.Lock:
+        """Held while the store closes: no commit runs then."""
+        return self._write_lock
+
+
+CHECKPOINT_EVERY = 0.5  # seconds between the audit's WAL checkpoints, off the requests' path
+
+
+class _SqliteCommits:
+    """A group's rows in one transaction of a connection of its own, committed durably. The
+    WAL is copied into the file by a thread of its own (a passive checkpoint, which neither
+    waits for nor holds up commits), not by the commit that fills it, which would keep every
+    request of its group waiting."""
+
+    def __init__(self, path: Path) -> None:
+        self._file = SqliteFile(path, "PRAGMA synchronous=FULL", "PRAGMA wal_autocheckpoint=0")
+        self._stop = threading.Event()
+        self._checkpoints: threading.Thread | None = None
+
+    def _checkpoint(self, path: Path, stop: threading.Event) -> None:
+        conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+        try:
+            while not stop.wait(CHECKPOINT_EVERY):
+                try:
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                except sqlite3.Error:
+                    continue  # e.g. the file is busy: the next one copies what this one did not
+        finally:
+            conn.close()
+
+    def __call__(self, group: Sequence[_Rows]) -> None:
+        if self._checkpoints is None:  # the first commit since opened (or closed)
+            self._stop = threading.Event()
+            self._checkpoints = threading.Thread(
+                target=self._checkpoint,
+                args=(self._file.path, self._stop),
+                name="portal-audit-checkpoints",
+                daemon=True,
+            )
+            self._checkpoints.start()
+        conn = self._file.connection()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for rows in group:
+                conn.execute(_INSERT_READ, rows.read)
+                if rows.record_count:
+                    conn.execute(_insert_records(rows.record_count), rows.records)
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
     def close(self) -> None:
-        with self._write_lock:
-            self._file.close()
+        if self._checkpoints is not None:
+            self._stop.set()
+            self._checkpoints.join()
+            self._checkpoints = None
+        self._file.close()
+
+
+_MAX_PARAMS = 30_000  # of one PostgreSQL statement (its limit: 65,535)
+
+
+def _postgres_commits(db: SqlDatabase) -> Callable[[Sequence[_Rows]], None]:
+    """A group's rows in one statement per ~30,000 values (each request whole in one)."""
+
+    def commit(group: Sequence[_Rows]) -> None:
+        start = 0
+        while start < len(group):
+            end, params = start, 0
+            while end < len(group) and (end == start or params < _MAX_PARAMS):
+                params += len(group[end].read) + len(group[end].records)
+                end += 1
+            _insert_group(db, group[start:end])
+            start = end
+
+    return commit
+
+
+def _insert_group(db: SqlDatabase, group: Sequence[_Rows]) -> None:
+    reads = [value for rows in group for value in rows.read]
+    records = [value for rows in group for value in rows.records]
+    insert_reads = _INSERT_READ.replace("(?, ?, ?, ?, ?, ?, ?)", _marks(len(group), 7))
+    count = sum(rows.record_count for rows in group)
+    if count:  # one statement: every table's rows or none
+        db.execute(
+            f"WITH r AS ({insert_reads} RETURNING request_id) {_insert_records(count)}",
+            [*reads, *records],
+        )
+    else:
+        db.execute(insert_reads, reads)
+
+
+def _marks(rows: int, width: int) -> str:
+    return ", ".join(["(" + ", ".join("?" * width) + ")"] * rows)
 
 
 class SqlPortalAudit:
@@ -162,30 +244,23 @@ class SqlPortalAudit:
         for statement in _schema(sqlite=not db.is_postgres):
             db.execute(statement)
         path = db.sqlite_path
-        self._sqlite = _SqliteGroupWriter(path) if path is not None else None
+        self._sqlite = _SqliteCommits(path) if path is not None else None
+        self._writer = _GroupWriter(self._sqlite or _postgres_commits(db))
         if self._table_exists(_V1):
             self._move_first_layout()
 
     def record(self, read: PortalRead) -> None:
         rows = _Rows(read)
         try:
-            if self._sqlite is not None:
-                self._sqlite.write(rows)
-            elif rows.record_count:  # one statement: both tables or neither
-                self._db.execute(
-                    f"WITH r AS ({_INSERT_READ} RETURNING request_id) "
-                    + _insert_records(rows.record_count),
-                    [*rows.read, *rows.records],
-                )
-            else:
-                self._db.execute(_INSERT_READ, rows.read)
+            self._writer.write(rows)
         except _STORE_ERRORS as e:
             raise AuditUnavailableError(f"the portal audit could not be written: {e}") from e
 
     def close(self) -> None:
         """Close the SQLite writer's connection (it opens again if written to)."""
         if self._sqlite is not None:
-            self._sqlite.close()
+            with self._writer.closing():
+                self._sqlite.close()
 
     def list_reads(
         self, where: AuditFilter, *, after: AuditKey | None, limit: int

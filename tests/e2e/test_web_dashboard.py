@@ -107,10 +107,22 @@ def test_the_dashboard_shows_the_province_headline_in_vietnamese_and_english(
     manager.get("/ui/dashboard", params={"lang": "vi"})
 
 
-def test_the_default_plan_year_is_the_oldest_one_still_open(manager: httpx.Client) -> None:
+def test_the_default_plan_year_is_the_oldest_one_still_open(
+    site: Site, manager: httpx.Client
+) -> None:
     page = manager.get("/ui/dashboard", params={"today": "2026-01-10", "lang": "en"})
     assert "5 of the 9 remaining targeted for 2023" in page.text  # 2023's districts are late
     manager.get("/ui/dashboard", params={"lang": "vi"})
+    with site.api("manager.tinh") as api:  # GET /progress without a year: the same plan year
+        body = api.get("/progress", params={"today": "2026-01-10"}).json()
+    assert (body["plan_year"], body["remaining_for_year"], body["targeted_for_year"]) == (
+        2023,
+        9,
+        5,
+    )
+    assert body["headline_en"].startswith(
+        "2 of 11 districts complete; 5 of the 9 remaining targeted for 2023"
+    )
 
 
 def test_every_district_has_its_stages_plan_status_and_a_chart(

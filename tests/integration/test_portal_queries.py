@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from uuid import UUID
@@ -349,14 +349,24 @@ def test_the_audit_keeps_who_when_what_and_which_records(audit_db: SqlDatabase) 
     assert listed()[-1].at == T0 + dt.timedelta(seconds=1)
 
 
-def test_concurrent_reads_are_all_audited(audit_db: SqlDatabase) -> None:
+def test_concurrent_reads_are_all_audited_and_share_commits(audit_db: SqlDatabase) -> None:
     audit = SqlPortalAudit(audit_db)
+    commits: list[int] = []
+    commit = audit._writer._commit_rows
+
+    def counted(group: Sequence[object]) -> None:
+        commits.append(len(group))
+        commit(group)  # type: ignore[arg-type]
+
+    audit._writer._commit_rows = counted
 
     def record(n: int) -> None:
         audit.record(read(n, f"portal.{n % 3}", (A, B) if n % 2 else (C,)))
 
     with ThreadPoolExecutor(16) as pool:
         list(pool.map(record, range(300)))
+    assert sum(commits) == 300
+    assert len(commits) < 300  # requests that came during a commit shared the next one
     found = audit.list_reads(AuditFilter(), after=None, limit=1000)
     assert [r.request_id for _, r in found] == [f"r{n:03d}" for n in reversed(range(300))]
     assert len(audit.list_reads(AuditFilter(record=B), after=None, limit=1000)) == 150

@@ -7,6 +7,7 @@ projections with its notification id. The views are real SQLite files or Postgre
 
 from __future__ import annotations
 
+import json
 import threading
 import unicodedata
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ from typing import Any
 from uuid import UUID
 
 import psycopg
+import pydantic_core
 import pytest
 
 from domain.actor import Actor, Role
@@ -23,6 +25,7 @@ from domain.sex import Sex
 from infra.read_store.history import SqlHistoryView
 from infra.read_store.portal import SqlPortalView
 from projections.envelope import Envelope
+from projections.portal_answers import answer_document
 from projections.portal_model import PortalRecord
 from projections.portal_records import PortalRecordsProjection
 from projections.record_history import RecordHistoryProjection
@@ -332,6 +335,7 @@ def test_a_cai_chinh_reaches_the_portal_only_once_verified_and_published(world: 
     world.app.verify_entry(actor=VERIFIER, entry_id=entry_id)
     world.feed()
     assert world.record(entry_id) == before  # verified, not yet published
+    assert_answer_holds_the_history_up_to_publication(world, entry_id)
 
     world.publish(entry_id)
     world.feed()
@@ -352,6 +356,31 @@ def test_a_cai_chinh_reaches_the_portal_only_once_verified_and_published(world: 
     assert world.portal.search_by_name("giang thi po") == [after]
     assert [r.id for r in world.portal.search_by_name("giang seo po")] == []
     assert world.portal.get_by_register_and_number(world.register, 7) == after
+    assert_answer_holds_the_history_up_to_publication(world, entry_id)
+
+
+def assert_answer_holds_the_history_up_to_publication(world: World, entry_id: UUID) -> None:
+    """The answer the portal keeps is the record, with the provenance the record history
+    gives of it: every event up to the published version (a pending correction is not)."""
+    record = world.record(entry_id)
+    answer = world.portal.get_answer(entry_id)
+    assert answer is not None
+    document = json.loads(answer.document)
+    assert document == json.loads(pydantic_core.to_json(answer_document(record)))
+    history = [h for h in world.history.history(entry_id) if h.version <= record.published_version]
+    assert len(history) < len(world.history.history(entry_id)) or record.publication_count > 1
+    assert document["provenance"] == [
+        {
+            "version": h.version,
+            "event_type": h.event_type,
+            "actor": {"id": h.actor_id, "role": h.actor_role},
+            "occurred_at": h.occurred_at.isoformat().replace("+00:00", "Z"),
+            "hash": h.hash,
+            "key_id": h.key_id,
+        }
+        for h in history
+    ]
+    assert [s.object_key for s in answer.scans] == list(record.scan_keys)
 
 
 def test_a_rejected_correction_leaves_the_published_record_unchanged(world: World) -> None:

@@ -167,3 +167,16 @@ def test_rekeying_keeps_the_history_flags_and_clears_discrepancies() -> None:
     row = next_entry_state(row, "EntryRejected", {})
     row = next_entry_state(row, "EntryRekeyed", {})
     assert (row.status, row.ever_second_keyed, row.open_discrepancies) == ("keyed", True, ())
+
+
+def test_the_plan_year_asked_for_by_no_one_is_the_oldest_one_still_open() -> None:
+    plans = {
+        "026": DistrictPlanRow("026", dt.date(2023, 11, 30), None),  # late
+        "027": DistrictPlanRow("027", dt.date(2024, 11, 30), None),
+        "028": DistrictPlanRow("028", dt.date(2022, 11, 30), dt.date(2022, 10, 1)),  # done
+    }
+    province = assess_province({}, plans, dt.date(2026, 1, 10))
+    assert province.plan_year() == 2023
+    assert province.year_plan() == province.year_plan(2023)
+    assert province.headline().plan.year == 2023
+    assert assess_province({}, {}, dt.date(2026, 1, 10)).plan_year() == 2026

@@ -10,6 +10,7 @@ from typing import Any, cast
 from uuid import UUID, uuid5
 
 import httpx
+import pydantic_core
 import pytest
 from fastapi import FastAPI
 
@@ -21,9 +22,20 @@ from domain.access import User
 from domain.actor import Role
 from domain.errors import InvalidValueError
 from domain.person_name import fold
+from projections.portal_answers import PortalAnswer, answer_document
 from projections.portal_audit import AuditFilter, AuditKey, AuditUnavailableError, PortalRead
-from projections.portal_model import PageScan, PortalRecord
-from projections.portal_queries import IdHit, IdKey, NameHit, NameKey, NamePage, RecordFilter
+from projections.portal_model import PageScan, PortalRecord, Provenance
+from projections.portal_queries import (
+    AnswerPage,
+    IdAnswer,
+    IdHit,
+    IdKey,
+    NameAnswer,
+    NameHit,
+    NameKey,
+    NamePage,
+    RecordFilter,
+)
 from projections.positions import Positions
 from projections.record_history import HistoryItem
 
@@ -38,6 +50,11 @@ USERS = {
     "manager": User("manager.tinh", "Quản lý", Role.MANAGER, frozenset({"*"})),
 }
 PUBLISHED = dt.datetime(2026, 11, 28, 2, 0, tzinfo=dt.UTC)
+EVENTS = (  # version 7: a correction pending, not published
+    Provenance(1, "CivilRecord.EntryKeyed", "clerk.026.1", "clerk", PUBLISHED, f"{1:064x}", "k1"),
+    Provenance(6, "CivilRecord.EntryPublished", "verifier.026", "verifier", PUBLISHED, "6", "k1"),
+    Provenance(7, "CivilRecord.EntryCorrected", "clerk.026.1", "clerk", PUBLISHED, "7", "k1"),
+)
 
 
 def record(
@@ -76,7 +93,13 @@ def record(
         published_at=PUBLISHED,
         published_version=6,
         publication_count=1,
+        provenance=tuple(p for p in EVENTS if p.version <= 6),  # as the projection keeps it
     )
+
+
+def answer(r: PortalRecord) -> PortalAnswer:
+    """The record as the portal view stores its answer."""
+    return PortalAnswer(r.id, r.district, pydantic_core.to_json(answer_document(r)), r.scans)
 
 
 class FakePortal:
@@ -136,6 +159,32 @@ class FakePortal:
         )
         hits = [h for h in hits if after is None or h.key > after]
         return NamePage(hits[:limit], hits[limit - 1].key if len(hits) > limit else None)
+
+
+class FakeAnswers(FakePortal):
+    """The fake's records as answered."""
+
+    def get_answer(self, entry_id: UUID) -> PortalAnswer | None:
+        found = self.get_record(entry_id)
+        return answer(found) if found is not None else None
+
+    def get_answer_by_register_and_number(
+        self, register_id: UUID, number: int
+    ) -> PortalAnswer | None:
+        found = self.get_by_register_and_number(register_id, number)
+        return answer(found) if found is not None else None
+
+    def find_answers_by_personal_id_page(
+        self, personal_id: str, *, where: RecordFilter, after: IdKey | None, limit: int
+    ) -> list[IdAnswer]:
+        hits = self.find_by_personal_id_page(personal_id, where=where, after=after, limit=limit)
+        return [IdAnswer(h.key, answer(h.record)) for h in hits]
+
+    def search_answers_page(
+        self, query: str, *, where: RecordFilter, after: NameKey | None, limit: int
+    ) -> AnswerPage:
+        page = self.search_by_name_page(query, where=where, after=after, limit=limit)
+        return AnswerPage([NameAnswer(h.key, answer(h.record)) for h in page.hits], page.next)
 
 
 class FakeHistory:
@@ -201,7 +250,7 @@ class Portal:
     """The app with its fakes, and a client for one user at a time."""
 
     def __init__(self, records: list[PortalRecord]) -> None:
-        self.portal = FakePortal(records)
+        self.portal = FakeAnswers(records)
         self.audit = RecordingAudit()
         services = Services(
             app=cast(Any, FakeApp()),
