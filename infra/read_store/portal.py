@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from uuid import UUID
 
-from infra.read_store.database import Row, TrackedView, chunked, marks, wanted_pairs
+from infra.read_store.database import Params, Row, TrackedView, chunked, marks, wanted_pairs
 from infra.read_store.portal_pages import id_page, name_page
 from infra.read_store.portal_rows import (
     ANSWER_COLUMNS,
@@ -52,6 +52,8 @@ from projections.portal_queries import (
 
 _SELECT_RECORDS = "SELECT p.* FROM portal_records AS p"
 _SELECT_ANSWERS = f"SELECT {ANSWER_COLUMNS} FROM portal_records AS p"  # noqa: S608
+_BY_ID = "p.id=?"
+_BY_NUMBER = "p.register_id=? AND p.entry_number=?"
 _ON_WANTED_PAGES = (  # after wanted_pairs: (register id, page number)
     f"{_SELECT_RECORDS} WHERE p.id IN (SELECT g.entry_id FROM wanted "  # noqa: S608
     "JOIN portal_pages AS g ON g.register_id = wanted.a AND g.page_number = wanted.b) "
@@ -160,18 +162,20 @@ class SqlPortalView(TrackedView):
         self.save_batch(position, batch)
 
     # ----- what the portal asks -------------------------------------------------------------
+    def _first(self, select: str, where: str, params: Params) -> Row | None:
+        """The first row of ``select`` with ``where`` (a record by id, or by book and number)."""
+        rows = self._db.query(f"{select} WHERE {where}", params)
+        return rows[0] if rows else None
+
     def get_record(self, entry_id: UUID) -> PortalRecord | None:
-        rows = self._db.query(f"{_SELECT_RECORDS} WHERE p.id=?", (str(entry_id),))
-        return record_of_row(rows[0]) if rows else None
+        row = self._first(_SELECT_RECORDS, _BY_ID, (str(entry_id),))
+        return record_of_row(row) if row is not None else None
 
     def get_by_register_and_number(
         self, register_id: UUID, entry_number: int
     ) -> PortalRecord | None:
-        rows = self._db.query(
-            f"{_SELECT_RECORDS} WHERE p.register_id=? AND p.entry_number=?",
-            (str(register_id), entry_number),
-        )
-        return record_of_row(rows[0]) if rows else None
+        row = self._first(_SELECT_RECORDS, _BY_NUMBER, (str(register_id), entry_number))
+        return record_of_row(row) if row is not None else None
 
     def find_by_personal_id(self, personal_id: str) -> list[PortalRecord]:
         """Every published record holding the ID: records about that person first."""
@@ -219,17 +223,14 @@ class SqlPortalView(TrackedView):
 
     # ----- the answers of the portal API: the stored documents --------------------------------
     def get_answer(self, entry_id: UUID) -> PortalAnswer | None:
-        rows = self._db.query(f"{_SELECT_ANSWERS} WHERE p.id=?", (str(entry_id),))
-        return answer_of_row(rows[0]) if rows else None
+        row = self._first(_SELECT_ANSWERS, _BY_ID, (str(entry_id),))
+        return answer_of_row(row) if row is not None else None
 
     def get_answer_by_register_and_number(
         self, register_id: UUID, entry_number: int
     ) -> PortalAnswer | None:
-        rows = self._db.query(
-            f"{_SELECT_ANSWERS} WHERE p.register_id=? AND p.entry_number=?",
-            (str(register_id), entry_number),
-        )
-        return answer_of_row(rows[0]) if rows else None
+        row = self._first(_SELECT_ANSWERS, _BY_NUMBER, (str(register_id), entry_number))
+        return answer_of_row(row) if row is not None else None
 
     def find_answers_by_personal_id_page(
         self, personal_id: str, *, where: RecordFilter, after: IdKey | None, limit: int

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Collection, Iterable
+from dataclasses import fields
 from typing import Any
 from uuid import UUID
 
@@ -100,27 +101,11 @@ def store_records(
             db.executemany(sql, params)
 
 
-def _register_params(register: PortalRegister) -> tuple[Any, ...]:
-    return (
-        str(register.id),
-        register.district,
-        register.commune_code,
-        register.kind,
-        register.book_number,
-        register.year_from,
-        register.year_to,
-        register.version,
-    )
-
-
-def _scan_params(scan: PageScan) -> tuple[Any, ...]:
-    return (
-        str(scan.register_id),
-        scan.page_number,
-        scan.object_key,
-        scan.sha256,
-        scan.media_type,
-        scan.size,
+def _flat_params(row: PortalRegister | PageScan) -> tuple[Any, ...]:
+    """A book's or a page scan's row: its fields in column order, ids as text."""
+    return tuple(
+        str(value) if isinstance(value, UUID) else value
+        for value in (getattr(row, f.name) for f in fields(row))
     )
 
 
@@ -144,8 +129,8 @@ def _working_params(working: WorkingEntry) -> tuple[Any, ...]:
 
 def apply_batch(db: Writer, batch: PortalBatch) -> None:
     for sql, rows in (
-        (UPSERT_REGISTER, [_register_params(r) for r in batch.registers.values()]),
-        (UPSERT_SCAN, [_scan_params(s) for s in batch.scans.values()]),
+        (UPSERT_REGISTER, [_flat_params(r) for r in batch.registers.values()]),
+        (UPSERT_SCAN, [_flat_params(s) for s in batch.scans.values()]),
         (UPSERT_WORKING, [_working_params(w) for w in batch.working.values()]),
     ):
         if rows:
