@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Collection, Iterable
-from dataclasses import fields
 from typing import Any
 from uuid import UUID
 
-from infra.read_store.database import Writer, chunked, marks
+from infra.read_store.database import Writer, chunked, marks, row_params
 from infra.read_store.portal_rows import json_text, provenance_text, record_params
 from infra.read_store.portal_schema import (
     COUNT_WORD,
@@ -24,10 +23,8 @@ from infra.read_store.portal_schema import (
     UPSERT_WORKING,
 )
 from projections.portal_model import (
-    PageScan,
     PortalBatch,
     PortalRecord,
-    PortalRegister,
     WorkingEntry,
 )
 
@@ -101,14 +98,6 @@ def store_records(
             db.executemany(sql, params)
 
 
-def _flat_params(row: PortalRegister | PageScan) -> tuple[Any, ...]:
-    """A book's or a page scan's row: its fields in column order, ids as text."""
-    return tuple(
-        str(value) if isinstance(value, UUID) else value
-        for value in (getattr(row, f.name) for f in fields(row))
-    )
-
-
 def _working_params(working: WorkingEntry) -> tuple[Any, ...]:
     before = working.fields_before_correction
     return (
@@ -129,8 +118,8 @@ def _working_params(working: WorkingEntry) -> tuple[Any, ...]:
 
 def apply_batch(db: Writer, batch: PortalBatch) -> None:
     for sql, rows in (
-        (UPSERT_REGISTER, [_flat_params(r) for r in batch.registers.values()]),
-        (UPSERT_SCAN, [_flat_params(s) for s in batch.scans.values()]),
+        (UPSERT_REGISTER, [row_params(r) for r in batch.registers.values()]),
+        (UPSERT_SCAN, [row_params(s) for s in batch.scans.values()]),
         (UPSERT_WORKING, [_working_params(w) for w in batch.working.values()]),
     ):
         if rows:
