@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, Self
 from uuid import UUID
 
 from domain.person_name import accent_key, fold
@@ -54,17 +54,19 @@ class Provenance:
     hash: str
     key_id: str
 
-
-def provenance_of(envelope: Envelope) -> Provenance:
-    return Provenance(
-        version=envelope.version,
-        event_type=envelope.event_type,
-        actor_id=envelope.actor_id,
-        actor_role=envelope.actor_role,
-        occurred_at=envelope.occurred_at,
-        hash=envelope.hash,
-        key_id=envelope.key_id,
-    )
+    @classmethod
+    def of(cls, envelope: Envelope, **more: Any) -> Self:
+        """The envelope's provenance (``more``: a subclass's own fields, e.g. the entry's id)."""
+        return cls(
+            version=envelope.version,
+            event_type=envelope.event_type,
+            actor_id=envelope.actor_id,
+            actor_role=envelope.actor_role,
+            occurred_at=envelope.occurred_at,
+            hash=envelope.hash,
+            key_id=envelope.key_id,
+            **more,
+        )
 
 
 @dataclass(frozen=True)

@@ -67,8 +67,8 @@ from projections.portal_model import (
     PortalRecord,
     PortalRegister,
     PortalView,
+    Provenance,
     WorkingEntry,
-    provenance_of,
 )
 from projections.rows import evolve
 
@@ -292,13 +292,13 @@ class _Fold:
                     fields=_sorted(payload["fields"]),
                     fields_before_correction=None,
                     version=envelope.version,
-                    provenance=(provenance_of(envelope),),
+                    provenance=(Provenance.of(envelope),),
                 )
             )
             return
         if entry is None or envelope.version <= entry.version:
             return
-        seen = (*entry.provenance, provenance_of(envelope))
+        seen = (*entry.provenance, Provenance.of(envelope))
         entry = _apply(
             evolve(entry, version=envelope.version, provenance=seen), envelope.name, payload
         )
