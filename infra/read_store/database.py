@@ -315,6 +315,21 @@ class TrackedView:
                 "(`hotich projections rebuild NAME`) to make a copy it reads"
             )
 
+    def _first(self, sql: str, params: Params = ()) -> Row | None:
+        """The first row ``sql`` answers, or None."""
+        rows = self._db.query(sql, params)
+        return rows[0] if rows else None
+
+    def _row_by_id(self, table: str, row_id: UUID) -> Row | None:
+        """The row of ``table`` whose ``id`` is ``row_id``, or None."""
+        return self._first(f"SELECT * FROM {table} WHERE id=?", (str(row_id),))  # noqa: S608
+
+    def _rows_by_ids(self, table: str, row_ids: Iterable[UUID]) -> Iterator[Row]:
+        """The rows of ``table`` whose ``id`` is one of ``row_ids`` (one query a chunk of ids)."""
+        for chunk in chunked(str(i) for i in row_ids):
+            sql = f"SELECT * FROM {table} WHERE id IN ({marks(len(chunk))})"  # noqa: S608
+            yield from self._db.query(sql, chunk)
+
     def batch(self) -> AbstractContextManager[None]:
         """Many saves in one transaction (a runner's batch); readers see all or none of it."""
         return self._db.batch()

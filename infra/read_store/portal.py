@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from uuid import UUID
 
-from infra.read_store.database import Params, Row, TrackedView, chunked, marks, wanted_pairs
+from infra.read_store.database import Row, TrackedView, chunked, wanted_pairs
 from infra.read_store.portal_pages import id_page, name_page
 from infra.read_store.portal_rows import (
     ANSWER_COLUMNS,
@@ -52,8 +52,10 @@ from projections.portal_queries import (
 
 _SELECT_RECORDS = "SELECT p.* FROM portal_records AS p"
 _SELECT_ANSWERS = f"SELECT {ANSWER_COLUMNS} FROM portal_records AS p"  # noqa: S608
-_BY_ID = "p.id=?"
-_BY_NUMBER = "p.register_id=? AND p.entry_number=?"
+_BY_ID = " WHERE p.id=?"
+_BY_NUMBER = " WHERE p.register_id=? AND p.entry_number=?"
+_RECORD_BY_ID, _RECORD_BY_NUMBER = _SELECT_RECORDS + _BY_ID, _SELECT_RECORDS + _BY_NUMBER
+_ANSWER_BY_ID, _ANSWER_BY_NUMBER = _SELECT_ANSWERS + _BY_ID, _SELECT_ANSWERS + _BY_NUMBER
 _ON_WANTED_PAGES = (  # after wanted_pairs: (register id, page number)
     f"{_SELECT_RECORDS} WHERE p.id IN (SELECT g.entry_id FROM wanted "  # noqa: S608
     "JOIN portal_pages AS g ON g.register_id = wanted.a AND g.page_number = wanted.b) "
@@ -77,12 +79,12 @@ class SqlPortalView(TrackedView):
 
     # ----- what the projection reads and writes ---------------------------------------------
     def get_register(self, register_id: UUID) -> PortalRegister | None:
-        rows = self._db.query("SELECT * FROM portal_registers WHERE id=?", (str(register_id),))
-        return _register_of_row(rows[0]) if rows else None
+        row = self._row_by_id("portal_registers", register_id)
+        return _register_of_row(row) if row is not None else None
 
     def get_working(self, entry_id: UUID) -> WorkingEntry | None:
-        rows = self._db.query("SELECT * FROM portal_working WHERE id=?", (str(entry_id),))
-        return working_of_row(rows[0]) if rows else None
+        row = self._row_by_id("portal_working", entry_id)
+        return working_of_row(row) if row is not None else None
 
     def page_scans(self, register_id: UUID, pages: Sequence[int]) -> list[PageScan]:
         if not pages:
@@ -99,22 +101,12 @@ class SqlPortalView(TrackedView):
         return self.published_on_pages([(register_id, page_number)])
 
     def get_registers(self, register_ids: Collection[UUID]) -> dict[UUID, PortalRegister]:
-        found: dict[UUID, PortalRegister] = {}
-        for chunk in chunked(str(i) for i in register_ids):
-            sql = f"SELECT * FROM portal_registers WHERE id IN ({marks(len(chunk))})"  # noqa: S608
-            for row in self._db.query(sql, chunk):
-                register = _register_of_row(row)
-                found[register.id] = register
-        return found
+        registers = map(_register_of_row, self._rows_by_ids("portal_registers", register_ids))
+        return {register.id: register for register in registers}
 
     def get_workings(self, entry_ids: Collection[UUID]) -> dict[UUID, WorkingEntry]:
-        found: dict[UUID, WorkingEntry] = {}
-        for chunk in chunked(str(i) for i in entry_ids):
-            sql = f"SELECT * FROM portal_working WHERE id IN ({marks(len(chunk))})"  # noqa: S608
-            for row in self._db.query(sql, chunk):
-                working = working_of_row(row)
-                found[working.id] = working
-        return found
+        workings = map(working_of_row, self._rows_by_ids("portal_working", entry_ids))
+        return {working.id: working for working in workings}
 
     def get_scans(self, pages: Collection[PageKey]) -> dict[PageKey, PageScan]:
         found: dict[PageKey, PageScan] = {}
@@ -162,19 +154,14 @@ class SqlPortalView(TrackedView):
         self.save_batch(position, batch)
 
     # ----- what the portal asks -------------------------------------------------------------
-    def _first(self, select: str, where: str, params: Params) -> Row | None:
-        """The first row of ``select`` with ``where`` (a record by id, or by book and number)."""
-        rows = self._db.query(f"{select} WHERE {where}", params)
-        return rows[0] if rows else None
-
     def get_record(self, entry_id: UUID) -> PortalRecord | None:
-        row = self._first(_SELECT_RECORDS, _BY_ID, (str(entry_id),))
+        row = self._first(_RECORD_BY_ID, (str(entry_id),))
         return record_of_row(row) if row is not None else None
 
     def get_by_register_and_number(
         self, register_id: UUID, entry_number: int
     ) -> PortalRecord | None:
-        row = self._first(_SELECT_RECORDS, _BY_NUMBER, (str(register_id), entry_number))
+        row = self._first(_RECORD_BY_NUMBER, (str(register_id), entry_number))
         return record_of_row(row) if row is not None else None
 
     def find_by_personal_id(self, personal_id: str) -> list[PortalRecord]:
@@ -223,13 +210,13 @@ class SqlPortalView(TrackedView):
 
     # ----- the answers of the portal API: the stored documents --------------------------------
     def get_answer(self, entry_id: UUID) -> PortalAnswer | None:
-        row = self._first(_SELECT_ANSWERS, _BY_ID, (str(entry_id),))
+        row = self._first(_ANSWER_BY_ID, (str(entry_id),))
         return answer_of_row(row) if row is not None else None
 
     def get_answer_by_register_and_number(
         self, register_id: UUID, entry_number: int
     ) -> PortalAnswer | None:
-        row = self._first(_SELECT_ANSWERS, _BY_NUMBER, (str(register_id), entry_number))
+        row = self._first(_ANSWER_BY_NUMBER, (str(register_id), entry_number))
         return answer_of_row(row) if row is not None else None
 
     def find_answers_by_personal_id_page(

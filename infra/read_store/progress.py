@@ -83,8 +83,8 @@ class SqlProgressView(TrackedView):
     # ----- the writer's side (the projection) ---------------------------------------------
 
     def get_entry(self, entry_id: UUID) -> EntryRow | None:
-        rows = self._db.query("SELECT * FROM entries WHERE id=?", (str(entry_id),))
-        return entry_row(rows[0]) if rows else None
+        row = self._row_by_id("entries", entry_id)
+        return entry_row(row) if row is not None else None
 
     def get_district_plan(self, district: str) -> DistrictPlanRow | None:
         rows = self._db.query("SELECT * FROM plan WHERE district=?", (district,))
