@@ -75,12 +75,10 @@ class SqlCatalogueView(TrackedView):
         self._db.write(self._tracking, position, apply)
 
     def get_entry(self, entry_id: UUID) -> EntryRow | None:
-        row = self._row_by_id("entries", entry_id)
-        return _entry(row) if row is not None else None
+        return self._row_by_id(_entry, "entries", entry_id)
 
     def get_register(self, register_id: UUID) -> RegisterRow | None:
-        row = self._row_by_id("registers", register_id)
-        return _register(row) if row is not None else None
+        return self._row_by_id(_register, "registers", register_id)
 
     def list_registers(self, district: str, *, after: str | None, limit: int) -> list[RegisterRow]:
         rows = self._db.query(

@@ -79,12 +79,10 @@ class SqlPortalView(TrackedView):
 
     # ----- what the projection reads and writes ---------------------------------------------
     def get_register(self, register_id: UUID) -> PortalRegister | None:
-        row = self._row_by_id("portal_registers", register_id)
-        return _register_of_row(row) if row is not None else None
+        return self._row_by_id(_register_of_row, "portal_registers", register_id)
 
     def get_working(self, entry_id: UUID) -> WorkingEntry | None:
-        row = self._row_by_id("portal_working", entry_id)
-        return working_of_row(row) if row is not None else None
+        return self._row_by_id(working_of_row, "portal_working", entry_id)
 
     def page_scans(self, register_id: UUID, pages: Sequence[int]) -> list[PageScan]:
         if not pages:
@@ -155,14 +153,12 @@ class SqlPortalView(TrackedView):
 
     # ----- what the portal asks -------------------------------------------------------------
     def get_record(self, entry_id: UUID) -> PortalRecord | None:
-        row = self._first(_RECORD_BY_ID, (str(entry_id),))
-        return record_of_row(row) if row is not None else None
+        return self._first(record_of_row, _RECORD_BY_ID, (str(entry_id),))
 
     def get_by_register_and_number(
         self, register_id: UUID, entry_number: int
     ) -> PortalRecord | None:
-        row = self._first(_RECORD_BY_NUMBER, (str(register_id), entry_number))
-        return record_of_row(row) if row is not None else None
+        return self._first(record_of_row, _RECORD_BY_NUMBER, (str(register_id), entry_number))
 
     def find_by_personal_id(self, personal_id: str) -> list[PortalRecord]:
         """Every published record holding the ID: records about that person first."""
@@ -210,14 +206,12 @@ class SqlPortalView(TrackedView):
 
     # ----- the answers of the portal API: the stored documents --------------------------------
     def get_answer(self, entry_id: UUID) -> PortalAnswer | None:
-        row = self._first(_ANSWER_BY_ID, (str(entry_id),))
-        return answer_of_row(row) if row is not None else None
+        return self._first(answer_of_row, _ANSWER_BY_ID, (str(entry_id),))
 
     def get_answer_by_register_and_number(
         self, register_id: UUID, entry_number: int
     ) -> PortalAnswer | None:
-        row = self._first(_ANSWER_BY_NUMBER, (str(register_id), entry_number))
-        return answer_of_row(row) if row is not None else None
+        return self._first(answer_of_row, _ANSWER_BY_NUMBER, (str(register_id), entry_number))
 
     def find_answers_by_personal_id_page(
         self, personal_id: str, *, where: RecordFilter, after: IdKey | None, limit: int

@@ -83,8 +83,7 @@ class SqlProgressView(TrackedView):
     # ----- the writer's side (the projection) ---------------------------------------------
 
     def get_entry(self, entry_id: UUID) -> EntryRow | None:
-        row = self._row_by_id("entries", entry_id)
-        return entry_row(row) if row is not None else None
+        return self._row_by_id(entry_row, "entries", entry_id)
 
     def get_district_plan(self, district: str) -> DistrictPlanRow | None:
         rows = self._db.query("SELECT * FROM plan WHERE district=?", (district,))
