@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Protocol, Self
 from uuid import UUID
 
@@ -57,16 +57,11 @@ class Provenance:
     @classmethod
     def of(cls, envelope: Envelope, **more: Any) -> Self:
         """The envelope's provenance (``more``: a subclass's own fields, e.g. the entry's id)."""
-        return cls(
-            version=envelope.version,
-            event_type=envelope.event_type,
-            actor_id=envelope.actor_id,
-            actor_role=envelope.actor_role,
-            occurred_at=envelope.occurred_at,
-            hash=envelope.hash,
-            key_id=envelope.key_id,
-            **more,
-        )
+        stamp = {name: getattr(envelope, name) for name in _PROVENANCE_FIELDS}  # named alike
+        return cls(**stamp, **more)
+
+
+_PROVENANCE_FIELDS = tuple(f.name for f in fields(Provenance))
 
 
 @dataclass(frozen=True)

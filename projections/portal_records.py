@@ -59,7 +59,7 @@ from uuid import UUID
 from domain.entry_fields import SCHEMAS, SUBJECT_NAME_FIELD, FieldType
 from domain.person_name import accent_key, fold
 from domain.record_kind import RecordKind
-from projections.envelope import Envelope, Positioned
+from projections.envelope import Envelope, FreshBatchProjection
 from projections.portal_model import (
     PageKey,
     PageScan,
@@ -189,20 +189,10 @@ def _sorted(fields: Mapping[str, Any]) -> dict[str, Any]:
     return dict(sorted(fields.items()))
 
 
-class PortalRecordsProjection:
+class PortalRecordsProjection(FreshBatchProjection[PortalView]):
     """Turns register and entry envelopes into working state and published portal records."""
 
-    def __init__(self, view: PortalView) -> None:
-        self.view = view
-
-    def process(self, envelope: Envelope, position: int) -> None:
-        self.process_batch([(envelope, position)], position)
-
-    def process_batch(self, items: Sequence[Positioned], position: int) -> None:
-        start = self.view.position()
-        if position <= start:
-            return
-        fresh = [envelope for envelope, at in items if at > start]
+    def fold(self, fresh: list[Envelope], position: int) -> None:
         fold = _Fold(self.view, fresh)
         for envelope in fresh:
             if envelope.aggregate_type == "Register":
