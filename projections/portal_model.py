@@ -41,6 +41,15 @@ class PageScan:
     size: int
 
 
+# A book's fields as its RegisterCatalogued event names them (the rest: the aggregate's).
+REGISTER_CATALOGUED = tuple(
+    f.name for f in fields(PortalRegister) if f.name not in ("id", "district", "version")
+)
+# A scan's own fields, as its PageScanned or PageRescanned event names them and a record keeps
+# them (the book's id is the aggregate's, the record's).
+SCAN_OWN = tuple(f.name for f in fields(PageScan) if f.name != "register_id")
+
+
 @dataclass(frozen=True)
 class Provenance:
     """One event of an entry, as the portal shows it: who did what, when, sealed how (the

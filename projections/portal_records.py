@@ -61,6 +61,8 @@ from domain.person_name import accent_key, fold
 from domain.record_kind import RecordKind
 from projections.envelope import Envelope, FreshBatchProjection
 from projections.portal_model import (
+    REGISTER_CATALOGUED,
+    SCAN_OWN,
     PageKey,
     PageScan,
     PortalBatch,
@@ -238,26 +240,16 @@ class _Fold:
                 PortalRegister(
                     id=envelope.aggregate_id,
                     district=envelope.district,
-                    commune_code=payload["commune_code"],
-                    kind=payload["kind"],
-                    book_number=payload["book_number"],
-                    year_from=payload["year_from"],
-                    year_to=payload["year_to"],
                     version=envelope.version,
+                    **{name: payload[name] for name in REGISTER_CATALOGUED},
                 )
             )
             return
         if register is not None:  # e.g. FixityChecked: the book's version moves on
             self._keep_register(evolve(register, version=envelope.version))
         if envelope.name in ("PageScanned", "PageRescanned"):
-            scan = PageScan(
-                register_id=envelope.aggregate_id,
-                page_number=payload["page_number"],
-                object_key=payload["object_key"],
-                sha256=payload["sha256"],
-                media_type=payload["media_type"],
-                size=payload["size"],
-            )
+            own = {name: payload[name] for name in SCAN_OWN}
+            scan = PageScan(register_id=envelope.aggregate_id, **own)
             self.batch.scans[(scan.register_id, scan.page_number)] = scan
 
     def _keep_register(self, register: PortalRegister) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import fields
 from typing import Any
 from uuid import UUID
 
@@ -12,7 +11,7 @@ import pydantic_core
 
 from infra.read_store.database import Row, row_params
 from projections.portal_answers import PortalAnswer, answer_document
-from projections.portal_model import PageScan, PortalRecord, Provenance, WorkingEntry
+from projections.portal_model import SCAN_OWN, PageScan, PortalRecord, Provenance, WorkingEntry
 
 
 def json_text(value: Any) -> str:
@@ -21,12 +20,8 @@ def json_text(value: Any) -> str:
     return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
 
 
-# What a record keeps of each of its scans: the scan's fields but its book's (the record's).
-_SCAN_JSON = tuple(f.name for f in fields(PageScan) if f.name != "register_id")
-
-
 def scanjson_text(scan: PageScan) -> dict[str, Any]:
-    return {name: getattr(scan, name) for name in _SCAN_JSON}
+    return {name: getattr(scan, name) for name in SCAN_OWN}
 
 
 def provenance_text(items: tuple[Provenance, ...]) -> str:
