@@ -192,8 +192,9 @@ class PortalReader(Protocol):
 class PortalView(PortalReader, Protocol):
     """Where the projection keeps its working state and the portal records.
 
-    ``save`` stores everything it is given and the position in one transaction, and ignores a
-    position at or before the one it has.
+    ``save_batch`` stores a batch and the position in one transaction, and ignores a position
+    at or before the one it has; ``save`` (the port's own, for every view that subclasses it)
+    is ``save_batch`` of a batch of what it is given.
     """
 
     def position(self) -> int: ...
@@ -226,4 +227,13 @@ class PortalView(PortalReader, Protocol):
         scan: PageScan | None = None,
         working: WorkingEntry | None = None,
         records: Sequence[PortalRecord] = (),
-    ) -> None: ...
+    ) -> None:
+        """Store these (a one-off batch: a test's, a bench's) with ``position``."""
+        batch = PortalBatch(records={r.id: r for r in records})
+        if register is not None:
+            batch.registers[register.id] = register
+        if scan is not None:
+            batch.scans[(scan.register_id, scan.page_number)] = scan
+        if working is not None:
+            batch.working[working.id] = working
+        self.save_batch(position, batch)

@@ -36,6 +36,7 @@ from projections.portal_model import (
     PortalBatch,
     PortalRecord,
     PortalRegister,
+    PortalView,
     WorkingEntry,
 )
 from projections.portal_queries import (
@@ -69,7 +70,7 @@ def _register_of_row(row: Row) -> PortalRegister:
     return PortalRegister(**data)
 
 
-class SqlPortalView(TrackedView):
+class SqlPortalView(TrackedView, PortalView):
     """The portal's published records, and the working state they are built from."""
 
     NAME = "portal_records"
@@ -132,24 +133,6 @@ class SqlPortalView(TrackedView):
     def save_batch(self, position: int, batch: PortalBatch) -> None:
         """Store a batch's rows and ``position`` in one transaction, unless already past it."""
         self._db.write(self._tracking, position, lambda db: apply_batch(db, batch))
-
-    def save(
-        self,
-        position: int,
-        *,
-        register: PortalRegister | None = None,
-        scan: PageScan | None = None,
-        working: WorkingEntry | None = None,
-        records: Sequence[PortalRecord] = (),
-    ) -> None:
-        batch = PortalBatch(records={r.id: r for r in records})
-        if register is not None:
-            batch.registers[register.id] = register
-        if scan is not None:
-            batch.scans[(scan.register_id, scan.page_number)] = scan
-        if working is not None:
-            batch.working[working.id] = working
-        self.save_batch(position, batch)
 
     # ----- what the portal asks -------------------------------------------------------------
     def get_record(self, entry_id: UUID) -> PortalRecord | None:
