@@ -11,6 +11,7 @@ from uuid import UUID
 
 from domain.person_name import accent_key, fold
 from projections.envelope import Envelope
+from projections.rows import EntryOfBook
 
 # ----- what the projection hands the view ---------------------------------------------------
 
@@ -74,19 +75,13 @@ _PROVENANCE_FIELDS = tuple(f.name for f in fields(Provenance))
 
 
 @dataclass(frozen=True)
-class WorkingEntry:
+class WorkingEntry(EntryOfBook):
     """An entry's fields as they evolve, published or not (private to the projection).
 
     ``fields_before_correction`` is what a rejected correction restores (None: no correction
     pending); ``version`` is the entry's last event applied.
     """
 
-    id: UUID
-    register_id: UUID
-    district: str
-    commune_code: str
-    kind: str
-    entry_number: int
     pages: tuple[int, ...]
     fields: dict[str, Any]
     fields_before_correction: dict[str, Any] | None
