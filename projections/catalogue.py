@@ -14,7 +14,7 @@ from uuid import UUID
 from domain.entry_fields import SUBJECT_NAME_FIELD
 from domain.person_name import fold
 from domain.record_kind import RecordKind
-from projections.rows import BookRow
+from projections.rows import BookRow, EntryOfBook
 
 
 @dataclass(frozen=True)
@@ -30,13 +30,7 @@ _CATALOGUED = tuple(f.name for f in fields(RegisterRow) if f.name not in ("id", 
 
 
 @dataclass(frozen=True)
-class EntryRow:
-    id: UUID
-    register_id: UUID
-    district: str
-    commune_code: str
-    kind: str
-    entry_number: int
+class EntryRow(EntryOfBook):
     status: str
     subject_name: str | None
     subject_key: str | None

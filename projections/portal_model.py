@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from dataclasses import dataclass, field, fields
+from typing import Any, Protocol, Self
 from uuid import UUID
 
 from domain.person_name import accent_key, fold
 from projections.envelope import Envelope
+from projections.rows import EntryOfBook
 
 # ----- what the projection hands the view ---------------------------------------------------
 
@@ -41,6 +42,15 @@ class PageScan:
     size: int
 
 
+# A book's fields as its RegisterCatalogued event names them (the rest: the aggregate's).
+REGISTER_CATALOGUED = tuple(
+    f.name for f in fields(PortalRegister) if f.name not in ("id", "district", "version")
+)
+# A scan's own fields, as its PageScanned or PageRescanned event names them and a record keeps
+# them (the book's id is the aggregate's, the record's).
+SCAN_OWN = tuple(f.name for f in fields(PageScan) if f.name != "register_id")
+
+
 @dataclass(frozen=True)
 class Provenance:
     """One event of an entry, as the portal shows it: who did what, when, sealed how (the
@@ -54,33 +64,24 @@ class Provenance:
     hash: str
     key_id: str
 
+    @classmethod
+    def of(cls, envelope: Envelope, **more: Any) -> Self:
+        """The envelope's provenance (``more``: a subclass's own fields, e.g. the entry's id)."""
+        stamp = {name: getattr(envelope, name) for name in _PROVENANCE_FIELDS}  # named alike
+        return cls(**stamp, **more)
 
-def provenance_of(envelope: Envelope) -> Provenance:
-    return Provenance(
-        version=envelope.version,
-        event_type=envelope.event_type,
-        actor_id=envelope.actor_id,
-        actor_role=envelope.actor_role,
-        occurred_at=envelope.occurred_at,
-        hash=envelope.hash,
-        key_id=envelope.key_id,
-    )
+
+_PROVENANCE_FIELDS = tuple(f.name for f in fields(Provenance))
 
 
 @dataclass(frozen=True)
-class WorkingEntry:
+class WorkingEntry(EntryOfBook):
     """An entry's fields as they evolve, published or not (private to the projection).
 
     ``fields_before_correction`` is what a rejected correction restores (None: no correction
     pending); ``version`` is the entry's last event applied.
     """
 
-    id: UUID
-    register_id: UUID
-    district: str
-    commune_code: str
-    kind: str
-    entry_number: int
     pages: tuple[int, ...]
     fields: dict[str, Any]
     fields_before_correction: dict[str, Any] | None
@@ -186,8 +187,9 @@ class PortalReader(Protocol):
 class PortalView(PortalReader, Protocol):
     """Where the projection keeps its working state and the portal records.
 
-    ``save`` stores everything it is given and the position in one transaction, and ignores a
-    position at or before the one it has.
+    ``save_batch`` stores a batch and the position in one transaction, and ignores a position
+    at or before the one it has; ``save`` (the port's own, for every view that subclasses it)
+    is ``save_batch`` of a batch of what it is given.
     """
 
     def position(self) -> int: ...
@@ -220,4 +222,13 @@ class PortalView(PortalReader, Protocol):
         scan: PageScan | None = None,
         working: WorkingEntry | None = None,
         records: Sequence[PortalRecord] = (),
-    ) -> None: ...
+    ) -> None:
+        """Store these (a one-off batch: a test's, a bench's) with ``position``."""
+        batch = PortalBatch(records={r.id: r for r in records})
+        if register is not None:
+            batch.registers[register.id] = register
+        if scan is not None:
+            batch.scans[(scan.register_id, scan.page_number)] = scan
+        if working is not None:
+            batch.working[working.id] = working
+        self.save_batch(position, batch)

@@ -59,16 +59,18 @@ from uuid import UUID
 from domain.entry_fields import SCHEMAS, SUBJECT_NAME_FIELD, FieldType
 from domain.person_name import accent_key, fold
 from domain.record_kind import RecordKind
-from projections.envelope import Envelope, Positioned
+from projections.envelope import Envelope, FreshBatchProjection
 from projections.portal_model import (
+    REGISTER_CATALOGUED,
+    SCAN_OWN,
     PageKey,
     PageScan,
     PortalBatch,
     PortalRecord,
     PortalRegister,
     PortalView,
+    Provenance,
     WorkingEntry,
-    provenance_of,
 )
 from projections.rows import evolve
 
@@ -189,20 +191,10 @@ def _sorted(fields: Mapping[str, Any]) -> dict[str, Any]:
     return dict(sorted(fields.items()))
 
 
-class PortalRecordsProjection:
+class PortalRecordsProjection(FreshBatchProjection[PortalView]):
     """Turns register and entry envelopes into working state and published portal records."""
 
-    def __init__(self, view: PortalView) -> None:
-        self.view = view
-
-    def process(self, envelope: Envelope, position: int) -> None:
-        self.process_batch([(envelope, position)], position)
-
-    def process_batch(self, items: Sequence[Positioned], position: int) -> None:
-        start = self.view.position()
-        if position <= start:
-            return
-        fresh = [envelope for envelope, at in items if at > start]
+    def fold(self, fresh: list[Envelope], position: int) -> None:
         fold = _Fold(self.view, fresh)
         for envelope in fresh:
             if envelope.aggregate_type == "Register":
@@ -248,26 +240,16 @@ class _Fold:
                 PortalRegister(
                     id=envelope.aggregate_id,
                     district=envelope.district,
-                    commune_code=payload["commune_code"],
-                    kind=payload["kind"],
-                    book_number=payload["book_number"],
-                    year_from=payload["year_from"],
-                    year_to=payload["year_to"],
                     version=envelope.version,
+                    **{name: payload[name] for name in REGISTER_CATALOGUED},
                 )
             )
             return
         if register is not None:  # e.g. FixityChecked: the book's version moves on
             self._keep_register(evolve(register, version=envelope.version))
         if envelope.name in ("PageScanned", "PageRescanned"):
-            scan = PageScan(
-                register_id=envelope.aggregate_id,
-                page_number=payload["page_number"],
-                object_key=payload["object_key"],
-                sha256=payload["sha256"],
-                media_type=payload["media_type"],
-                size=payload["size"],
-            )
+            own = {name: payload[name] for name in SCAN_OWN}
+            scan = PageScan(register_id=envelope.aggregate_id, **own)
             self.batch.scans[(scan.register_id, scan.page_number)] = scan
 
     def _keep_register(self, register: PortalRegister) -> None:
@@ -292,13 +274,13 @@ class _Fold:
                     fields=_sorted(payload["fields"]),
                     fields_before_correction=None,
                     version=envelope.version,
-                    provenance=(provenance_of(envelope),),
+                    provenance=(Provenance.of(envelope),),
                 )
             )
             return
         if entry is None or envelope.version <= entry.version:
             return
-        seen = (*entry.provenance, provenance_of(envelope))
+        seen = (*entry.provenance, Provenance.of(envelope))
         entry = _apply(
             evolve(entry, version=envelope.version, provenance=seen), envelope.name, payload
         )

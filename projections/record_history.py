@@ -12,25 +12,20 @@ item already stored for that entry and version is not stored twice.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 from uuid import UUID
 
 from projections.envelope import Envelope, FreshBatchProjection
+from projections.portal_model import Provenance
 
 
 @dataclass(frozen=True)
-class HistoryItem:
+class HistoryItem(Provenance):
+    """One event of an entry: its provenance, as the portal keeps it too, and the entry."""
+
     entry_id: UUID
-    version: int
-    event_type: str  # as in the envelope: "CivilRecord.EntryKeyed"
-    actor_id: str
-    actor_role: str
-    occurred_at: dt.datetime
-    hash: str
-    key_id: str
 
     @property
     def name(self) -> str:
@@ -59,16 +54,7 @@ class RecordHistoryProjection(FreshBatchProjection[HistoryView]):
         self.view.save_many(
             position,
             [
-                HistoryItem(
-                    entry_id=envelope.aggregate_id,
-                    version=envelope.version,
-                    event_type=envelope.event_type,
-                    actor_id=envelope.actor_id,
-                    actor_role=envelope.actor_role,
-                    occurred_at=envelope.occurred_at,
-                    hash=envelope.hash,
-                    key_id=envelope.key_id,
-                )
+                HistoryItem.of(envelope, entry_id=envelope.aggregate_id)
                 for envelope in fresh
                 if envelope.aggregate_type == "CivilRecord"
             ],

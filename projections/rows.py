@@ -31,3 +31,16 @@ class BookRow:
     kind: str
     page_count: int
     estimated_entries: int
+
+
+@dataclass(frozen=True)
+class EntryOfBook:
+    """An entry: which it is, the book it stands in and its number there (the catalogue's row
+    and the portal's working entry each keep more of it, after these)."""
+
+    id: UUID
+    register_id: UUID
+    district: str
+    commune_code: str
+    kind: str
+    entry_number: int

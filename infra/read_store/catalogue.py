@@ -75,12 +75,10 @@ class SqlCatalogueView(TrackedView):
         self._db.write(self._tracking, position, apply)
 
     def get_entry(self, entry_id: UUID) -> EntryRow | None:
-        rows = self._db.query("SELECT * FROM entries WHERE id=?", (str(entry_id),))
-        return _entry(rows[0]) if rows else None
+        return self._row_by_id(_entry, "entries", entry_id)
 
     def get_register(self, register_id: UUID) -> RegisterRow | None:
-        rows = self._db.query("SELECT * FROM registers WHERE id=?", (str(register_id),))
-        return _register(rows[0]) if rows else None
+        return self._row_by_id(_register, "registers", register_id)
 
     def list_registers(self, district: str, *, after: str | None, limit: int) -> list[RegisterRow]:
         rows = self._db.query(

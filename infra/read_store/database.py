@@ -36,7 +36,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import fields
 from pathlib import Path
-from typing import Any, ClassVar, Protocol, Self
+from typing import Any, ClassVar, Protocol, Self, TypeVar
 from uuid import UUID
 
 Params = Sequence[Any] | Mapping[str, Any]
@@ -74,6 +74,9 @@ class Writer(Reader, Protocol):
 
 
 IN_CHUNK = 500  # values of one ``IN (...)`` list (well under either engine's limit)
+
+
+_T = TypeVar("_T")
 
 
 def chunked(values: Iterable[Any], size: int = IN_CHUNK) -> Iterator[list[Any]]:
@@ -314,6 +317,22 @@ class TrackedView:
                 f"reads version {self.SCHEMA_VERSION}: rebuild the read model "
                 "(`hotich projections rebuild NAME`) to make a copy it reads"
             )
+
+    def _first(self, of_row: Callable[[Row], _T], sql: str, params: Params = ()) -> _T | None:
+        """What ``of_row`` makes of the first row ``sql`` answers, or None."""
+        rows = self._db.query(sql, params)
+        return of_row(rows[0]) if rows else None
+
+    def _row_by_id(self, of_row: Callable[[Row], _T], table: str, row_id: UUID) -> _T | None:
+        """What ``of_row`` makes of the row of ``table`` whose ``id`` is ``row_id``, or None."""
+        sql = f"SELECT * FROM {table} WHERE id=?"  # noqa: S608
+        return self._first(of_row, sql, (str(row_id),))
+
+    def _rows_by_ids(self, table: str, row_ids: Iterable[UUID]) -> Iterator[Row]:
+        """The rows of ``table`` whose ``id`` is one of ``row_ids`` (one query a chunk of ids)."""
+        for chunk in chunked(str(i) for i in row_ids):
+            sql = f"SELECT * FROM {table} WHERE id IN ({marks(len(chunk))})"  # noqa: S608
+            yield from self._db.query(sql, chunk)
 
     def batch(self) -> AbstractContextManager[None]:
         """Many saves in one transaction (a runner's batch); readers see all or none of it."""

@@ -25,8 +25,8 @@ CREATE TABLE IF NOT EXISTS record_history (
 
 
 _INSERT = (
-    "INSERT INTO record_history (entry_id, version, event_type, actor_id, actor_role, "
-    "occurred_at, hash, key_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+    "INSERT INTO record_history (version, event_type, actor_id, actor_role, occurred_at, "
+    "hash, key_id, entry_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
     "ON CONFLICT (entry_id, version) DO NOTHING"
 )
 

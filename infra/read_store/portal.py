@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from uuid import UUID
 
-from infra.read_store.database import Row, TrackedView, chunked, marks, wanted_pairs
+from infra.read_store.database import Row, TrackedView, chunked, wanted_pairs
 from infra.read_store.portal_pages import id_page, name_page
 from infra.read_store.portal_rows import (
     ANSWER_COLUMNS,
@@ -36,6 +36,7 @@ from projections.portal_model import (
     PortalBatch,
     PortalRecord,
     PortalRegister,
+    PortalView,
     WorkingEntry,
 )
 from projections.portal_queries import (
@@ -52,6 +53,10 @@ from projections.portal_queries import (
 
 _SELECT_RECORDS = "SELECT p.* FROM portal_records AS p"
 _SELECT_ANSWERS = f"SELECT {ANSWER_COLUMNS} FROM portal_records AS p"  # noqa: S608
+_BY_ID = " WHERE p.id=?"
+_BY_NUMBER = " WHERE p.register_id=? AND p.entry_number=?"
+_RECORD_BY_ID, _RECORD_BY_NUMBER = _SELECT_RECORDS + _BY_ID, _SELECT_RECORDS + _BY_NUMBER
+_ANSWER_BY_ID, _ANSWER_BY_NUMBER = _SELECT_ANSWERS + _BY_ID, _SELECT_ANSWERS + _BY_NUMBER
 _ON_WANTED_PAGES = (  # after wanted_pairs: (register id, page number)
     f"{_SELECT_RECORDS} WHERE p.id IN (SELECT g.entry_id FROM wanted "  # noqa: S608
     "JOIN portal_pages AS g ON g.register_id = wanted.a AND g.page_number = wanted.b) "
@@ -65,7 +70,7 @@ def _register_of_row(row: Row) -> PortalRegister:
     return PortalRegister(**data)
 
 
-class SqlPortalView(TrackedView):
+class SqlPortalView(TrackedView, PortalView):
     """The portal's published records, and the working state they are built from."""
 
     NAME = "portal_records"
@@ -75,12 +80,10 @@ class SqlPortalView(TrackedView):
 
     # ----- what the projection reads and writes ---------------------------------------------
     def get_register(self, register_id: UUID) -> PortalRegister | None:
-        rows = self._db.query("SELECT * FROM portal_registers WHERE id=?", (str(register_id),))
-        return _register_of_row(rows[0]) if rows else None
+        return self._row_by_id(_register_of_row, "portal_registers", register_id)
 
     def get_working(self, entry_id: UUID) -> WorkingEntry | None:
-        rows = self._db.query("SELECT * FROM portal_working WHERE id=?", (str(entry_id),))
-        return working_of_row(rows[0]) if rows else None
+        return self._row_by_id(working_of_row, "portal_working", entry_id)
 
     def page_scans(self, register_id: UUID, pages: Sequence[int]) -> list[PageScan]:
         if not pages:
@@ -97,22 +100,12 @@ class SqlPortalView(TrackedView):
         return self.published_on_pages([(register_id, page_number)])
 
     def get_registers(self, register_ids: Collection[UUID]) -> dict[UUID, PortalRegister]:
-        found: dict[UUID, PortalRegister] = {}
-        for chunk in chunked(str(i) for i in register_ids):
-            sql = f"SELECT * FROM portal_registers WHERE id IN ({marks(len(chunk))})"  # noqa: S608
-            for row in self._db.query(sql, chunk):
-                register = _register_of_row(row)
-                found[register.id] = register
-        return found
+        registers = map(_register_of_row, self._rows_by_ids("portal_registers", register_ids))
+        return {register.id: register for register in registers}
 
     def get_workings(self, entry_ids: Collection[UUID]) -> dict[UUID, WorkingEntry]:
-        found: dict[UUID, WorkingEntry] = {}
-        for chunk in chunked(str(i) for i in entry_ids):
-            sql = f"SELECT * FROM portal_working WHERE id IN ({marks(len(chunk))})"  # noqa: S608
-            for row in self._db.query(sql, chunk):
-                working = working_of_row(row)
-                found[working.id] = working
-        return found
+        workings = map(working_of_row, self._rows_by_ids("portal_working", entry_ids))
+        return {working.id: working for working in workings}
 
     def get_scans(self, pages: Collection[PageKey]) -> dict[PageKey, PageScan]:
         found: dict[PageKey, PageScan] = {}
@@ -141,37 +134,14 @@ class SqlPortalView(TrackedView):
         """Store a batch's rows and ``position`` in one transaction, unless already past it."""
         self._db.write(self._tracking, position, lambda db: apply_batch(db, batch))
 
-    def save(
-        self,
-        position: int,
-        *,
-        register: PortalRegister | None = None,
-        scan: PageScan | None = None,
-        working: WorkingEntry | None = None,
-        records: Sequence[PortalRecord] = (),
-    ) -> None:
-        batch = PortalBatch(records={r.id: r for r in records})
-        if register is not None:
-            batch.registers[register.id] = register
-        if scan is not None:
-            batch.scans[(scan.register_id, scan.page_number)] = scan
-        if working is not None:
-            batch.working[working.id] = working
-        self.save_batch(position, batch)
-
     # ----- what the portal asks -------------------------------------------------------------
     def get_record(self, entry_id: UUID) -> PortalRecord | None:
-        rows = self._db.query(f"{_SELECT_RECORDS} WHERE p.id=?", (str(entry_id),))
-        return record_of_row(rows[0]) if rows else None
+        return self._first(record_of_row, _RECORD_BY_ID, (str(entry_id),))
 
     def get_by_register_and_number(
         self, register_id: UUID, entry_number: int
     ) -> PortalRecord | None:
-        rows = self._db.query(
-            f"{_SELECT_RECORDS} WHERE p.register_id=? AND p.entry_number=?",
-            (str(register_id), entry_number),
-        )
-        return record_of_row(rows[0]) if rows else None
+        return self._first(record_of_row, _RECORD_BY_NUMBER, (str(register_id), entry_number))
 
     def find_by_personal_id(self, personal_id: str) -> list[PortalRecord]:
         """Every published record holding the ID: records about that person first."""
@@ -219,17 +189,12 @@ class SqlPortalView(TrackedView):
 
     # ----- the answers of the portal API: the stored documents --------------------------------
     def get_answer(self, entry_id: UUID) -> PortalAnswer | None:
-        rows = self._db.query(f"{_SELECT_ANSWERS} WHERE p.id=?", (str(entry_id),))
-        return answer_of_row(rows[0]) if rows else None
+        return self._first(answer_of_row, _ANSWER_BY_ID, (str(entry_id),))
 
     def get_answer_by_register_and_number(
         self, register_id: UUID, entry_number: int
     ) -> PortalAnswer | None:
-        rows = self._db.query(
-            f"{_SELECT_ANSWERS} WHERE p.register_id=? AND p.entry_number=?",
-            (str(register_id), entry_number),
-        )
-        return answer_of_row(rows[0]) if rows else None
+        return self._first(answer_of_row, _ANSWER_BY_NUMBER, (str(register_id), entry_number))
 
     def find_answers_by_personal_id_page(
         self, personal_id: str, *, where: RecordFilter, after: IdKey | None, limit: int

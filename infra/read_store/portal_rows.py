@@ -9,9 +9,9 @@ from uuid import UUID
 import orjson
 import pydantic_core
 
-from infra.read_store.database import Row
+from infra.read_store.database import Row, row_params
 from projections.portal_answers import PortalAnswer, answer_document
-from projections.portal_model import PageScan, PortalRecord, Provenance, WorkingEntry
+from projections.portal_model import SCAN_OWN, PageScan, PortalRecord, Provenance, WorkingEntry
 
 
 def json_text(value: Any) -> str:
@@ -21,29 +21,12 @@ def json_text(value: Any) -> str:
 
 
 def scanjson_text(scan: PageScan) -> dict[str, Any]:
-    return {
-        "page_number": scan.page_number,
-        "object_key": scan.object_key,
-        "sha256": scan.sha256,
-        "media_type": scan.media_type,
-        "size": scan.size,
-    }
+    return {name: getattr(scan, name) for name in SCAN_OWN}
 
 
 def provenance_text(items: tuple[Provenance, ...]) -> str:
-    rows = [
-        (
-            p.version,
-            p.event_type,
-            p.actor_id,
-            p.actor_role,
-            p.occurred_at.isoformat(),
-            p.hash,
-            p.key_id,
-        )
-        for p in items
-    ]
-    return json_text(rows)
+    """Each item's fields in their order, its time in ISO 8601 (as its row would hold them)."""
+    return json_text([row_params(p) for p in items])
 
 
 def provenance_of_text(text: str) -> tuple[Provenance, ...]:

@@ -8,7 +8,7 @@ from collections.abc import Collection, Iterable
 from typing import Any
 from uuid import UUID
 
-from infra.read_store.database import Writer, chunked, marks
+from infra.read_store.database import Writer, chunked, marks, row_params
 from infra.read_store.portal_rows import json_text, provenance_text, record_params
 from infra.read_store.portal_schema import (
     COUNT_WORD,
@@ -23,10 +23,8 @@ from infra.read_store.portal_schema import (
     UPSERT_WORKING,
 )
 from projections.portal_model import (
-    PageScan,
     PortalBatch,
     PortalRecord,
-    PortalRegister,
     WorkingEntry,
 )
 
@@ -100,30 +98,6 @@ def store_records(
             db.executemany(sql, params)
 
 
-def _register_params(register: PortalRegister) -> tuple[Any, ...]:
-    return (
-        str(register.id),
-        register.district,
-        register.commune_code,
-        register.kind,
-        register.book_number,
-        register.year_from,
-        register.year_to,
-        register.version,
-    )
-
-
-def _scan_params(scan: PageScan) -> tuple[Any, ...]:
-    return (
-        str(scan.register_id),
-        scan.page_number,
-        scan.object_key,
-        scan.sha256,
-        scan.media_type,
-        scan.size,
-    )
-
-
 def _working_params(working: WorkingEntry) -> tuple[Any, ...]:
     before = working.fields_before_correction
     return (
@@ -144,8 +118,8 @@ def _working_params(working: WorkingEntry) -> tuple[Any, ...]:
 
 def apply_batch(db: Writer, batch: PortalBatch) -> None:
     for sql, rows in (
-        (UPSERT_REGISTER, [_register_params(r) for r in batch.registers.values()]),
-        (UPSERT_SCAN, [_scan_params(s) for s in batch.scans.values()]),
+        (UPSERT_REGISTER, [row_params(r) for r in batch.registers.values()]),
+        (UPSERT_SCAN, [row_params(s) for s in batch.scans.values()]),
         (UPSERT_WORKING, [_working_params(w) for w in batch.working.values()]),
     ):
         if rows:

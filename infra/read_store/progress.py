@@ -83,8 +83,7 @@ class SqlProgressView(TrackedView):
     # ----- the writer's side (the projection) ---------------------------------------------
 
     def get_entry(self, entry_id: UUID) -> EntryRow | None:
-        rows = self._db.query("SELECT * FROM entries WHERE id=?", (str(entry_id),))
-        return entry_row(rows[0]) if rows else None
+        return self._row_by_id(entry_row, "entries", entry_id)
 
     def get_district_plan(self, district: str) -> DistrictPlanRow | None:
         rows = self._db.query("SELECT * FROM plan WHERE district=?", (district,))

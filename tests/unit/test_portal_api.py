@@ -191,8 +191,8 @@ class FakeHistory:
     def histories(self, entry_ids: list[UUID]) -> dict[UUID, list[HistoryItem]]:
         def item(entry_id: UUID, version: int, name: str) -> HistoryItem:
             return HistoryItem(
-                entry_id, version, f"CivilRecord.{name}", "clerk.026.1", "clerk", PUBLISHED,
-                f"{version:064x}", "0123456789abcdef",
+                version, f"CivilRecord.{name}", "clerk.026.1", "clerk", PUBLISHED,
+                f"{version:064x}", "0123456789abcdef", entry_id,
             )  # fmt: skip
 
         return {
