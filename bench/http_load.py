@@ -9,7 +9,7 @@ import http.client
 import queue
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 from urllib.parse import urlencode, urlsplit
@@ -36,6 +36,7 @@ class Run:
     latencies: list[float]  # seconds, from the scheduled send time
     errors: int
     seconds: float  # from the first scheduled send to the last answer
+    offered: float  # requests/s sent
 
     @property
     def rate(self) -> float:
@@ -87,7 +88,28 @@ def drive(url: str, token: str, requests: Sequence[Request], rate: float, worker
         thread.join()
     if errors:
         print(f"    first error: {errors[0]}", flush=True)
-    return Run(latencies, len(errors), time.perf_counter() - start)
+    return Run(latencies, len(errors), time.perf_counter() - start, rate)
+
+
+@dataclass
+class Step:
+    """One rate of a sweep and its open-loop run there."""
+
+    rate: float
+    run: Run
+
+
+def sweep(
+    run_at: Callable[[float], Run], rates: Sequence[float], holds: Callable[[Run], bool]
+) -> list[Step]:
+    """Open loop at each rate in turn, lowest first, until a run does not hold; the steps
+    taken (the last one the first that did not hold, unless every rate held)."""
+    steps: list[Step] = []
+    for rate in sorted(rates):
+        steps.append(Step(rate, run_at(rate)))
+        if not holds(steps[-1].run):
+            break
+    return steps
 
 
 def sequential(client: httpx.Client, requests: Sequence[Request]) -> list[float]:

@@ -29,6 +29,11 @@ same queries asked of the read store directly.
    On PostgreSQL both kinds run twice: cold (after the warm-up pass of ``--rate`` requests
    each), then warm, after ``pg_prewarm`` read every table and index of the views into the
    server's buffers.
+   Then the **sweep**: open loop at each ``--sweep`` rate in turn (300 to 1,000 req/s), lowest
+   first, ``--sweep-seconds`` each, until a rate's p99 leaves the target, a request fails or
+   the rate is not reached; it prints the highest rate that held, per query kind (goals of the
+   issue: >= 500 req/s for ID lookups, >= 300 for name searches, SQLite, two workers). The
+   load generator shares the 2 CPUs with the server, so the highest rate is a lower bound.
 3. **Baseline.** The same queries, one after the other, asked of the portal view in this
    process (the page of stored answers each API answer reads).
 
@@ -41,7 +46,8 @@ of their answers in bench/portal_queries.py, the load in bench/http_load.py, the
 bench/portal_direct.py and the printed figures in bench/portal_report.py.
 
     python -m bench.portal [--entries 1000000] [--backends sqlite,postgres] [--rate 200]
-                           [--seconds 20] [--refill]
+                           [--seconds 20] [--sweep 300,400,...] [--sweep-seconds 10]
+                           [--refill]
 """
 
 from __future__ import annotations
@@ -52,11 +58,11 @@ import threading
 from pathlib import Path
 
 from bench.figures import machine
-from bench.http_load import Run, connections_per_worker, drive, sequential
+from bench.http_load import Run, Step, connections_per_worker, drive, sequential, sweep
 from bench.portal_direct import direct
 from bench.portal_fill import PostgresStore, SqliteStore, fill_key
-from bench.portal_queries import Query, check_answers, inside_queries, make_queries
-from bench.portal_report import Measured, report
+from bench.portal_queries import Query, Samples, check_answers, inside_queries, make_queries
+from bench.portal_report import Measured, holds, report
 from bench.server import Server
 from bench.workspace import bench_dir, exit_on_sigterm, required_env, workdir
 
@@ -64,6 +70,7 @@ PORTAL_USER = "portal.bench"
 KINDS = ("id", "name")  # of query
 SEQUENTIAL = 200  # requests of the one-at-a-time pass
 HEALTHZ = Query("id", "/healthz", {}, "")
+SWEEP_SEED = 7  # of the sweep's queries, other than the fixed-rate run's
 HELD_AFTER = 2.0  # seconds into a run when the connections each worker holds are counted
 
 
@@ -102,9 +109,41 @@ def measure(store: SqliteStore | PostgresStore, args: argparse.Namespace, work: 
                 watch.start()
                 runs[kind + warm] = drive(server.url, token, queries[kind], args.rate, args.workers)
                 watch.join()
+        steps = {kind: highest_rate(server.url, token, kind, samples, args) for kind in KINDS}
     baselines = {kind: direct(store.backend(), queries[kind]) for kind in KINDS}
     baselines["inside"] = direct(store.backend(), inside)
-    return Measured(runs=runs, held=held, alone=alone, floor=floor, direct=baselines)
+    return Measured(runs=runs, held=held, alone=alone, floor=floor, direct=baselines, sweep=steps)
+
+
+def highest_rate(
+    url: str, token: str, kind: str, samples: Samples, args: argparse.Namespace
+) -> list[Step]:
+    """Open loop at each ``--sweep`` rate, lowest first, ``--sweep-seconds`` each, until p99
+    leaves the target (or requests fail, or the rate is not reached); fresh queries for the
+    sweep (another seed), the same for every step."""
+    if not args.sweep:
+        return []
+    most = int(max(args.sweep) * args.sweep_seconds)
+    queries = make_queries(samples, most, seed=SWEEP_SEED)[kind]
+    return sweep(
+        lambda rate: drive(
+            url, token, queries[: int(rate * args.sweep_seconds)], rate, args.workers
+        ),
+        args.sweep,
+        lambda run: holds(kind, run),
+    )
+
+
+def rates(text: str) -> list[float]:
+    try:
+        found = sorted(float(r) for r in text.split(",") if r.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"rates: numbers separated by commas, not {text!r}"
+        ) from None
+    if any(r <= 0 for r in found):
+        raise argparse.ArgumentTypeError("rates: each above 0")
+    return found
 
 
 def main() -> None:
@@ -129,6 +168,14 @@ def main() -> None:
         help="PostgreSQL: copy the rows the projections wrote on SQLite (minutes), or feed the "
         "projections on PostgreSQL (a round trip per statement: hours for 1,000,000)",
     )
+    parser.add_argument(
+        "--sweep",
+        type=rates,
+        default=rates("300,400,500,650,800,1000"),
+        help="rates (req/s) tried in turn, once the views are warm, for the highest at which "
+        "each p99 stays within target; '' for none",
+    )
+    parser.add_argument("--sweep-seconds", type=float, default=10.0, help="per sweep rate")
     parser.add_argument("--refill", action="store_true", help="fill again, ignoring the cache")
     args = parser.parse_args()
     backends = [b.strip() for b in args.backends.split(",") if b.strip()]

@@ -8,7 +8,7 @@ import argparse
 from dataclasses import dataclass
 
 from bench.figures import per_second, percentile_ms
-from bench.http_load import Run
+from bench.http_load import Run, Step
 
 TARGETS_MS = {"id": 25.0, "name": 50.0}
 LABELS = {
@@ -26,6 +26,25 @@ class Measured:
     alone: dict[str, list[float]]  # through the API, one request at a time
     floor: list[float]  # GET /healthz, one at a time
     direct: dict[str, list[float]]  # the views in-process, one query at a time
+    sweep: dict[str, list[Step]]  # open loop at rising rates, by query kind
+
+
+REACHED = 0.95  # of the offered rate, for a run to hold
+
+
+def holds(kind: str, run: Run) -> bool:
+    """The run kept its p99 within the kind's target, failed no request, and kept up."""
+    return (
+        bool(run.latencies)
+        and percentile_ms(run.latencies, 99) <= TARGETS_MS[kind]
+        and run.errors == 0
+        and run.rate >= REACHED * run.offered
+    )
+
+
+def highest(kind: str, steps: list[Step]) -> float | None:
+    held = [step.rate for step in steps if holds(kind, step.run)]
+    return max(held) if held else None
 
 
 def report(label: str, args: argparse.Namespace, measured: Measured) -> str:
@@ -68,6 +87,25 @@ def report(label: str, args: argparse.Namespace, measured: Measured) -> str:
         )
         verdict = "within" if p99 <= target else "over"
         summary.append(f"{run_name} p99 {p99:.1f} ms ({verdict} {target:.0f})")
+    for kind, steps in measured.sweep.items():
+        top = highest(kind, steps)
+        tried = ", ".join(
+            f"{step.rate:,.0f}: {percentile_ms(step.run.latencies, 99):,.1f} ms"
+            + (
+                ""
+                if holds(kind, step.run)
+                else f" ({step.run.rate:,.0f} req/s, {step.run.errors} errors)"
+            )
+            for step in steps
+        )
+        print(
+            f"    {LABELS[kind].split(' GET')[0]:11} highest rate within p99 <= "
+            f"{TARGETS_MS[kind]:.0f} ms: "
+            + (f"{top:,.0f} req/s" if top else "none of the rates tried")
+            + f"; p99 at each rate tried ({args.sweep_seconds:.0f} s each): {tried}",
+            flush=True,
+        )
+        summary.append(f"{kind} holds to " + (f"{top:,.0f} req/s" if top else "none tried"))
     one, base = measured.alone["inside"], measured.direct["inside"]
     print(
         f"    {'search inside names, one request at a time':47} API p50 "
