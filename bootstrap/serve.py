@@ -12,7 +12,7 @@ from bootstrap.http_protocol import ProblemHttpToolsProtocol
 from bootstrap.relay import build_relay
 from bootstrap.scratch import clean_scratch
 from bootstrap.settings import Settings
-from bootstrap.web import build_web
+from bootstrap.web import build_web, settle_heap
 from demo.load import create_demo_users, load_demo
 from infra.messaging.relay import KafkaRelay
 
@@ -58,6 +58,7 @@ def serve(settings: Settings, *, host: str, port: int, workers: int, say: Say) -
     relay = start_relay(container, say) if kafka else None
     try:
         if workers == 1:
+            settle_heap()
             uvicorn.run(
                 web.api,
                 host=host,
@@ -69,6 +70,7 @@ def serve(settings: Settings, *, host: str, port: int, workers: int, say: Say) -
             from bootstrap.http_workers import serve_workers
 
             web.start_runners()  # the workers only answer; this process feeds the views
+            settle_heap()
             try:
                 config = uvicorn.Config(
                     "bootstrap.web:worker_app",
