@@ -7,11 +7,13 @@ from domain.person_name import accent_key, fold
 from infra.read_store.database import Reader, Row
 from infra.read_store.portal_search import (
     AFTER_ID,
+    DENSE_WINDOW,
     ID_PAGE,
     INSIDE_NAMES,
     INSIDE_STEP,
     STEPS,
     UPPER,
+    dense_inside_sql,
     filter_sql,
     name_key_of_row,
     step_sql,
@@ -67,7 +69,9 @@ def name_page(
     is there a next page?). Names holding the query inside are read only on a page of
     their own: once the better steps gave this page a match, the page ends there and its
     ``next`` starts at that step, so a search whose name is found costs index reads only;
-    that step reads the names the word index gives (infra/read_store/portal_words.py).
+    that step first reads the next few thousand subjects' names in order, which answer the
+    page when its query is common (infra/read_store/portal_search.py: DENSE_WINDOW), and
+    otherwise the names the word index gives (infra/read_store/portal_words.py).
     """
     folded = fold(query)
     if not folded or limit < 1:
@@ -90,6 +94,13 @@ def name_page(
             return hits, INSIDE_NAMES
         params["limit"] = limit + 1 - len(hits)
         conditions = filters
+        if step.rank == INSIDE_STEP and (after is None or after.rank == INSIDE_STEP):
+            resume = after if after is not None and after.matched else None
+            sql = dense_inside_sql(filters, resume, columns)
+            found = db.query(sql, {**params, "window": DENSE_WINDOW})
+            if len(found) > limit:  # the rank's first names are all within the window
+                hits = [(name_key_of_row(r), r) for r in found]
+                return hits[:limit], hits[limit - 1][0]
         if step.rank == INSIDE_STEP:
             candidates = inside_candidates(db, folded, UPPER)
             if candidates is not None:

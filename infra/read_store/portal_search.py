@@ -134,6 +134,35 @@ def step_sql(step: _Step, filters: list[str], after: NameKey | None, columns: st
     )
 
 
+# A search inside names whose query is common ("thị hoà": one subject's name in a few dozen)
+# first walks the subjects' names in order, where its first rank (6) is found: the first
+# DENSE_WINDOW names after the cursor. If they hold more matches than the page needs, those
+# are the page (every later name sorts after them); if not, the word index answers (above).
+DENSE_WINDOW = 4_000
+_DENSE_INSIDE = (
+    "SELECT 6 AS hit_rank, n.folded AS hit_name, {columns} FROM (SELECT * FROM portal_names "
+    "AS n WHERE n.is_subject = 1{after} ORDER BY n.folded, n.subject_key, n.register_id, "
+    "n.entry_number LIMIT :window) AS n CROSS JOIN portal_records AS p WHERE p.id = n.entry_id "
+    "AND {conditions} ORDER BY n.folded, n.subject_key, n.register_id, n.entry_number "
+    "LIMIT :limit"
+)
+
+
+def dense_inside_sql(filters: list[str], after: NameKey | None, columns: str = "p.*") -> str:
+    """The query of the first rank of the inside step (the subject's name, the query at the
+    start of a later word), read from the next DENSE_WINDOW subjects' names only; the caller
+    knows the rank is done only if it answered more than the page needs."""
+    conditions = [
+        "instr(n.folded, :folded) > 1",
+        "instr(' ' || n.folded, ' ' || :folded) > 0",
+        *filters,
+        _BETTER_NAME.format(rank=INSIDE_STEP, matched="n.folded"),
+    ]
+    keys = ", ".join(column for column, _ in _ORDER)
+    resume = f" AND ({keys}) > ({', '.join(value for _, value in _ORDER)})" if after else ""
+    return _DENSE_INSIDE.format(columns=columns, after=resume, conditions=" AND ".join(conditions))
+
+
 ID_PAGE = (
     "SELECT i.is_subject AS hit_subject, {columns} FROM portal_personal_ids AS i "
     "JOIN portal_records AS p ON p.id = i.entry_id WHERE {conditions} "

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from infra.read_store import portal_pages
 from infra.read_store.portal import SqlPortalView
 from infra.read_store.portal_search import INSIDE_NAMES
 from projections.portal_queries import NameKey, RecordFilter
@@ -59,6 +60,25 @@ def test_a_fixed_set_of_name_searches_finds_the_same_records_in_the_same_order(
     for query, keys in expected.items():
         assert found[query] == keys, query
     assert any(len(keys) > 20 for keys in expected.values())  # the world is big enough
+
+
+@pytest.mark.parametrize("window", [1, 30, portal_pages.DENSE_WINDOW])
+def test_searches_inside_names_answer_the_same_when_the_first_names_in_order_are_read_first(
+    portal: SqlPortalView, monkeypatch: pytest.MonkeyPatch, window: int
+) -> None:
+    """A common query inside names is answered from the next ``window`` subjects' names when
+    they hold more than a page; whatever the window, every page is the same."""
+    monkeypatch.setattr(portal_pages, "DENSE_WINDOW", window)
+    answered_by_window: list[int] = []
+    query = portal_pages.dense_inside_sql
+
+    def counted(*args: object) -> str:
+        answered_by_window.append(1)
+        return query(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(portal_pages, "dense_inside_sql", counted)
+    assert answers(portal) == json.loads(EXPECTED.read_text(encoding="utf-8"))
+    assert answered_by_window  # the window was tried
 
 
 def test_a_record_published_again_under_another_name_is_found_inside_names_by_it_alone(
